@@ -1,0 +1,100 @@
+import { awscdk, javascript, JsonFile, DependencyType } from 'projen';
+
+// The floor users may run with; below 2.257 cfn-lint fails on a built-in python3.9 Lambda and
+// cdk-nag 3 does not load (FACTS.md). We develop and test against the newest release.
+const CDK_FLOOR = '2.257.0';
+const CDK_DEV = '2.276.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-sitespeed',
+  description:
+    'Scheduled sitespeed.io web-performance tests on your own AWS account: ECS on EC2 that scales to zero, Graphite + Grafana, S3 reports with a calendar viewer.',
+  author: 'cdk-sitespeed contributors',
+  authorAddress: 'cdk-sitespeed@users.noreply.github.com',
+  repositoryUrl: 'https://github.com/cdk-sitespeed/cdk-sitespeed.git',
+  keywords: ['cdk', 'awscdk', 'sitespeed.io', 'web performance', 'ecs', 'grafana', 'graphite'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  cdkVersion: CDK_FLOOR,
+  jsiiVersion: '~6.0.0',
+  constructsVersion: '10.5.1',
+  // Without this projen pins the dev dependency to the peer floor; we test against CDK_DEV.
+  peerDependencyOptions: { pinnedDevDependency: false },
+
+  publishToPypi: {
+    distName: 'cdk-sitespeed',
+    module: 'cdk_sitespeed',
+  },
+
+  // Lambda handlers live in lambda-src/ and are registered one by one below.
+  lambdaAutoDiscover: false,
+
+  devDeps: [
+    'cdk-nag@^3.0.2',
+    'aws-cdk@^2',
+    '@types/node@^22',
+    '@aws-sdk/client-s3@^3',
+    '@aws-sdk/client-ecs@^3',
+  ],
+
+  jestOptions: {
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/harness/global-setup.ts',
+      globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+      testTimeout: 120_000,
+    },
+  },
+  eslintOptions: {
+    dirs: ['src', 'lambda-src'],
+    devdirs: ['test', 'examples', 'bench'],
+  },
+  tsconfigDev: {
+    include: ['lambda-src/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
+    compilerOptions: {},
+  },
+  gitignore: ['/cdk.out/', '/test-artifacts/', '/.venv*/', '/dist-python/'],
+  // No GitHub in this workplace; CI is .ci/run.
+  github: false,
+  release: false,
+});
+
+// Develop against the newest aws-cdk-lib while the peer dependency keeps the floor.
+project.deps.addDependency(`aws-cdk-lib@${CDK_DEV}`, DependencyType.BUILD);
+project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
+
+// The reference deployment, synthesized offline into cdk.out/ (README quick start).
+const synthExample = project.addTask('synth:example', {
+  description: 'Bundle the Lambda handlers and synthesize examples/app.ts into cdk.out/',
+  env: { CDK_OUTDIR: 'cdk.out' },
+});
+synthExample.spawn(project.bundler.bundleTask);
+synthExample.exec('ts-node --project tsconfig.dev.json --transpile-only examples/app.ts');
+
+new JsonFile(project, 'cdk.json', {
+  obj: {
+    app: 'npx ts-node --project tsconfig.dev.json --transpile-only examples/app.ts',
+    output: 'cdk.out',
+  },
+});
+
+const bench = project.addTask('bench', {
+  description: 'Benchmarks: synth time against a plain aws-cdk-lib app, Lambda bundle size and load time',
+});
+bench.spawn(project.bundler.bundleTask);
+bench.exec('ts-node --project tsconfig.dev.json --transpile-only bench/run.ts');
+
+project.addTask('cfn-lint:example', {
+  description: 'cfn-lint every template of the synthesized reference deployment (run synth:example first)',
+  exec: 'ts-node --project tsconfig.dev.json --transpile-only test/harness/cfn-lint-cli.ts cdk.out',
+});
+
+// Tests need the bundles in assets/ (the constructs point at them).
+project.testTask.prependSpawn(project.bundler.bundleTask);
+
+// Shell that runs on instances ships with the package; lib/ code reads it at synth.
+project.npmignore?.exclude('/lambda-src/', '/examples/', '/bench/', '/.ci/', '/cdk.out/', '/test-artifacts/', '/cdk.json');
+project.npmignore?.include('/shell/');
+
+project.synth();
