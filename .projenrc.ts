@@ -51,7 +51,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     devdirs: ['test', 'examples', 'bench'],
   },
   tsconfigDev: {
-    include: ['lambda-src/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
+    // Paths are relative to test/, where projen writes the dev tsconfig of a jsii project.
+    include: ['../src/**/*.ts', '../lambda-src/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
     compilerOptions: {},
   },
   gitignore: ['/cdk.out/', '/test-artifacts/', '/.venv*/', '/dist-python/'],
@@ -70,11 +71,11 @@ const synthExample = project.addTask('synth:example', {
   env: { CDK_OUTDIR: 'cdk.out' },
 });
 synthExample.spawn(project.bundler.bundleTask);
-synthExample.exec('ts-node --project tsconfig.dev.json --transpile-only examples/app.ts');
+synthExample.exec('ts-node --project test/tsconfig.json --transpile-only examples/app.ts');
 
 new JsonFile(project, 'cdk.json', {
   obj: {
-    app: 'npx ts-node --project tsconfig.dev.json --transpile-only examples/app.ts',
+    app: 'npx ts-node --project test/tsconfig.json --transpile-only examples/app.ts',
     output: 'cdk.out',
   },
 });
@@ -83,14 +84,20 @@ const bench = project.addTask('bench', {
   description: 'Benchmarks: synth time against a plain aws-cdk-lib app, Lambda bundle size and load time',
 });
 bench.spawn(project.bundler.bundleTask);
-bench.exec('ts-node --project tsconfig.dev.json --transpile-only bench/run.ts');
+bench.exec('ts-node --project test/tsconfig.json --transpile-only bench/run.ts');
 
 project.addTask('cfn-lint:example', {
   description: 'cfn-lint every template of the synthesized reference deployment (run synth:example first)',
-  exec: 'ts-node --project tsconfig.dev.json --transpile-only test/harness/cfn-lint-cli.ts cdk.out',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only test/harness/cfn-lint-cli.ts cdk.out',
 });
 
+// Type-check everything the jsii compile does not see: lambda-src, examples, bench, test.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check src, lambda-src, examples, bench and test',
+  exec: 'tsc --noEmit -p test/tsconfig.json',
+});
 // Tests need the bundles in assets/ (the constructs point at them).
+project.testTask.prependSpawn(typecheck);
 project.testTask.prependSpawn(project.bundler.bundleTask);
 
 // Shell that runs on instances ships with the package; lib/ code reads it at synth.

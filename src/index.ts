@@ -1,5 +1,3 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './instance-schedule';
+export * from './sitespeed-image';
+export * from './sitespeed-cluster';

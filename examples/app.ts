@@ -1,0 +1,53 @@
+/**
+ * The reference deployment of cdk-sitespeed. `npm run synth:example` synthesizes it into
+ * cdk.out/ offline; `npx cdk deploy --all` deploys it (see README).
+ *
+ * Context knobs (`-c name=value`):
+ *   nag=false   skip the cdk-nag AwsSolutions checks that run on every synth (default true)
+ */
+import { App, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { InstanceSchedule, SitespeedCluster } from '../src';
+
+/** The stack that runs the tests. */
+export class SitespeedStack extends Stack {
+  public readonly vpc: ec2.Vpc;
+  public readonly sitespeed: SitespeedCluster;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    // No NAT gateway: the test instances sit in public subnets with no inbound rule.
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
+      flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
+    });
+    this.sitespeed = new SitespeedCluster(this, 'Sitespeed', {
+      vpc: this.vpc,
+      maxCapacity: 2,
+      schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, weekDays: 'MON-FRI' }),
+    });
+  }
+}
+
+export interface ReferenceAppOptions {
+  /** Run cdk-nag's AwsSolutions checks at synth (synth fails on an unacknowledged finding). */
+  readonly nag: boolean;
+}
+
+/** Adds the reference deployment's stacks to `app`. */
+export function buildReferenceApp(app: App, options: ReferenceAppOptions): void {
+  new SitespeedStack(app, 'Sitespeed');
+  if (options.nag) {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  }
+}
+
+if (require.main === module) {
+  const app = new App();
+  buildReferenceApp(app, { nag: app.node.tryGetContext('nag') !== 'false' });
+  app.synth();
+}

@@ -1,0 +1,63 @@
+#!/bin/bash
+# Boot script of a sitespeed.io test instance (ECS-optimised Amazon Linux 2023).
+# The user data sets these above this script:
+#   SITESPEED_IMAGE  the image to pre-pull (what the task definition runs)
+#   ECR_REGISTRY     the ECR registry to log in to first; empty for public images
+#   AWS_REGION       the region of that registry
+# BOOT_ROOT prefixes every path written, so tests can run this script in a scratch folder.
+set -euo pipefail
+
+root="${BOOT_ROOT:-}"
+: "${SITESPEED_IMAGE:?SITESPEED_IMAGE must name the image to pre-pull}"
+ECR_REGISTRY="${ECR_REGISTRY:-}"
+AWS_REGION="${AWS_REGION:-}"
+
+mkdir -p "$root/etc/ecs" "$root/etc/sitespeed" "$root/etc/systemd/system" "$root/usr/local/bin"
+
+# Runs use the image pulled below instead of pulling it again: the first run after a
+# scale-out does not pay the pull (the user story's warm-up crawl, done properly).
+echo "ECS_IMAGE_PULL_BEHAVIOR=prefer-cached" >> "$root/etc/ecs/ecs.config"
+
+printf 'SITESPEED_IMAGE=%s\nECR_REGISTRY=%s\nAWS_REGION=%s\n' \
+  "$SITESPEED_IMAGE" "$ECR_REGISTRY" "$AWS_REGION" > "$root/etc/sitespeed/prepull.env"
+
+cat > "$root/usr/local/bin/sitespeed-prepull" <<'PULL'
+#!/bin/bash
+# Pulls the sitespeed.io image, retrying while the network or the registry is not ready.
+set -uo pipefail
+attempts="${PREPULL_ATTEMPTS:-10}"
+for attempt in $(seq 1 "$attempts"); do
+  if [ -n "${ECR_REGISTRY:-}" ]; then
+    aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$ECR_REGISTRY" || true
+  fi
+  if docker pull "$SITESPEED_IMAGE"; then
+    echo "sitespeed-prepull: pulled $SITESPEED_IMAGE (attempt $attempt)"
+    exit 0
+  fi
+  sleep "${PREPULL_PAUSE_SECONDS:-15}"
+done
+echo "sitespeed-prepull: could not pull $SITESPEED_IMAGE after $attempts attempts; ECS will pull it for the first run" >&2
+exit 1
+PULL
+chmod 0755 "$root/usr/local/bin/sitespeed-prepull"
+
+# A unit of its own, started without waiting: docker.service starts after cloud-init on this
+# AMI, so waiting for it here would hang the boot.
+cat > "$root/etc/systemd/system/sitespeed-prepull.service" <<'UNIT'
+[Unit]
+Description=Pre-pull the sitespeed.io image
+After=docker.service network-online.target
+Requires=docker.service
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+EnvironmentFile=/etc/sitespeed/prepull.env
+ExecStart=/usr/local/bin/sitespeed-prepull
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+
+systemctl daemon-reload
+systemctl enable --now --no-block sitespeed-prepull.service

@@ -1,0 +1,146 @@
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import { Construct } from 'constructs';
+
+/** Options for {@link InstanceSchedule.onOff}. */
+export interface OnOffScheduleOptions {
+  /**
+   * IANA time zone the hours are in, e.g. `Europe/Stockholm`. Daylight saving is followed.
+   */
+  readonly timeZone: string;
+  /** Hour (0–23) at which the cluster comes up. */
+  readonly startHour: number;
+  /**
+   * Minute (0–59) of the start hour.
+   * @default 0
+   */
+  readonly startMinute?: number;
+  /** Hour (0–23) at which the cluster goes down to zero instances. */
+  readonly stopHour: number;
+  /**
+   * Minute (0–59) of the stop hour.
+   * @default 0
+   */
+  readonly stopMinute?: number;
+  /**
+   * Days on which the cluster comes up and goes down, as a cron day-of-week field
+   * (`MON-FRI`, `MON,WED,FRI`, `*`).
+   * @default 'MON-FRI'
+   */
+  readonly weekDays?: string;
+  /**
+   * Instances kept running while the cluster is on. Warm instances have the image pulled and
+   * start a run at once; with 0, the first run of the day waits for a scale-out (minutes).
+   * @default 1
+   */
+  readonly warmInstances?: number;
+}
+
+/** @internal */
+export interface ScheduleTarget {
+  readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  readonly maxCapacity: number;
+}
+
+const DAY = '(SUN|MON|TUE|WED|THU|FRI|SAT|[0-6])';
+const DAY_RANGE = `${DAY}(-${DAY})?`;
+const WEEK_DAYS = new RegExp(`^(\\*|${DAY_RANGE}(,${DAY_RANGE})*)$`);
+
+/**
+ * When the test instances run.
+ *
+ * A schedule sets the Auto Scaling group's minimum and maximum at fixed times; between those
+ * bounds the capacity provider's managed scaling adds instances for waiting runs. Off means
+ * maximum 0: runs scheduled then wait in PROVISIONING and fail, so schedule runs inside the window.
+ */
+export abstract class InstanceSchedule {
+  /** Instances are available around the clock (between the cluster's min and max capacity). */
+  public static alwaysOn(): InstanceSchedule {
+    return new AlwaysOn();
+  }
+
+  /**
+   * The cluster comes up at a time of day and goes down to zero at another, in a time zone —
+   * e.g. up at 07:00 and down at 20:00 Europe/Stockholm on weekdays.
+   */
+  public static onOff(options: OnOffScheduleOptions): InstanceSchedule {
+    return new OnOff(options);
+  }
+
+  /** @internal */
+  public abstract _apply(scope: Construct, target: ScheduleTarget): void;
+}
+
+class AlwaysOn extends InstanceSchedule {
+  public _apply(): void {}
+}
+
+class OnOff extends InstanceSchedule {
+  constructor(private readonly options: OnOffScheduleOptions) {
+    super();
+    const o = options;
+    checkTimeZone(o.timeZone);
+    checkInteger('startHour', o.startHour, 0, 23);
+    checkInteger('stopHour', o.stopHour, 0, 23);
+    checkInteger('startMinute', o.startMinute ?? 0, 0, 59);
+    checkInteger('stopMinute', o.stopMinute ?? 0, 0, 59);
+    if (o.startHour === o.stopHour && (o.startMinute ?? 0) === (o.stopMinute ?? 0)) {
+      throw new Error(
+        `InstanceSchedule.onOff: startHour:startMinute and stopHour:stopMinute are both ${o.startHour}:${pad(o.startMinute ?? 0)}; ` +
+        'the window would be empty. Use InstanceSchedule.alwaysOn() for a cluster that never stops.',
+      );
+    }
+    if (o.weekDays !== undefined && !WEEK_DAYS.test(o.weekDays)) {
+      throw new Error(
+        `InstanceSchedule.onOff: weekDays '${o.weekDays}' is not a cron day-of-week field; ` +
+        "allowed: '*', day names SUN–SAT or numbers 0–6, ranges with '-' and lists with ',' (e.g. 'MON-FRI').",
+      );
+    }
+    if (o.warmInstances !== undefined) {
+      checkInteger('warmInstances', o.warmInstances, 0, Number.MAX_SAFE_INTEGER);
+    }
+  }
+
+  public _apply(_scope: Construct, target: ScheduleTarget): void {
+    const o = this.options;
+    const warm = o.warmInstances ?? 1;
+    if (warm > target.maxCapacity) {
+      throw new Error(
+        `InstanceSchedule.onOff: warmInstances (${warm}) must not exceed the cluster's maxCapacity (${target.maxCapacity}).`,
+      );
+    }
+    const weekDay = o.weekDays ?? 'MON-FRI';
+    target.autoScalingGroup.scaleOnSchedule('ScheduleOn', {
+      schedule: autoscaling.Schedule.cron({ minute: `${o.startMinute ?? 0}`, hour: `${o.startHour}`, weekDay }),
+      timeZone: o.timeZone,
+      minCapacity: warm,
+      maxCapacity: target.maxCapacity,
+    });
+    target.autoScalingGroup.scaleOnSchedule('ScheduleOff', {
+      schedule: autoscaling.Schedule.cron({ minute: `${o.stopMinute ?? 0}`, hour: `${o.stopHour}`, weekDay }),
+      timeZone: o.timeZone,
+      minCapacity: 0,
+      maxCapacity: 0,
+    });
+  }
+}
+
+function checkInteger(prop: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+    throw new Error(`InstanceSchedule.onOff: ${prop} (${value}) must be ${range}.`);
+  }
+}
+
+function checkTimeZone(timeZone: string): void {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw new Error(
+      `InstanceSchedule.onOff: timeZone '${timeZone}' is not an IANA time zone; use a name such as 'Europe/Stockholm' or 'UTC'.`,
+    );
+  }
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}

@@ -1,0 +1,38 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/**
+ * Acknowledges a cdk-nag AwsSolutions finding (e.g. `AwsSolutions-AS3`,
+ * `AwsSolutions-IAM5[Action::ecs:Submit*]`) on a construct and what it contains.
+ * The acknowledgement is construct metadata: it travels with the library to users who run
+ * cdk-nag, and costs nothing for those who do not.
+ */
+export function acknowledge(scope: IConstruct, finding: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: `AwsSolutions::${finding}`, reason });
+}
+
+/**
+ * Acknowledges the IAM5 finding for one wildcard resource such as `bucket.arnForObjects('*')`,
+ * named the way cdk-nag names it, so only that resource is acknowledged.
+ */
+export function acknowledgeWildcardResource(scope: IConstruct, resource: string, reason: string): void {
+  acknowledge(scope, `AwsSolutions-IAM5[Resource::${flattenReference(Stack.of(scope).resolve(resource))}]`, reason);
+}
+
+/** cdk-nag's rendering of a CloudFormation value in finding ids (cdk-nag utils/flatten-cfn-reference). */
+function flattenReference(node: any): string {
+  if (node === undefined) return '';
+  if (typeof node === 'string') return node.replace(/\${/g, '<').replace(/}/g, '>');
+  if (node['Fn::Join']) {
+    const [delimiter, items] = node['Fn::Join'];
+    return items.map(flattenReference).join(delimiter);
+  }
+  if (node['Fn::Sub']) return flattenReference(node['Fn::Sub']);
+  if (node['Fn::GetAtt']) {
+    const [resource, attribute] = node['Fn::GetAtt'];
+    return `<${flattenReference(resource)}.${flattenReference(attribute)}>`;
+  }
+  if (node['Fn::ImportValue']) return flattenReference(node['Fn::ImportValue']);
+  if (node.Ref) return `<${flattenReference(node.Ref)}>`;
+  return JSON.stringify(node);
+}

@@ -1,0 +1,358 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Annotations, Aws, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { InstanceSchedule } from './instance-schedule';
+import {
+  instanceCapacity, isBurstable, knownInstanceTypes, maxOldSpaceSizeMiB, taskMemoryReservationMiB,
+} from './private/instance-capacity';
+import { acknowledge, acknowledgeWildcardResource } from './private/nag';
+import { SitespeedImage } from './sitespeed-image';
+
+/** Properties of a {@link SitespeedCluster}. */
+export interface SitespeedClusterProps {
+  /** The VPC the test instances run in. It needs no NAT gateway (see `vpcSubnets`). */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Where the test instances run. Public subnets give them a public IP to reach the sites they
+   * test without a NAT gateway (about 35 USD a month per AZ); their security group has no
+   * inbound rule, so nothing can connect to them. Choose private subnets with NAT when your
+   * sites are internal or must see a fixed egress IP.
+   * @default - the VPC's public subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Instance type of the test instances. One test runs per instance, so this is the machine a
+   * browser gets to itself. sitespeed.io advises the c5 class; burstable types (t3…) get a
+   * warning because their CPU credits make metrics drift.
+   * @default ec2.InstanceType.of(ec2.InstanceClass.C5, ec2.InstanceSize.LARGE)
+   */
+  readonly instanceType?: ec2.InstanceType;
+
+  /**
+   * Instances kept running at all times (outside a schedule's windows, the schedule rules).
+   * @default 0
+   */
+  readonly minCapacity?: number;
+
+  /**
+   * Most instances at once, i.e. most runs at once.
+   * @default 2
+   */
+  readonly maxCapacity?: number;
+
+  /**
+   * When instances may run.
+   * @default InstanceSchedule.alwaysOn()
+   */
+  readonly schedule?: InstanceSchedule;
+
+  /**
+   * The sitespeed.io image.
+   * @default SitespeedImage.pinned()
+   */
+  readonly image?: SitespeedImage;
+
+  /**
+   * Size of the container's `/dev/shm`. Docker's 64 MiB default crashes browsers (the user
+   * story's OOM); Firefox needs the most.
+   * @default 2048
+   */
+  readonly sharedMemorySizeMiB?: number;
+
+  /**
+   * Where reports go (`<slug>/<YYYY-MM-DD-HH-mm-ss>/`). The task role may put objects in it and
+   * list it, nothing else.
+   * @default - a new bucket: encrypted, SSL only, public access blocked, retained on delete
+   */
+  readonly reportsBucket?: s3.IBucket;
+
+  /**
+   * How long the sitespeed.io container logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Size of each instance's encrypted root volume. The ECS-optimised AMI needs 30 GiB; the
+   * sitespeed.io image takes about 4 GiB of it.
+   * @default 30
+   */
+  readonly rootVolumeSizeGiB?: number;
+
+  /**
+   * CloudWatch Container Insights for the cluster (task CPU and memory, useful when a run is slow).
+   * @default true
+   */
+  readonly containerInsights?: boolean;
+}
+
+/** Defaults, exposed so that docs and tests name them once. */
+const DEFAULTS = {
+  minCapacity: 0,
+  maxCapacity: 2,
+  sharedMemorySizeMiB: 2048,
+  rootVolumeSizeGiB: 30,
+};
+
+/** The name of the sitespeed.io container in the task definition. */
+export const SITESPEED_CONTAINER_NAME = 'sitespeed';
+
+/**
+ * An ECS cluster of EC2 instances that runs sitespeed.io tests, one test per instance.
+ *
+ * The instances sit behind a capacity provider with managed scaling, so a run placed on an
+ * empty cluster makes it scale out, and an idle cluster scales back to zero.
+ */
+export class SitespeedCluster extends Construct implements ec2.IConnectable {
+  /** The ECS cluster. */
+  public readonly cluster: ecs.Cluster;
+  /** The Auto Scaling group of test instances. */
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The capacity provider runs must use (never a launch type, which bypasses scaling). */
+  public readonly capacityProvider: ecs.AsgCapacityProvider;
+  /** The launch template of the test instances. */
+  public readonly launchTemplate: ec2.LaunchTemplate;
+  /** The role of the test instances (ECS agent, SSM Session Manager). */
+  public readonly instanceRole: iam.IRole;
+  /** The sitespeed.io task definition. */
+  public readonly taskDefinition: ecs.Ec2TaskDefinition;
+  /** The sitespeed.io container. */
+  public readonly container: ecs.ContainerDefinition;
+  /** The bucket reports are uploaded to. */
+  public readonly reportsBucket: s3.IBucket;
+  /** The log group of the sitespeed.io container. */
+  public readonly logGroup: logs.ILogGroup;
+  /** The test instances' security group (no inbound rules). */
+  public readonly connections: ec2.Connections;
+  /** The instance type's vCPUs and the memory (MiB) a run reserves. */
+  public readonly taskCpu: number;
+  /** The memory (MiB) a run reserves on its instance. */
+  public readonly taskMemoryReservationMiB: number;
+
+  constructor(scope: Construct, id: string, props: SitespeedClusterProps) {
+    super(scope, id);
+
+    const instanceType = props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.C5, ec2.InstanceSize.LARGE);
+    const minCapacity = props.minCapacity ?? DEFAULTS.minCapacity;
+    const maxCapacity = props.maxCapacity ?? DEFAULTS.maxCapacity;
+    const sharedMemorySizeMiB = props.sharedMemorySizeMiB ?? DEFAULTS.sharedMemorySizeMiB;
+    const rootVolumeSizeGiB = props.rootVolumeSizeGiB ?? DEFAULTS.rootVolumeSizeGiB;
+
+    checkCapacities(minCapacity, maxCapacity);
+    const capacity = instanceCapacity(instanceType.toString());
+    if (!capacity) {
+      throw new Error(
+        `instanceType '${instanceType}' is not one the task reservation can be derived from; ` +
+        `one test takes a whole instance, so its vCPUs and memory must be known. Known: ${knownInstanceTypes()}.`,
+      );
+    }
+    if (isBurstable(instanceType.toString())) {
+      Annotations.of(this).addWarningV2(
+        'cdk-sitespeed:burstableInstance',
+        `instanceType '${instanceType}' is burstable: once its CPU credits run out, runs get slower and metrics drift. sitespeed.io advises the c5 class.`,
+      );
+    }
+    this.taskCpu = capacity.vcpus * 1024;
+    this.taskMemoryReservationMiB = taskMemoryReservationMiB(capacity);
+    if (!Token.isUnresolved(sharedMemorySizeMiB) &&
+      (!Number.isInteger(sharedMemorySizeMiB) || sharedMemorySizeMiB < 64 || sharedMemorySizeMiB > this.taskMemoryReservationMiB)) {
+      throw new Error(
+        `sharedMemorySizeMiB (${sharedMemorySizeMiB}) must be an integer from 64 to ${this.taskMemoryReservationMiB}, ` +
+        `the memory a run reserves on a ${instanceType} (${capacity.memoryMiB} MiB).`,
+      );
+    }
+    if (!Token.isUnresolved(rootVolumeSizeGiB) && (!Number.isInteger(rootVolumeSizeGiB) || rootVolumeSizeGiB < 30)) {
+      throw new Error(`rootVolumeSizeGiB (${rootVolumeSizeGiB}) must be an integer of at least 30, the size of the ECS-optimised AMI's snapshot.`);
+    }
+
+    this.reportsBucket = props.reportsBucket ?? this.createReportsBucket();
+
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'sitespeed.io test instances: no inbound, outbound to the sites under test',
+      allowAllOutbound: true,
+    });
+    this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
+
+    const instanceRole = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    this.instanceRole = instanceRole;
+
+    const image = (props.image ?? SitespeedImage.pinned())._bind(this, instanceRole);
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands(
+      `export SITESPEED_IMAGE='${image.imageName}'`,
+      `export ECR_REGISTRY='${image.ecrRegistry ?? ''}'`,
+      `export AWS_REGION='${Aws.REGION}'`,
+      readShell('sitespeed-instance-boot.sh'),
+    );
+
+    const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC });
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
+      instanceType,
+      role: instanceRole,
+      securityGroup,
+      userData,
+      requireImdsv2: true,
+      // Hop limit 1: containers in bridge mode cannot reach the instance metadata (and its role).
+      httpPutResponseHopLimit: 1,
+      associatePublicIpAddress: subnets.hasPublic ? true : undefined,
+      blockDevices: [{
+        deviceName: '/dev/xvda',
+        volume: ec2.BlockDeviceVolume.ebs(rootVolumeSizeGiB, {
+          encrypted: true,
+          volumeType: ec2.EbsDeviceVolumeType.GP3,
+          deleteOnTermination: true,
+        }),
+      }],
+    });
+
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC },
+      launchTemplate: this.launchTemplate,
+      minCapacity,
+      maxCapacity,
+    });
+    (props.schedule ?? InstanceSchedule.alwaysOn())._apply(this, { autoScalingGroup: this.autoScalingGroup, maxCapacity });
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.vpc,
+      containerInsightsV2: (props.containerInsights ?? true) ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
+    });
+    this.capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
+      autoScalingGroup: this.autoScalingGroup,
+      enableManagedScaling: true,
+      // ECS keeps instances with a running test from being scaled in (also by the schedule).
+      enableManagedTerminationProtection: true,
+      targetCapacityPercent: 100,
+      // Blocks bridge-mode containers from the instance role (iptables), beside the hop limit.
+      canContainersAccessInstanceRole: false,
+    });
+    this.cluster.addAsgCapacityProvider(this.capacityProvider);
+    this.cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    // Bridge mode: the task must reach the sites under test without a NAT gateway, which
+    // awsvpc tasks on EC2 cannot (they get no public IP).
+    this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', {
+      networkMode: ecs.NetworkMode.BRIDGE,
+    });
+    this.container = this.taskDefinition.addContainer(SITESPEED_CONTAINER_NAME, {
+      image: image.containerImage,
+      // The whole instance: two runs never share a host, so their metrics stay comparable.
+      cpu: this.taskCpu,
+      memoryReservationMiB: this.taskMemoryReservationMiB,
+      linuxParameters: new ecs.LinuxParameters(this, 'LinuxParameters', { sharedMemorySize: sharedMemorySizeMiB }),
+      environment: { MAX_OLD_SPACE_SIZE: String(maxOldSpaceSizeMiB(this.taskMemoryReservationMiB)) },
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'sitespeed', logGroup: this.logGroup }),
+      essential: true,
+    });
+    this.grantReportWrites(this.taskDefinition.taskRole);
+
+    this.acknowledgeNagFindings();
+  }
+
+  /**
+   * Lets `grantee` start sitespeed.io runs on this cluster and see their state: RunTask of this
+   * task definition's family on this cluster, tagging those tasks, listing and describing tasks
+   * of this cluster, and passing the task's roles.
+   */
+  public grantRun(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    const clusterTasks = stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${this.cluster.clusterName}/*` });
+    const onThisCluster = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
+    const run = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ecs:RunTask'],
+      resourceArns: [stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${this.taskDefinition.family}:*` })],
+      conditions: onThisCluster,
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ecs:TagResource'],
+      resourceArns: [clusterTasks],
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+    });
+    // ListTasks has no resource type of its own: it is scoped by the ecs:cluster condition.
+    iam.Grant.addToPrincipal({ grantee, actions: ['ecs:ListTasks'], resourceArns: ['*'], conditions: onThisCluster });
+    iam.Grant.addToPrincipal({ grantee, actions: ['ecs:DescribeTasks'], resourceArns: [clusterTasks] });
+    const roles = [this.taskDefinition.taskRole, this.taskDefinition.obtainExecutionRole()];
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['iam:PassRole'],
+      resourceArns: roles.map(role => role.roleArn),
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    });
+    return run;
+  }
+
+  private createReportsBucket(): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'ReportsBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(bucket, 'AwsSolutions-S1',
+      'Reports are written only by this cluster\'s task role; pass your own bucket as reportsBucket to add server access logging.');
+    return bucket;
+  }
+
+  /** sitespeed.io's S3 plugin needs PutObject and ListBucket, and nothing else (no key or secret). */
+  private grantReportWrites(role: iam.IRole): void {
+    const objects = this.reportsBucket.arnForObjects('*');
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] }));
+    acknowledgeWildcardResource(role, objects,
+      'sitespeed.io names report keys at run time (<slug>/<timestamp>/…): the task may put any object in the reports bucket, and only there.');
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [this.reportsBucket.bucketArn],
+    }));
+    this.reportsBucket.encryptionKey?.grantEncrypt(role);
+  }
+
+  private acknowledgeNagFindings(): void {
+    acknowledge(this.autoScalingGroup, 'AwsSolutions-AS3',
+      'Scaling is driven by the ECS capacity provider and recorded in ECS events and CloudTrail; notifications would need a topic nobody reads.');
+    acknowledge(this.instanceRole, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      'The AWS-maintained minimal policy for SSM Session Manager, the only way onto the instances (no SSH, no inbound rules).');
+    const ecsAgent = 'The ECS agent\'s own permissions, added by aws-ecs for container instances; AWS defines no narrower resource for them.';
+    acknowledge(this.instanceRole, 'AwsSolutions-IAM5[Resource::*]', ecsAgent);
+    acknowledge(this.instanceRole, 'AwsSolutions-IAM5[Action::ecs:Submit*]', ecsAgent);
+    acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
+      'The only environment variable is MAX_OLD_SPACE_SIZE, a heap size; nothing secret is passed in the environment.');
+  }
+
+}
+
+function checkCapacities(min: number, max: number): void {
+  for (const [prop, value] of [['minCapacity', min], ['maxCapacity', max]] as const) {
+    if (!Token.isUnresolved(value) && (!Number.isInteger(value) || value < 0)) {
+      throw new Error(`${prop} (${value}) must be a whole number of instances, 0 or more.`);
+    }
+  }
+  if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max) {
+    throw new Error(`minCapacity (${min}) must not exceed maxCapacity (${max}).`);
+  }
+}
+
+function readShell(name: string): string {
+  // From src/ (ts-jest, ts-node) and from lib/ (the package) alike, shell/ is one level up.
+  return fs.readFileSync(path.join(__dirname, '..', 'shell', name), 'utf8');
+}
