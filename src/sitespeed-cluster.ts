@@ -191,11 +191,14 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
 
     const image = (props.image ?? SitespeedImage.pinned())._bind(this, instanceRole);
     const userData = ec2.UserData.forLinux();
+    // The boot script runs as a file of its own: its `set -e` must not stop the lines that
+    // aws-ecs appends to the user data (ECS_CLUSTER), or the instance would join no cluster.
     userData.addCommands(
-      `export SITESPEED_IMAGE='${image.imageName}'`,
-      `export ECR_REGISTRY='${image.ecrRegistry ?? ''}'`,
-      `export AWS_REGION='${Aws.REGION}'`,
-      readShell('sitespeed-instance-boot.sh'),
+      "cat > /usr/local/sbin/sitespeed-instance-boot <<'SITESPEED_BOOT'",
+      readShell('sitespeed-instance-boot.sh').trimEnd(),
+      'SITESPEED_BOOT',
+      `SITESPEED_IMAGE='${image.imageName}' ECR_REGISTRY='${image.ecrRegistry ?? ''}' AWS_REGION='${Aws.REGION}' \\`,
+      '  bash /usr/local/sbin/sitespeed-instance-boot || echo "sitespeed-instance-boot failed with $?" >&2',
     );
 
     const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC });
@@ -238,8 +241,6 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       // ECS keeps instances with a running test from being scaled in (also by the schedule).
       enableManagedTerminationProtection: true,
       targetCapacityPercent: 100,
-      // Blocks bridge-mode containers from the instance role (iptables), beside the hop limit.
-      canContainersAccessInstanceRole: false,
     });
     this.cluster.addAsgCapacityProvider(this.capacityProvider);
     this.cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);

@@ -1,0 +1,11 @@
+import { ChildProcess } from 'child_process';
+
+export default async function globalTeardown(): Promise<void> {
+  const child = (globalThis as any).__MOTO__ as ChildProcess | undefined;
+  if (child && child.exitCode === null) {
+    const exited = new Promise(resolve => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise(r => setTimeout(r, 5000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,331 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { cfnLintTemplate } from './harness/cfn-lint';
+import { runNag } from './harness/nag';
+import { flatten, onlyLogicalId, policyStatementsOfRole, stackWithVpc, userDataOf } from './helpers';
+import { InstanceSchedule, SitespeedCluster, SitespeedClusterProps, SitespeedImage } from '../src';
+
+function synth(props: Partial<SitespeedClusterProps> = {}) {
+  const { stack, vpc } = stackWithVpc();
+  const sitespeed = new SitespeedCluster(stack, 'Sitespeed', { vpc, ...props });
+  // Lazy: synthesizing freezes the tree, and some tests add to it or synthesize another way.
+  return { stack, vpc, sitespeed, get template() { return Template.fromStack(stack); } };
+}
+
+describe('capacity', () => {
+  test('runs behind a capacity provider with managed scaling and termination protection, as the default strategy', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::ECS::CapacityProvider', {
+      AutoScalingGroupProvider: {
+        ManagedScaling: Match.objectLike({ Status: 'ENABLED', TargetCapacity: 100 }),
+        ManagedTerminationProtection: 'ENABLED',
+      },
+    });
+    const provider = onlyLogicalId(template, 'AWS::ECS::CapacityProvider');
+    template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+      CapacityProviders: [{ Ref: provider }],
+      DefaultCapacityProviderStrategy: [{ CapacityProvider: { Ref: provider }, Weight: 1 }],
+    });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MinSize: '0',
+      MaxSize: '2',
+      NewInstancesProtectedFromScaleIn: true,
+    });
+  });
+
+  test('capacities are configurable', () => {
+    const { template } = synth({ minCapacity: 1, maxCapacity: 5 });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '1', MaxSize: '5' });
+  });
+
+  test('an always-on cluster has no scheduled actions', () => {
+    const { template } = synth();
+    template.resourceCountIs('AWS::AutoScaling::ScheduledAction', 0);
+  });
+
+  test('an on/off schedule sets min and max in the time zone, and max 0 when off', () => {
+    const { template } = synth({
+      maxCapacity: 3,
+      schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, stopMinute: 30 }),
+    });
+    template.resourceCountIs('AWS::AutoScaling::ScheduledAction', 2);
+    template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', {
+      Recurrence: '0 7 * * MON-FRI', TimeZone: 'Europe/Stockholm', MinSize: 1, MaxSize: 3,
+    });
+    template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', {
+      Recurrence: '30 20 * * MON-FRI', TimeZone: 'Europe/Stockholm', MinSize: 0, MaxSize: 0,
+    });
+  });
+
+  test('an on/off schedule can keep no instance warm and run every day', () => {
+    const { template } = synth({
+      schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 22, stopHour: 6, weekDays: '*', warmInstances: 0 }),
+    });
+    template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '0 22 * * *', MinSize: 0, MaxSize: 2 });
+  });
+});
+
+describe('instances', () => {
+  test('require IMDSv2 with hop limit 1 and an encrypted gp3 root volume', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        InstanceType: 'c5.large',
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
+        BlockDeviceMappings: [{
+          DeviceName: '/dev/xvda',
+          Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: 30, DeleteOnTermination: true },
+        }],
+      }),
+    });
+  });
+
+  test('use the ECS-optimised Amazon Linux 2023 AMI', () => {
+    const { template } = synth();
+    const parameters = template.findParameters('*', { Default: Match.stringLikeRegexp('/aws/service/ecs/optimized-ami/amazon-linux-2023/') });
+    expect(Object.keys(parameters)).toHaveLength(1);
+  });
+
+  test('get a public IP in public subnets (no NAT needed) and none in private ones', () => {
+    const publicCluster = synth();
+    publicCluster.template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ NetworkInterfaces: [Match.objectLike({ AssociatePublicIpAddress: true, DeviceIndex: 0 })] }),
+    });
+    const isolated = synth({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
+    isolated.template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ NetworkInterfaces: Match.absent() }),
+    });
+  });
+
+  test('have no inbound rule and are reachable by SSM Session Manager', () => {
+    const { template, sitespeed } = synth();
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('sitespeed.io test instances'),
+      SecurityGroupIngress: Match.absent(),
+    });
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    expect(sitespeed.connections.securityGroups).toHaveLength(1);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] }),
+      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore']] }],
+    });
+  });
+
+  test('user data joins the cluster, prefers cached images and pre-pulls the pinned image', () => {
+    const { template } = synth();
+    const userData = userDataOf(template);
+    expect(userData).toMatch(/ECS_CLUSTER=/);
+    expect(userData).toContain('ECS_IMAGE_PULL_BEHAVIOR=prefer-cached');
+    expect(userData).toContain("SITESPEED_IMAGE='sitespeedio/sitespeed.io:42.7.0' ECR_REGISTRY='' AWS_REGION='<AWS::Region>'");
+    expect(userData).toContain('systemctl enable --now --no-block sitespeed-prepull.service');
+    // The boot script is written whole and run as a file, before the cluster is joined.
+    const script = fs.readFileSync(path.join(__dirname, '..', 'shell', 'sitespeed-instance-boot.sh'), 'utf8').trimEnd();
+    expect(userData).toContain(`<<'SITESPEED_BOOT'\n${script}\nSITESPEED_BOOT\n`);
+    expect(userData.indexOf('bash /usr/local/sbin/sitespeed-instance-boot')).toBeLessThan(userData.indexOf('ECS_CLUSTER='));
+  });
+
+  test('a burstable instance type gets a warning, a c5 none', () => {
+    const burst = synth({ instanceType: new ec2.InstanceType('t3.large') });
+    Annotations.fromStack(burst.stack).hasWarning('/Test/Sitespeed', Match.stringLikeRegexp('burstable'));
+    const steady = synth();
+    expect(Annotations.fromStack(steady.stack).findWarning('*', Match.stringLikeRegexp('burstable'))).toHaveLength(0);
+  });
+});
+
+describe('task definition', () => {
+  test('runs sitespeed.io in bridge mode on EC2, taking the whole c5.large', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      NetworkMode: 'bridge',
+      RequiresCompatibilities: ['EC2'],
+      ContainerDefinitions: [Match.objectLike({
+        Name: 'sitespeed',
+        Image: 'sitespeedio/sitespeed.io:42.7.0',
+        Essential: true,
+        Cpu: 2048,
+        MemoryReservation: 3584,
+        LinuxParameters: Match.objectLike({ SharedMemorySize: 2048 }),
+        Environment: [{ Name: 'MAX_OLD_SPACE_SIZE', Value: '1792' }],
+        LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+      })],
+    });
+  });
+
+  test('the reservation follows the instance type so two runs never share a host', () => {
+    const { template, sitespeed } = synth({ instanceType: ec2.InstanceType.of(ec2.InstanceClass.C5, ec2.InstanceSize.XLARGE2) });
+    expect(sitespeed.taskCpu).toBe(8 * 1024);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({
+        Cpu: 8192,
+        MemoryReservation: 16384 - 1639,
+        Environment: [{ Name: 'MAX_OLD_SPACE_SIZE', Value: '3072' }],
+      })],
+    });
+  });
+
+  test('shared memory size is configurable', () => {
+    const { template } = synth({ sharedMemorySizeMiB: 1024 });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ LinuxParameters: Match.objectLike({ SharedMemorySize: 1024 }) })],
+    });
+  });
+
+  test('logs go to a log group with the retention given', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test('the task role may only put objects into and list the reports bucket', () => {
+    const { template } = synth();
+    const bucket = onlyLogicalId(template, 'AWS::S3::Bucket');
+    expect(policyStatementsOfRole(template, 'SitespeedTaskDefinitionTaskRole')).toEqual([
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] } },
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: { 'Fn::GetAtt': [bucket, 'Arn'] } },
+    ]);
+    // No access key or secret anywhere in the task.
+    expect(JSON.stringify(template.findResources('AWS::ECS::TaskDefinition'))).not.toMatch(/s3\.key|s3\.secret|AWS_SECRET/);
+  });
+
+  test('the execution role may only write the container logs', () => {
+    const { template } = synth();
+    const logGroup = onlyLogicalId(template, 'AWS::Logs::LogGroup');
+    expect(policyStatementsOfRole(template, 'SitespeedTaskDefinitionExecutionRole')).toEqual([
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } },
+    ]);
+  });
+
+  test('an unpinned image gets a warning', () => {
+    const { stack } = synth({ image: SitespeedImage.fromRegistry('sitespeedio/sitespeed.io') });
+    Annotations.fromStack(stack).hasWarning('/Test/Sitespeed', Match.stringLikeRegexp('not pinned'));
+  });
+
+  test('an ECR image is pre-pulled after an ECR login, and the instance may pull it', () => {
+    const { stack, vpc } = stackWithVpc();
+    const repository = new ecr.Repository(stack, 'Repo');
+    new SitespeedCluster(stack, 'Sitespeed', { vpc, image: SitespeedImage.fromEcrRepository(repository, 'v1') });
+    const template = Template.fromStack(stack);
+    const userData = userDataOf(template);
+    expect(userData).toMatch(/SITESPEED_IMAGE='.*Repo.*:v1'/);
+    expect(userData).toMatch(/ECR_REGISTRY='\{"Fn::Select":\[0,\{"Fn::Split":\["\/"/);
+    const instanceStatements = policyStatementsOfRole(template, 'SitespeedInstanceRole');
+    expect(instanceStatements).toContainEqual(expect.objectContaining({
+      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+      Resource: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::ECR::Repository'), 'Arn'] },
+    }));
+  });
+});
+
+describe('reports bucket', () => {
+  test('a new bucket is encrypted, SSL only, private and retained', () => {
+    const { template } = synth();
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      }),
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
+    });
+  });
+
+  test('a given bucket is used and no bucket is created', () => {
+    const { stack, vpc } = stackWithVpc();
+    const reports = s3.Bucket.fromBucketName(stack, 'Reports', 'my-reports');
+    const sitespeed = new SitespeedCluster(stack, 'Sitespeed', { vpc, reportsBucket: reports });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(sitespeed.reportsBucket).toBe(reports);
+    const statements = policyStatementsOfRole(template, 'SitespeedTaskDefinitionTaskRole');
+    expect(statements.map(s => flatten(s.Resource))).toEqual([
+      'arn:<AWS::Partition>:s3:::my-reports/*',
+      'arn:<AWS::Partition>:s3:::my-reports',
+    ]);
+  });
+});
+
+describe('grantRun', () => {
+  test('grants RunTask of this family on this cluster, tagging, listing, describing and passing the two roles', () => {
+    const { stack, sitespeed } = synth();
+    const role = new iam.Role(stack, 'Runner', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    sitespeed.grantRun(role);
+    const template = Template.fromStack(stack);
+    const cluster = onlyLogicalId(template, 'AWS::ECS::Cluster');
+    const statements = policyStatementsOfRole(template, 'Runner');
+    const byAction = Object.fromEntries(statements.map(s => [[s.Action].flat().join(','), s]));
+    expect(Object.keys(byAction).sort()).toEqual(['ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:RunTask', 'ecs:TagResource', 'iam:PassRole']);
+    expect(flatten(byAction['ecs:RunTask'].Resource)).toMatch(/^arn:<AWS::Partition>:ecs:eu-north-1:123456789012:task-definition\/TestSitespeedTaskDefinition[0-9A-F]+:\*$/);
+    expect(byAction['ecs:RunTask'].Condition).toEqual({ ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [cluster, 'Arn'] } } });
+    expect(byAction['ecs:ListTasks'].Condition).toEqual({ ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [cluster, 'Arn'] } } });
+    expect(flatten(byAction['ecs:DescribeTasks'].Resource)).toBe(`arn:<AWS::Partition>:ecs:eu-north-1:123456789012:task/<${cluster}>/*`);
+    expect(byAction['ecs:TagResource'].Condition).toEqual({ StringEquals: { 'ecs:CreateAction': 'RunTask' } });
+    const passed = byAction['iam:PassRole'].Resource.map((r: any) => r['Fn::GetAtt'][0]);
+    expect(passed).toEqual([expect.stringMatching(/^SitespeedTaskDefinitionTaskRole/), expect.stringMatching(/^SitespeedTaskDefinitionExecutionRole/)]);
+  });
+});
+
+describe('bad props fail at synth with the prop and what is allowed', () => {
+  const cases: Array<[string, Partial<SitespeedClusterProps> | (() => unknown), RegExp]> = [
+    ['min above max', { minCapacity: 3, maxCapacity: 2 }, /minCapacity \(3\) must not exceed maxCapacity \(2\)/],
+    ['negative min', { minCapacity: -1 }, /minCapacity \(-1\) must be a whole number of instances, 0 or more/],
+    ['negative max', { maxCapacity: -2 }, /maxCapacity \(-2\) must be a whole number of instances, 0 or more/],
+    ['fractional max', { maxCapacity: 1.5 }, /maxCapacity \(1.5\) must be a whole number/],
+    ['shm below 64 MiB', { sharedMemorySizeMiB: 32 }, /sharedMemorySizeMiB \(32\) must be an integer from 64 to 3584/],
+    ['shm above the instance memory', { sharedMemorySizeMiB: 4096 }, /sharedMemorySizeMiB \(4096\) must be an integer from 64 to 3584, the memory a run reserves on a c5.large/],
+    ['unknown instance family', { instanceType: new ec2.InstanceType('c6g.large') }, /instanceType 'c6g.large' is not one the task reservation can be derived from.*Known: c5\.\{large/],
+    ['size that does not exist', { instanceType: new ec2.InstanceType('c5.8xlarge') }, /instanceType 'c5.8xlarge' is not one/],
+    ['root volume below the AMI', { rootVolumeSizeGiB: 20 }, /rootVolumeSizeGiB \(20\) must be an integer of at least 30/],
+    ['warm instances above max', () => InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 19, warmInstances: 3 }), /warmInstances \(3\) must not exceed the cluster's maxCapacity \(2\)/],
+  ];
+  test.each(cases)('%s', (_name, props, message) => {
+    const { stack, vpc } = stackWithVpc();
+    const resolved = typeof props === 'function' ? { schedule: props() as InstanceSchedule } : props;
+    expect(() => new SitespeedCluster(stack, 'Sitespeed', { vpc, ...resolved })).toThrow(message);
+  });
+});
+
+describe('InstanceSchedule.onOff rejects windows that make no sense', () => {
+  const base = { timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20 };
+  test.each([
+    ['an unknown time zone', { timeZone: 'Europe/Gothenburg' }, /timeZone 'Europe\/Gothenburg' is not an IANA time zone/],
+    ['an hour past 23', { startHour: 24 }, /startHour \(24\) must be an integer from 0 to 23/],
+    ['a fractional hour', { stopHour: 7.5 }, /stopHour \(7.5\) must be an integer from 0 to 23/],
+    ['a minute past 59', { startMinute: 60 }, /startMinute \(60\) must be an integer from 0 to 59/],
+    ['an empty window', { startHour: 7, stopHour: 7 }, /both 7:00; the window would be empty/],
+    ['a day field that is not cron', { weekDays: 'weekdays' }, /weekDays 'weekdays' is not a cron day-of-week field/],
+    ['negative warm instances', { warmInstances: -1 }, /warmInstances \(-1\) must be an integer ≥ 0/],
+  ])('%s', (_name, override, message) => {
+    expect(() => InstanceSchedule.onOff({ ...base, ...override })).toThrow(message);
+  });
+
+  test('accepts day lists and ranges', () => {
+    expect(() => InstanceSchedule.onOff({ ...base, weekDays: 'MON-WED,FRI' })).not.toThrow();
+    expect(() => InstanceSchedule.onOff({ ...base, weekDays: '1-5' })).not.toThrow();
+  });
+});
+
+describe('checks', () => {
+  test('cdk-nag AwsSolutions reports no unacknowledged finding, and every acknowledgement has a reason', () => {
+    const { stack } = synth();
+    const nag = runNag(stack);
+    const fromCluster = nag.errors.filter(e => e.path.startsWith('Test/Sitespeed/'));
+    expect(fromCluster).toEqual([]);
+    const ours = nag.acknowledged.filter(a => a.path?.startsWith('Test/Sitespeed/'));
+    expect(ours.length).toBeGreaterThan(0);
+    for (const a of ours) expect(a.reason.length).toBeGreaterThan(30);
+  });
+
+  test('cfn-lint reports no error on the template', () => {
+    const { stack } = synth();
+    const errors = cfnLintTemplate(Template.fromStack(stack as Stack).toJSON()).filter(m => m.level === 'Error');
+    expect(errors).toEqual([]);
+  });
+});
