@@ -80,6 +80,12 @@ new JsonFile(project, 'cdk.json', {
   },
 });
 
+// eslint's project service looks for the nearest tsconfig.json: give each dev-only folder one
+// that extends the dev config (which includes them all).
+for (const dir of ['examples', 'lambda-src', 'bench']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, { obj: { extends: '../test/tsconfig.json' } });
+}
+
 const bench = project.addTask('bench', {
   description: 'Benchmarks: synth time against a plain aws-cdk-lib app, Lambda bundle size and load time',
 });

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { cfnLintFiles, templatesIn } from './harness/cfn-lint';
 import { runNag, testApp } from './harness/nag';
 import { buildReferenceApp } from '../examples/app';
@@ -22,7 +23,7 @@ describe('examples/app.ts', () => {
 
   test('no NAT gateway and no load balancer', () => {
     for (const file of templatesIn(app.outdir)) {
-      const text = require('fs').readFileSync(file, 'utf8');
+      const text = fs.readFileSync(file, 'utf8');
       expect(text).not.toContain('AWS::EC2::NatGateway');
       expect(text).not.toContain('AWS::ElasticLoadBalancingV2::LoadBalancer');
     }

@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { testApp } from './harness/nag';
 
 /** A stack with a two-AZ VPC without NAT, as the library expects users to have. */
