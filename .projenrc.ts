@@ -36,6 +36,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/node@^22',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-ecs@^3',
+    'aws-sdk-client-mock@^4',
   ],
 
   jestOptions: {
@@ -64,6 +65,20 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // Develop against the newest aws-cdk-lib while the peer dependency keeps the floor.
 project.deps.addDependency(`aws-cdk-lib@${CDK_DEV}`, DependencyType.BUILD);
 project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
+
+// Lambda handlers: lambda-src/*.lambda.ts, bundled by esbuild into assets/ at build time and
+// shipped in the package (users need neither esbuild nor Docker). The SDK is bundled too:
+// what the tests run is what Lambda runs, whatever SDK version the runtime carries.
+const LAMBDA_RUNTIME = new awscdk.LambdaRuntime('nodejs24.x', 'node24', { defaultExternals: [] });
+for (const name of ['run-task']) {
+  new awscdk.LambdaFunction(project, {
+    entrypoint: `lambda-src/${name}.lambda.ts`,
+    constructFile: `src/private/${name}-function.ts`,
+    cdkDeps: project.cdkDeps,
+    runtime: LAMBDA_RUNTIME,
+    bundlingOptions: { sourcemap: true },
+  });
+}
 
 // The reference deployment, synthesized offline into cdk.out/ (README quick start).
 const synthExample = project.addTask('synth:example', {

@@ -7,9 +7,11 @@
  */
 import { App, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { TimeZone } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { InstanceSchedule, SitespeedCluster } from '../src';
+import { Browser, ConnectivityProfile, InstanceSchedule, SitespeedCluster } from '../src';
 
 /** The stack that runs the tests. */
 export class SitespeedStack extends Stack {
@@ -29,6 +31,25 @@ export class SitespeedStack extends Stack {
       vpc: this.vpc,
       maxCapacity: 2,
       schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, weekDays: 'MON-FRI' }),
+    });
+
+    // Two sites on different clocks, both inside the cluster's 07:00–20:00 Stockholm window.
+    this.sitespeed.addSite('Shop', {
+      schedule: ScheduleExpression.cron({ minute: '15', hour: '8-18/2', weekDay: 'MON-FRI', timeZone: TimeZone.of('Europe/Stockholm') }),
+      urls: [
+        { url: 'https://shop.example.com/', alias: 'home' },
+        { url: 'https://shop.example.com/cart', alias: 'cart' },
+      ],
+      iterations: 5,
+      connectivity: ConnectivityProfile.CABLE,
+    });
+    this.sitespeed.addSite('Blog', {
+      schedule: ScheduleExpression.cron({ minute: '0', hour: '9', weekDay: 'MON-FRI', timeZone: TimeZone.EUROPE_LONDON }),
+      urls: [{ url: 'https://blog.example.com/' }],
+      browser: Browser.FIREFOX,
+      mobile: false,
+      config: { browsertime: { firefox: { includeResponseBodies: 'html' } } },
+      sitespeedArgs: ['--plugins.remove', 'screenshot'],
     });
   }
 }

@@ -1,3 +1,6 @@
+export * from './browser';
+export * from './connectivity-profile';
 export * from './instance-schedule';
+export * from './scheduled-site';
 export * from './sitespeed-image';
 export * from './sitespeed-cluster';

@@ -5,6 +5,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -13,6 +14,8 @@ import {
   instanceCapacity, isBurstable, knownInstanceTypes, maxOldSpaceSizeMiB, taskMemoryReservationMiB,
 } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
+import { SiteRunner } from './private/site-runner';
+import { ScheduledSite, ScheduledSiteOptions } from './scheduled-site';
 import { SitespeedImage } from './sitespeed-image';
 
 /** Properties of a {@link SitespeedCluster}. */
@@ -137,6 +140,12 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   public readonly taskCpu: number;
   /** The memory (MiB) a run reserves on its instance. */
   public readonly taskMemoryReservationMiB: number;
+  /** Where the config folder (URL files, scripts, budgets) is mounted in the sitespeed.io container. */
+  public readonly configContainerPath: string = '/config';
+
+  private readonly logRetention: logs.RetentionDays;
+  private readonly slugs = new Map<string, string>();
+  private siteRunner?: SiteRunner;
 
   constructor(scope: Construct, id: string, props: SitespeedClusterProps) {
     super(scope, id);
@@ -245,9 +254,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     this.cluster.addAsgCapacityProvider(this.capacityProvider);
     this.cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    });
+    this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: this.logRetention });
     // Bridge mode: the task must reach the sites under test without a NAT gateway, which
     // awsvpc tasks on EC2 cannot (they get no public IP).
     this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', {
@@ -266,6 +274,45 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     this.grantReportWrites(this.taskDefinition.taskRole);
 
     this.acknowledgeNagFindings();
+  }
+
+  /** Tests a site on a schedule on this cluster. */
+  public addSite(id: string, options: ScheduledSiteOptions): ScheduledSite {
+    return new ScheduledSite(this, id, { ...options, cluster: this });
+  }
+
+  /**
+   * The runTask Lambda that starts this cluster's runs (created with the first site). Invoke it
+   * with a site's `runRequest` to run that site now.
+   */
+  public get runTaskFunction(): lambda.IFunction {
+    return this._runner().function;
+  }
+
+  /** @internal */
+  public _runner(): SiteRunner {
+    if (!this.siteRunner) {
+      this.siteRunner = new SiteRunner(this, 'Runner', {
+        clusterArn: this.cluster.clusterArn,
+        clusterName: this.cluster.clusterName,
+        taskDefinitionArn: this.taskDefinition.taskDefinitionArn,
+        taskDefinitionFamily: this.taskDefinition.family,
+        capacityProviderName: this.capacityProvider.capacityProviderName,
+        containerName: this.container.containerName,
+        logRetention: this.logRetention,
+        grantRun: grantee => this.grantRun(grantee),
+      });
+    }
+    return this.siteRunner;
+  }
+
+  /** Two sites of one cluster would write into one report folder: refuse it. @internal */
+  public _claimSlug(slug: string, sitePath: string): void {
+    const owner = this.slugs.get(slug);
+    if (owner) {
+      throw new Error(`slug '${slug}' of site ${sitePath} is already used by site ${owner} on this cluster; give one of them another slug.`);
+    }
+    this.slugs.set(slug, sitePath);
   }
 
   /**

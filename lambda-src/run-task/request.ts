@@ -1,0 +1,70 @@
+/** What a schedule (or a person, for "run now") sends the runTask Lambda. */
+export interface RunRequest {
+  /** The site's slug: names the run's tasks and its report folder. */
+  readonly site: string;
+  /** sitespeed.io's arguments, one element per argument: never a joined string. */
+  readonly args: string[];
+}
+
+/** Where runs go: the Lambda's environment, set by the construct. */
+export interface RunnerConfig {
+  readonly cluster: string;
+  readonly taskDefinition: string;
+  readonly capacityProvider: string;
+  readonly containerName: string;
+}
+
+export class BadRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadRequestError';
+  }
+}
+
+const SLUG = /^[a-zA-Z0-9_-]{1,200}$/;
+// ECS rejects container overrides above 8192 characters of JSON; saying so here is clearer.
+const MAX_OVERRIDE_CHARS = 8192;
+
+/** Checks an incoming event and returns it typed, or throws a BadRequestError naming the field. */
+export function parseRunRequest(event: unknown): RunRequest {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    throw new BadRequestError(`the event must be an object {"site": string, "args": string[]}, got ${describe(event)}`);
+  }
+  const { site, args } = event as Record<string, unknown>;
+  if (typeof site !== 'string' || !SLUG.test(site)) {
+    throw new BadRequestError(`"site" must be a slug of 1–200 characters [a-zA-Z0-9_-], got ${describe(site)}`);
+  }
+  if (!Array.isArray(args) || args.length === 0) {
+    throw new BadRequestError(`"args" must be a non-empty array of strings, got ${describe(args)}`);
+  }
+  const notString = args.findIndex(a => typeof a !== 'string');
+  if (notString >= 0) {
+    throw new BadRequestError(`"args[${notString}]" must be a string, got ${describe(args[notString])}`);
+  }
+  const size = JSON.stringify(args).length;
+  if (size > MAX_OVERRIDE_CHARS) {
+    throw new BadRequestError(`"args" take ${size} characters as JSON; ECS allows ${MAX_OVERRIDE_CHARS} characters for container overrides. Move options into a config file.`);
+  }
+  return { site, args: args as string[] };
+}
+
+/** The runner's configuration from its environment; a missing variable is a deployment bug. */
+export function runnerConfigFromEnv(env: NodeJS.ProcessEnv): RunnerConfig {
+  const get = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`environment variable ${name} is not set; the function was not deployed by cdk-sitespeed`);
+    return value;
+  };
+  return {
+    cluster: get('CLUSTER_ARN'),
+    taskDefinition: get('TASK_DEFINITION_ARN'),
+    capacityProvider: get('CAPACITY_PROVIDER'),
+    containerName: get('CONTAINER_NAME'),
+  };
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) return String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,68 @@
+import { createHash } from 'crypto';
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { RunnerConfig, RunRequest } from './request';
+
+/** The tag that names a run's site; the ReportTree reads it from stopped tasks. */
+export const SITE_TAG = 'sitespeed:site';
+
+export type Outcome =
+  | { site: string; started: string }
+  | { site: string; skipped: string; running: string[] };
+
+export class RunTaskFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunTaskFailedError';
+  }
+}
+
+/**
+ * ECS's startedBy takes at most 128 of [a-zA-Z0-9_/-]; slugs take up to 200. Long slugs keep a
+ * readable head and a hash, so two long slugs never share a startedBy.
+ */
+export function startedByFor(site: string): string {
+  const plain = `sitespeed/${site}`;
+  if (plain.length <= 128) return plain;
+  const hash = createHash('sha256').update(site).digest('hex').slice(0, 16);
+  return `sitespeed/${site.slice(0, 100)}/${hash}`;
+}
+
+/**
+ * Starts one sitespeed.io run for a site, unless a run of that site is still PROVISIONING,
+ * PENDING or RUNNING: overlapping runs share nothing but skew each other's metrics, and a
+ * schedule that outpaces its runs would pile them up (the user story's cron problem).
+ */
+export async function runSite(ecs: ECSClient, request: RunRequest, config: RunnerConfig): Promise<Outcome> {
+  const startedBy = startedByFor(request.site);
+  // desiredStatus RUNNING covers PROVISIONING, PENDING and RUNNING: everything not yet stopping.
+  const listed = await ecs.send(new ListTasksCommand({ cluster: config.cluster, startedBy, desiredStatus: 'RUNNING' }));
+  const running = listed.taskArns ?? [];
+  if (running.length > 0) {
+    const described = await ecs.send(new DescribeTasksCommand({ cluster: config.cluster, tasks: running }));
+    const states = (described.tasks ?? []).map(t => `${t.taskArn} ${t.lastStatus}`);
+    return { site: request.site, skipped: 'previous run still in progress', running: states.length ? states : running };
+  }
+
+  const result = await ecs.send(new RunTaskCommand({
+    cluster: config.cluster,
+    taskDefinition: config.taskDefinition,
+    count: 1,
+    // Through the capacity provider, never a launch type: on an empty cluster the task waits
+    // in PROVISIONING while managed scaling starts an instance.
+    capacityProviderStrategy: [{ capacityProvider: config.capacityProvider, weight: 1 }],
+    startedBy,
+    tags: [{ key: SITE_TAG, value: request.site }],
+    enableECSManagedTags: true,
+    overrides: { containerOverrides: [{ name: config.containerName, command: request.args }] },
+  }));
+  const failures = result.failures ?? [];
+  if (failures.length > 0) {
+    const reasons = failures.map(f => [f.arn, f.reason, f.detail].filter(Boolean).join(': ')).join('; ');
+    throw new RunTaskFailedError(`RunTask for site ${request.site} failed: ${reasons}`);
+  }
+  const task = result.tasks?.[0]?.taskArn;
+  if (!task) {
+    throw new RunTaskFailedError(`RunTask for site ${request.site} started no task and reported no failure`);
+  }
+  return { site: request.site, started: task };
+}

@@ -1,0 +1,6 @@
+/** The browser a site is tested in. */
+export enum Browser {
+  CHROME = 'chrome',
+  FIREFOX = 'firefox',
+  EDGE = 'edge',
+}

@@ -1,0 +1,136 @@
+/**
+ * Rendering a run into sitespeed.io's argument array: one element per argument, never a
+ * joined string (the user story's "unintentional spaces will break argument parsing").
+ */
+
+export interface RunArgsInput {
+  readonly slug: string;
+  /** URLs, or one container path of a URL file or a script. */
+  readonly inputs: string[];
+  /** One alias per URL, or none. */
+  readonly urlAliases: string[];
+  readonly iterations: number;
+  readonly browser: string;
+  readonly connectivity: string[];
+  readonly mobile: boolean;
+  readonly budgetConfigPath?: string;
+  readonly graphite?: { readonly host: string; readonly port: number; readonly namespace: string };
+  readonly config: Record<string, unknown>;
+  readonly extraArgs: string[];
+  readonly reportsBucketName: string;
+  readonly region: string;
+  readonly resultBaseUrl?: string;
+}
+
+/** Options the renderer always sets or that a typed prop sets: they may not come twice. */
+const TYPED: Record<string, string> = {
+  'slug': 'the slug prop',
+  'utc': 'nothing: report folders are always UTC',
+  's3.bucketname': "the cluster's reportsBucket",
+  's3.region': "the reports bucket's stack region",
+  'resultBaseURL': 'the resultBaseUrl prop',
+  'browsertime.iterations': 'the iterations prop',
+  'n': 'the iterations prop',
+  'browsertime.browser': 'the browser prop',
+  'b': 'the browser prop',
+  'browsertime.connectivity.profile': 'the connectivity prop',
+  'c': 'the connectivity prop',
+  'browsertime.connectivity.down': 'ConnectivityProfile.custom()',
+  'browsertime.connectivity.up': 'ConnectivityProfile.custom()',
+  'browsertime.connectivity.rtt': 'ConnectivityProfile.custom()',
+  'mobile': 'the mobile prop',
+  'budget.configPath': 'the budgetFile prop',
+  'graphite.host': 'the graphiteHost prop',
+  'graphite.port': 'the graphitePort prop',
+  'graphite.namespace': 'the graphiteNamespace prop',
+  'urlAlias': 'the alias of each entry of the urls prop',
+};
+
+/** Options that would break where reports land or leak credentials. */
+const FORBIDDEN: Record<string, string> = {
+  'outputFolder': 'it drops the <timestamp> folder, so runs overwrite each other',
+  's3.path': 'it replaces <slug>/<timestamp> and breaks the resultBaseURL links',
+  's3.key': 'the task role supplies credentials; a key would sit in the task definition',
+  's3.secret': 'the task role supplies credentials; a secret would sit in the task definition',
+};
+
+/** Refuses an option that is typed or forbidden, naming where it came from and what to use. */
+export function checkOption(name: string, source: string): void {
+  if (FORBIDDEN[name]) throw new Error(`${source}: '${name}' is not allowed: ${FORBIDDEN[name]}.`);
+  if (TYPED[name]) throw new Error(`${source}: '${name}' is set by cdk-sitespeed; use ${TYPED[name]} instead.`);
+}
+
+/** The option names that `args` sets (`--a.b value`, `--a.b=value`, `-n 3`). */
+export function optionNames(args: string[]): string[] {
+  const names: string[] = [];
+  for (const arg of args) {
+    if (arg.startsWith('--')) names.push(arg.slice(2).split('=')[0]);
+    else if (/^-[a-zA-Z]$/.test(arg)) names.push(arg.slice(1));
+  }
+  return names;
+}
+
+/**
+ * A JSON config object as dotted CLI options (`{"browsertime":{"chrome":{"args":["a"]}}}` →
+ * `--browsertime.chrome.args=a`): the run stays one visible array that sitespeed.io parses the
+ * same way as typed options. Arrays repeat the option; `--name=value` keeps values that start
+ * with `-` from reading as options.
+ */
+export function configArgs(config: Record<string, unknown>): string[] {
+  const args: string[] = [];
+  const visit = (value: unknown, path: string): void => {
+    if (value === null || value === undefined) {
+      throw new Error(`config: '${path}' is ${value}; leave the key out instead.`);
+    }
+    if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) {
+        if (typeof item === 'object' && item !== null) {
+          throw new Error(`config: '${path}[${i}]' is an object; sitespeed.io options take plain values in arrays. Use sitespeedArgs or a config file.`);
+        }
+        visit(item, path);
+      }
+      return;
+    }
+    if (typeof value === 'object') {
+      const entries = Object.entries(value as Record<string, unknown>);
+      if (entries.length === 0 && path) throw new Error(`config: '${path}' is an empty object.`);
+      for (const [key, child] of entries) {
+        if (!/^[A-Za-z0-9_-]+$/.test(key)) throw new Error(`config: key '${key}' under '${path || '(root)'}' is not an option name ([A-Za-z0-9_-]).`);
+        visit(child, path ? `${path}.${key}` : key);
+      }
+      return;
+    }
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new Error(`config: '${path}' is a ${typeof value}; use strings, numbers, booleans, arrays or objects.`);
+    }
+    checkOption(path, 'config');
+    args.push(`--${path}=${String(value)}`);
+  };
+  visit(config, '');
+  return args;
+}
+
+export function renderRunArgs(input: RunArgsInput): string[] {
+  for (const name of optionNames(input.extraArgs)) checkOption(name, 'sitespeedArgs');
+  const args: string[] = [...input.inputs];
+  for (const alias of input.urlAliases) args.push('--urlAlias', alias);
+  args.push('--browsertime.iterations', String(input.iterations));
+  args.push('--browsertime.browser', input.browser);
+  args.push(...input.connectivity);
+  if (input.mobile) args.push('--mobile', 'true');
+  if (input.budgetConfigPath) args.push('--budget.configPath', input.budgetConfigPath);
+  if (input.graphite) {
+    args.push(
+      '--graphite.host', input.graphite.host,
+      '--graphite.port', String(input.graphite.port),
+      '--graphite.namespace', input.graphite.namespace,
+    );
+  }
+  args.push(...configArgs(input.config));
+  // Where reports land: <bucket>/<slug>/<YYYY-MM-DD-HH-mm-ss>/ in UTC, so sites never collide.
+  args.push('--slug', input.slug, '--utc', 'true');
+  args.push('--s3.bucketname', input.reportsBucketName, '--s3.region', input.region);
+  if (input.resultBaseUrl) args.push('--resultBaseURL', input.resultBaseUrl);
+  args.push(...input.extraArgs);
+  return args;
+}

@@ -1,0 +1,268 @@
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { Browser } from './browser';
+import { ConnectivityProfile } from './connectivity-profile';
+import { renderRunArgs } from './private/sitespeed-args';
+import type { SitespeedCluster } from './sitespeed-cluster';
+
+/** A page to test, with the name it gets in reports and Graphite. */
+export interface SiteUrl {
+  /** The page's URL (http or https). */
+  readonly url: string;
+  /**
+   * A short name for the page in reports and Graphite keys, instead of its URL.
+   * @default - sitespeed.io derives one from the URL
+   */
+  readonly alias?: string;
+}
+
+/** What to test and how, for {@link SitespeedCluster.addSite}. */
+export interface ScheduledSiteOptions {
+  /**
+   * When the site is tested: `ScheduleExpression.cron({ …, timeZone })` or `ScheduleExpression.rate(…)`.
+   * A run is skipped while the site's previous run is still going, so a schedule that
+   * outpaces its runs never piles them up.
+   */
+  readonly schedule: scheduler.ScheduleExpression;
+
+  /**
+   * Whether the schedule is on (a disabled site can still be run by hand).
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * The pages to test. Give exactly one of `urls`, `urlsFile` and `script`.
+   * @default - none
+   */
+  readonly urls?: SiteUrl[];
+
+  /**
+   * A URL file (one URL per line, optional ` alias`) in the cluster's config folder, as its key
+   * relative to the config prefix, e.g. `urls/shop.txt`.
+   * @default - none
+   */
+  readonly urlsFile?: string;
+
+  /**
+   * A scripted user journey (`.js`, `.cjs` or `.mjs`) in the cluster's config folder, as its key
+   * relative to the config prefix, e.g. `scripts/checkout.mjs`.
+   * @default - none
+   */
+  readonly script?: string;
+
+  /**
+   * Names the site's report folder (`<slug>/<timestamp>/`), its runs and its Graphite keys:
+   * 1–200 characters of `[a-zA-Z0-9_-]`, unique in the cluster.
+   * @default - the construct id, lower-cased, other characters replaced by `-`
+   */
+  readonly slug?: string;
+
+  /**
+   * Page loads per URL and run. sitespeed.io advises 5 or more for stable medians.
+   * @default 5
+   */
+  readonly iterations?: number;
+
+  /**
+   * The browser.
+   * @default Browser.CHROME
+   */
+  readonly browser?: Browser;
+
+  /**
+   * The network profile the run is named after (and shaped to, with a connectivity engine).
+   * @default - sitespeed.io's default (`native`: the instance's own network)
+   */
+  readonly connectivity?: ConnectivityProfile;
+
+  /**
+   * Emulate a phone (sitespeed.io `--mobile`: viewport and user agent).
+   * @default false
+   */
+  readonly mobile?: boolean;
+
+  /**
+   * A performance budget file in the config folder (key relative to the config prefix). A run
+   * that breaks the budget ends with a non-zero exit code and shows as failed.
+   * @default - no budget
+   */
+  readonly budgetFile?: string;
+
+  /**
+   * Graphite's host (plain text protocol) for metrics.
+   * @default - no metrics are sent
+   */
+  readonly graphiteHost?: string;
+
+  /**
+   * Graphite's plain text port.
+   * @default 2003
+   */
+  readonly graphitePort?: number;
+
+  /**
+   * The first two parts of the Graphite keys; sitespeed.io's dashboards expect two parts, then
+   * the slug.
+   * @default 'sitespeed_io.default'
+   */
+  readonly graphiteNamespace?: string;
+
+  /**
+   * Base URL of the report viewer, so Grafana annotations link to each run's report.
+   * @default - no links
+   */
+  readonly resultBaseUrl?: string;
+
+  /**
+   * Any other sitespeed.io options as a JSON object in sitespeed.io's config-file shape
+   * (`{ browsertime: { chrome: { args: ['no-sandbox'] } } }`), rendered into dotted options.
+   * Options that have a typed prop, or that would break report folders, are refused.
+   * @default - none
+   */
+  readonly config?: { [key: string]: any };
+
+  /**
+   * Extra arguments, one element per argument (`['--plugins.remove', 'screenshot']`),
+   * appended last. The same options as in `config` are refused.
+   * @default - none
+   */
+  readonly sitespeedArgs?: string[];
+}
+
+/** Properties of a {@link ScheduledSite}. */
+export interface ScheduledSiteProps extends ScheduledSiteOptions {
+  /** The cluster the site's runs start on. */
+  readonly cluster: SitespeedCluster;
+}
+
+const SLUG = /^[a-zA-Z0-9_-]{1,200}$/;
+const NAMESPACE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+/**
+ * One site's sitespeed.io runs on a schedule (EventBridge Scheduler, with a time zone) through
+ * the cluster's runTask Lambda. Reports land at `<reports bucket>/<slug>/<YYYY-MM-DD-HH-mm-ss>/`.
+ */
+export class ScheduledSite extends Construct {
+  /** The slug that names the site's reports, runs and Graphite keys. */
+  public readonly slug: string;
+  /** The sitespeed.io arguments of every run, one element per argument. */
+  public readonly sitespeedArgs: string[];
+  /** The run request the schedule sends the runTask Lambda (also what "run now" sends). */
+  public readonly runRequest: string;
+  /** The schedule. */
+  public readonly schedule: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: ScheduledSiteProps) {
+    super(scope, id);
+    const cluster = props.cluster;
+    this.slug = props.slug ?? slugFromId(id);
+    if (!SLUG.test(this.slug)) {
+      throw new Error(`slug '${this.slug}' must be 1–200 characters of [a-zA-Z0-9_-] (sitespeed.io uses it in folder names and Graphite keys).`);
+    }
+    cluster._claimSlug(this.slug, this.node.path);
+
+    const inputs = this.renderInputs(props, cluster.configContainerPath);
+    const iterations = props.iterations ?? 5;
+    if (!Token.isUnresolved(iterations) && (!Number.isInteger(iterations) || iterations < 1 || iterations > 100)) {
+      throw new Error(`iterations (${iterations}) must be a whole number from 1 to 100.`);
+    }
+    const graphitePort = props.graphitePort ?? 2003;
+    if (!Token.isUnresolved(graphitePort) && (!Number.isInteger(graphitePort) || graphitePort < 1 || graphitePort > 65535)) {
+      throw new Error(`graphitePort (${graphitePort}) must be a TCP port from 1 to 65535.`);
+    }
+    const namespace = props.graphiteNamespace ?? 'sitespeed_io.default';
+    if (!NAMESPACE.test(namespace)) {
+      throw new Error(`graphiteNamespace '${namespace}' must be dot-separated parts of [A-Za-z0-9_-], e.g. 'sitespeed_io.default'.`);
+    }
+    if (namespace.split('.').length !== 2) {
+      Annotations.of(this).addWarningV2('cdk-sitespeed:graphiteNamespace',
+        `graphiteNamespace '${namespace}' does not have two parts: sitespeed.io's dashboards expect '<a>.<b>' followed by the slug.`);
+    }
+    if (props.resultBaseUrl && !Token.isUnresolved(props.resultBaseUrl) && !/^https?:\/\/[^\s]+$/.test(props.resultBaseUrl)) {
+      throw new Error(`resultBaseUrl '${props.resultBaseUrl}' must be an http(s) URL.`);
+    }
+
+    this.sitespeedArgs = renderRunArgs({
+      slug: this.slug,
+      inputs: inputs.inputs,
+      urlAliases: inputs.aliases,
+      iterations,
+      browser: props.browser ?? Browser.CHROME,
+      connectivity: props.connectivity?._args() ?? [],
+      mobile: props.mobile ?? false,
+      budgetConfigPath: props.budgetFile ? configPath(cluster.configContainerPath, 'budgetFile', props.budgetFile) : undefined,
+      graphite: props.graphiteHost ? { host: props.graphiteHost, port: graphitePort, namespace } : undefined,
+      config: props.config ?? {},
+      extraArgs: props.sitespeedArgs ?? [],
+      reportsBucketName: cluster.reportsBucket.bucketName,
+      region: Stack.of(cluster.reportsBucket).region,
+      resultBaseUrl: props.resultBaseUrl,
+    });
+
+    if (props.schedule.timeZone === undefined && !props.schedule.expressionString.startsWith('rate(')) {
+      Annotations.of(this).addWarningV2('cdk-sitespeed:scheduleWithoutTimeZone',
+        `The schedule '${props.schedule.expressionString}' has no time zone, so it follows UTC; pass timeZone (e.g. TimeZone.of('Europe/Stockholm')) to follow local time and daylight saving.`);
+    }
+
+    const request = { site: this.slug, args: this.sitespeedArgs };
+    this.runRequest = Stack.of(this).toJsonString(request);
+    const runner = cluster._runner();
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: `cdk-sitespeed: run sitespeed.io for ${this.slug}`,
+      schedule: props.schedule,
+      enabled: props.enabled ?? true,
+      // Exactly on time: a flexible window would make run times, and so metrics, wander.
+      timeWindow: scheduler.TimeWindow.off(),
+      target: new targets.LambdaInvoke(runner.function, {
+        role: runner.schedulerRole,
+        input: scheduler.ScheduleTargetInput.fromObject(request),
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(1),
+        deadLetterQueue: runner.deadLetterQueue,
+      }),
+    });
+  }
+
+  private renderInputs(props: ScheduledSiteProps, configDir: string): { inputs: string[]; aliases: string[] } {
+    const given = (['urls', 'urlsFile', 'script'] as const).filter(k => props[k] !== undefined);
+    if (given.length !== 1) {
+      throw new Error(`give exactly one of urls, urlsFile and script (got ${given.length ? given.join(', ') : 'none'}).`);
+    }
+    if (props.urls) {
+      if (props.urls.length === 0) throw new Error('urls must list at least one page.');
+      for (const [i, u] of props.urls.entries()) {
+        if (!Token.isUnresolved(u.url) && !/^https?:\/\/[^\s]+$/.test(u.url)) {
+          throw new Error(`urls[${i}].url '${u.url}' must be an http(s) URL without spaces.`);
+        }
+        if (u.alias !== undefined && !/^[A-Za-z0-9_-]{1,100}$/.test(u.alias)) {
+          throw new Error(`urls[${i}].alias '${u.alias}' must be 1–100 characters of [A-Za-z0-9_-].`);
+        }
+      }
+      const withAlias = props.urls.filter(u => u.alias !== undefined).length;
+      if (withAlias > 0 && withAlias < props.urls.length) {
+        throw new Error(`give an alias to every entry of urls or to none (${withAlias} of ${props.urls.length} have one): sitespeed.io pairs aliases with URLs by position.`);
+      }
+      return { inputs: props.urls.map(u => u.url), aliases: props.urls.flatMap(u => (u.alias ? [u.alias] : [])) };
+    }
+    if (props.script !== undefined && !/\.(js|cjs|mjs)$/.test(props.script)) {
+      throw new Error(`script '${props.script}' must end in .js, .cjs or .mjs (sitespeed.io runs such inputs as scripts).`);
+    }
+    const [prop, key] = props.urlsFile !== undefined ? ['urlsFile', props.urlsFile] : ['script', props.script!];
+    return { inputs: [configPath(configDir, prop, key)], aliases: [] };
+  }
+}
+
+/** The container path of a key under the config prefix; keys may not climb out of it. */
+function configPath(configDir: string, prop: string, key: string): string {
+  if (!key || key.startsWith('/') || key.split('/').some(part => part === '..' || part === '') || /[\0\n]/.test(key)) {
+    throw new Error(`${prop} '${key}' must be a key relative to the config prefix, such as 'urls/shop.txt' (no leading '/', no '..').`);
+  }
+  return `${configDir}/${key}`;
+}
+
+function slugFromId(id: string): string {
+  return id.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 200);
+}

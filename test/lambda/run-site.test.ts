@@ -1,0 +1,122 @@
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../lambda-src/run-task.lambda';
+import { BadRequestError, parseRunRequest, runnerConfigFromEnv } from '../../lambda-src/run-task/request';
+import { runSite, startedByFor } from '../../lambda-src/run-task/run-site';
+
+const config = {
+  cluster: 'arn:aws:ecs:eu-north-1:123456789012:cluster/sitespeed',
+  taskDefinition: 'arn:aws:ecs:eu-north-1:123456789012:task-definition/sitespeed:3',
+  capacityProvider: 'sitespeed-cp',
+  containerName: 'sitespeed',
+};
+const request = { site: 'shop', args: ['https://shop.example.com/', '--slug', 'shop', '--utc', 'true'] };
+const ecs = mockClient(ECSClient);
+
+beforeEach(() => ecs.reset());
+
+describe('runSite', () => {
+  test('starts one task through the capacity provider, with startedBy, the site tag and the args as an array', async () => {
+    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/1' }], failures: [] });
+    const outcome = await runSite(new ECSClient({}), request, config);
+    expect(outcome).toEqual({ site: 'shop', started: 'arn:task/1' });
+    expect(ecs.commandCalls(ListTasksCommand)[0].args[0].input).toEqual({
+      cluster: config.cluster, startedBy: 'sitespeed/shop', desiredStatus: 'RUNNING',
+    });
+    const input = ecs.commandCalls(RunTaskCommand)[0].args[0].input;
+    expect(input).toEqual({
+      cluster: config.cluster,
+      taskDefinition: config.taskDefinition,
+      count: 1,
+      capacityProviderStrategy: [{ capacityProvider: 'sitespeed-cp', weight: 1 }],
+      startedBy: 'sitespeed/shop',
+      tags: [{ key: 'sitespeed:site', value: 'shop' }],
+      enableECSManagedTags: true,
+      overrides: { containerOverrides: [{ name: 'sitespeed', command: request.args }] },
+    });
+    expect(input).not.toHaveProperty('launchType');
+  });
+
+  test('skips while a run of the same site is PROVISIONING, PENDING or RUNNING, and says which', async () => {
+    ecs.on(ListTasksCommand).resolves({ taskArns: ['arn:task/old'] });
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: 'arn:task/old', lastStatus: 'PROVISIONING' }] });
+    const outcome = await runSite(new ECSClient({}), request, config);
+    expect(outcome).toEqual({ site: 'shop', skipped: 'previous run still in progress', running: ['arn:task/old PROVISIONING'] });
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+  });
+
+  test('RunTask failures fail the invocation with their reasons', async () => {
+    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ arn: 'arn:cp', reason: 'CAPACITY_PROVIDER_NOT_READY', detail: 'scaling' }] });
+    await expect(runSite(new ECSClient({}), request, config))
+      .rejects.toThrow('RunTask for site shop failed: arn:cp: CAPACITY_PROVIDER_NOT_READY: scaling');
+  });
+
+  test('a RunTask that starts nothing and reports nothing is a failure too', async () => {
+    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [] });
+    await expect(runSite(new ECSClient({}), request, config)).rejects.toThrow('started no task and reported no failure');
+  });
+});
+
+describe('startedByFor', () => {
+  test('fits ECS\'s 128 characters and keeps long slugs apart', () => {
+    const a = 'a'.repeat(150) + 'x';
+    const b = 'a'.repeat(150) + 'y';
+    expect(startedByFor('shop')).toBe('sitespeed/shop');
+    for (const slug of [a, b, 'z'.repeat(200)]) expect(startedByFor(slug).length).toBeLessThanOrEqual(128);
+    expect(startedByFor(a)).not.toBe(startedByFor(b));
+    expect(startedByFor(a)).toMatch(/^sitespeed\/[a-zA-Z0-9_/-]+$/);
+  });
+});
+
+describe('parseRunRequest', () => {
+  test.each([
+    ['a string', 'shop', /the event must be an object/],
+    ['null', null, /the event must be an object/],
+    ['no site', { args: ['x'] }, /"site" must be a slug/],
+    ['a site with a space', { site: 'my shop', args: ['x'] }, /"site" must be a slug of 1–200 characters \[a-zA-Z0-9_-\], got "my shop"/],
+    ['args as a joined string', { site: 'shop', args: '/start.sh,urls.txt,--config' }, /"args" must be a non-empty array of strings/],
+    ['empty args', { site: 'shop', args: [] }, /"args" must be a non-empty array/],
+    ['a number in args', { site: 'shop', args: ['--browsertime.iterations', 5] }, /"args\[1\]" must be a string, got 5/],
+    ['args too long for ECS', { site: 'shop', args: ['x'.repeat(9000)] }, /ECS allows 8192 characters for container overrides/],
+  ])('rejects %s', (_name, event, message) => {
+    expect(() => parseRunRequest(event)).toThrow(BadRequestError);
+    expect(() => parseRunRequest(event)).toThrow(message);
+  });
+
+  test('accepts a well-formed request as it is', () => {
+    expect(parseRunRequest({ site: 'shop', args: ['a', 'b c'] })).toEqual({ site: 'shop', args: ['a', 'b c'] });
+  });
+
+  test('the runner configuration names a missing variable', () => {
+    expect(() => runnerConfigFromEnv({ CLUSTER_ARN: 'c' })).toThrow('environment variable TASK_DEFINITION_ARN is not set');
+  });
+});
+
+describe('handler', () => {
+  const env = process.env;
+  beforeEach(() => {
+    process.env = { ...env, CLUSTER_ARN: config.cluster, TASK_DEFINITION_ARN: config.taskDefinition, CAPACITY_PROVIDER: 'sitespeed-cp', CONTAINER_NAME: 'sitespeed' };
+  });
+  afterEach(() => { process.env = env; });
+
+  test('malformed input fails the invocation with a logged reason and calls no ECS API', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
+    await expect(handler({ site: 'shop', args: 'a,b' })).rejects.toThrow(BadRequestError);
+    expect(ecs.calls()).toHaveLength(0);
+    expect(JSON.parse(errors.mock.calls[0][0])).toEqual({ error: 'BadRequestError', message: expect.stringContaining('"args" must be') });
+    errors.mockRestore();
+  });
+
+  test('logs one structured line per decision', async () => {
+    ecs.on(ListTasksCommand).resolves({ taskArns: ['arn:task/old'] });
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: 'arn:task/old', lastStatus: 'RUNNING' }] });
+    const logs = jest.spyOn(console, 'log').mockImplementation(() => {});
+    await handler(request);
+    expect(logs).toHaveBeenCalledTimes(1);
+    expect(JSON.parse(logs.mock.calls[0][0])).toEqual({ site: 'shop', skipped: 'previous run still in progress', running: ['arn:task/old RUNNING'] });
+    logs.mockRestore();
+  });
+});
