@@ -36,6 +36,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/node@^22',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-ecs@^3',
+    '@aws-sdk/client-ec2@^3',
     'aws-sdk-client-mock@^4',
   ],
 

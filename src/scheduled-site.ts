@@ -202,9 +202,12 @@ export class ScheduledSite extends Construct {
       resultBaseUrl: props.resultBaseUrl,
     });
 
-    if (props.schedule.timeZone === undefined && !props.schedule.expressionString.startsWith('rate(')) {
-      Annotations.of(this).addWarningV2('cdk-sitespeed:scheduleWithoutTimeZone',
-        `The schedule '${props.schedule.expressionString}' has no time zone, so it follows UTC; pass timeZone (e.g. TimeZone.of('Europe/Stockholm')) to follow local time and daylight saving.`);
+    // ScheduleExpression.cron() falls back to UTC silently; a site tested at "09:00" then runs an
+    // hour off for half the year. Say so; acknowledge the warning when UTC is what you want.
+    const zone = props.schedule.timeZone?.timezoneName ?? 'Etc/UTC';
+    if (!props.schedule.expressionString.startsWith('rate(') && ['Etc/UTC', 'UTC'].includes(zone)) {
+      Annotations.of(this).addWarningV2('cdk-sitespeed:scheduleInUtc',
+        `The schedule '${props.schedule.expressionString}' follows UTC. Pass timeZone (e.g. TimeZone.of('Europe/Stockholm')) to follow local time and daylight saving, or acknowledge this warning if UTC is meant.`);
     }
 
     const request = { site: this.slug, args: this.sitespeedArgs };
