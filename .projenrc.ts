@@ -49,15 +49,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
   eslintOptions: {
-    dirs: ['src', 'lambda-src'],
-    devdirs: ['test', 'examples', 'bench'],
+    dirs: ['src'],
+    // lambda-src is bundled into assets/, so its imports are build-time (dev) dependencies.
+    devdirs: ['lambda-src', 'test', 'examples', 'bench'],
   },
   tsconfigDev: {
     // Paths are relative to test/, where projen writes the dev tsconfig of a jsii project.
     include: ['../src/**/*.ts', '../lambda-src/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
     compilerOptions: {},
   },
-  gitignore: ['/cdk.out/', '/test-artifacts/', '/.venv*/', '/dist-python/'],
+  gitignore: ['/.e2e/', '/cdk.out/', '/test-artifacts/', '/.venv*/', '/dist-python/'],
   // No GitHub in this workplace; CI is .ci/run.
   github: false,
   release: false,
@@ -107,6 +108,12 @@ const bench = project.addTask('bench', {
 });
 bench.spawn(project.bundler.bundleTask);
 bench.exec('ts-node --project test/tsconfig.json --transpile-only bench/run.ts');
+
+const e2e = project.addTask('e2e', {
+  description: 'End to end: the real sitespeed.io CLI with the arguments a ScheduledSite renders (needs chromium, chromium-driver)',
+});
+e2e.exec('bash test/e2e/install-sitespeed.sh');
+e2e.exec("jest --testMatch '<rootDir>/test/e2e/**/*.e2e.ts' --coverage=false --runInBand");
 
 project.addTask('cfn-lint:example', {
   description: 'cfn-lint every template of the synthesized reference deployment (run synth:example first)',

@@ -68,7 +68,7 @@ function benchSynth(): void {
 
 function loadTimeMs(file: string): number {
   const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
-  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
 }
 
 function bundlesIn(dir: string): string[] {

@@ -78,12 +78,14 @@ describe('runTask function', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Handler: 'index.handler',
-      Environment: { Variables: Match.objectLike({
-        CLUSTER_ARN: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::ECS::Cluster'), 'Arn'] },
-        TASK_DEFINITION_ARN: { Ref: onlyLogicalId(template, 'AWS::ECS::TaskDefinition') },
-        CAPACITY_PROVIDER: { Ref: onlyLogicalId(template, 'AWS::ECS::CapacityProvider') },
-        CONTAINER_NAME: 'sitespeed',
-      }) },
+      Environment: {
+        Variables: Match.objectLike({
+          CLUSTER_ARN: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::ECS::Cluster'), 'Arn'] },
+          TASK_DEFINITION_ARN: { Ref: onlyLogicalId(template, 'AWS::ECS::TaskDefinition') },
+          CAPACITY_PROVIDER: { Ref: onlyLogicalId(template, 'AWS::ECS::CapacityProvider') },
+          CONTAINER_NAME: 'sitespeed',
+        }),
+      },
       DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::SQS::Queue'), 'Arn'] } },
     });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
@@ -108,10 +110,12 @@ describe('runTask function', () => {
   test('schedules invoke it with a role for this account only', () => {
     const { template } = site();
     template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({
-        Principal: { Service: 'scheduler.amazonaws.com' },
-        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
-      })] }),
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        })],
+      }),
     });
   });
 });
@@ -190,7 +194,7 @@ describe('bad options fail at synth, naming the option', () => {
 
   test('a namespace that is not two parts gets a warning', () => {
     const { stack } = site({ graphiteNamespace: 'sitespeed' });
-    Annotations.fromStack(stack).hasWarning('/Test/Sitespeed/Shop', Match.stringLikeRegexp("does not have two parts"));
+    Annotations.fromStack(stack).hasWarning('/Test/Sitespeed/Shop', Match.stringLikeRegexp('does not have two parts'));
   });
 });
 

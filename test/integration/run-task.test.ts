@@ -1,11 +1,11 @@
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import {
   CreateClusterCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand, StopTaskCommand,
 } from '@aws-sdk/client-ecs';
-import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { BadRequestError } from '../../lambda-src/run-task/request';
-import { handler } from '../../lambda-src/run-task.lambda';
 import { runSite } from '../../lambda-src/run-task/run-site';
+import { handler } from '../../lambda-src/run-task.lambda';
 import { motoClientConfig, resetMoto } from '../harness/moto';
 
 // The runTask logic against a real ECS API (moto): a cluster with one registered EC2 instance,

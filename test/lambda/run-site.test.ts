@@ -1,8 +1,8 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../lambda-src/run-task.lambda';
 import { BadRequestError, parseRunRequest, runnerConfigFromEnv } from '../../lambda-src/run-task/request';
 import { runSite, startedByFor } from '../../lambda-src/run-task/run-site';
+import { handler } from '../../lambda-src/run-task.lambda';
 
 const config = {
   cluster: 'arn:aws:ecs:eu-north-1:123456789012:cluster/sitespeed',

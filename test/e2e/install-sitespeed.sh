@@ -1,0 +1,23 @@
+#!/bin/bash
+# Installs the sitespeed.io CLI the e2e test runs, outside the library's dependencies, and
+# checks for Debian's chromium and chromedriver (sitespeed.io's own driver downloads cannot
+# work on this closed network, so they are skipped).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+version="39.2.0" # newer releases need Node 22 or are missing from the registry (FACTS.md)
+dir=".e2e/sitespeed"
+installed=$(node -p "require('./$dir/node_modules/sitespeed.io/package.json').version" 2>/dev/null || true)
+if [ "$installed" != "$version" ]; then
+  mkdir -p "$dir"
+  echo '{ "private": true }' > "$dir/package.json"
+  CHROMEDRIVER_SKIP_DOWNLOAD=true GECKODRIVER_SKIP_DOWNLOAD=true EDGEDRIVER_SKIP_DOWNLOAD=true \
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "sitespeed.io@$version"
+fi
+for binary in /usr/bin/chromium /usr/bin/chromedriver; do
+  if [ ! -x "$binary" ]; then
+    echo "e2e: $binary is missing; install it with: apt-get install chromium chromium-driver" >&2
+    exit 1
+  fi
+done
+echo "e2e: sitespeed.io $version in $dir, $(/usr/bin/chromedriver --version | cut -d' ' -f1-2)"

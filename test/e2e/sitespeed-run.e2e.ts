@@ -1,0 +1,144 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { App, Stack, TimeZone } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { SitespeedCluster } from '../../src';
+import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
+
+/**
+ * End to end: the real sitespeed.io CLI (test/e2e/install-sitespeed.sh) runs with exactly the
+ * arguments a ScheduledSite renders, plus only what differs on this machine (the S3 endpoint
+ * of moto, Debian's chromium). Run with `npm run e2e`.
+ */
+const SITESPEED = path.join(__dirname, '..', '..', '.e2e', 'sitespeed', 'node_modules', '.bin', 'sitespeed.io');
+const LOCAL_ONLY = (s3Endpoint: string) => [
+  '--s3.endpoint', s3Endpoint,
+  '--browsertime.chrome.chromedriverPath', '/usr/bin/chromedriver',
+  '--browsertime.chrome.binaryPath', '/usr/bin/chromium',
+  '--browsertime.chrome.args', 'no-sandbox',
+  '--browsertime.chrome.args', 'disable-gpu',
+  '--headless',
+];
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; output: string }> {
+  return new Promise(resolve => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', d => { output += d; });
+    child.stderr.on('data', d => { output += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    child.on('close', code => { clearTimeout(timer); resolve({ code, output }); });
+  });
+}
+
+describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
+  const s3client = new S3Client(motoClientConfig());
+  const metricLines: string[] = [];
+  let page: http.Server;
+  let graphite: net.Server;
+  let result: { code: number | null; output: string };
+  let args: string[];
+  const startedAt = new Date();
+
+  beforeAll(async () => {
+    if (!fs.existsSync(SITESPEED)) throw new Error(`${SITESPEED} is missing: run test/e2e/install-sitespeed.sh (npm run e2e does)`);
+    await resetMoto();
+    await s3client.send(new CreateBucketCommand({ Bucket: 'e2e-reports' }));
+
+    page = http.createServer((req, res) => {
+      if (req.url === '/' || req.url === '/cart') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(`<!doctype html><html><head><title>E2E ${req.url}</title></head><body><h1>Shop</h1><p>${req.url}</p></body></html>`);
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    const pagePort = await listen(page);
+    // A stand-in for Graphite's plain text listener: it records every metric line.
+    graphite = net.createServer(socket => {
+      let buffer = '';
+      socket.on('data', d => {
+        buffer += d;
+        const lines = buffer.split('\n');
+        buffer = lines.pop()!;
+        metricLines.push(...lines);
+      });
+    });
+    const graphitePort = await listen(graphite);
+
+    const app = new App();
+    const stack = new Stack(app, 'E2e', { env: { account: '123456789012', region: 'us-east-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, reportsBucket: s3Bucket(stack) });
+    const site = cluster.addSite('Shop', {
+      schedule: ScheduleExpression.cron({ minute: '0', hour: '9', timeZone: TimeZone.of('Europe/Stockholm') }),
+      urls: [{ url: `http://127.0.0.1:${pagePort}/`, alias: 'home' }, { url: `http://127.0.0.1:${pagePort}/cart`, alias: 'cart' }],
+      iterations: 1,
+      graphiteHost: '127.0.0.1',
+      graphitePort,
+      graphiteNamespace: 'sitespeed_io.e2e',
+      sitespeedArgs: ['--plugins.remove', 'screenshot'],
+    });
+    args = stack.resolve(site.sitespeedArgs);
+    expect(args.every(a => typeof a === 'string')).toBe(true);
+
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-sitespeed-'));
+    result = await run(SITESPEED, [...args, ...LOCAL_ONLY(motoEndpoint())], {
+      PATH: process.env.PATH,
+      HOME: cwd,
+      // Far from UTC, so a report folder named in local time could not pass for UTC.
+      TZ: 'Asia/Tokyo',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+    }, cwd);
+    fs.mkdirSync(path.join(__dirname, '..', '..', 'test-artifacts'), { recursive: true });
+    fs.writeFileSync(path.join(__dirname, '..', '..', 'test-artifacts', 'e2e-sitespeed.log'), `${JSON.stringify(args)}\n\n${result.output}`);
+  }, 300_000);
+
+  afterAll(async () => {
+    page?.close();
+    graphite?.close();
+    s3client.destroy();
+  });
+
+  test('the CLI accepts every argument and the run succeeds', () => {
+    expect(result.output).not.toMatch(/Unknown argument|Invalid values|Not enough arguments/);
+    expect({ code: result.code, tail: result.output.slice(-1500) }).toEqual({ code: 0, tail: expect.any(String) });
+    expect(result.output).toContain('Finished upload to S3');
+  });
+
+  test('the report lands in S3 at <slug>/<UTC timestamp>/index.html', async () => {
+    const listed = await s3client.send(new ListObjectsV2Command({ Bucket: 'e2e-reports', Prefix: 'shop/' }));
+    const keys = (listed.Contents ?? []).map(o => o.Key!);
+    const index = keys.filter(k => /^shop\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\/index\.html$/.test(k));
+    expect(index).toHaveLength(1);
+    const [, y, mo, d, h, mi, s] = /^shop\/(\d+)-(\d+)-(\d+)-(\d+)-(\d+)-(\d+)\//.exec(index[0])!;
+    const folderTime = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s);
+    expect(Math.abs(folderTime - startedAt.getTime())).toBeLessThan(10 * 60_000);
+    expect(keys).toContain(index[0].replace('index.html', 'pages/127_0_0_1/home/index.html'));
+    expect(keys).toContain(index[0].replace('index.html', 'pages/127_0_0_1/cart/index.html'));
+  });
+
+  test('metrics reach Graphite under the namespace, the slug and the URL aliases', () => {
+    expect(metricLines.length).toBeGreaterThan(50);
+    for (const line of metricLines) expect(line).toMatch(/^sitespeed_io\.e2e\.shop\.\S+ \S+ \d+$/);
+    expect(metricLines.some(l => l.startsWith('sitespeed_io.e2e.shop.pageSummary.127_0_0_1.home.chrome.'))).toBe(true);
+    expect(metricLines.some(l => l.startsWith('sitespeed_io.e2e.shop.pageSummary.127_0_0_1.cart.chrome.'))).toBe(true);
+  });
+});
+
+function s3Bucket(stack: Stack) {
+  return s3.Bucket.fromBucketName(stack, 'Reports', 'e2e-reports');
+}
