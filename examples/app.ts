@@ -11,12 +11,13 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { TimeZone } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { Browser, ConnectivityProfile, InstanceSchedule, SitespeedCluster } from '../src';
+import { Browser, ConfigSync, ConnectivityProfile, InstanceSchedule, SitespeedCluster } from '../src';
 
 /** The stack that runs the tests. */
 export class SitespeedStack extends Stack {
   public readonly vpc: ec2.Vpc;
   public readonly sitespeed: SitespeedCluster;
+  public readonly config: ConfigSync;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -32,6 +33,10 @@ export class SitespeedStack extends Stack {
       maxCapacity: 2,
       schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, weekDays: 'MON-FRI' }),
     });
+
+    // URL files, scripts and budgets live under s3://<config bucket>/config/; people who never
+    // touch CDK change what is tested by uploading there.
+    this.config = new ConfigSync(this, 'Config', { cluster: this.sitespeed });
 
     // Two sites on different clocks, both inside the cluster's 07:00–20:00 Stockholm window.
     this.sitespeed.addSite('Shop', {
@@ -50,6 +55,12 @@ export class SitespeedStack extends Stack {
       mobile: false,
       config: { browsertime: { firefox: { includeResponseBodies: 'html' } } },
       sitespeedArgs: ['--plugins.remove', 'screenshot'],
+    });
+    // Read from the config bucket: upload config/urls/docs.txt and config/budgets/docs.json.
+    this.sitespeed.addSite('Docs', {
+      schedule: ScheduleExpression.cron({ minute: '30', hour: '12', weekDay: 'MON-FRI', timeZone: TimeZone.of('Europe/Stockholm') }),
+      urlsFile: 'urls/docs.txt',
+      budgetFile: 'budgets/docs.json',
     });
   }
 }

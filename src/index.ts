@@ -1,4 +1,5 @@
 export * from './browser';
+export * from './config-sync';
 export * from './connectivity-profile';
 export * from './instance-schedule';
 export * from './scheduled-site';

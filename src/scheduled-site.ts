@@ -165,6 +165,15 @@ export class ScheduledSite extends Construct {
     cluster._claimSlug(this.slug, this.node.path);
 
     const inputs = this.renderInputs(props, cluster.configContainerPath);
+    const configFiles = (['urlsFile', 'script', 'budgetFile'] as const).filter(k => props[k] !== undefined);
+    if (configFiles.length > 0) {
+      // The ConfigSync may be added after the site, so this is checked when the app synthesizes.
+      this.node.addValidation({
+        validate: () => (cluster.configSync ? [] : [
+          `${configFiles.join(', ')} read the cluster's config folder, but ${cluster.node.path} has no ConfigSync: add new ConfigSync(this, 'Config', { cluster }).`,
+        ]),
+      });
+    }
     const iterations = props.iterations ?? 5;
     if (!Token.isUnresolved(iterations) && (!Number.isInteger(iterations) || iterations < 1 || iterations > 100)) {
       throw new Error(`iterations (${iterations}) must be a whole number from 1 to 100.`);

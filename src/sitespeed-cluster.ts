@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { ConfigSync } from './config-sync';
 import { InstanceSchedule } from './instance-schedule';
 import {
   instanceCapacity, isBurstable, knownInstanceTypes, maxOldSpaceSizeMiB, taskMemoryReservationMiB,
@@ -144,8 +145,10 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   public readonly configContainerPath: string = '/config';
 
   private readonly logRetention: logs.RetentionDays;
+  private readonly userData: ec2.UserData;
   private readonly slugs = new Map<string, string>();
   private siteRunner?: SiteRunner;
+  private config?: ConfigSync;
 
   constructor(scope: Construct, id: string, props: SitespeedClusterProps) {
     super(scope, id);
@@ -200,15 +203,9 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
 
     const image = (props.image ?? SitespeedImage.pinned())._bind(this, instanceRole);
     const userData = ec2.UserData.forLinux();
-    // The boot script runs as a file of its own: its `set -e` must not stop the lines that
-    // aws-ecs appends to the user data (ECS_CLUSTER), or the instance would join no cluster.
-    userData.addCommands(
-      "cat > /usr/local/sbin/sitespeed-instance-boot <<'SITESPEED_BOOT'",
-      readShell('sitespeed-instance-boot.sh').trimEnd(),
-      'SITESPEED_BOOT',
-      `SITESPEED_IMAGE='${image.imageName}' ECR_REGISTRY='${image.ecrRegistry ?? ''}' AWS_REGION='${Aws.REGION}' \\`,
-      '  bash /usr/local/sbin/sitespeed-instance-boot || echo "sitespeed-instance-boot failed with $?" >&2',
-    );
+    this.userData = userData;
+    runShellAtBoot(userData, 'sitespeed-instance-boot',
+      `SITESPEED_IMAGE='${image.imageName}' ECR_REGISTRY='${image.ecrRegistry ?? ''}' AWS_REGION='${Aws.REGION}'`);
 
     const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC });
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
@@ -306,6 +303,51 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     return this.siteRunner;
   }
 
+  /** The ConfigSync of this cluster, if it has one. */
+  public get configSync(): ConfigSync | undefined {
+    return this.config;
+  }
+
+  /** @internal */
+  public get _logRetention(): logs.RetentionDays {
+    return this.logRetention;
+  }
+
+  /**
+   * Gives the instances the config folder: the sync script (the one command the boot and the
+   * syncConfig Lambda both run), a sync at boot, read access to the prefix only, and a
+   * read-only mount into the sitespeed.io container. @internal
+   */
+  public _attachConfig(configSync: ConfigSync, bucket: s3.IBucket, prefix: string): void {
+    if (this.config) {
+      throw new Error(`the cluster ${this.node.path} already has a ConfigSync (${this.config.node.path}); one config folder per cluster.`);
+    }
+    this.config = configSync;
+    const hostDir = '/var/lib/sitespeed/config';
+    this.userData.addCommands(
+      "cat > /usr/local/bin/sitespeed-sync-config <<'SITESPEED_SCRIPT'",
+      readShell('sitespeed-sync-config.sh').trimEnd(),
+      'SITESPEED_SCRIPT',
+      'chmod 0755 /usr/local/bin/sitespeed-sync-config',
+    );
+    runShellAtBoot(this.userData, 'sitespeed-config-boot',
+      `CONFIG_BUCKET='${bucket.bucketName}' CONFIG_PREFIX='${prefix}' CONFIG_DIR='${hostDir}' AWS_REGION='${Aws.REGION}'`);
+
+    this.instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    }));
+    const objects = bucket.arnForObjects(`${prefix}*`);
+    this.instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
+    bucket.encryptionKey?.grantDecrypt(this.instanceRole);
+    acknowledgeWildcardResource(this.instanceRole, objects,
+      'The instances read the config folder (any key under the config prefix) and nothing else in the bucket.');
+
+    this.taskDefinition.addVolume({ name: 'config', host: { sourcePath: hostDir } });
+    this.container.addMountPoints({ sourceVolume: 'config', containerPath: this.configContainerPath, readOnly: true });
+  }
+
   /** Two sites of one cluster would write into one report folder: refuse it. @internal */
   public _claimSlug(slug: string, sitePath: string): void {
     const owner = this.slugs.get(slug);
@@ -398,6 +440,22 @@ function checkCapacities(min: number, max: number): void {
   if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max) {
     throw new Error(`minCapacity (${min}) must not exceed maxCapacity (${max}).`);
   }
+}
+
+/**
+ * Writes shell/<name>.sh to the instance and runs it as a file of its own: its `set -e` must
+ * not stop the lines aws-ecs appends to the user data (ECS_CLUSTER), or the instance would
+ * join no cluster. A failure is logged to cloud-init's output.
+ */
+function runShellAtBoot(userData: ec2.UserData, name: string, environment: string): void {
+  const marker = name.toUpperCase().replace(/-/g, '_');
+  userData.addCommands(
+    `cat > /usr/local/sbin/${name} <<'${marker}'`,
+    readShell(`${name}.sh`).trimEnd(),
+    marker,
+    `${environment} \\`,
+    `  bash /usr/local/sbin/${name} || echo "${name} failed with $?" >&2`,
+  );
 }
 
 function readShell(name: string): string {

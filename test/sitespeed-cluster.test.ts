@@ -126,7 +126,7 @@ describe('instances', () => {
     expect(userData).toContain('systemctl enable --now --no-block sitespeed-prepull.service');
     // The boot script is written whole and run as a file, before the cluster is joined.
     const script = fs.readFileSync(path.join(__dirname, '..', 'shell', 'sitespeed-instance-boot.sh'), 'utf8').trimEnd();
-    expect(userData).toContain(`<<'SITESPEED_BOOT'\n${script}\nSITESPEED_BOOT\n`);
+    expect(userData).toContain(`<<'SITESPEED_INSTANCE_BOOT'\n${script}\nSITESPEED_INSTANCE_BOOT\n`);
     expect(userData.indexOf('bash /usr/local/sbin/sitespeed-instance-boot')).toBeLessThan(userData.indexOf('ECS_CLUSTER='));
   });
 

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { functionRoleAndLogs } from './function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './nag';
 import { RunTaskFunction } from './run-task-function';
 
@@ -38,13 +39,7 @@ export class SiteRunner extends Construct {
     });
     acknowledge(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of failed sitespeed.io run starts.');
 
-    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: target.logRetention });
-    // A role of our own instead of AWSLambdaBasicExecutionRole: logs go to this group only.
-    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
+    const { role, logGroup } = functionRoleAndLogs(this, target.logRetention);
 
     this.function = new RunTaskFunction(this, 'Function', {
       description: 'cdk-sitespeed: starts a sitespeed.io run unless the site\'s previous run is still going',

@@ -1,0 +1,134 @@
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { functionRoleAndLogs } from './private/function-logging';
+import { acknowledge, acknowledgeWildcardResource } from './private/nag';
+import { SyncConfigFunction } from './private/sync-config-function';
+import type { SitespeedCluster } from './sitespeed-cluster';
+
+/** Properties of a {@link ConfigSync}. */
+export interface ConfigSyncProps {
+  /** The cluster whose instances get the config folder. */
+  readonly cluster: SitespeedCluster;
+
+  /**
+   * The bucket that holds the config. A bucket you pass must have EventBridge notifications on
+   * (`eventBridgeEnabled: true`), or changes reach the instances only when they boot.
+   * @default - a new bucket: versioned, encrypted, SSL only, public access blocked, retained
+   */
+  readonly bucket?: s3.IBucket;
+
+  /**
+   * The key prefix of the config folder: empty (the whole bucket) or ending in `/`.
+   * @default 'config/'
+   */
+  readonly prefix?: string;
+}
+
+/** The sync script's path on the instances; the Lambda sends exactly this command. */
+export const SYNC_COMMAND = '/usr/local/bin/sitespeed-sync-config';
+
+/**
+ * URL files, scripts, budgets and config in S3, mirrored onto the cluster's instances: at boot,
+ * before ECS places a task, and on every change under the prefix (EventBridge → the syncConfig
+ * Lambda → SSM Run Command). The folder is mounted read-only into the sitespeed.io container
+ * at the cluster's `configContainerPath`, so people who never touch CDK can change what is tested.
+ */
+export class ConfigSync extends Construct {
+  /** The config bucket. */
+  public readonly bucket: s3.IBucket;
+  /** The config prefix (empty or ending in `/`). */
+  public readonly prefix: string;
+  /** The syncConfig Lambda. */
+  public readonly function: lambda.IFunction;
+  /** The EventBridge rule for object changes under the prefix. */
+  public readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: ConfigSyncProps) {
+    super(scope, id);
+    this.prefix = props.prefix ?? 'config/';
+    if (this.prefix !== '' && (!this.prefix.endsWith('/') || this.prefix.startsWith('/') || this.prefix.includes('//'))) {
+      throw new Error(`prefix '${this.prefix}' must be empty (the whole bucket) or a key prefix ending in '/', such as 'config/', without a leading '/'.`);
+    }
+    this.bucket = props.bucket ?? this.createBucket();
+    if (props.bucket) {
+      Annotations.of(this).addWarningV2('cdk-sitespeed:configBucketEventBridge',
+        'ConfigSync reacts to EventBridge notifications of the bucket you passed: make sure they are on (eventBridgeEnabled: true), or changes reach instances only when they boot.');
+    }
+
+    const cluster = props.cluster;
+    cluster._attachConfig(this, this.bucket, this.prefix);
+
+    const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
+    this.function = new SyncConfigFunction(this, 'Function', {
+      description: 'cdk-sitespeed: syncs the config prefix onto the running sitespeed.io instances',
+      role,
+      logGroup,
+      timeout: Duration.minutes(1),
+      memorySize: 256,
+      environment: {
+        AUTO_SCALING_GROUP_NAME: cluster.autoScalingGroup.autoScalingGroupName,
+        CONFIG_BUCKET: this.bucket.bucketName,
+        CONFIG_PREFIX: this.prefix,
+        SYNC_COMMAND,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+    this.grantSync(role, cluster.autoScalingGroup.autoScalingGroupName);
+
+    this.rule = new events.Rule(this, 'OnChange', {
+      description: `cdk-sitespeed: config changes under ${this.prefix || '(the whole bucket)'}`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created', 'Object Deleted'],
+        detail: {
+          bucket: { name: [this.bucket.bucketName] },
+          ...(this.prefix ? { object: { key: [{ prefix: this.prefix }] } } : {}),
+        },
+      },
+      targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+    });
+  }
+
+  private createBucket(): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'Bucket', {
+      versioned: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      eventBridgeEnabled: true,
+    });
+    acknowledge(bucket, 'AwsSolutions-S1',
+      'The config bucket is versioned, so every change is kept; pass your own bucket to add server access logging.');
+    // aws-s3 turns EventBridge notifications on through its own singleton Lambda in the stack.
+    const handler = Stack.of(this).node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+    if (handler) {
+      acknowledge(handler, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'aws-s3\'s own handler that switches the bucket\'s EventBridge notifications on at deploy time; its role is defined by aws-cdk-lib.');
+    }
+    return bucket;
+  }
+
+  private grantSync(role: iam.IRole, autoScalingGroupName: string): void {
+    const stack = Stack.of(this);
+    // DescribeInstances cannot be scoped to resources (an AWS design): it is account-wide and read-only.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    const document = stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' });
+    const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [document] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ssm:SendCommand'],
+      resources: [instances],
+      conditions: { StringEquals: { 'ssm:resourceTag/aws:autoscaling:groupName': autoScalingGroupName } },
+    }));
+    acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'ec2:DescribeInstances has no resource type: AWS allows it only account-wide.');
+    acknowledgeWildcardResource(role, instances,
+      'SendCommand only on instances tagged with this cluster\'s Auto Scaling group (ssm:resourceTag condition); their ids change with every scale-out.');
+  }
+}
