@@ -9,7 +9,10 @@ const ssm = mockClient(SSMClient);
 const config = { autoScalingGroupName: 'sitespeed-asg', bucket: 'cfg', prefix: 'config/', command: '/usr/local/bin/sitespeed-sync-config' };
 const event = (key: string, bucket = 'cfg') => ({ 'detail-type': 'Object Created', 'detail': { bucket: { name: bucket }, object: { key } } });
 const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `i-${String(from + i).padStart(4, '0')}`);
-const page = (instances: string[], NextToken?: string) => ({ Reservations: [{ Instances: instances.map(InstanceId => ({ InstanceId })) }], NextToken });
+const page = (instances: string[], NextToken?: string) => ({
+  Reservations: [{ Instances: instances.map(InstanceId => ({ InstanceId })) }],
+  NextToken,
+});
 
 beforeEach(() => { ec2.reset(); ssm.reset(); ssm.on(SendCommandCommand).callsFake(input => ({ Command: { CommandId: `cmd-${input.InstanceIds[0]}` } })); });
 
