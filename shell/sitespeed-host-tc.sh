@@ -1,0 +1,130 @@
+#!/bin/bash
+# Connectivity.hostTc: shapes one sitespeed.io run on a host-network task, leaving the
+# instance's own traffic alone, then runs the test and removes every qdisc it added (on exit,
+# on SIGTERM and on a failed run).
+#
+#   egress:  htb root on the default-route device; class 1:10 unshaped, 1:20 at the profile's up
+#            rate (+ netem delay rtt/2); u32 filters send exempt destinations to 1:10.
+#   ingress: the device's ingress redirected to an ifb device with the same tree at the down
+#            rate, exempt sources to 1:10.
+#
+# The figures come from the run's own arguments (--browsertime.connectivity.down/up/rtt, kbit/s
+# and ms), so the shaping and the run's Graphite keys cannot disagree; the Graphite host in the
+# arguments is exempt, as are TC_EXEMPT_CIDRS (instance metadata, task credentials, the VPC,
+# your own) and the nameservers in /etc/resolv.conf.
+#
+# Environment: TC_EXEMPT_CIDRS, TC_EXEC (default /start.sh, sitespeed.io's entrypoint),
+# TC_DEVICE (default: the default route's), TC_IFB (default sitespeed-ifb), TC_RESOLV_CONF,
+# TC_INGRESS=off (tests only, where a kernel cannot redirect ingress).
+set -euo pipefail
+
+run="${TC_EXEC:-/start.sh}"
+ifb="${TC_IFB:-sitespeed-ifb}"
+resolv="${TC_RESOLV_CONF:-/etc/resolv.conf}"
+
+down="" up="" rtt="0" graphite=""
+previous=""
+for arg in "$@"; do
+  case "$previous" in
+    --browsertime.connectivity.down) down="$arg" ;;
+    --browsertime.connectivity.up) up="$arg" ;;
+    --browsertime.connectivity.rtt) rtt="$arg" ;;
+    --graphite.host) graphite="$arg" ;;
+  esac
+  case "$arg" in
+    --browsertime.connectivity.down=*) down="${arg#*=}" ;;
+    --browsertime.connectivity.up=*) up="${arg#*=}" ;;
+    --browsertime.connectivity.rtt=*) rtt="${arg#*=}" ;;
+    --graphite.host=*) graphite="${arg#*=}" ;;
+  esac
+  previous="$arg"
+done
+
+log() { echo "sitespeed-host-tc: $*" >&2; }
+
+if [ -z "$down" ] && [ -z "$up" ]; then
+  log "no connectivity figures in the arguments: running unshaped"
+  exec "$run" "$@"
+fi
+for figure in "$down" "$up" "$rtt"; do
+  if ! [[ "$figure" =~ ^[0-9]+$ ]]; then
+    log "connectivity figures must be whole numbers (down=$down up=$up rtt=$rtt)"
+    exit 2
+  fi
+done
+
+dev="${TC_DEVICE:-$(ip route show default | awk '/^default/ { for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }')}"
+if [ -z "$dev" ]; then
+  log "no default route: nothing to shape"
+  exit 2
+fi
+
+exempt=()
+for cidr in ${TC_EXEMPT_CIDRS:-}; do exempt+=("$cidr"); done
+while read -r keyword address _; do
+  if [ "$keyword" = "nameserver" ] && [[ "$address" =~ ^[0-9.]+$ ]]; then exempt+=("$address/32"); fi
+done < <(cat "$resolv" 2>/dev/null || true)
+if [ -n "$graphite" ]; then
+  for address in $(getent ahostsv4 "$graphite" | awk '{ print $1 }' | sort -u); do exempt+=("$address/32"); done
+fi
+for cidr in "${exempt[@]}"; do
+  if ! [[ "$cidr" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}(/[0-9]{1,2})?$ ]]; then
+    log "exempt address '$cidr' is not an IPv4 address or CIDR"
+    exit 2
+  fi
+done
+
+# Someone else's shaping (another run, a person debugging) is never replaced or removed.
+if tc qdisc show dev "$dev" | grep -Eq '^qdisc (htb|netem|tbf) [0-9a-f]+: root|^qdisc ingress' || ip link show "$ifb" >/dev/null 2>&1; then
+  log "shaping is already present on $dev (or $ifb exists); refusing to start a second shaped run on this instance"
+  exit 3
+fi
+
+owned=""
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+  if [ -n "$owned" ]; then
+    tc qdisc del dev "$dev" root 2>/dev/null || true
+    tc qdisc del dev "$dev" ingress 2>/dev/null || true
+    ip link del "$ifb" 2>/dev/null || true
+    log "removed shaping from $dev"
+  fi
+}
+trap cleanup EXIT
+
+# One shaped tree: $1 device, $2 rate in kbit/s, $3 "dst" or "src" for the exemption match.
+shape() {
+  local device="$1" rate="$2" direction="$3"
+  tc qdisc add dev "$device" root handle 1: htb default 20
+  tc class add dev "$device" parent 1: classid 1:10 htb rate 10gbit
+  tc class add dev "$device" parent 1: classid 1:20 htb rate "${rate}kbit" ceil "${rate}kbit"
+  for cidr in "${exempt[@]}"; do
+    tc filter add dev "$device" parent 1: protocol ip prio 1 u32 match ip "$direction" "$cidr" flowid 1:10
+  done
+  if [ "$rtt" -gt 0 ]; then
+    tc qdisc add dev "$device" parent 1:20 handle 20: netem delay "$((rtt / 2))ms"
+  fi
+}
+
+owned=1
+shape "$dev" "${up:-$down}" dst
+if [ "${TC_INGRESS:-on}" != "off" ]; then
+  ip link add "$ifb" type ifb
+  ip link set "$ifb" up
+  tc qdisc add dev "$dev" handle ffff: ingress
+  tc filter add dev "$dev" parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev "$ifb"
+  shape "$ifb" "${down:-$up}" src
+fi
+log "shaping $dev: down ${down:-$up} kbit/s, up ${up:-$down} kbit/s, rtt ${rtt} ms; exempt: ${exempt[*]:-none}"
+
+child=""
+# shellcheck disable=SC2317 # called by the TERM/INT trap
+forward() { if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; fi; }
+trap forward TERM INT
+"$run" "$@" &
+child=$!
+status=0
+wait "$child" || status=$?
+# A signal interrupts wait before the run has ended: wait for the run itself.
+while kill -0 "$child" 2>/dev/null; do wait "$child" || status=$?; done
+exit "$status"
