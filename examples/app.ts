@@ -11,13 +11,14 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { TimeZone } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { Browser, ConfigSync, ConnectivityProfile, InstanceSchedule, SitespeedCluster } from '../src';
+import { Browser, ConfigSync, Connectivity, ConnectivityProfile, InstanceSchedule, SitespeedCluster } from '../src';
 
 /** The stack that runs the tests. */
 export class SitespeedStack extends Stack {
   public readonly vpc: ec2.Vpc;
   public readonly sitespeed: SitespeedCluster;
   public readonly config: ConfigSync;
+  public readonly hostTcCluster: SitespeedCluster;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -32,6 +33,21 @@ export class SitespeedStack extends Stack {
       vpc: this.vpc,
       maxCapacity: 2,
       schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, weekDays: 'MON-FRI' }),
+      // sitespeed.io's advice: always throttle. The throttle engine shapes the task's own
+      // network namespace only, never the instance's AWS traffic.
+      connectivity: Connectivity.throttle(ConnectivityProfile.CABLE),
+    });
+
+    // The other way to shape: tc on the instance's interface, with AWS traffic exempt. One
+    // small cluster for the sites that must run on the host's network.
+    this.hostTcCluster = new SitespeedCluster(this, 'SitespeedHostTc', {
+      vpc: this.vpc,
+      maxCapacity: 1,
+      connectivity: Connectivity.hostTc(ConnectivityProfile.FOUR_G),
+    });
+    this.hostTcCluster.addSite('Landing', {
+      schedule: ScheduleExpression.cron({ minute: '45', hour: '10', timeZone: TimeZone.of('America/New_York') }),
+      urls: [{ url: 'https://www.example.com/', alias: 'landing' }],
     });
 
     // URL files, scripts and budgets live under s3://<config bucket>/config/; people who never

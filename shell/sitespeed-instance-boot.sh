@@ -4,6 +4,7 @@
 #   SITESPEED_IMAGE  the image to pre-pull (what the task definition runs)
 #   ECR_REGISTRY     the ECR registry to log in to first; empty for public images
 #   AWS_REGION       the region of that registry
+#   SHAPING_MODULES  true to load the traffic-shaping kernel modules (Connectivity)
 # BOOT_ROOT prefixes every path written, so tests can run this script in a scratch folder.
 set -euo pipefail
 
@@ -13,6 +14,16 @@ ECR_REGISTRY="${ECR_REGISTRY:-}"
 AWS_REGION="${AWS_REGION:-}"
 
 mkdir -p "$root/etc/ecs" "$root/etc/sitespeed" "$root/etc/systemd/system" "$root/usr/local/bin"
+
+# Throttling needs ifb and sch_netem, which the ECS-optimised AMI does not load (sitespeed.io
+# #1979, #2063: "RTNETLINK answers: No such file or directory"); also after a reboot.
+if [ "${SHAPING_MODULES:-false}" = "true" ]; then
+  mkdir -p "$root/etc/modules-load.d" "$root/etc/modprobe.d"
+  printf 'ifb\nsch_netem\n' > "$root/etc/modules-load.d/sitespeed.conf"
+  echo "options ifb numifbs=1" > "$root/etc/modprobe.d/sitespeed.conf"
+  modprobe ifb numifbs=1
+  modprobe sch_netem
+fi
 
 # Runs use the image pulled below instead of pulling it again: the first run after a
 # scale-out does not pay the pull (the user story's warm-up crawl, done properly).

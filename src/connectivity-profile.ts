@@ -14,13 +14,15 @@ export interface CustomConnectivityOptions {
  * cluster's connectivity engine.
  */
 export class ConnectivityProfile {
-  public static readonly FOUR_G = new ConnectivityProfile('4g');
-  public static readonly THREE_G = new ConnectivityProfile('3g');
-  public static readonly THREE_G_FAST = new ConnectivityProfile('3gfast');
-  public static readonly THREE_G_SLOW = new ConnectivityProfile('3gslow');
-  public static readonly THREE_G_EM = new ConnectivityProfile('3gem');
-  public static readonly TWO_G = new ConnectivityProfile('2g');
-  public static readonly CABLE = new ConnectivityProfile('cable');
+  // Figures (kbit/s down, up, ms rtt) as browsertime 26 defines them (lib/connectivity/
+  // trafficShapeParser.js); host tc shapes to these, the throttle engine looks them up itself.
+  public static readonly FOUR_G = new ConnectivityProfile('4g', { downKbps: 9000, upKbps: 9000, rttMs: 85 });
+  public static readonly THREE_G = new ConnectivityProfile('3g', { downKbps: 1600, upKbps: 768, rttMs: 150 });
+  public static readonly THREE_G_FAST = new ConnectivityProfile('3gfast', { downKbps: 1600, upKbps: 768, rttMs: 75 });
+  public static readonly THREE_G_SLOW = new ConnectivityProfile('3gslow', { downKbps: 400, upKbps: 400, rttMs: 200 });
+  public static readonly THREE_G_EM = new ConnectivityProfile('3gem', { downKbps: 400, upKbps: 400, rttMs: 200 });
+  public static readonly TWO_G = new ConnectivityProfile('2g', { downKbps: 280, upKbps: 256, rttMs: 400 });
+  public static readonly CABLE = new ConnectivityProfile('cable', { downKbps: 5000, upKbps: 1000, rttMs: 14 });
   /** No emulation: the instance's own network. */
   public static readonly NATIVE = new ConnectivityProfile('native');
 
@@ -40,17 +42,20 @@ export class ConnectivityProfile {
   private constructor(
     /** sitespeed.io's name of the profile. */
     public readonly name: string,
-    private readonly customOptions?: CustomConnectivityOptions,
+    private readonly figures?: CustomConnectivityOptions,
   ) {}
 
-  /** The sitespeed.io arguments that select this profile. @internal */
-  public _args(): string[] {
+  /**
+   * The sitespeed.io arguments that select this profile: the name, and the figures for a custom
+   * profile or when `withFigures` (host tc reads them from the run's arguments). @internal
+   */
+  public _args(withFigures = false): string[] {
     const args = ['--browsertime.connectivity.profile', this.name];
-    if (this.customOptions) {
+    if (this.figures && (withFigures || this.name === 'custom')) {
       args.push(
-        '--browsertime.connectivity.down', String(this.customOptions.downKbps),
-        '--browsertime.connectivity.up', String(this.customOptions.upKbps),
-        '--browsertime.connectivity.rtt', String(this.customOptions.rttMs),
+        '--browsertime.connectivity.down', String(this.figures.downKbps),
+        '--browsertime.connectivity.up', String(this.figures.upKbps),
+        '--browsertime.connectivity.rtt', String(this.figures.rttMs),
       );
     }
     return args;

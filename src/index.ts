@@ -1,5 +1,6 @@
 export * from './browser';
 export * from './config-sync';
+export * from './connectivity';
 export * from './connectivity-profile';
 export * from './instance-schedule';
 export * from './scheduled-site';

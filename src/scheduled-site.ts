@@ -73,8 +73,8 @@ export interface ScheduledSiteOptions {
   readonly browser?: Browser;
 
   /**
-   * The network profile the run is named after (and shaped to, with a connectivity engine).
-   * @default - sitespeed.io's default (`native`: the instance's own network)
+   * The network profile of the runs, shaped by the cluster's `connectivity` engine.
+   * @default - the profile of the cluster's connectivity (none: sitespeed.io's default, `native`)
    */
   readonly connectivity?: ConnectivityProfile;
 
@@ -200,7 +200,7 @@ export class ScheduledSite extends Construct {
       urlAliases: inputs.aliases,
       iterations,
       browser: props.browser ?? Browser.CHROME,
-      connectivity: props.connectivity?._args() ?? [],
+      connectivity: cluster.connectivity._args(props.connectivity),
       mobile: props.mobile ?? false,
       budgetConfigPath: props.budgetFile ? configPath(cluster.configContainerPath, 'budgetFile', props.budgetFile) : undefined,
       graphite: props.graphiteHost ? { host: props.graphiteHost, port: graphitePort, namespace } : undefined,
@@ -217,6 +217,11 @@ export class ScheduledSite extends Construct {
     if (!props.schedule.expressionString.startsWith('rate(') && ['Etc/UTC', 'UTC'].includes(zone)) {
       Annotations.of(this).addWarningV2('cdk-sitespeed:scheduleInUtc',
         `The schedule '${props.schedule.expressionString}' follows UTC. Pass timeZone (e.g. TimeZone.of('Europe/Stockholm')) to follow local time and daylight saving, or acknowledge this warning if UTC is meant.`);
+    }
+
+    if (cluster.connectivity._engine === 'none' && props.connectivity && props.connectivity.name !== 'native') {
+      Annotations.of(this).addWarningV2('cdk-sitespeed:profileNotShaped',
+        `connectivity '${props.connectivity.name}' names the runs, but the cluster shapes nothing (Connectivity.none()): metrics are the instance's network. Set connectivity: Connectivity.throttle(...) on the cluster.`);
     }
 
     const request = { site: this.slug, args: this.sitespeedArgs };

@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ConfigSync } from './config-sync';
+import { Connectivity } from './connectivity';
 import { InstanceSchedule } from './instance-schedule';
 import {
   instanceCapacity, isBurstable, knownInstanceTypes, maxOldSpaceSizeMiB, taskMemoryReservationMiB,
@@ -93,6 +94,13 @@ export interface SitespeedClusterProps {
   readonly rootVolumeSizeGiB?: number;
 
   /**
+   * How runs get their network conditions; sites may pick another profile. sitespeed.io
+   * advises always throttling: `Connectivity.throttle(ConnectivityProfile.CABLE)`.
+   * @default Connectivity.none()
+   */
+  readonly connectivity?: Connectivity;
+
+  /**
    * CloudWatch Container Insights for the cluster (task CPU and memory, useful when a run is slow).
    * @default true
    */
@@ -141,6 +149,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   public readonly taskCpu: number;
   /** The memory (MiB) a run reserves on its instance. */
   public readonly taskMemoryReservationMiB: number;
+  /** How runs get their network conditions. */
+  public readonly connectivity: Connectivity;
   /** Where the config folder (URL files, scripts, budgets) is mounted in the sitespeed.io container. */
   public readonly configContainerPath: string = '/config';
 
@@ -187,6 +197,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     }
 
     this.reportsBucket = props.reportsBucket ?? this.createReportsBucket();
+    this.connectivity = props.connectivity ?? Connectivity.none();
+    const engine = this.connectivity._engine;
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -205,7 +217,11 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     const userData = ec2.UserData.forLinux();
     this.userData = userData;
     runShellAtBoot(userData, 'sitespeed-instance-boot',
-      `SITESPEED_IMAGE='${image.imageName}' ECR_REGISTRY='${image.ecrRegistry ?? ''}' AWS_REGION='${Aws.REGION}'`);
+      `SITESPEED_IMAGE='${image.imageName}' ECR_REGISTRY='${image.ecrRegistry ?? ''}' AWS_REGION='${Aws.REGION}' ` +
+      `SHAPING_MODULES='${engine === 'none' ? 'false' : 'true'}'`);
+    if (engine === 'hostTc') {
+      installShell(userData, 'sitespeed-host-tc', `${HOST_TOOLS_DIR}/sitespeed-host-tc.sh`);
+    }
 
     const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC });
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
@@ -254,21 +270,37 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: this.logRetention });
     // Bridge mode: the task must reach the sites under test without a NAT gateway, which
-    // awsvpc tasks on EC2 cannot (they get no public IP).
+    // awsvpc tasks on EC2 cannot (they get no public IP). Host tc shapes the instance's own
+    // interface, so it runs on the host's network.
     this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', {
-      networkMode: ecs.NetworkMode.BRIDGE,
+      networkMode: engine === 'hostTc' ? ecs.NetworkMode.HOST : ecs.NetworkMode.BRIDGE,
     });
+    const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', { sharedMemorySize: sharedMemorySizeMiB });
+    if (engine !== 'none') linuxParameters.addCapabilities(ecs.Capability.NET_ADMIN);
+    const environment: Record<string, string> = { MAX_OLD_SPACE_SIZE: String(maxOldSpaceSizeMiB(this.taskMemoryReservationMiB)) };
+    if (engine === 'hostTc') {
+      environment.TC_EXEC = '/start.sh';
+      environment.TC_EXEMPT_CIDRS = ['169.254.169.254/32', '169.254.170.2/32', props.vpc.vpcCidrBlock, ...this.connectivity._exemptCidrs].join(' ');
+    }
     this.container = this.taskDefinition.addContainer(SITESPEED_CONTAINER_NAME, {
       image: image.containerImage,
+      // Host tc: the wrapper shapes, runs sitespeed.io's /start.sh with the run's arguments, and
+      // removes the shaping when the run ends.
+      entryPoint: engine === 'hostTc' ? ['/bin/bash', `${HOST_TOOLS_MOUNT}/sitespeed-host-tc.sh`] : undefined,
       // The whole instance: two runs never share a host, so their metrics stay comparable.
       cpu: this.taskCpu,
       memoryReservationMiB: this.taskMemoryReservationMiB,
-      linuxParameters: new ecs.LinuxParameters(this, 'LinuxParameters', { sharedMemorySize: sharedMemorySizeMiB }),
-      environment: { MAX_OLD_SPACE_SIZE: String(maxOldSpaceSizeMiB(this.taskMemoryReservationMiB)) },
+      linuxParameters,
+      environment,
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'sitespeed', logGroup: this.logGroup }),
       essential: true,
     });
     this.grantReportWrites(this.taskDefinition.taskRole);
+    if (engine === 'hostTc') {
+      this.taskDefinition.addVolume({ name: 'cdk-sitespeed-tools', host: { sourcePath: HOST_TOOLS_DIR } });
+      this.container.addMountPoints({ sourceVolume: 'cdk-sitespeed-tools', containerPath: HOST_TOOLS_MOUNT, readOnly: true });
+    }
+    this.node.addValidation({ validate: () => this.checkShapingCapability(linuxParameters) });
 
     this.acknowledgeNagFindings();
   }
@@ -324,12 +356,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     }
     this.config = configSync;
     const hostDir = '/var/lib/sitespeed/config';
-    this.userData.addCommands(
-      "cat > /usr/local/bin/sitespeed-sync-config <<'SITESPEED_SCRIPT'",
-      readShell('sitespeed-sync-config.sh').trimEnd(),
-      'SITESPEED_SCRIPT',
-      'chmod 0755 /usr/local/bin/sitespeed-sync-config',
-    );
+    installShell(this.userData, 'sitespeed-sync-config', '/usr/local/bin/sitespeed-sync-config');
     runShellAtBoot(this.userData, 'sitespeed-config-boot',
       `CONFIG_BUCKET='${bucket.bucketName}' CONFIG_PREFIX='${prefix}' CONFIG_DIR='${hostDir}' AWS_REGION='${Aws.REGION}'`);
 
@@ -391,6 +418,20 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     return run;
   }
 
+  /** Throttle and host tc cannot work without NET_ADMIN: say so at synth, not in a failed run. */
+  private checkShapingCapability(linuxParameters: ecs.LinuxParameters): string[] {
+    const engine = this.connectivity._engine;
+    if (engine === 'none') return [];
+    const capabilities = Stack.of(this).resolve(linuxParameters.renderLinuxParameters().capabilities) as { add?: string[]; drop?: string[] } | undefined;
+    const added = (capabilities?.add ?? []).includes('NET_ADMIN');
+    // Docker applies added capabilities after a drop of ALL, so only an explicit drop removes it.
+    const dropped = (capabilities?.drop ?? []).includes('NET_ADMIN');
+    if (!added || dropped) {
+      return [`connectivity Connectivity.${engine}() needs the NET_ADMIN capability on the sitespeed.io container, which has been removed; use Connectivity.none() or keep NET_ADMIN.`];
+    }
+    return [];
+  }
+
   private createReportsBucket(): s3.Bucket {
     const bucket = new s3.Bucket(this, 'ReportsBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -440,6 +481,21 @@ function checkCapacities(min: number, max: number): void {
   if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max) {
     throw new Error(`minCapacity (${min}) must not exceed maxCapacity (${max}).`);
   }
+}
+
+/** Where the instance keeps scripts that tasks mount, and where tasks see them. */
+const HOST_TOOLS_DIR = '/usr/local/lib/cdk-sitespeed';
+const HOST_TOOLS_MOUNT = '/cdk-sitespeed';
+
+/** Writes shell/<name>.sh to `target` on the instance, executable. */
+function installShell(userData: ec2.UserData, name: string, target: string): void {
+  userData.addCommands(
+    `mkdir -p ${path.posix.dirname(target)}`,
+    `cat > ${target} <<'SITESPEED_SCRIPT'`,
+    readShell(`${name}.sh`).trimEnd(),
+    'SITESPEED_SCRIPT',
+    `chmod 0755 ${target}`,
+  );
 }
 
 /**

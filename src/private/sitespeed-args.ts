@@ -34,6 +34,7 @@ const TYPED: Record<string, string> = {
   'browsertime.browser': 'the browser prop',
   'b': 'the browser prop',
   'browsertime.connectivity.profile': 'the connectivity prop',
+  'browsertime.connectivity.engine': "the cluster's connectivity prop",
   'c': 'the connectivity prop',
   'browsertime.connectivity.down': 'ConnectivityProfile.custom()',
   'browsertime.connectivity.up': 'ConnectivityProfile.custom()',

@@ -49,6 +49,25 @@ test('the boot script configures prefer-cached pulls and starts the pre-pull uni
   expect(box.calls()).toEqual(['systemctl daemon-reload', 'systemctl enable --now --no-block sitespeed-prepull.service']);
 });
 
+test('with shaping, the boot loads ifb and sch_netem now and after every reboot', () => {
+  const box = sandbox({ systemctl: '', modprobe: '' });
+  const result = spawnSync('bash', [BOOT], {
+    env: { ...box.env, SITESPEED_IMAGE: 'img:1', SHAPING_MODULES: 'true' }, encoding: 'utf8',
+  });
+  expect(result.status).toBe(0);
+  const root = box.env.BOOT_ROOT!;
+  expect(fs.readFileSync(`${root}/etc/modules-load.d/sitespeed.conf`, 'utf8')).toBe('ifb\nsch_netem\n');
+  expect(fs.readFileSync(`${root}/etc/modprobe.d/sitespeed.conf`, 'utf8')).toBe('options ifb numifbs=1\n');
+  expect(box.calls().filter(c => c.startsWith('modprobe'))).toEqual(['modprobe ifb numifbs=1', 'modprobe sch_netem']);
+});
+
+test('without shaping, no module is loaded', () => {
+  const box = sandbox({ systemctl: '', modprobe: '' });
+  spawnSync('bash', [BOOT], { env: { ...box.env, SITESPEED_IMAGE: 'img:1' } });
+  expect(box.calls().filter(c => c.startsWith('modprobe'))).toEqual([]);
+  expect(fs.existsSync(`${box.env.BOOT_ROOT}/etc/modules-load.d/sitespeed.conf`)).toBe(false);
+});
+
 test('the boot script refuses to run without an image to pull', () => {
   const box = sandbox({ systemctl: '' });
   const result = spawnSync('bash', [BOOT], { env: box.env, encoding: 'utf8' });

@@ -1,0 +1,83 @@
+import { ConnectivityProfile } from './connectivity-profile';
+
+/** Options for {@link Connectivity.hostTc}. */
+export interface HostTcOptions {
+  /**
+   * More destinations that must never be shaped (IPv4 CIDRs), besides the instance metadata
+   * (169.254.169.254), task metadata and credentials (169.254.170.2), the VPC's CIDR and DNS
+   * resolver, and the run's Graphite host, which are always exempt.
+   * @default - none
+   */
+  readonly exemptCidrs?: string[];
+}
+
+/** @internal */
+export type ShapingEngine = 'none' | 'throttle' | 'hostTc';
+
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/([0-9]|[12][0-9]|3[0-2]))?$/;
+
+/**
+ * How a cluster's runs get their network conditions (sitespeed.io's advice: always throttle).
+ * Set on the cluster; a site may pick another profile with its own `connectivity`.
+ */
+export abstract class Connectivity {
+  /** No shaping: runs use the instance's network (profiles only name the runs). */
+  public static none(): Connectivity {
+    return new Mode('none', undefined, []);
+  }
+
+  /**
+   * sitespeed.io's throttle engine inside the task's own network namespace (bridge mode, with
+   * NET_ADMIN and the ifb and sch_netem modules loaded at boot): shaping touches only the run.
+   */
+  public static throttle(profile: ConnectivityProfile): Connectivity {
+    return new Mode('throttle', profile, []);
+  }
+
+  /**
+   * Host networking with tc on the instance's interface, set up by a wrapper around the run
+   * that exempts the instance's AWS traffic, so the ECS agent and credentials are never
+   * starved (the user story's stalled tasks). One run per instance, as the cluster already
+   * enforces; the wrapper refuses to start where shaping is present.
+   */
+  public static hostTc(profile: ConnectivityProfile, options: HostTcOptions = {}): Connectivity {
+    for (const [i, cidr] of (options.exemptCidrs ?? []).entries()) {
+      if (!IPV4_CIDR.test(cidr)) {
+        throw new Error(`Connectivity.hostTc: exemptCidrs[${i}] '${cidr}' is not an IPv4 address or CIDR (e.g. '10.20.0.0/16').`);
+      }
+    }
+    return new Mode('hostTc', profile, options.exemptCidrs ?? []);
+  }
+
+  /** The profile runs get unless their site picks another. */
+  public abstract readonly profile?: ConnectivityProfile;
+
+  /** @internal */
+  public abstract readonly _engine: ShapingEngine;
+
+  /** @internal */
+  public abstract readonly _exemptCidrs: string[];
+
+  /** The sitespeed.io arguments for a run with `profile` (the site's, or this default). @internal */
+  public _args(profile: ConnectivityProfile | undefined): string[] {
+    const chosen = profile ?? this.profile;
+    switch (this._engine) {
+      case 'throttle':
+        return ['--browsertime.connectivity.engine', 'throttle', ...(chosen?._args() ?? [])];
+      case 'hostTc':
+        return ['--browsertime.connectivity.engine', 'external', ...(chosen?._args(true) ?? [])];
+      default:
+        return chosen?._args() ?? [];
+    }
+  }
+}
+
+class Mode extends Connectivity {
+  constructor(
+    public readonly _engine: ShapingEngine,
+    public readonly profile: ConnectivityProfile | undefined,
+    public readonly _exemptCidrs: string[],
+  ) {
+    super();
+  }
+}
