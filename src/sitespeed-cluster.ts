@@ -422,7 +422,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   private checkShapingCapability(linuxParameters: ecs.LinuxParameters): string[] {
     const engine = this.connectivity._engine;
     if (engine === 'none') return [];
-    const capabilities = Stack.of(this).resolve(linuxParameters.renderLinuxParameters().capabilities) as { add?: string[]; drop?: string[] } | undefined;
+    const rendered = linuxParameters.renderLinuxParameters().capabilities;
+    const capabilities = Stack.of(this).resolve(rendered) as { add?: string[]; drop?: string[] } | undefined;
     const added = (capabilities?.add ?? []).includes('NET_ADMIN');
     // Docker applies added capabilities after a drop of ALL, so only an explicit drop removes it.
     const dropped = (capabilities?.drop ?? []).includes('NET_ADMIN');
