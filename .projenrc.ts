@@ -74,7 +74,7 @@ project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
 // shipped in the package (users need neither esbuild nor Docker). The SDK is bundled too:
 // what the tests run is what Lambda runs, whatever SDK version the runtime carries.
 const LAMBDA_RUNTIME = new awscdk.LambdaRuntime('nodejs24.x', 'node24', { defaultExternals: [] });
-for (const name of ['run-task', 'sync-config']) {
+for (const name of ['run-task', 'sync-config', 'write-tree']) {
   new awscdk.LambdaFunction(project, {
     entrypoint: `lambda-src/${name}.lambda.ts`,
     constructFile: `src/private/${name}-function.ts`,

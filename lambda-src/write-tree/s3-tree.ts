@@ -1,0 +1,142 @@
+import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { StoppedTask } from './task-event';
+import { emptyTree, folderOf, folderOfTask, mergeSite, parseTree, Run, RUN_FOLDER, SITE_SLUG, Tree } from './tree';
+
+export interface TreeLocation {
+  readonly bucket: string;
+  /** @default 'tree.json' */
+  readonly key: string;
+}
+
+/** Conditional writes lost to another writer are retried this many times, then the update fails loudly. */
+export const MAX_ATTEMPTS = 10;
+
+type Current = { tree: Tree; etag: string } | { missing: true } | { corrupt: string; etag: string };
+
+/** The names of the folders directly under `prefix` (all pages). */
+async function folders(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken }));
+    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) names.push(p.Prefix.slice(prefix.length, -1));
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
+  return names;
+}
+
+/** The run folders of one site: one listing of its prefix, whatever the number of sites. */
+export async function runFolders(s3: S3Client, bucket: string, site: string): Promise<string[]> {
+  return (await folders(s3, bucket, `${site}/`)).filter(f => RUN_FOLDER.test(f)).sort();
+}
+
+async function readTree(s3: S3Client, location: TreeLocation): Promise<Current> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    const text = await object.Body!.transformToString();
+    const tree = parseTree(text);
+    return tree ? { tree, etag: object.ETag! } : { corrupt: text, etag: object.ETag! };
+  } catch (error: any) {
+    if (error?.name === 'NoSuchKey' || error?.$metadata?.httpStatusCode === 404) return { missing: true };
+    throw error;
+  }
+}
+
+function isLostRace(error: any): boolean {
+  const status = error?.$metadata?.httpStatusCode;
+  return status === 412 || status === 409 || error?.name === 'PreconditionFailed' || error?.name === 'ConditionalRequestConflict';
+}
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+/**
+ * Read, change and write tree.json with a compare-and-swap: If-Match the ETag read, or
+ * If-None-Match * when there is none. A lost race reads again; past MAX_ATTEMPTS it throws.
+ * A missing or corrupt tree is rebuilt from the whole bucket, never blindly overwritten (a
+ * corrupt one is kept as tree.corrupt-<time>.json first).
+ */
+async function compareAndSwap(s3: S3Client, location: TreeLocation, change: (tree: Tree) => Tree, log: (line: object) => void): Promise<Tree> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const current = await readTree(s3, location);
+    let base: Tree;
+    if ('tree' in current) {
+      base = current.tree;
+    } else {
+      if ('corrupt' in current) {
+        const copy = location.key.replace(/\.json$/, '') + `.corrupt-${folderOf(new Date())}.json`;
+        await s3.send(new CopyObjectCommand({ Bucket: location.bucket, Key: copy, CopySource: `${location.bucket}/${encodeURIComponent(location.key)}` }));
+        log({ treeCorrupt: location.key, keptAs: copy });
+      } else {
+        log({ treeMissing: location.key });
+      }
+      base = await listWholeBucket(s3, location.bucket, emptyTree());
+    }
+    const next = change(base);
+    try {
+      await s3.send(new PutObjectCommand({
+        Bucket: location.bucket,
+        Key: location.key,
+        Body: JSON.stringify(next),
+        ContentType: 'application/json',
+        CacheControl: 'no-cache',
+        ...('missing' in current ? { IfNoneMatch: '*' } : { IfMatch: current.etag }),
+      }));
+      return next;
+    } catch (error) {
+      if (!isLostRace(error)) throw error;
+      const pause = Math.random() * Math.min(2000, 50 * 2 ** attempt);
+      log({ lostRace: attempt, retryInMs: Math.round(pause) });
+      await sleep(pause);
+    }
+  }
+  throw new Error(`tree.json: gave up after ${MAX_ATTEMPTS} conditional writes lost to other writers`);
+}
+
+/** The run of a stopped task, matched to the folder it uploaded (if any). */
+export function runOfTask(task: StoppedTask, siteFolders: string[]): Run {
+  const status = task.exitCode === 0 ? 'ok' : 'failed';
+  const folder = folderOfTask(siteFolders, task.startedAt, task.stoppedAt);
+  const facts = { status, ...(task.exitCode !== undefined ? { exitCode: task.exitCode } : {}), ...(task.reason ? { reason: task.reason } : {}) } as const;
+  return folder ? { run: folder, ...facts } : { run: folderOf(task.startedAt), ...facts, report: false };
+}
+
+/** Incremental: one site's listing, one read and one write of tree.json (more only on lost races). */
+export async function updateSite(s3: S3Client, location: TreeLocation, task: StoppedTask, log: (line: object) => void): Promise<Run> {
+  const siteFolders = await runFolders(s3, location.bucket, task.site);
+  const run = runOfTask(task, siteFolders);
+  await compareAndSwap(s3, location, tree => mergeSite(tree, task.site, siteFolders, run), log);
+  return run;
+}
+
+/** Every site and its runs from a full listing; statuses already known are kept. */
+async function listWholeBucket(s3: S3Client, bucket: string, known: Tree): Promise<Tree> {
+  let tree: Tree = { version: 1, sites: {} };
+  for (const site of (await folders(s3, bucket, '')).filter(s => SITE_SLUG.test(s)).sort()) {
+    const siteFolders = await runFolders(s3, bucket, site);
+    if (siteFolders.length === 0 && !known.sites[site]) continue;
+    tree = mergeSite({ version: 1, sites: { ...tree.sites, [site]: known.sites[site] ?? [] } }, site, siteFolders);
+  }
+  return tree;
+}
+
+/** Rebuild mode: the whole tree from a full listing, keeping what the current tree knows of each run. */
+export async function rebuildTree(s3: S3Client, location: TreeLocation, log: (line: object) => void): Promise<Tree> {
+  const listed = await listWholeBucket(s3, location.bucket, emptyTree());
+  return compareAndSwap(s3, location, current => {
+    const sites = new Set(Object.keys(listed.sites));
+    // Sites whose only runs failed before uploading have no folder, but stay in the tree.
+    for (const [site, runs] of Object.entries(current.sites)) if (runs.some(r => r.report === false)) sites.add(site);
+    return {
+      version: 1,
+      sites: Object.fromEntries([...sites].sort().map(site => [site, mergeKnown(listed.sites[site] ?? [], current.sites[site] ?? [])])),
+    };
+  }, log);
+}
+
+/** Listed runs, with what `known` says of them, plus known runs that never had a report. */
+function mergeKnown(listed: Run[], known: Run[]): Run[] {
+  const byRun = new Map(known.map(r => [r.run, r]));
+  const merged = listed.map(r => byRun.get(r.run) ?? r);
+  for (const r of known) if (r.report === false && !merged.some(m => m.run === r.run)) merged.push(r);
+  return merged.sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
+}

@@ -1,0 +1,53 @@
+import { SITE_SLUG } from './tree';
+
+/** What writeTree needs of an "ECS Task State Change" event of a stopped sitespeed.io task. */
+export interface StoppedTask {
+  readonly site: string;
+  readonly exitCode?: number;
+  readonly reason?: string;
+  readonly startedAt: Date;
+  readonly stoppedAt: Date;
+}
+
+export interface TaskFilter {
+  readonly clusterArn: string;
+  readonly family: string;
+  readonly containerName: string;
+}
+
+/** The stopped task of this cluster's family, or why the event is not one (to log and ignore). */
+export function stoppedTaskOf(event: any, filter: TaskFilter): StoppedTask | { ignored: string } {
+  const detail = event?.detail;
+  if (event?.['detail-type'] !== 'ECS Task State Change' || !detail) return { ignored: 'not an ECS Task State Change event' };
+  if (detail.lastStatus !== 'STOPPED') return { ignored: `task is ${detail.lastStatus}, not STOPPED` };
+  if (detail.clusterArn !== filter.clusterArn) return { ignored: `task of another cluster (${detail.clusterArn})` };
+  const family = /:task-definition\/([^:]+):\d+$/.exec(String(detail.taskDefinitionArn ?? ''))?.[1];
+  if (family !== filter.family) return { ignored: `task of another family (${family ?? detail.taskDefinitionArn})` };
+
+  const site = siteOf(detail, filter.containerName);
+  if (!site) return { ignored: 'no site slug in the task\'s command or startedBy' };
+  const container = (detail.containers ?? []).find((c: any) => c?.name === filter.containerName);
+  const startedAt = new Date(detail.startedAt ?? detail.createdAt ?? detail.stoppedAt);
+  const stoppedAt = new Date(detail.stoppedAt ?? Date.now());
+  if (Number.isNaN(startedAt.getTime()) || Number.isNaN(stoppedAt.getTime())) return { ignored: 'the task has no start or stop time' };
+  return {
+    site,
+    exitCode: typeof container?.exitCode === 'number' ? container.exitCode : undefined,
+    reason: container?.reason ?? detail.stoppedReason,
+    startedAt,
+    stoppedAt,
+  };
+}
+
+/** The slug: from the run's own `--slug` argument, else from startedBy `sitespeed/<slug>`. */
+function siteOf(detail: any, containerName: string): string | undefined {
+  const overrides = detail.overrides?.containerOverrides ?? [];
+  const command: unknown = overrides.find((o: any) => o?.name === containerName)?.command;
+  if (Array.isArray(command)) {
+    const i = command.indexOf('--slug');
+    const slug = i >= 0 ? command[i + 1] : undefined;
+    if (typeof slug === 'string' && SITE_SLUG.test(slug)) return slug;
+  }
+  const fromStartedBy = /^sitespeed\/([a-zA-Z0-9_-]{1,118})$/.exec(String(detail.startedBy ?? ''))?.[1];
+  return fromStartedBy;
+}

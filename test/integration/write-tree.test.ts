@@ -1,0 +1,122 @@
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { rebuildTree, updateSite } from '../../lambda-src/write-tree/s3-tree';
+import { StoppedTask } from '../../lambda-src/write-tree/task-event';
+import { motoClientConfig, resetMoto } from '../harness/moto';
+
+// writeTree against a real S3 API (moto, which implements If-Match and If-None-Match on PutObject).
+const s3 = new S3Client(motoClientConfig());
+const calls: string[] = [];
+s3.middlewareStack.add(next => async args => { calls.push((args as any).request?.method ?? '?'); return next(args); }, { step: 'finalizeRequest', name: 'countCalls' });
+const location = { bucket: 'reports', key: 'tree.json' };
+const quiet = () => {};
+
+async function putRuns(site: string, folders: string[]): Promise<void> {
+  for (let i = 0; i < folders.length; i += 50) {
+    await Promise.all(folders.slice(i, i + 50).map(f => s3.send(new PutObjectCommand({ Bucket: 'reports', Key: `${site}/${f}/index.html`, Body: 'report' }))));
+  }
+}
+
+async function tree(): Promise<any> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: 'tree.json' }));
+  return JSON.parse(await object.Body!.transformToString());
+}
+
+const task = (site: string, started: string, exitCode = 0): StoppedTask => ({
+  site, exitCode, startedAt: new Date(started), stoppedAt: new Date(new Date(started).getTime() + 4 * 60_000),
+});
+
+const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+
+beforeEach(async () => {
+  await resetMoto();
+  await s3.send(new CreateBucketCommand({ Bucket: 'reports' }));
+  calls.length = 0;
+});
+afterAll(() => s3.destroy());
+
+test('an incremental update lists one site and reads and writes tree.json once each', async () => {
+  await putRuns('blog', ['2026-11-26-09-00-00']);
+  await putRuns('shop', ['2026-11-26-08-15-02', '2026-11-27-08-15-03']);
+  await rebuildTree(s3, location, quiet); // an existing tree, as in steady state
+  calls.length = 0;
+  const run = await updateSite(s3, location, task('shop', '2026-11-27T08:15:00Z', 1), quiet);
+  expect(run).toEqual({ run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1 });
+  expect(calls).toEqual(['GET', 'GET', 'PUT']); // list shop/, get tree.json, put tree.json
+  expect((await tree()).sites).toEqual({
+    blog: [{ run: '2026-11-26-09-00-00', status: 'unknown' }],
+    shop: [{ run: '2026-11-26-08-15-02', status: 'unknown' }, { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1 }],
+  });
+});
+
+test('a missing tree.json is built from the whole bucket, created with If-None-Match', async () => {
+  await putRuns('blog', ['2026-11-26-09-00-00']);
+  await putRuns('shop', ['2026-11-27-08-15-03']);
+  await updateSite(s3, location, task('shop', '2026-11-27T08:15:00Z'), quiet);
+  expect((await tree()).sites).toEqual({
+    blog: [{ run: '2026-11-26-09-00-00', status: 'unknown' }],
+    shop: [{ run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 }],
+  });
+});
+
+test('a corrupt tree.json is kept aside and rebuilt, not overwritten blindly', async () => {
+  await putRuns('shop', ['2026-11-27-08-15-03']);
+  await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: 'tree.json', Body: '{"version":1,"sites":{"sh' }));
+  const lines: any[] = [];
+  await updateSite(s3, location, task('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
+  expect((await tree()).sites.shop).toEqual([{ run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 }]);
+  const kept = lines.find(l => l.treeCorrupt).keptAs;
+  const copy = await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: kept }));
+  expect(await copy.Body!.transformToString()).toBe('{"version":1,"sites":{"sh');
+});
+
+test('incremental updates and a rebuild give the same tree', async () => {
+  const sites = ['shop', 'blog', 'docs'];
+  for (const [i, site] of sites.entries()) {
+    await putRuns(site, [`2026-11-2${i}-08-00-01`, `2026-11-2${i}-10-00-01`]);
+  }
+  // A run that failed before it could upload a report.
+  for (const [i, site] of sites.entries()) {
+    await updateSite(s3, location, task(site, `2026-11-2${i}T08:00:00Z`, 0), quiet);
+    await updateSite(s3, location, task(site, `2026-11-2${i}T10:00:00Z`, i === 1 ? 1 : 0), quiet);
+  }
+  await updateSite(s3, location, task('gone', '2026-11-25T08:00:00Z', 137), quiet);
+  const incremental = await tree();
+  const rebuilt = await rebuildTree(s3, location, quiet);
+  expect(rebuilt).toEqual(incremental);
+  expect(await tree()).toEqual(incremental);
+  expect(incremental.sites.gone).toEqual([{ run: '2026-11-25-08-00-00', status: 'failed', exitCode: 137, report: false }]);
+});
+
+test('20 sites stopping at once lose nothing', async () => {
+  const sites = Array.from({ length: 20 }, (_, i) => `site-${i}`);
+  await Promise.all(sites.map(site => putRuns(site, ['2026-11-27-08-00-01'])));
+  await rebuildTree(s3, location, quiet);
+  const lines: any[] = [];
+  await Promise.all(sites.map(site => updateSite(s3, location, task(site, '2026-11-27T08:00:00Z'), l => lines.push(l))));
+  const result = await tree();
+  expect(Object.keys(result.sites).sort()).toEqual([...sites].sort());
+  for (const site of sites) expect(result.sites[site]).toEqual([{ run: '2026-11-27-08-00-01', status: 'ok', exitCode: 0 }]);
+  // The races really happened and were retried (not serialized by luck).
+  expect(lines.filter(l => l.lostRace).length).toBeGreaterThan(0);
+});
+
+test('more than 1000 runs under one site are all listed (pagination)', async () => {
+  const folders = Array.from({ length: 1100 }, (_, i) => `${day(i % 365)}-${String(8 + Math.floor(i / 365)).padStart(2, '0')}-00-00`);
+  await putRuns('shop', folders);
+  await updateSite(s3, location, task('shop', '2026-01-01T08:00:00Z'), quiet);
+  const runs = (await tree()).sites.shop;
+  expect(runs).toHaveLength(1100);
+  expect(runs.map((r: any) => r.run)).toEqual([...folders].sort());
+});
+
+test('odd keys in the bucket neither break the listing nor become sites', async () => {
+  await putRuns('shop', ['2026-11-27-08-15-03']);
+  for (const key of ['my folder/2026-11-27-08-15-03/index.html', 'ünïcødé/x', 'a+b/2026-11-27-08-15-03/index.html', `${'x'.repeat(900)}/y`, 'shop/not a run/index.html', 'index.html']) {
+    await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: key, Body: 'x' }));
+  }
+  const rebuilt = await rebuildTree(s3, location, quiet);
+  expect(Object.keys(rebuilt.sites)).toEqual(['shop']);
+  expect(rebuilt.sites.shop).toEqual([{ run: '2026-11-27-08-15-03', status: 'unknown' }]);
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'reports' }));
+  expect(listed.KeyCount).toBeGreaterThan(7);
+});
