@@ -40,6 +40,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-ssm@^3',
     '@aws-sdk/client-auto-scaling@^3',
     'aws-sdk-client-mock@^4',
+    'flatpickr@^4.6.13',
+    'playwright-core@^1.65.1',
   ],
 
   jestOptions: {
@@ -53,11 +55,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   eslintOptions: {
     dirs: ['src'],
     // lambda-src is bundled into assets/, so its imports are build-time (dev) dependencies.
-    devdirs: ['lambda-src', 'test', 'examples', 'bench'],
+    devdirs: ['lambda-src', 'test', 'examples', 'bench', 'viewer'],
   },
   tsconfigDev: {
     // Paths are relative to test/, where projen writes the dev tsconfig of a jsii project.
-    include: ['../src/**/*.ts', '../lambda-src/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
+    include: ['../src/**/*.ts', '../lambda-src/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts', '../viewer/**/*.ts'],
     compilerOptions: {},
   },
   gitignore: ['/.e2e/', '/cdk.out/', '/test-artifacts/', '/.venv*/', '/dist-python/'],
@@ -84,6 +86,18 @@ for (const name of ['run-task', 'sync-config', 'write-tree']) {
   });
 }
 
+// The report viewer: bundled (with its calendar library) into assets/viewer at build time.
+const bundleViewer = project.addTask('bundle:viewer', {
+  description: 'Bundle the report viewer into assets/viewer',
+  steps: [
+    { exec: 'mkdir -p assets/viewer/.viewer && cp viewer/index.html assets/viewer/index.html' },
+    { exec: 'esbuild viewer/viewer.ts --bundle --minify --format=iife --target=es2019 --outfile=assets/viewer/.viewer/viewer.js --log-level=warning' },
+    { exec: 'esbuild viewer/viewer.css --bundle --minify --outfile=assets/viewer/.viewer/viewer.css --log-level=warning' },
+  ],
+});
+project.bundler.bundleTask.spawn(bundleViewer);
+project.npmignore?.exclude('/viewer/');
+
 // The reference deployment, synthesized offline into cdk.out/ (README quick start).
 const synthExample = project.addTask('synth:example', {
   description: 'Bundle the Lambda handlers and synthesize examples/app.ts into cdk.out/',
@@ -101,7 +115,7 @@ new JsonFile(project, 'cdk.json', {
 
 // eslint's project service looks for the nearest tsconfig.json: give each dev-only folder one
 // that extends the dev config (which includes them all).
-for (const dir of ['examples', 'lambda-src', 'bench']) {
+for (const dir of ['examples', 'lambda-src', 'bench', 'viewer']) {
   new JsonFile(project, `${dir}/tsconfig.json`, { obj: { extends: '../test/tsconfig.json' } });
 }
 

@@ -81,6 +81,7 @@ if tc qdisc show dev "$dev" | grep -Eq '^qdisc (htb|netem|tbf) [0-9a-f]+: root|^
 fi
 
 owned=""
+child=""
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   if [ -n "$owned" ]; then
@@ -91,6 +92,13 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+# A stop before the run has started still goes through cleanup (exit runs the EXIT trap);
+# once it runs, the signal is passed on and the wrapper waits for the run to end.
+# shellcheck disable=SC2317 # called by the TERM/INT trap
+terminate() {
+  if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; else exit 143; fi
+}
+trap terminate TERM INT
 
 # One shaped tree: $1 device, $2 rate in kbit/s, $3 "dst" or "src" for the exemption match.
 shape() {
@@ -117,10 +125,6 @@ if [ "${TC_INGRESS:-on}" != "off" ]; then
 fi
 log "shaping $dev: down ${down:-$up} kbit/s, up ${up:-$down} kbit/s, rtt ${rtt} ms; exempt: ${exempt[*]:-none}"
 
-child=""
-# shellcheck disable=SC2317 # called by the TERM/INT trap
-forward() { if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; fi; }
-trap forward TERM INT
 "$run" "$@" &
 child=$!
 status=0

@@ -3,6 +3,7 @@ export * from './config-sync';
 export * from './connectivity';
 export * from './connectivity-profile';
 export * from './instance-schedule';
+export * from './report-tree';
 export * from './scheduled-site';
 export * from './sitespeed-image';
 export * from './sitespeed-cluster';

@@ -112,7 +112,7 @@ export interface ScheduledSiteOptions {
 
   /**
    * Base URL of the report viewer, so Grafana annotations link to each run's report.
-   * @default - no links
+   * @default - the viewer URL of the cluster's ReportTree, if it has one
    */
   readonly resultBaseUrl?: string;
 
@@ -208,7 +208,7 @@ export class ScheduledSite extends Construct {
       extraArgs: props.sitespeedArgs ?? [],
       reportsBucketName: cluster.reportsBucket.bucketName,
       region: Stack.of(cluster.reportsBucket).region,
-      resultBaseUrl: props.resultBaseUrl,
+      resultBaseUrl: props.resultBaseUrl ?? cluster.reportTree?.viewerUrl,
     });
 
     // ScheduleExpression.cron() falls back to UTC silently; a site tested at "09:00" then runs an

@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ConfigSync } from './config-sync';
+import type { ReportTree } from './report-tree';
 import { Connectivity } from './connectivity';
 import { InstanceSchedule } from './instance-schedule';
 import {
@@ -159,6 +160,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   private readonly slugs = new Map<string, string>();
   private siteRunner?: SiteRunner;
   private config?: ConfigSync;
+  private tree?: ReportTree;
 
   constructor(scope: Construct, id: string, props: SitespeedClusterProps) {
     super(scope, id);
@@ -338,6 +340,22 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   /** The ConfigSync of this cluster, if it has one. */
   public get configSync(): ConfigSync | undefined {
     return this.config;
+  }
+
+  /** The ReportTree of this cluster, if it has one. */
+  public get reportTree(): ReportTree | undefined {
+    return this.tree;
+  }
+
+  /** @internal */
+  public _attachReportTree(tree: ReportTree): void {
+    if (this.tree) {
+      throw new Error(`the cluster ${this.node.path} already has a ReportTree (${this.tree.node.path}); one index per reports bucket.`);
+    }
+    if (this.slugs.size > 0) {
+      throw new Error(`create the ReportTree before adding sites to ${this.node.path}: sites ${[...this.slugs.values()].join(', ')} were rendered without its viewer URL (--resultBaseURL).`);
+    }
+    this.tree = tree;
   }
 
   /** @internal */

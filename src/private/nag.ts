@@ -36,3 +36,20 @@ function flattenReference(node: any): string {
   if (node.Ref) return `<${flattenReference(node.Ref)}>`;
   return JSON.stringify(node);
 }
+
+/**
+ * Acknowledges, one by one, the IAM5 findings of a policy that aws-cdk-lib writes for its own
+ * handlers (e.g. aws-s3-deployment's), read from the policy itself so nothing else is covered.
+ */
+export function acknowledgeWildcardsOf(policy: IConstruct & { document: { toJSON(): any } }, reason: string): void {
+  const document = Stack.of(policy).resolve(policy.document.toJSON()) ?? { Statement: [] };
+  for (const statement of document.Statement ?? []) {
+    for (const action of [statement.Action ?? []].flat()) {
+      if (String(action).includes('*')) acknowledge(policy, `AwsSolutions-IAM5[Action::${action}]`, reason);
+    }
+    for (const resource of [statement.Resource ?? []].flat()) {
+      const flat = flattenReference(resource);
+      if (flat.includes('*')) acknowledge(policy, `AwsSolutions-IAM5[Resource::${flat}]`, reason);
+    }
+  }
+}

@@ -137,17 +137,32 @@ test('a failed run keeps its exit code and leaves nothing behind', async () => {
 
 test('SIGTERM reaches the run, and the shaping is removed', async () => {
   const { child, done } = wrapper(PROFILE, { TC_EXEC: path.join(FIXTURES, 'sleep-until-term.sh') });
+  let started = '';
+  child.stdout!.on('data', d => { started += d; });
   const deadline = Date.now() + 10_000;
-  while (!/htb/.test(qdiscs())) {
-    if (Date.now() > deadline) throw new Error('the wrapper never set up shaping');
-    await new Promise(r => setTimeout(r, 100));
+  while (!started.includes('run started')) {
+    if (Date.now() > deadline) throw new Error('the run never started under the wrapper');
+    await new Promise(r => setTimeout(r, 50));
   }
+  expect(qdiscs()).toMatch(/htb/);
   child.kill('SIGTERM');
   const run = await done;
   expect(run.stdout).toContain('run got SIGTERM');
   expect(run.code).toBe(143);
   expect(qdiscs()).not.toMatch(/htb|ingress/);
   expect(qdiscs()).not.toContain(IFB);
+});
+
+test('SIGTERM while the shaping is being set up also leaves nothing behind', async () => {
+  for (const delayMs of [0, 5, 20]) {
+    const { child, done } = wrapper(PROFILE, { TC_EXEC: path.join(FIXTURES, 'sleep-until-term.sh') });
+    await new Promise(r => setTimeout(r, delayMs));
+    child.kill('SIGTERM');
+    const run = await done;
+    expect([143, null]).toContain(run.code);
+    expect(qdiscs()).not.toMatch(/htb|ingress/);
+    expect(qdiscs()).not.toContain(IFB);
+  }
 });
 
 test('refuses to start when shaping is already present, and leaves it in place', async () => {

@@ -1,0 +1,118 @@
+import * as vm from 'vm';
+import { TimeZone } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { runNag } from './harness/nag';
+import { flatten, onlyLogicalId, policyStatementsOfRole, stackWithVpc } from './helpers';
+import { ReportTree, ReportTreeProps, SitespeedCluster } from '../src';
+import { allowListCode } from '../src/private/allow-list';
+
+const daily = ScheduleExpression.cron({ minute: '0', hour: '9', timeZone: TimeZone.of('Europe/Stockholm') });
+
+function withTree(props: Partial<ReportTreeProps> = {}) {
+  const { stack, vpc } = stackWithVpc();
+  const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+  const tree = new ReportTree(stack, 'Reports', { cluster, ...props });
+  return { stack, cluster, tree, get template() { return Template.fromStack(stack); } };
+}
+
+test('writeTree runs on this cluster\'s stopped tasks of its family only', () => {
+  const { template } = withTree();
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: {
+      'source': ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      'detail': {
+        clusterArn: [{ 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::ECS::Cluster'), 'Arn'] }],
+        lastStatus: ['STOPPED'],
+        taskDefinitionArn: [{ prefix: Match.anyValue() }],
+      },
+    },
+  });
+  const rule = Object.values(template.findResources('AWS::Events::Rule'))[0];
+  expect(flatten(rule.Properties.EventPattern.detail.taskDefinitionArn[0].prefix)).toMatch(/:task-definition\/TestSitespeedTaskDefinition[0-9A-F]+:$/);
+});
+
+test('writeTree may list the bucket and read and write tree.json (and a copy of a corrupt one) only', () => {
+  const { template } = withTree();
+  const bucket = onlyLogicalId(template, 'AWS::S3::Bucket');
+  const arn = { 'Fn::GetAtt': [bucket, 'Arn'] };
+  const statements = policyStatementsOfRole(template, 'ReportsRole').filter(s => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
+  expect(statements).toEqual([
+    { Action: 's3:ListBucket', Effect: 'Allow', Resource: arn },
+    { Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [arn, '/tree.json']] } },
+    { Action: 's3:PutObject', Effect: 'Allow', Resource: [{ 'Fn::Join': ['', [arn, '/tree.json']] }, { 'Fn::Join': ['', [arn, '/tree.corrupt-*.json']] }] },
+  ]);
+});
+
+test('the viewer is served by CloudFront from the private bucket over HTTPS with security headers', () => {
+  const { template } = withTree();
+  template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+  template.hasResourceProperties('AWS::CloudFront::Distribution', {
+    DistributionConfig: Match.objectLike({
+      DefaultRootObject: 'index.html',
+      DefaultCacheBehavior: Match.objectLike({
+        ViewerProtocolPolicy: 'redirect-to-https',
+        ResponseHeadersPolicyId: '67f7725c-6f97-4210-82d7-5512b31e9d03', // Managed-SecurityHeadersPolicy
+        FunctionAssociations: Match.absent(),
+      }),
+    }),
+  });
+  template.hasResourceProperties('AWS::S3::BucketPolicy', {
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' })]) },
+  });
+  template.hasResourceProperties('AWS::S3::Bucket', { PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicPolicy: true, RestrictPublicBuckets: true }) });
+});
+
+test('deploying the viewer never deletes reports (no prune)', () => {
+  const { template } = withTree();
+  template.hasResourceProperties('Custom::CDKBucketDeployment', { Prune: false, DestinationBucketKeyPrefix: Match.absent() });
+});
+
+test('sites link Grafana annotations to the viewer', () => {
+  const { cluster, tree, stack } = withTree();
+  const site = cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://a.example/' }] });
+  const args = site.sitespeedArgs;
+  expect(args[args.indexOf('--resultBaseURL') + 1]).toBe(tree.viewerUrl);
+  expect(flatten(stack.resolve(tree.viewerUrl))).toMatch(/^https:\/\/\{"Fn::GetAtt":\["ReportsDistribution[0-9A-F]+","DomainName"\]\}$/);
+});
+
+test('a ReportTree created after sites is refused, saying why', () => {
+  const { stack, vpc } = stackWithVpc();
+  const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+  cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://a.example/' }] });
+  expect(() => new ReportTree(stack, 'Reports', { cluster })).toThrow(/create the ReportTree before adding sites to Test\/Sitespeed: sites Test\/Sitespeed\/Shop were rendered without its viewer URL/);
+});
+
+describe('IP allow-list (CloudFront Function)', () => {
+  test('is attached to viewer requests when allowedCidrs is given', () => {
+    const { template } = withTree({ allowedCidrs: ['203.0.113.0/24'] });
+    template.hasResourceProperties('AWS::CloudFront::Function', { FunctionConfig: Match.objectLike({ Runtime: 'cloudfront-js-2.0' }) });
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ DefaultCacheBehavior: Match.objectLike({ FunctionAssociations: [Match.objectLike({ EventType: 'viewer-request' })] }) }),
+    });
+  });
+
+  test('lets the allowed addresses through and answers 403 to the others', () => {
+    const context = vm.createContext({});
+    vm.runInContext(allowListCode(['203.0.113.0/24', '198.51.100.7', '10.0.0.0/8']), context);
+    const decide = (ip: string) => context.handler({ viewer: { ip }, request: { uri: '/' } });
+    for (const ip of ['203.0.113.0', '203.0.113.255', '198.51.100.7', '10.255.255.255']) expect(decide(ip)).toEqual({ uri: '/' });
+    for (const ip of ['203.0.114.0', '198.51.100.8', '11.0.0.0', '0.0.0.0']) expect(decide(ip)).toEqual({ statusCode: 403, statusDescription: 'Forbidden' });
+    vm.runInContext(allowListCode(['0.0.0.0/0']), context);
+    expect(decide('255.255.255.255')).toEqual({ uri: '/' });
+  });
+
+  test.each([
+    [['203.0.113.0/33'], /allowedCidrs\[0\] '203.0.113.0\/33' is not an IPv4 address or CIDR/],
+    [[], /allowedCidrs is empty, which would lock everyone out/],
+  ])('refuses %j', (allowedCidrs, message) => {
+    expect(() => withTree({ allowedCidrs })).toThrow(message);
+  });
+});
+
+test('cdk-nag: the report tree and the viewer add no unacknowledged finding', () => {
+  const { stack } = withTree();
+  const nag = runNag(stack);
+  expect(nag.errors.filter(e => !e.path.startsWith('Test/Vpc'))).toEqual([]);
+});
