@@ -14,6 +14,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { benchTree } from './tree';
 import { buildReferenceApp } from '../examples/app';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -97,5 +98,13 @@ function benchBundles(): void {
   }
 }
 
-benchSynth();
-benchBundles();
+async function main(): Promise<void> {
+  benchSynth();
+  benchBundles();
+  await benchTree();
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});

@@ -11,7 +11,7 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { TimeZone } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { Browser, ConfigSync, Connectivity, ConnectivityProfile, InstanceSchedule, SitespeedCluster } from '../src';
+import { Browser, ConfigSync, Connectivity, ConnectivityProfile, InstanceSchedule, ReportTree, SitespeedCluster } from '../src';
 
 /** The stack that runs the tests. */
 export class SitespeedStack extends Stack {
@@ -19,6 +19,7 @@ export class SitespeedStack extends Stack {
   public readonly sitespeed: SitespeedCluster;
   public readonly config: ConfigSync;
   public readonly hostTcCluster: SitespeedCluster;
+  public readonly reports: ReportTree;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -37,6 +38,10 @@ export class SitespeedStack extends Stack {
       // network namespace only, never the instance's AWS traffic.
       connectivity: Connectivity.throttle(ConnectivityProfile.CABLE),
     });
+
+    // The calendar of every run, on CloudFront; before the sites, so their Grafana annotations
+    // link to it (--resultBaseURL).
+    this.reports = new ReportTree(this, 'Reports', { cluster: this.sitespeed });
 
     // The other way to shape: tc on the instance's interface, with AWS traffic exempt. One
     // small cluster for the sites that must run on the host's network.
