@@ -60,7 +60,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDev: {
     // Paths are relative to test/, where projen writes the dev tsconfig of a jsii project.
     include: ['../src/**/*.ts', '../lambda-src/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts', '../viewer/**/*.ts'],
-    compilerOptions: {},
+    // The viewer and its browser test use the DOM; the jsii compile of src/ does not see this.
+    compilerOptions: { lib: ['es2022', 'dom'] },
   },
   gitignore: ['/.e2e/', '/cdk.out/', '/test-artifacts/', '/.venv*/', '/dist-python/'],
   // No GitHub in this workplace; CI is .ci/run.

@@ -10,7 +10,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ConfigSync } from './config-sync';
-import type { ReportTree } from './report-tree';
 import { Connectivity } from './connectivity';
 import { InstanceSchedule } from './instance-schedule';
 import {
@@ -18,6 +17,7 @@ import {
 } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { SiteRunner } from './private/site-runner';
+import type { ReportTree } from './report-tree';
 import { ScheduledSite, ScheduledSiteOptions } from './scheduled-site';
 import { SitespeedImage } from './sitespeed-image';
 

@@ -96,7 +96,11 @@ async function compareAndSwap(s3: S3Client, location: TreeLocation, change: (tre
 export function runOfTask(task: StoppedTask, siteFolders: string[]): Run {
   const status = task.exitCode === 0 ? 'ok' : 'failed';
   const folder = folderOfTask(siteFolders, task.startedAt, task.stoppedAt);
-  const facts = { status, ...(task.exitCode !== undefined ? { exitCode: task.exitCode } : {}), ...(task.reason ? { reason: task.reason } : {}) } as const;
+  const facts = {
+    status,
+    ...(task.exitCode !== undefined ? { exitCode: task.exitCode } : {}),
+    ...(task.reason ? { reason: task.reason } : {}),
+  } as const;
   return folder ? { run: folder, ...facts } : { run: folderOf(task.startedAt), ...facts, report: false };
 }
 

@@ -20,8 +20,11 @@ const stopped = (detail: object) => ({
 describe('stoppedTaskOf', () => {
   test('reads the site from the run\'s --slug, the exit code and the times', () => {
     expect(stoppedTaskOf(stopped({}), filter)).toEqual({
-      site: 'shop', exitCode: 0, reason: undefined,
-      startedAt: new Date('2026-11-27T08:15:00.000Z'), stoppedAt: new Date('2026-11-27T08:19:00.000Z'),
+      site: 'shop',
+      exitCode: 0,
+      reason: undefined,
+      startedAt: new Date('2026-11-27T08:15:00.000Z'),
+      stoppedAt: new Date('2026-11-27T08:19:00.000Z'),
     });
   });
 
