@@ -1,4 +1,5 @@
 import { ConnectivityProfile } from './connectivity-profile';
+import { IPV4_CIDR } from './private/cidr';
 
 /** Options for {@link Connectivity.hostTc}. */
 export interface HostTcOptions {
@@ -14,7 +15,6 @@ export interface HostTcOptions {
 /** @internal */
 export type ShapingEngine = 'none' | 'throttle' | 'hostTc';
 
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/([0-9]|[12][0-9]|3[0-2]))?$/;
 
 /**
  * How a cluster's runs get their network conditions (sitespeed.io's advice: always throttle).

@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { allowListCode } from './private/allow-list';
+import { IPV4_CIDR } from './private/cidr';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
 import { WriteTreeFunction } from './private/write-tree-function';
@@ -33,7 +34,6 @@ export interface ReportTreeProps {
   readonly accessLogsBucket?: s3.IBucket;
 }
 
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/([0-9]|[12][0-9]|3[0-2]))?$/;
 const TREE_KEY = 'tree.json';
 
 /**
