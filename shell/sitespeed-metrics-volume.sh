@@ -85,6 +85,10 @@ find_device() {
   done
 }
 
+if ! command -v aws >/dev/null; then
+  dnf install -y -q awscli-2 || fail "the AWS CLI is missing and could not be installed"
+fi
+
 if mountpoint -q "$MOUNT_POINT"; then
   echo "sitespeed-metrics-volume: $MOUNT_POINT is already mounted"
 else

@@ -68,6 +68,11 @@ export abstract class InstanceSchedule {
 
   /** @internal */
   public abstract _apply(scope: Construct, target: ScheduleTarget): void;
+
+  /** @internal The instances kept up in the on-windows; undefined when always on. */
+  public get _warmInstances(): number | undefined {
+    return undefined;
+  }
 }
 
 class AlwaysOn extends InstanceSchedule {
@@ -98,6 +103,10 @@ class OnOff extends InstanceSchedule {
     if (o.warmInstances !== undefined) {
       checkInteger('warmInstances', o.warmInstances, 0, Number.MAX_SAFE_INTEGER);
     }
+  }
+
+  public get _warmInstances(): number | undefined {
+    return this.options.warmInstances ?? 1;
   }
 
   public _apply(_scope: Construct, target: ScheduleTarget): void {

@@ -4,7 +4,8 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { Browser } from './browser';
 import { ConnectivityProfile } from './connectivity-profile';
-import { renderRunArgs } from './private/sitespeed-args';
+import { renderRunArgs, RunArgsInput } from './private/sitespeed-args';
+import type { MetricsStack } from './metrics-stack';
 import type { SitespeedCluster } from './sitespeed-cluster';
 
 /** A page to test, with the name it gets in reports and Graphite. */
@@ -92,8 +93,15 @@ export interface ScheduledSiteOptions {
   readonly budgetFile?: string;
 
   /**
-   * Graphite's host (plain text protocol) for metrics.
-   * @default - no metrics are sent
+   * Where the runs send metrics and annotations: Graphite's host, ports and namespace come from
+   * it, and the cluster may send to it. Prefer the cluster's `metrics` prop, which covers all sites.
+   * @default - the cluster's MetricsStack, if it has one
+   */
+  readonly metrics?: MetricsStack;
+
+  /**
+   * Graphite's host (plain text protocol) for metrics, when Graphite is not a MetricsStack.
+   * @default - the metrics' Graphite, or no metrics are sent
    */
   readonly graphiteHost?: string;
 
@@ -106,7 +114,7 @@ export interface ScheduledSiteOptions {
   /**
    * The first two parts of the Graphite keys; sitespeed.io's dashboards expect two parts, then
    * the slug.
-   * @default 'sitespeed_io.default'
+   * @default - the MetricsStack's graphiteNamespace, else 'sitespeed_io.default'
    */
   readonly graphiteNamespace?: string;
 
@@ -178,18 +186,7 @@ export class ScheduledSite extends Construct {
     if (!Token.isUnresolved(iterations) && (!Number.isInteger(iterations) || iterations < 1 || iterations > 100)) {
       throw new Error(`iterations (${iterations}) must be a whole number from 1 to 100.`);
     }
-    const graphitePort = props.graphitePort ?? 2003;
-    if (!Token.isUnresolved(graphitePort) && (!Number.isInteger(graphitePort) || graphitePort < 1 || graphitePort > 65535)) {
-      throw new Error(`graphitePort (${graphitePort}) must be a TCP port from 1 to 65535.`);
-    }
-    const namespace = props.graphiteNamespace ?? 'sitespeed_io.default';
-    if (!NAMESPACE.test(namespace)) {
-      throw new Error(`graphiteNamespace '${namespace}' must be dot-separated parts of [A-Za-z0-9_-], e.g. 'sitespeed_io.default'.`);
-    }
-    if (namespace.split('.').length !== 2) {
-      Annotations.of(this).addWarningV2('cdk-sitespeed:graphiteNamespace',
-        `graphiteNamespace '${namespace}' does not have two parts: sitespeed.io's dashboards expect '<a>.<b>' followed by the slug.`);
-    }
+    const graphite = this.graphiteTarget(props, cluster);
     if (props.resultBaseUrl && !Token.isUnresolved(props.resultBaseUrl) && !/^https?:\/\/[^\s]+$/.test(props.resultBaseUrl)) {
       throw new Error(`resultBaseUrl '${props.resultBaseUrl}' must be an http(s) URL.`);
     }
@@ -203,7 +200,7 @@ export class ScheduledSite extends Construct {
       connectivity: cluster.connectivity._args(props.connectivity),
       mobile: props.mobile ?? false,
       budgetConfigPath: props.budgetFile ? configPath(cluster.configContainerPath, 'budgetFile', props.budgetFile) : undefined,
-      graphite: props.graphiteHost ? { host: props.graphiteHost, port: graphitePort, namespace } : undefined,
+      graphite,
       config: props.config ?? {},
       extraArgs: props.sitespeedArgs ?? [],
       reportsBucketName: cluster.reportsBucket.bucketName,
@@ -241,6 +238,34 @@ export class ScheduledSite extends Construct {
         deadLetterQueue: runner.deadLetterQueue,
       }),
     });
+  }
+
+  private graphiteTarget(props: ScheduledSiteProps, cluster: SitespeedCluster): RunArgsInput['graphite'] {
+    const metrics = props.metrics ?? cluster.metrics;
+    if (metrics && (props.graphiteHost !== undefined || props.graphitePort !== undefined)) {
+      throw new Error(`give either metrics (Graphite of ${metrics.node.path}) or graphiteHost/graphitePort, not both.`);
+    }
+    const namespace = props.graphiteNamespace ?? metrics?.graphiteNamespace ?? 'sitespeed_io.default';
+    if (!NAMESPACE.test(namespace)) {
+      throw new Error(`graphiteNamespace '${namespace}' must be dot-separated parts of [A-Za-z0-9_-], e.g. 'sitespeed_io.default'.`);
+    }
+    if (metrics && !/^sitespeed_io\.[A-Za-z0-9_-]+$/.test(namespace)) {
+      throw new Error(`graphiteNamespace '${namespace}' must be 'sitespeed_io.<name>' with a MetricsStack: its retention is set for keys under sitespeed_io, and the dashboards expect two parts before the slug.`);
+    }
+    if (namespace.split('.').length !== 2) {
+      Annotations.of(this).addWarningV2('cdk-sitespeed:graphiteNamespace',
+        `graphiteNamespace '${namespace}' does not have two parts: sitespeed.io's dashboards expect '<a>.<b>' followed by the slug.`);
+    }
+    if (metrics) {
+      metrics.allowMetricsFrom(cluster);
+      return { host: metrics.graphiteHost, port: metrics.graphitePort, httpPort: metrics.graphiteHttpPort, namespace };
+    }
+    if (props.graphiteHost === undefined) return undefined;
+    const port = props.graphitePort ?? 2003;
+    if (!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+      throw new Error(`graphitePort (${port}) must be a TCP port from 1 to 65535.`);
+    }
+    return { host: props.graphiteHost, port, namespace };
   }
 
   private renderInputs(props: ScheduledSiteProps, configDir: string): { inputs: string[]; aliases: string[] } {

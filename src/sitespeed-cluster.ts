@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { Annotations, Aws, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -12,9 +10,11 @@ import { Construct } from 'constructs';
 import type { ConfigSync } from './config-sync';
 import { Connectivity } from './connectivity';
 import { InstanceSchedule } from './instance-schedule';
+import type { MetricsStack } from './metrics-stack';
 import {
   instanceCapacity, isBurstable, knownInstanceTypes, maxOldSpaceSizeMiB, taskMemoryReservationMiB,
 } from './private/instance-capacity';
+import { installShell, runShellAtBoot } from './private/boot-shell';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { SiteRunner } from './private/site-runner';
 import type { ReportTree } from './report-tree';
@@ -106,6 +106,13 @@ export interface SitespeedClusterProps {
    * @default true
    */
   readonly containerInsights?: boolean;
+
+  /**
+   * Graphite and Grafana for the runs' metrics: every site sends there (Graphite host, ports and
+   * a namespace the dashboards understand), and this cluster is allowed to connect to Graphite.
+   * @default - no metrics; sites may still name a Graphite with graphiteHost
+   */
+  readonly metrics?: MetricsStack;
 }
 
 /** Defaults, exposed so that docs and tests name them once. */
@@ -154,6 +161,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   public readonly connectivity: Connectivity;
   /** Where the config folder (URL files, scripts, budgets) is mounted in the sitespeed.io container. */
   public readonly configContainerPath: string = '/config';
+  /** Where the runs send metrics, if anywhere (see the metrics prop). */
+  public readonly metrics?: MetricsStack;
 
   private readonly logRetention: logs.RetentionDays;
   private readonly userData: ec2.UserData;
@@ -200,6 +209,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
 
     this.reportsBucket = props.reportsBucket ?? this.createReportsBucket();
     this.connectivity = props.connectivity ?? Connectivity.none();
+    this.metrics = props.metrics;
     const engine = this.connectivity._engine;
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -304,6 +314,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     }
     this.node.addValidation({ validate: () => this.checkShapingCapability(linuxParameters) });
 
+    this.metrics?.allowMetricsFrom(this);
     this.acknowledgeNagFindings();
   }
 
@@ -505,35 +516,3 @@ function checkCapacities(min: number, max: number): void {
 /** Where the instance keeps scripts that tasks mount, and where tasks see them. */
 const HOST_TOOLS_DIR = '/usr/local/lib/cdk-sitespeed';
 const HOST_TOOLS_MOUNT = '/cdk-sitespeed';
-
-/** Writes shell/<name>.sh to `target` on the instance, executable. */
-function installShell(userData: ec2.UserData, name: string, target: string): void {
-  userData.addCommands(
-    `mkdir -p ${path.posix.dirname(target)}`,
-    `cat > ${target} <<'SITESPEED_SCRIPT'`,
-    readShell(`${name}.sh`).trimEnd(),
-    'SITESPEED_SCRIPT',
-    `chmod 0755 ${target}`,
-  );
-}
-
-/**
- * Writes shell/<name>.sh to the instance and runs it as a file of its own: its `set -e` must
- * not stop the lines aws-ecs appends to the user data (ECS_CLUSTER), or the instance would
- * join no cluster. A failure is logged to cloud-init's output.
- */
-function runShellAtBoot(userData: ec2.UserData, name: string, environment: string): void {
-  const marker = name.toUpperCase().replace(/-/g, '_');
-  userData.addCommands(
-    `cat > /usr/local/sbin/${name} <<'${marker}'`,
-    readShell(`${name}.sh`).trimEnd(),
-    marker,
-    `${environment} \\`,
-    `  bash /usr/local/sbin/${name} || echo "${name} failed with $?" >&2`,
-  );
-}
-
-function readShell(name: string): string {
-  // From src/ (ts-jest, ts-node) and from lib/ (the package) alike, shell/ is one level up.
-  return fs.readFileSync(path.join(__dirname, '..', 'shell', name), 'utf8');
-}

@@ -127,7 +127,7 @@ describe('instances', () => {
     // The boot script is written whole and run as a file, before the cluster is joined.
     const script = fs.readFileSync(path.join(__dirname, '..', 'shell', 'sitespeed-instance-boot.sh'), 'utf8').trimEnd();
     expect(userData).toContain(`<<'SITESPEED_INSTANCE_BOOT'\n${script}\nSITESPEED_INSTANCE_BOOT\n`);
-    expect(userData.indexOf('bash /usr/local/sbin/sitespeed-instance-boot')).toBeLessThan(userData.indexOf('ECS_CLUSTER='));
+    expect(userData.indexOf('  /usr/local/sbin/sitespeed-instance-boot ||')).toBeLessThan(userData.indexOf('ECS_CLUSTER='));
   });
 
   test('a burstable instance type gets a warning, a c5 none', () => {

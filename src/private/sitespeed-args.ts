@@ -14,7 +14,7 @@ export interface RunArgsInput {
   readonly connectivity: string[];
   readonly mobile: boolean;
   readonly budgetConfigPath?: string;
-  readonly graphite?: { readonly host: string; readonly port: number; readonly namespace: string };
+  readonly graphite?: { readonly host: string; readonly port: number; readonly namespace: string; readonly httpPort?: number };
   readonly config: Record<string, unknown>;
   readonly extraArgs: string[];
   readonly reportsBucketName: string;
@@ -44,6 +44,7 @@ const TYPED: Record<string, string> = {
   'graphite.host': 'the graphiteHost prop',
   'graphite.port': 'the graphitePort prop',
   'graphite.namespace': 'the graphiteNamespace prop',
+  'graphite.httpPort': 'the metrics prop (MetricsStack)',
   'urlAlias': 'the alias of each entry of the urls prop',
 };
 
@@ -126,6 +127,7 @@ export function renderRunArgs(input: RunArgsInput): string[] {
       '--graphite.port', String(input.graphite.port),
       '--graphite.namespace', input.graphite.namespace,
     );
+    if (input.graphite.httpPort !== undefined) args.push('--graphite.httpPort', String(input.graphite.httpPort));
   }
   args.push(...configArgs(input.config));
   // Where reports land: <bucket>/<slug>/<YYYY-MM-DD-HH-mm-ss>/ in UTC, so sites never collide.
