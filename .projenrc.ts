@@ -1,9 +1,10 @@
 import { awscdk, javascript, JsonFile, DependencyType } from 'projen';
 
 // The floor users may run with; below 2.257 cfn-lint fails on a built-in python3.9 Lambda and
-// cdk-nag 3 does not load (FACTS.md). We develop and test against the newest release.
+// cdk-nag 3 does not load (FACTS.md). We develop and test against the newest release that is on
+// both npm and PyPI, so the Python bindings test (npm run test:python) compares like with like.
 const CDK_FLOOR = '2.257.0';
-const CDK_DEV = '2.276.0';
+const CDK_DEV = '2.275.0';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-sitespeed',
@@ -131,6 +132,14 @@ const e2e = project.addTask('e2e', {
 });
 e2e.exec('bash test/e2e/install-sitespeed.sh');
 e2e.exec("jest --testMatch '<rootDir>/test/e2e/**/*.e2e.ts' --coverage=false --runInBand");
+
+// The Python bindings, used as a Python user would (jsii-pacmak, wheel, venv), and the Python
+// reference app compared template by template with the TypeScript one.
+const testPython = project.addTask('test:python', {
+  description: 'Build the Python wheel, synthesize examples/python/app.py in a venv and compare its templates with examples/app.ts',
+});
+testPython.spawn(project.bundler.bundleTask);
+testPython.exec('bash test/python/run.sh');
 
 project.addTask('cfn-lint:example', {
   description: 'cfn-lint every template of the synthesized reference deployment (run synth:example first)',

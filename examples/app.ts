@@ -1,67 +1,122 @@
 /**
- * The reference deployment of cdk-sitespeed. `npm run synth:example` synthesizes it into
- * cdk.out/ offline; `npx cdk deploy --all` deploys it (see README).
+ * The reference deployment of cdk-sitespeed: the stages dev, staging and prod from one code path,
+ * each with a network stack, a metrics stack (Graphite + Grafana) and a sitespeed stack (clusters,
+ * reports, config, sites), wired across stacks. dev and staging mirror prod but are switched off
+ * (zero instances, schedules disabled) until you turn them on.
+ *
+ * `npm run synth:example` synthesizes it into cdk.out/ offline; see the README for deploying.
+ * examples/python/app.py builds the prod stage through the Python bindings; keep them in step.
  *
  * Context knobs (`-c name=value`):
- *   nag=false   skip the cdk-nag AwsSolutions checks that run on every synth (default true)
+ *   nag=false             skip the cdk-nag AwsSolutions checks that run on every synth (default: run)
+ *   stages=prod           comma-separated stages to synthesize (default: dev,staging,prod)
+ *   running=staging       comma-separated stages besides prod whose instances run and whose
+ *                         schedules are on (default: none)
+ *   grafanaCidrs=203.0.113.0/24
+ *                         comma-separated IPv4 ranges that may open Grafana (default: none, i.e.
+ *                         private: open it through SSM port forwarding)
+ * Environment:
+ *   CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION
+ *                         set by the cdk CLI from your AWS profile: the stacks deploy there.
+ *                         Without them (offline synth, tests) the stacks are environment-agnostic.
  */
-import { App, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { App, Duration, Environment, Stack, StackProps, Stage, StageProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { TimeZone } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { Browser, ConfigSync, Connectivity, ConnectivityProfile, InstanceSchedule, ReportTree, SitespeedCluster } from '../src';
+import {
+  Browser, ConfigSync, Connectivity, ConnectivityProfile, GrafanaAccess, InstanceSchedule, MetricsStack, ReportTree, SitespeedCluster,
+} from '../src';
 
-/** The stack that runs the tests. */
-export class SitespeedStack extends Stack {
+export const STAGES = ['dev', 'staging', 'prod'];
+
+/** What differs between stages: only whether they run. */
+export interface SitespeedStageProps extends StageProps {
+  /** Instances run and schedules are on; false keeps everything deployed but at zero. */
+  readonly running: boolean;
+  /** IPv4 ranges that may open Grafana; empty for private (SSM port forwarding). */
+  readonly grafanaCidrs: string[];
+}
+
+/** The VPC of a stage: no NAT gateway (about 35 USD a month per AZ saved), rejected traffic logged. */
+export class NetworkStack extends Stack {
   public readonly vpc: ec2.Vpc;
-  public readonly sitespeed: SitespeedCluster;
-  public readonly config: ConfigSync;
-  public readonly hostTcCluster: SitespeedCluster;
-  public readonly reports: ReportTree;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
-    // No NAT gateway: the test instances sit in public subnets with no inbound rule.
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
       subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
       flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
     });
+  }
+}
+
+export interface MetricsStackStackProps extends StackProps {
+  readonly vpc: ec2.IVpc;
+  readonly stageName: string;
+  readonly running: boolean;
+  readonly grafanaCidrs: string[];
+}
+
+/** Graphite and Grafana, on their own: they outlive redeployments of the test clusters. */
+export class MetricsStackStack extends Stack {
+  public readonly metrics: MetricsStack;
+
+  constructor(scope: Construct, id: string, props: MetricsStackStackProps) {
+    super(scope, id, props);
+    this.metrics = new MetricsStack(this, 'Metrics', {
+      vpc: props.vpc,
+      running: props.running,
+      graphiteNamespace: `sitespeed_io.${props.stageName}`,
+      grafanaAccess: props.grafanaCidrs.length > 0 ? GrafanaAccess.fromCidrs(props.grafanaCidrs) : GrafanaAccess.privateOnly(),
+    });
+  }
+}
+
+export interface SitespeedStackProps extends StackProps {
+  readonly vpc: ec2.IVpc;
+  readonly metrics: MetricsStack;
+  readonly running: boolean;
+}
+
+/** The stack that runs the tests. */
+export class SitespeedStack extends Stack {
+  public readonly sitespeed: SitespeedCluster;
+  public readonly hostTcCluster: SitespeedCluster;
+  public readonly reports: ReportTree;
+  public readonly config: ConfigSync;
+
+  constructor(scope: Construct, id: string, props: SitespeedStackProps) {
+    super(scope, id, props);
+    const enabled = props.running;
     this.sitespeed = new SitespeedCluster(this, 'Sitespeed', {
-      vpc: this.vpc,
-      maxCapacity: 2,
-      schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, weekDays: 'MON-FRI' }),
+      vpc: props.vpc,
+      maxCapacity: enabled ? 2 : 0,
+      schedule: enabled
+        ? InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, weekDays: 'MON-FRI' })
+        : InstanceSchedule.alwaysOn(),
       // sitespeed.io's advice: always throttle. The throttle engine shapes the task's own
       // network namespace only, never the instance's AWS traffic.
       connectivity: Connectivity.throttle(ConnectivityProfile.CABLE),
+      metrics: props.metrics,
     });
 
     // The calendar of every run, on CloudFront; before the sites, so their Grafana annotations
     // link to it (--resultBaseURL).
     this.reports = new ReportTree(this, 'Reports', { cluster: this.sitespeed });
 
-    // The other way to shape: tc on the instance's interface, with AWS traffic exempt. One
-    // small cluster for the sites that must run on the host's network.
-    this.hostTcCluster = new SitespeedCluster(this, 'SitespeedHostTc', {
-      vpc: this.vpc,
-      maxCapacity: 1,
-      connectivity: Connectivity.hostTc(ConnectivityProfile.FOUR_G),
-    });
-    this.hostTcCluster.addSite('Landing', {
-      schedule: ScheduleExpression.cron({ minute: '45', hour: '10', timeZone: TimeZone.of('America/New_York') }),
-      urls: [{ url: 'https://www.example.com/', alias: 'landing' }],
-    });
-
     // URL files, scripts and budgets live under s3://<config bucket>/config/; people who never
     // touch CDK change what is tested by uploading there.
     this.config = new ConfigSync(this, 'Config', { cluster: this.sitespeed });
 
-    // Two sites on different clocks, both inside the cluster's 07:00–20:00 Stockholm window.
+    // Throttled to cable, every two hours on Stockholm working hours.
     this.sitespeed.addSite('Shop', {
       schedule: ScheduleExpression.cron({ minute: '15', hour: '8-18/2', weekDay: 'MON-FRI', timeZone: TimeZone.of('Europe/Stockholm') }),
+      enabled,
       urls: [
         { url: 'https://shop.example.com/', alias: 'home' },
         { url: 'https://shop.example.com/cart', alias: 'cart' },
@@ -69,38 +124,109 @@ export class SitespeedStack extends Stack {
       iterations: 5,
       connectivity: ConnectivityProfile.CABLE,
     });
+    // Firefox, London mornings, with sitespeed.io options the library has no prop for.
     this.sitespeed.addSite('Blog', {
       schedule: ScheduleExpression.cron({ minute: '0', hour: '9', weekDay: 'MON-FRI', timeZone: TimeZone.EUROPE_LONDON }),
+      enabled,
       urls: [{ url: 'https://blog.example.com/' }],
       browser: Browser.FIREFOX,
-      mobile: false,
       config: { browsertime: { firefox: { includeResponseBodies: 'html' } } },
       sitespeedArgs: ['--plugins.remove', 'screenshot'],
     });
-    // Read from the config bucket: upload config/urls/docs.txt and config/budgets/docs.json.
+    // From the config bucket, with a budget: upload config/urls/docs.txt and config/budgets/docs.json.
     this.sitespeed.addSite('Docs', {
       schedule: ScheduleExpression.cron({ minute: '30', hour: '12', weekDay: 'MON-FRI', timeZone: TimeZone.of('Europe/Stockholm') }),
+      enabled,
       urlsFile: 'urls/docs.txt',
       budgetFile: 'budgets/docs.json',
     });
+    // A scripted user journey (log in, add to cart, check out): upload config/scripts/checkout.mjs.
+    this.sitespeed.addSite('Checkout', {
+      schedule: ScheduleExpression.rate(Duration.hours(3)),
+      enabled,
+      script: 'scripts/checkout.mjs',
+      iterations: 3,
+      mobile: true,
+      connectivity: ConnectivityProfile.FOUR_G,
+    });
+
+    // The other way to shape: tc on the instance's interface, with AWS traffic exempt. One
+    // small cluster for the sites that must run on the host's network.
+    this.hostTcCluster = new SitespeedCluster(this, 'SitespeedHostTc', {
+      vpc: props.vpc,
+      maxCapacity: enabled ? 1 : 0,
+      connectivity: Connectivity.hostTc(ConnectivityProfile.FOUR_G),
+      metrics: props.metrics,
+    });
+    this.hostTcCluster.addSite('Landing', {
+      schedule: ScheduleExpression.cron({ minute: '45', hour: '10', timeZone: TimeZone.of('America/New_York') }),
+      enabled,
+      urls: [{ url: 'https://www.example.com/', alias: 'landing' }],
+    });
+  }
+}
+
+/** One stage: its stacks are named `<stage>-Network`, `<stage>-Metrics` and `<stage>-Sitespeed`. */
+export class SitespeedStage extends Stage {
+  public readonly network: NetworkStack;
+  public readonly metrics: MetricsStackStack;
+  public readonly sitespeed: SitespeedStack;
+
+  constructor(scope: Construct, id: string, props: SitespeedStageProps) {
+    super(scope, id, props);
+    this.network = new NetworkStack(this, 'Network');
+    this.metrics = new MetricsStackStack(this, 'Metrics', {
+      vpc: this.network.vpc, stageName: id, running: props.running, grafanaCidrs: props.grafanaCidrs,
+    });
+    this.sitespeed = new SitespeedStack(this, 'Sitespeed', { vpc: this.network.vpc, metrics: this.metrics.metrics, running: props.running });
   }
 }
 
 export interface ReferenceAppOptions {
   /** Run cdk-nag's AwsSolutions checks at synth (synth fails on an unacknowledged finding). */
   readonly nag: boolean;
+  /** The stages to build. @default STAGES */
+  readonly stages?: string[];
+  /** Stages besides prod that run. @default none */
+  readonly running?: string[];
+  /** IPv4 ranges that may open Grafana. @default none */
+  readonly grafanaCidrs?: string[];
+  /** Where to deploy. @default environment-agnostic */
+  readonly env?: Environment;
 }
 
-/** Adds the reference deployment's stacks to `app`. */
-export function buildReferenceApp(app: App, options: ReferenceAppOptions): void {
-  new SitespeedStack(app, 'Sitespeed');
+/** Adds the reference deployment's stages to `app`. */
+export function buildReferenceApp(app: App, options: ReferenceAppOptions): SitespeedStage[] {
+  const stages = options.stages ?? STAGES;
+  for (const name of stages) {
+    if (!STAGES.includes(name)) throw new Error(`stages: '${name}' is not one of ${STAGES.join(', ')}.`);
+  }
+  const built = stages.map(name => new SitespeedStage(app, name, {
+    env: options.env,
+    running: name === 'prod' || (options.running ?? []).includes(name),
+    grafanaCidrs: options.grafanaCidrs ?? [],
+  }));
   if (options.nag) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   }
+  return built;
+}
+
+function listContext(app: App, name: string): string[] | undefined {
+  const value = app.node.tryGetContext(name);
+  return value === undefined ? undefined : String(value).split(',').map(s => s.trim()).filter(Boolean);
 }
 
 if (require.main === module) {
   const app = new App();
-  buildReferenceApp(app, { nag: app.node.tryGetContext('nag') !== 'false' });
+  const account = process.env.CDK_DEFAULT_ACCOUNT;
+  const region = process.env.CDK_DEFAULT_REGION;
+  buildReferenceApp(app, {
+    nag: app.node.tryGetContext('nag') !== 'false',
+    stages: listContext(app, 'stages'),
+    running: listContext(app, 'running'),
+    grafanaCidrs: listContext(app, 'grafanaCidrs'),
+    env: account && region ? { account, region } : undefined,
+  });
   app.synth();
 }

@@ -51,6 +51,13 @@ export interface MetricsStackProps {
   readonly schedule?: InstanceSchedule;
 
   /**
+   * Whether the metrics instance runs. `false` keeps it (and so Graphite and Grafana) stopped
+   * while the volume, its backups and the secret stay: for a mirror stage that is switched off.
+   * @default true
+   */
+  readonly running?: boolean;
+
+  /**
    * Size of the metrics volume. sitespeed.io's retention needs roughly 25 MB of whisper per tested page.
    * @default 50
    */
@@ -155,7 +162,7 @@ export class MetricsStack extends Construct {
 
   /** The ECS cluster of the metrics instance. */
   public readonly cluster: ecs.Cluster;
-  /** The Auto Scaling group of the one metrics instance (min = max = 1, or per the schedule). */
+  /** The Auto Scaling group of the one metrics instance (min = max = 1, per the schedule, or 0 when not running). */
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** The metrics instance's role. */
   public readonly instanceRole: iam.IRole;
@@ -233,6 +240,10 @@ export class MetricsStack extends Construct {
       throw new Error('schedule: InstanceSchedule.onOff({ warmInstances: 0 }) would never start the metrics instance; leave warmInstances out (1).');
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const running = props.running ?? true;
+    if (!running && props.schedule) {
+      throw new Error('schedule has no effect when running is false (the instance stays stopped); remove one of them.');
+    }
 
     const subnetSelection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC };
     const selected = props.vpc.selectSubnets(subnetSelection);
@@ -298,13 +309,13 @@ export class MetricsStack extends Construct {
       vpc: props.vpc,
       vpcSubnets: inZone,
       launchTemplate,
-      minCapacity: 1,
-      maxCapacity: 1,
+      minCapacity: running ? 1 : 0,
+      maxCapacity: running ? 1 : 0,
       // A changed launch template (new AMI, restored volume) replaces the instance: the old one
       // goes first, since only one instance can hold the volume.
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({ minInstancesInService: 0, maxBatchSize: 1 }),
     });
-    schedule._apply(this, { autoScalingGroup: this.autoScalingGroup, maxCapacity: 1 });
+    if (running) schedule._apply(this, { autoScalingGroup: this.autoScalingGroup, maxCapacity: 1 });
     this.volume.grantAttachVolumeByResourceTag(instanceRole, [this.autoScalingGroup]);
     instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeVolumes'], resources: ['*'] }));
 

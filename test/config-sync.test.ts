@@ -122,7 +122,7 @@ describe('on the instances', () => {
     const userData = userDataOf(template);
     const sync = fs.readFileSync(path.join(__dirname, '..', 'shell', 'sitespeed-sync-config.sh'), 'utf8').trimEnd();
     expect(userData).toContain(`cat > /usr/local/bin/sitespeed-sync-config <<'SITESPEED_SCRIPT'\n${sync}\nSITESPEED_SCRIPT\n`);
-    expect(userData).toMatch(/CONFIG_BUCKET='<Config[A-Za-z0-9]+>' CONFIG_PREFIX='config\/' CONFIG_DIR='\/var\/lib\/sitespeed\/config' AWS_REGION='<AWS::Region>' \\\n  bash \/usr\/local\/sbin\/sitespeed-config-boot/);
+    expect(userData).toMatch(/CONFIG_BUCKET='<Config[A-Za-z0-9]+>' CONFIG_PREFIX='config\/' CONFIG_DIR='\/var\/lib\/sitespeed\/config' AWS_REGION='<AWS::Region>' \\\n  \/usr\/local\/sbin\/sitespeed-config-boot \|\|/);
   });
 
   test('the folder is mounted read-only at /config in the sitespeed.io container', () => {

@@ -236,6 +236,16 @@ describe('MetricsStack options', () => {
     ]);
   });
 
+  test('running: false keeps the instance at zero with the volume, backups and secret in place', () => {
+    const m = metrics({ running: false });
+    m.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '0', MaxSize: '0' });
+    m.template.resourceCountIs('AWS::EC2::Volume', 1);
+    m.template.resourceCountIs('AWS::Backup::BackupSelection', 1);
+    m.template.resourceCountIs('AWS::AutoScaling::ScheduledAction', 0);
+    expect(() => metrics({ running: false, schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 6, stopHour: 20 }) }))
+      .toThrow(/schedule has no effect when running is false/);
+  });
+
   test('removalPolicy DESTROY is the only way the volume, vault and secret go with the stack', () => {
     const m = metrics({ removalPolicy: RemovalPolicy.DESTROY });
     m.template.hasResource('AWS::EC2::Volume', { DeletionPolicy: 'Delete' });
@@ -316,7 +326,7 @@ describe('wiring sites to the MetricsStack across stacks', () => {
     const nag = runNag(app);
     expect(nag.errors).toEqual([]);
     for (const stack of [metricsStack, sitespeedStack]) {
-      expect(cfnLintTemplate(Template.fromStack(stack).toJSON()).filter(m => m.Level === 'Error')).toEqual([]);
+      expect(cfnLintTemplate(Template.fromStack(stack).toJSON()).filter(m => m.level === 'Error')).toEqual([]);
     }
   });
 
