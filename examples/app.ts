@@ -20,7 +20,7 @@
  *                         set by the cdk CLI from your AWS profile: the stacks deploy there.
  *                         Without them (offline synth, tests) the stacks are environment-agnostic.
  */
-import { App, Duration, Environment, Stack, StackProps, Stage, StageProps, Validations } from 'aws-cdk-lib';
+import { App, CfnOutput, Duration, Environment, Stack, StackProps, Stage, StageProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { TimeZone } from 'aws-cdk-lib/core';
@@ -74,6 +74,10 @@ export class MetricsStackStack extends Stack {
       graphiteNamespace: `sitespeed_io.${props.stageName}`,
       grafanaAccess: props.grafanaCidrs.length > 0 ? GrafanaAccess.fromCidrs(props.grafanaCidrs) : GrafanaAccess.privateOnly(),
     });
+    // What the README's first-run steps need: the instance to port-forward to, the password.
+    new CfnOutput(this, 'MetricsAutoScalingGroup', { value: this.metrics.autoScalingGroup.autoScalingGroupName });
+    new CfnOutput(this, 'GrafanaAdminSecret', { value: this.metrics.grafanaAdminSecret.secretArn });
+    new CfnOutput(this, 'GraphiteHost', { value: this.metrics.graphiteHost });
   }
 }
 
@@ -163,6 +167,10 @@ export class SitespeedStack extends Stack {
       enabled,
       urls: [{ url: 'https://www.example.com/', alias: 'landing' }],
     });
+
+    new CfnOutput(this, 'ViewerUrl', { value: this.reports.viewerUrl });
+    new CfnOutput(this, 'ConfigBucket', { value: this.config.bucket.bucketName });
+    new CfnOutput(this, 'ConfigPrefix', { value: this.config.prefix });
   }
 }
 

@@ -4,8 +4,8 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { Browser } from './browser';
 import { ConnectivityProfile } from './connectivity-profile';
-import { renderRunArgs, RunArgsInput } from './private/sitespeed-args';
 import type { MetricsStack } from './metrics-stack';
+import { renderRunArgs, RunArgsInput } from './private/sitespeed-args';
 import type { SitespeedCluster } from './sitespeed-cluster';
 
 /** A page to test, with the name it gets in reports and Graphite. */

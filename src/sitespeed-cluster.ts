@@ -11,10 +11,10 @@ import type { ConfigSync } from './config-sync';
 import { Connectivity } from './connectivity';
 import { InstanceSchedule } from './instance-schedule';
 import type { MetricsStack } from './metrics-stack';
+import { installShell, runShellAtBoot } from './private/boot-shell';
 import {
   instanceCapacity, isBurstable, knownInstanceTypes, maxOldSpaceSizeMiB, taskMemoryReservationMiB,
 } from './private/instance-capacity';
-import { installShell, runShellAtBoot } from './private/boot-shell';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { SiteRunner } from './private/site-runner';
 import type { ReportTree } from './report-tree';

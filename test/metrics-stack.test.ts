@@ -7,10 +7,10 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import {
   GrafanaAccess, GrafanaDashboards, InstanceSchedule, MetricsStack, MetricsStackProps, SitespeedCluster,
 } from '../src';
-import { carbonConf, storageSchemasConf } from '../src/private/metrics-config';
 import { cfnLintTemplate } from './harness/cfn-lint';
 import { runNag, testApp } from './harness/nag';
 import { flatten, onlyLogicalId, policyStatementsOfRole, stackWithVpc, userDataOf } from './helpers';
+import { carbonConf, storageSchemasConf } from '../src/private/metrics-config';
 
 function metrics(props: Partial<MetricsStackProps> = {}) {
   const { stack, vpc } = stackWithVpc();

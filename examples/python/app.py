@@ -48,6 +48,9 @@ class MetricsStackStack(cdk.Stack):
             graphite_namespace=f"sitespeed_io.{stage_name}",
             grafana_access=GrafanaAccess.from_cidrs(grafana_cidrs) if grafana_cidrs else GrafanaAccess.private_only(),
         )
+        cdk.CfnOutput(self, "MetricsAutoScalingGroup", value=self.metrics.auto_scaling_group.auto_scaling_group_name)
+        cdk.CfnOutput(self, "GrafanaAdminSecret", value=self.metrics.grafana_admin_secret.secret_arn)
+        cdk.CfnOutput(self, "GraphiteHost", value=self.metrics.graphite_host)
 
 
 class SitespeedStack(cdk.Stack):
@@ -118,6 +121,10 @@ class SitespeedStack(cdk.Stack):
             enabled=enabled,
             urls=[{"url": "https://www.example.com/", "alias": "landing"}],
         )
+
+        cdk.CfnOutput(self, "ViewerUrl", value=self.reports.viewer_url)
+        cdk.CfnOutput(self, "ConfigBucket", value=self.config.bucket.bucket_name)
+        cdk.CfnOutput(self, "ConfigPrefix", value=self.config.prefix)
 
 
 class SitespeedStage(cdk.Stage):
