@@ -13,6 +13,7 @@ import { GrafanaAccess } from './grafana-access';
 import { GrafanaDashboards } from './grafana-dashboards';
 import { InstanceSchedule } from './instance-schedule';
 import { runShellAtBoot, writeFileAtBoot } from './private/boot-shell';
+import { ecsInstanceRole, ecsLaunchTemplate } from './private/ecs-instance';
 import { instanceCapacity, knownInstanceTypes } from './private/instance-capacity';
 import { carbonConf, grafanaDashboardsYaml, grafanaDatasourceYaml, storageSchemasConf } from './private/metrics-config';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
@@ -283,26 +284,13 @@ export class MetricsStack extends Construct {
     // Grafana queries Graphite from the instance's network (bridge mode).
     graphiteSecurityGroup.addIngressRule(instanceSecurityGroup, ec2.Port.tcp(this.graphiteHttpPort), 'Grafana reads Graphite');
 
-    const instanceRole = new iam.Role(this, 'InstanceRole', {
-      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
-    });
+    const instanceRole = ecsInstanceRole(this);
     this.instanceRole = instanceRole;
 
-    const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
-      instanceType,
-      role: instanceRole,
-      securityGroup: instanceSecurityGroup,
-      userData: ec2.UserData.forLinux(),
-      requireImdsv2: true,
-      // Hop limit 1: containers in bridge mode (Grafana) cannot reach the instance's role.
-      httpPutResponseHopLimit: 1,
-      associatePublicIpAddress: selected.hasPublic ? true : undefined,
-      blockDevices: [{
-        deviceName: '/dev/xvda',
-        volume: ec2.BlockDeviceVolume.ebs(30, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3, deleteOnTermination: true }),
-      }],
+    // Hop limit 1 keeps Grafana (bridge mode) off the instance's role.
+    const launchTemplate = ecsLaunchTemplate(this, {
+      instanceType, role: instanceRole, securityGroup: instanceSecurityGroup, userData: ec2.UserData.forLinux(),
+      publicIp: selected.hasPublic, rootVolumeSizeGiB: 30,
     });
 
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {

@@ -12,6 +12,7 @@ import { Connectivity } from './connectivity';
 import { InstanceSchedule } from './instance-schedule';
 import type { MetricsStack } from './metrics-stack';
 import { installShell, runShellAtBoot } from './private/boot-shell';
+import { ecsInstanceRole, ecsLaunchTemplate } from './private/ecs-instance';
 import {
   instanceCapacity, isBurstable, knownInstanceTypes, maxOldSpaceSizeMiB, taskMemoryReservationMiB,
 } from './private/instance-capacity';
@@ -219,10 +220,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     });
     this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
 
-    const instanceRole = new iam.Role(this, 'InstanceRole', {
-      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
-    });
+    const instanceRole = ecsInstanceRole(this);
     this.instanceRole = instanceRole;
 
     const image = (props.image ?? SitespeedImage.pinned())._bind(this, instanceRole);
@@ -236,24 +234,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     }
 
     const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC });
-    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
-      instanceType,
-      role: instanceRole,
-      securityGroup,
-      userData,
-      requireImdsv2: true,
-      // Hop limit 1: containers in bridge mode cannot reach the instance metadata (and its role).
-      httpPutResponseHopLimit: 1,
-      associatePublicIpAddress: subnets.hasPublic ? true : undefined,
-      blockDevices: [{
-        deviceName: '/dev/xvda',
-        volume: ec2.BlockDeviceVolume.ebs(rootVolumeSizeGiB, {
-          encrypted: true,
-          volumeType: ec2.EbsDeviceVolumeType.GP3,
-          deleteOnTermination: true,
-        }),
-      }],
+    this.launchTemplate = ecsLaunchTemplate(this, {
+      instanceType, role: instanceRole, securityGroup, userData, publicIp: subnets.hasPublic, rootVolumeSizeGiB,
     });
 
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {

@@ -10,6 +10,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { SitespeedCluster } from '../../src';
+import { startCarbon } from '../harness/carbon';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
 
 /**
@@ -137,6 +138,19 @@ describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
     expect(metricLines.some(l => l.startsWith('sitespeed_io.e2e.shop.pageSummary.127_0_0_1.home.chrome.'))).toBe(true);
     expect(metricLines.some(l => l.startsWith('sitespeed_io.e2e.shop.pageSummary.127_0_0_1.cart.chrome.'))).toBe(true);
   });
+
+  test('a carbon with the MetricsStack\'s configuration stores every one of those keys, with sitespeed.io\'s retention', async () => {
+    const carbon = await startCarbon();
+    try {
+      await carbon.send(metricLines);
+      const keys = [...new Set(metricLines.map(l => l.split(' ')[0]))];
+      expect(await carbon.waitForFiles(keys.length)).toHaveLength(keys.length);
+      const summary = keys.find(k => k.startsWith('sitespeed_io.e2e.shop.pageSummary.127_0_0_1.home.chrome.'))!;
+      expect(carbon.archives(summary)).toEqual([[3600, 65 * 86400]]);
+    } finally {
+      carbon.stop();
+    }
+  }, 120_000);
 });
 
 function s3Bucket(stack: Stack) {

@@ -1,0 +1,85 @@
+/**
+ * A real carbon-cache (Debian's graphite-carbon, the carbon of the Graphite image) on 127.0.0.1,
+ * configured with exactly the files the MetricsStack writes (only ports, addresses and folders
+ * changed), for tests that check what Graphite makes of sitespeed.io's metrics.
+ */
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { carbonConf, storageSchemasConf } from '../../src/private/metrics-config';
+
+export interface Carbon {
+  /** Sends plain text lines (`key value timestamp`) to the line receiver. */
+  send(lines: string[]): Promise<void>;
+  /** Waits until at least `count` whisper files exist, and returns them. */
+  waitForFiles(count: number, seconds?: number): Promise<string[]>;
+  /** A metric's archives as [seconds per point, seconds kept], from whisper-info. */
+  archives(metric: string): Array<[number, number]>;
+  /** Everything carbon logged. */
+  log(): string;
+  stop(): void;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    }).on('error', reject);
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, seconds: number, log: () => string): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${seconds}s waiting for ${what}; carbon's log:\n${log()}`);
+    await new Promise(r => setTimeout(r, 200));
+  }
+}
+
+export async function startCarbon(): Promise<Carbon> {
+  if (spawnSync('carbon-cache', ['--help']).error) {
+    throw new Error('carbon-cache is not installed: apt-get install graphite-carbon (.ci/run does)');
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carbon-'));
+  const linePort = await freePort();
+  const conf = carbonConf()
+    .replace('LINE_RECEIVER_PORT = 2003', `LINE_RECEIVER_PORT = ${linePort}`)
+    .replace('PICKLE_RECEIVER_PORT = 2004', `PICKLE_RECEIVER_PORT = ${await freePort()}`)
+    .replace('CACHE_QUERY_PORT = 7002', `CACHE_QUERY_PORT = ${await freePort()}`)
+    .replace(/0\.0\.0\.0/g, '127.0.0.1')
+    .replace('[cache]', ['[cache]', 'STORAGE_DIR = %s/storage/', 'LOCAL_DATA_DIR = %s/storage/whisper/', 'LOG_DIR = %s/storage/log/', 'PID_DIR = %s/storage/']
+      .join('\n').replace(/%s/g, dir));
+  fs.mkdirSync(path.join(dir, 'conf'));
+  fs.writeFileSync(path.join(dir, 'conf', 'carbon.conf'), conf);
+  fs.writeFileSync(path.join(dir, 'conf', 'storage-schemas.conf'), storageSchemasConf());
+
+  let output = '';
+  const child: ChildProcess = spawn('carbon-cache', [`--config=${dir}/conf/carbon.conf`, '--nodaemon', 'start'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', d => (output += d));
+  child.stderr!.on('data', d => (output += d));
+  const log = () => output;
+  await waitFor('carbon to listen', () => (/ServerFactory starting on/i.test(output) ? true : undefined), 30, log);
+
+  const whisper = path.join(dir, 'storage', 'whisper');
+  const files = () => (fs.existsSync(whisper) ? (fs.readdirSync(whisper, { recursive: true }) as string[]).filter(f => f.endsWith('.wsp')) : []);
+  return {
+    send: lines => new Promise((resolve, reject) => {
+      const socket = net.connect(linePort, '127.0.0.1', () => socket.end(lines.join('\n') + '\n'));
+      socket.on('close', () => resolve()).on('error', reject);
+    }),
+    waitForFiles: (count, seconds = 60) => waitFor(`${count} whisper files`, () => (files().length >= count ? files() : undefined), seconds, log),
+    archives: metric => {
+      const file = path.join(whisper, ...metric.split('.')) + '.wsp';
+      const info = spawnSync('whisper-info', [file, '--json'], { encoding: 'utf8' });
+      if (info.status !== 0) throw new Error(`whisper-info ${file}: ${info.stderr}`);
+      return JSON.parse(info.stdout).archives.map((a: any) => [a.secondsPerPoint, a.retention]);
+    },
+    log,
+    stop: () => { child.kill('SIGTERM'); },
+  };
+}
