@@ -289,8 +289,12 @@ export class MetricsStack extends Construct {
 
     // Hop limit 1 keeps Grafana (bridge mode) off the instance's role.
     const launchTemplate = ecsLaunchTemplate(this, {
-      instanceType, role: instanceRole, securityGroup: instanceSecurityGroup, userData: ec2.UserData.forLinux(),
-      publicIp: selected.hasPublic, rootVolumeSizeGiB: 30,
+      instanceType,
+      role: instanceRole,
+      securityGroup: instanceSecurityGroup,
+      userData: ec2.UserData.forLinux(),
+      publicIp: selected.hasPublic,
+      rootVolumeSizeGiB: 30,
     });
 
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {

@@ -69,7 +69,7 @@ async function compareAndSwap(s3: S3Client, location: TreeLocation, change: (tre
       } else {
         log({ treeMissing: location.key });
       }
-      base = await listWholeBucket(s3, location.bucket, emptyTree());
+      base = treeOfListing(await listSiteFolders(s3, location.bucket), emptyTree());
     }
     const next = change(base);
     try {
@@ -112,35 +112,31 @@ export async function updateSite(s3: S3Client, location: TreeLocation, task: Sto
   return run;
 }
 
-/** Every site and its runs from a full listing; statuses already known are kept. */
-async function listWholeBucket(s3: S3Client, bucket: string, known: Tree): Promise<Tree> {
-  let tree: Tree = { version: 1, sites: {} };
+/** Every site's run folders, from a full listing of the bucket. */
+async function listSiteFolders(s3: S3Client, bucket: string): Promise<Map<string, string[]>> {
+  const listing = new Map<string, string[]>();
   for (const site of (await folders(s3, bucket, '')).filter(s => SITE_SLUG.test(s)).sort()) {
-    const siteFolders = await runFolders(s3, bucket, site);
-    if (siteFolders.length === 0 && !known.sites[site]) continue;
-    tree = mergeSite({ version: 1, sites: { ...tree.sites, [site]: known.sites[site] ?? [] } }, site, siteFolders);
+    listing.set(site, await runFolders(s3, bucket, site));
+  }
+  return listing;
+}
+
+/**
+ * The tree of a full listing, keeping what `known` says of each listed run. Sites whose only runs
+ * failed before uploading have no folder, but stay.
+ */
+function treeOfListing(listing: Map<string, string[]>, known: Tree): Tree {
+  const sites = new Set([...listing].filter(([, runFolders]) => runFolders.length > 0).map(([site]) => site));
+  for (const [site, runs] of Object.entries(known.sites)) if (runs.some(r => r.report === false)) sites.add(site);
+  let tree: Tree = { version: 1, sites: {} };
+  for (const site of [...sites].sort()) {
+    tree = mergeSite({ version: 1, sites: { ...tree.sites, [site]: known.sites[site] ?? [] } }, site, listing.get(site) ?? []);
   }
   return tree;
 }
 
 /** Rebuild mode: the whole tree from a full listing, keeping what the current tree knows of each run. */
 export async function rebuildTree(s3: S3Client, location: TreeLocation, log: (line: object) => void): Promise<Tree> {
-  const listed = await listWholeBucket(s3, location.bucket, emptyTree());
-  return compareAndSwap(s3, location, current => {
-    const sites = new Set(Object.keys(listed.sites));
-    // Sites whose only runs failed before uploading have no folder, but stay in the tree.
-    for (const [site, runs] of Object.entries(current.sites)) if (runs.some(r => r.report === false)) sites.add(site);
-    return {
-      version: 1,
-      sites: Object.fromEntries([...sites].sort().map(site => [site, mergeKnown(listed.sites[site] ?? [], current.sites[site] ?? [])])),
-    };
-  }, log);
-}
-
-/** Listed runs, with what `known` says of them, plus known runs that never had a report. */
-function mergeKnown(listed: Run[], known: Run[]): Run[] {
-  const byRun = new Map(known.map(r => [r.run, r]));
-  const merged = listed.map(r => byRun.get(r.run) ?? r);
-  for (const r of known) if (r.report === false && !merged.some(m => m.run === r.run)) merged.push(r);
-  return merged.sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
+  const listing = await listSiteFolders(s3, location.bucket);
+  return compareAndSwap(s3, location, current => treeOfListing(listing, current), log);
 }
