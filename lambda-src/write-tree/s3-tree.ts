@@ -126,7 +126,7 @@ async function listSiteFolders(s3: S3Client, bucket: string): Promise<Map<string
  * failed before uploading have no folder, but stay.
  */
 function treeOfListing(listing: Map<string, string[]>, known: Tree): Tree {
-  const sites = new Set([...listing].filter(([, runFolders]) => runFolders.length > 0).map(([site]) => site));
+  const sites = new Set([...listing].filter(([, found]) => found.length > 0).map(([site]) => site));
   for (const [site, runs] of Object.entries(known.sites)) if (runs.some(r => r.report === false)) sites.add(site);
   let tree: Tree = { version: 1, sites: {} };
   for (const site of [...sites].sort()) {
