@@ -316,6 +316,20 @@ describe('wiring sites to the MetricsStack across stacks', () => {
     expect(assembly.getStackByName(metricsStack.stackName).dependencies.map(d => d.id)).not.toContain(sitespeedStack.artifactId);
   });
 
+  test('a site can name the MetricsStack itself on a cluster without one: it renders the Graphite and opens the way once', () => {
+    const { stack, vpc } = stackWithVpc();
+    const metricsConstruct = new MetricsStack(stack, 'Metrics', { vpc });
+    const cluster = new SitespeedCluster(stack, 'Cluster', { vpc });
+    const options = { schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)), metrics: metricsConstruct };
+    const a = cluster.addSite('A', { ...options, urls: [{ url: 'https://a.example.com/' }] });
+    cluster.addSite('B', { ...options, urls: [{ url: 'https://b.example.com/' }] });
+    expect(a.sitespeedArgs.join(' ')).toContain('--graphite.host graphite.sitespeed.internal --graphite.port 2003 --graphite.namespace sitespeed_io.default --graphite.httpPort 80');
+    const rules = Object.values(Template.fromStack(stack).findResources('AWS::EC2::SecurityGroupIngress'))
+      .map(r => r.Properties)
+      .filter(r => r.SourceSecurityGroupId['Fn::GetAtt'][0].startsWith('ClusterSecurityGroup'));
+    expect(rules.map(r => r.FromPort).sort()).toEqual([2003, 80]);
+  });
+
   test('a site cannot name both a MetricsStack and another Graphite, nor a namespace outside sitespeed_io', () => {
     expect(() => twoStacks({ graphiteHost: 'other.example' })).toThrow(/give either metrics \(Graphite of Metrics\/Metrics\) or graphiteHost\/graphitePort/);
     expect(() => twoStacks({ graphiteNamespace: 'perf.shop' })).toThrow(/graphiteNamespace 'perf.shop' must be 'sitespeed_io.<name>' with a MetricsStack/);
