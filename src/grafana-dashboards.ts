@@ -15,9 +15,9 @@ export interface BoundGrafanaDashboards {
 }
 
 /**
- * The dashboards Grafana shows. They are fetched by the metrics instance at every boot (it has
- * internet through its public IP; the tasks do not need any), kept on the metrics volume, and
- * replaced only by a complete new set.
+ * The dashboards Grafana shows. They are fetched by the metrics instance at every boot, in a
+ * systemd unit that does not hold up Graphite (it has internet through its public IP; the tasks
+ * do not need any), kept on the metrics volume, and replaced only by a complete new set.
  */
 export abstract class GrafanaDashboards {
   /**
@@ -41,7 +41,8 @@ export abstract class GrafanaDashboards {
 
   /**
    * Your own dashboards: every `.json` under a prefix of a bucket (the instance may read that
-   * prefix only). Reboot the instance, or run the fetch by hand, to pick up changes.
+   * prefix only). They are fetched at every boot; to pick up changes sooner, run
+   * `systemctl start cdk-sitespeed-dashboards` on the instance (SSM session).
    * @param prefix e.g. 'grafana/dashboards/'
    */
   public static fromBucket(bucket: s3.IBucket, prefix: string): GrafanaDashboards {

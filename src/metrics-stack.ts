@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { GrafanaAccess } from './grafana-access';
 import { GrafanaDashboards } from './grafana-dashboards';
 import { InstanceSchedule } from './instance-schedule';
-import { runShellAtBoot, writeFileAtBoot } from './private/boot-shell';
+import { installShell, runShellAtBoot, writeFileAtBoot } from './private/boot-shell';
 import { ecsInstanceRole, ecsLaunchTemplate } from './private/ecs-instance';
 import { instanceCapacity, knownInstanceTypes } from './private/instance-capacity';
 import { carbonConf, grafanaDashboardsYaml, grafanaDatasourceYaml, storageSchemasConf } from './private/metrics-config';
@@ -149,6 +149,7 @@ const DATA = '/data/metrics';
 const CONF = '/etc/cdk-sitespeed';
 const VOLUME_ATTRIBUTE = 'cdk-sitespeed.metrics-volume';
 const GRAFANA_DASHBOARDS_IN_CONTAINER = '/etc/grafana/dashboards';
+const DASHBOARDS_UNIT = 'cdk-sitespeed-dashboards.service';
 
 /**
  * Graphite and Grafana for sitespeed.io's metrics, on one small ECS instance whose data lives on
@@ -388,9 +389,30 @@ export class MetricsStack extends Construct {
     const dashboards = (props.dashboards ?? GrafanaDashboards.sitespeedRelease())._bind(this, this.instanceRole);
     if (dashboards.source) {
       writeFileAtBoot(userData, `${CONF}/grafana/provisioning/dashboards/cdk-sitespeed.yaml`, grafanaDashboardsYaml(GRAFANA_DASHBOARDS_IN_CONTAINER));
-      runShellAtBoot(userData, 'sitespeed-grafana-dashboards',
-        `DASHBOARDS_SOURCE='${dashboards.source}' DASHBOARDS_PATH='${dashboards.pathInArchive ?? ''}' ` +
-        `DASHBOARDS_EXCLUDE='${(dashboards.exclude ?? []).join(' ')}' DASHBOARDS_DIR='${DATA}/grafana-dashboards' AWS_REGION='${Aws.REGION}'`);
+      // A unit of its own, started without waiting: a slow download never holds up the ECS agent
+      // (Grafana rescans the folder), and it runs again at every boot.
+      installShell(userData, 'sitespeed-grafana-dashboards', '/usr/local/sbin/sitespeed-grafana-dashboards', 'SITESPEED_GRAFANA_DASHBOARDS');
+      writeFileAtBoot(userData, `${CONF}/dashboards.env`, [
+        `DASHBOARDS_SOURCE="${dashboards.source}"`,
+        `DASHBOARDS_PATH="${dashboards.pathInArchive ?? ''}"`,
+        `DASHBOARDS_EXCLUDE="${(dashboards.exclude ?? []).join(' ')}"`,
+        `DASHBOARDS_DIR="${DATA}/grafana-dashboards"`,
+        `AWS_REGION="${Aws.REGION}"`,
+      ].join('\n'));
+      writeFileAtBoot(userData, `/etc/systemd/system/${DASHBOARDS_UNIT}`, [
+        '[Unit]',
+        'Description=cdk-sitespeed: fetch Grafana dashboards onto the metrics volume',
+        'Wants=network-online.target',
+        'After=network-online.target',
+        `RequiresMountsFor=${DATA}`,
+        '[Service]',
+        'Type=oneshot',
+        `EnvironmentFile=${CONF}/dashboards.env`,
+        'ExecStart=/usr/local/sbin/sitespeed-grafana-dashboards',
+        '[Install]',
+        'WantedBy=multi-user.target',
+      ].join('\n'));
+      userData.addCommands('systemctl daemon-reload', `systemctl enable ${DASHBOARDS_UNIT}`, `systemctl start --no-block ${DASHBOARDS_UNIT}`);
     }
   }
 

@@ -152,7 +152,19 @@ describe('MetricsStack defaults', () => {
     expect(userData).toContain(
       `VOLUME_ID='<${volumeId}>' MOUNT_POINT='/data/metrics' AWS_REGION='<AWS::Region>' DEVICE_NAME='/dev/xvdf' ` +
       "ECS_ATTRIBUTE='cdk-sitespeed.metrics-volume' \\\n  /usr/local/sbin/sitespeed-metrics-volume ||");
-    expect(userData).toContain("DASHBOARDS_SOURCE='https://github.com/sitespeedio/sitespeed.io/archive/refs/tags/v42.7.0.tar.gz'");
+    expect(userData).toContain([
+      "cat > /etc/cdk-sitespeed/dashboards.env <<'SITESPEED_FILE'",
+      'DASHBOARDS_SOURCE="https://github.com/sitespeedio/sitespeed.io/archive/refs/tags/v42.7.0.tar.gz"',
+      'DASHBOARDS_PATH="docker/grafana/provisioning/dashboards"',
+      'DASHBOARDS_EXCLUDE="OpenSearch.json Plus1.json WikipediaLogin.json"',
+      'DASHBOARDS_DIR="/data/metrics/grafana-dashboards"',
+      'AWS_REGION="<AWS::Region>"',
+      'SITESPEED_FILE',
+    ].join('\n'));
+    // The fetch is a unit of its own: every boot, after the mount, never blocking the ECS agent.
+    expect(userData).toContain('RequiresMountsFor=/data/metrics\n');
+    expect(userData).toContain('EnvironmentFile=/etc/cdk-sitespeed/dashboards.env\nExecStart=/usr/local/sbin/sitespeed-grafana-dashboards\n');
+    expect(userData).toContain('systemctl enable cdk-sitespeed-dashboards.service\nsystemctl start --no-block cdk-sitespeed-dashboards.service');
     expect(userData.indexOf('/usr/local/sbin/sitespeed-metrics-volume ||')).toBeLessThan(userData.indexOf('ECS_CLUSTER='));
   });
 
@@ -217,7 +229,7 @@ describe('MetricsStack options', () => {
     expect(statements.find(s => s.Action === 's3:GetObject').Resource).toEqual(
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/grafana/boards/*']] });
     expect(statements.find(s => s.Action === 's3:ListBucket').Condition).toEqual({ StringLike: { 's3:prefix': ['grafana/boards/*'] } });
-    expect(userDataOf(template)).toContain("DASHBOARDS_SOURCE='s3://<");
+    expect(userDataOf(template)).toContain('DASHBOARDS_SOURCE="s3://<');
   });
 
   test('GrafanaDashboards.none() provisions no dashboards and runs no fetch', () => {
