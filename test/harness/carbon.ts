@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { freePort } from './local-server';
 import { carbonConf, storageSchemasConf } from '../../src/private/metrics-config';
 
 export interface Carbon {
@@ -20,15 +21,6 @@ export interface Carbon {
   /** Everything carbon logged. */
   log(): string;
   stop(): void;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    }).on('error', reject);
-  });
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined, seconds: number, log: () => string): Promise<T> {

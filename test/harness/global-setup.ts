@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'child_process';
-import * as net from 'net';
+import { freePort, waitForMoto } from './local-server';
 
 /**
  * Starts one moto_server (a local AWS API) on a free 127.0.0.1 port for the whole test run.
@@ -17,37 +17,7 @@ export default async function globalSetup(): Promise<void> {
   let stderr = '';
   child.stderr?.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitUntilUp(endpoint, child, () => stderr);
+  await waitForMoto('moto_server', endpoint, child, () => stderr);
   process.env.MOTO_ENDPOINT = endpoint;
   (globalThis as any).__MOTO__ = child;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilUp(endpoint: string, child: ReturnType<typeof spawn>, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`moto_server exited with code ${child.exitCode} before answering: ${stderr()}`);
-    }
-    try {
-      const response = await fetch(`${endpoint}/moto-api/data.json`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise(r => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error(`moto_server did not answer on ${endpoint} within 30 s: ${stderr()}`);
 }

@@ -5,7 +5,7 @@
  * this server, where the check and the write of a request cannot interleave with another's.
  */
 import { ChildProcess, spawn } from 'child_process';
-import * as net from 'net';
+import { freePort, waitForMoto } from './local-server';
 
 const SERVER = [
   'import sys',
@@ -13,15 +13,6 @@ const SERVER = [
   'from moto.server import DomainDispatcherApplication, create_backend_app',
   'run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), threaded=False)',
 ].join('\n');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    }).on('error', reject);
-  });
-}
 
 export async function startSerialMoto(): Promise<{ endpoint: string; stop: () => void }> {
   const port = await freePort();
@@ -33,18 +24,6 @@ export async function startSerialMoto(): Promise<{ endpoint: string; stop: () =>
   child.stdout!.on('data', d => (output += d));
   child.stderr!.on('data', d => (output += d));
   const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill();
-      throw new Error(`the single-threaded moto server did not start (python3 with moto needed):\n${output}`);
-    }
-    await new Promise(r => setTimeout(r, 200));
-  }
+  await waitForMoto('the single-threaded moto server (python3 with moto)', endpoint, child, () => output);
   return { endpoint, stop: () => { child.kill('SIGTERM'); } };
 }
