@@ -121,15 +121,27 @@ for (const dir of ['examples', 'lambda-src', 'bench', 'viewer']) {
   new JsonFile(project, `${dir}/tsconfig.json`, { obj: { extends: '../test/tsconfig.json' } });
 }
 
+// Lists every skipped test with its reason and fails the run on a skip without one.
+project.jest?.addReporter(new javascript.JestReporter('<rootDir>/test/harness/skip-reporter.js'));
+
+const testTools = project.addTask('test:tools', {
+  description: 'Install the pinned Python test tools into .venv-test/ (quick when current)',
+  exec: 'bash test/tools/bootstrap.sh',
+});
+
 const bench = project.addTask('bench', {
   description: 'Benchmarks: synth time against a plain aws-cdk-lib app, Lambda bundle size and load time',
 });
+bench.spawn(testTools);
 bench.spawn(project.bundler.bundleTask);
 bench.exec('ts-node --project test/tsconfig.json --transpile-only bench/run.ts');
 
+// The Python tools the tests run (moto, cfn-lint, carbon, whisper, shellcheck) in .venv-test/,
+// pinned in test/tools/requirements.txt: the test command brings them itself, no apt, no root.
 const e2e = project.addTask('e2e', {
   description: 'End to end: the real sitespeed.io CLI with the arguments a ScheduledSite renders (needs chromium, chromium-driver)',
 });
+e2e.spawn(testTools);
 e2e.exec('bash test/e2e/install-sitespeed.sh');
 e2e.exec("jest --testMatch '<rootDir>/test/e2e/**/*.e2e.ts' --coverage=false --runInBand");
 
@@ -141,10 +153,11 @@ const testPython = project.addTask('test:python', {
 testPython.spawn(project.bundler.bundleTask);
 testPython.exec('bash test/python/run.sh');
 
-project.addTask('cfn-lint:example', {
+const cfnLintExample = project.addTask('cfn-lint:example', {
   description: 'cfn-lint every template of the synthesized reference deployment (run synth:example first)',
-  exec: 'ts-node --project test/tsconfig.json --transpile-only test/harness/cfn-lint-cli.ts cdk.out',
 });
+cfnLintExample.spawn(testTools);
+cfnLintExample.exec('ts-node --project test/tsconfig.json --transpile-only test/harness/cfn-lint-cli.ts cdk.out');
 
 // Type-check everything the jsii compile does not see: lambda-src, examples, bench, test.
 const typecheck = project.addTask('typecheck', {
@@ -154,6 +167,7 @@ const typecheck = project.addTask('typecheck', {
 // Tests need the bundles in assets/ (the constructs point at them).
 project.testTask.prependSpawn(typecheck);
 project.testTask.prependSpawn(project.bundler.bundleTask);
+project.testTask.prependSpawn(testTools);
 
 // Shell that runs on instances ships with the package; lib/ code reads it at synth.
 project.npmignore?.exclude('/lambda-src/', '/examples/', '/bench/', '/.ci/', '/cdk.out/', '/test-artifacts/', '/cdk.json');

@@ -5,9 +5,10 @@
  * wall time per update, median of 3 alternating runs each, as ratios.
  */
 import { ChildProcess, spawn } from 'child_process';
-import * as net from 'net';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { rebuildTree, runFolders, updateSite } from '../lambda-src/write-tree/s3-tree';
+import { freePort, waitForMoto } from '../test/harness/local-server';
+import { testTool } from '../test/harness/tools';
 
 const SITES = Number(process.env.BENCH_TREE_SITES ?? 200);
 const RUNS_PER_SITE = Number(process.env.BENCH_TREE_RUNS ?? 365);
@@ -19,28 +20,12 @@ function median(values: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise(resolve => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function startMoto(): Promise<{ endpoint: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const child = spawn(testTool('moto_server'), ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(`${endpoint}/moto-api/data.json`)).ok) return { endpoint, child };
-    } catch { /* not up yet */ }
-    await new Promise(r => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error('moto_server did not start (is it installed? pip install "moto[server]")');
+  await waitForMoto('moto_server', endpoint, child, () => '(output not kept)');
+  return { endpoint, child };
 }
 
 /** The user story's writeTree: every site, every date of every site, the whole tree rewritten. */

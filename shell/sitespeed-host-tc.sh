@@ -82,7 +82,7 @@ fi
 
 owned=""
 child=""
-# shellcheck disable=SC2317 # called by the EXIT trap
+# shellcheck disable=SC2317,SC2329 # called by the EXIT trap (SC2329 is shellcheck 0.10+'s name for it)
 cleanup() {
   if [ -n "$owned" ]; then
     tc qdisc del dev "$dev" root 2>/dev/null || true
@@ -94,7 +94,7 @@ cleanup() {
 trap cleanup EXIT
 # A stop before the run has started still goes through cleanup (exit runs the EXIT trap);
 # once it runs, the signal is passed on and the wrapper waits for the run to end.
-# shellcheck disable=SC2317 # called by the TERM/INT trap
+# shellcheck disable=SC2317,SC2329 # called by the TERM/INT trap
 terminate() {
   if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; else exit 143; fi
 }

@@ -5,6 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# Checked first, so a machine without a browser fails at once rather than after an install or a
+# browser time-out.
+for binary in /usr/bin/chromium /usr/bin/chromedriver; do
+  if [ ! -x "$binary" ]; then
+    echo "e2e: $binary is missing. The e2e drives a real Chromium; install it with:" >&2
+    echo "  Debian/Ubuntu: apt-get install chromium chromium-driver" >&2
+    echo "  (the e2e expects Debian's paths, /usr/bin/chromium and /usr/bin/chromedriver)" >&2
+    exit 1
+  fi
+done
+
 version="39.2.0" # newer releases need Node 22 or are missing from the registry (FACTS.md)
 dir=".e2e/sitespeed"
 installed=$(node -p "require('./$dir/node_modules/sitespeed.io/package.json').version" 2>/dev/null || true)
@@ -14,10 +25,4 @@ if [ "$installed" != "$version" ]; then
   CHROMEDRIVER_SKIP_DOWNLOAD=true GECKODRIVER_SKIP_DOWNLOAD=true EDGEDRIVER_SKIP_DOWNLOAD=true \
     npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "sitespeed.io@$version"
 fi
-for binary in /usr/bin/chromium /usr/bin/chromedriver; do
-  if [ ! -x "$binary" ]; then
-    echo "e2e: $binary is missing; install it with: apt-get install chromium chromium-driver" >&2
-    exit 1
-  fi
-done
 echo "e2e: sitespeed.io $version in $dir, $(/usr/bin/chromedriver --version | cut -d' ' -f1-2)"

@@ -1,5 +1,5 @@
 /**
- * A real carbon-cache (Debian's graphite-carbon, the carbon of the Graphite image) on 127.0.0.1,
+ * A real carbon-cache (carbon from PyPI in the test venv, the carbon of the Graphite image) on 127.0.0.1,
  * configured with exactly the files the MetricsStack writes (only ports, addresses and folders
  * changed), for tests that check what Graphite makes of sitespeed.io's metrics.
  */
@@ -9,6 +9,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { freePort } from './local-server';
+import { testTool } from './tools';
 import { carbonConf, storageSchemasConf } from '../../src/private/metrics-config';
 
 export interface Carbon {
@@ -34,9 +35,8 @@ async function waitFor<T>(what: string, probe: () => T | undefined, seconds: num
 }
 
 export async function startCarbon(): Promise<Carbon> {
-  if (spawnSync('carbon-cache', ['--help']).error) {
-    throw new Error('carbon-cache is not installed: apt-get install graphite-carbon (.ci/run does)');
-  }
+  const carbonCache = testTool('carbon-cache.py');
+  const whisperInfo = testTool('whisper-info.py');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carbon-'));
   const linePort = await freePort();
   const conf = carbonConf()
@@ -51,7 +51,7 @@ export async function startCarbon(): Promise<Carbon> {
   fs.writeFileSync(path.join(dir, 'conf', 'storage-schemas.conf'), storageSchemasConf());
 
   let output = '';
-  const child: ChildProcess = spawn('carbon-cache', [`--config=${dir}/conf/carbon.conf`, '--nodaemon', 'start'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(carbonCache, [`--config=${dir}/conf/carbon.conf`, '--nodaemon', 'start'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', d => (output += d));
   child.stderr!.on('data', d => (output += d));
   const log = () => output;
@@ -67,7 +67,7 @@ export async function startCarbon(): Promise<Carbon> {
     waitForFiles: (count, seconds = 60) => waitFor(`${count} whisper files`, () => (files().length >= count ? files() : undefined), seconds, log),
     archives: metric => {
       const file = path.join(whisper, ...metric.split('.')) + '.wsp';
-      const info = spawnSync('whisper-info', [file, '--json'], { encoding: 'utf8' });
+      const info = spawnSync(whisperInfo, [file, '--json'], { encoding: 'utf8' });
       if (info.status !== 0) throw new Error(`whisper-info ${file}: ${info.stderr}`);
       return JSON.parse(info.stdout).archives.map((a: any) => [a.secondsPerPoint, a.retention]);
     },

@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { testTool } from './tools';
 
 export interface CfnLintMatch {
   readonly rule: string;
@@ -16,9 +17,9 @@ export interface CfnLintMatch {
  */
 export function cfnLintFiles(files: string[]): CfnLintMatch[] {
   if (files.length === 0) throw new Error('cfnLintFiles: no template to lint');
-  const result = spawnSync('cfn-lint', ['--format', 'json', '--', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(testTool('cfn-lint'), ['--format', 'json', '--', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.error) {
-    throw new Error(`cfn-lint could not run (${result.error.message}); install it with: pip install cfn-lint`);
+    throw new Error(`cfn-lint could not run (${result.error.message})`);
   }
   // cfn-lint exits 0 when clean and with a bit mask (2 error, 4 warning, 8 info) otherwise.
   if (result.status !== 0 && !result.stdout.trim().startsWith('[')) {

@@ -1,19 +1,16 @@
-import { spawn, spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import { freePort, waitForMoto } from './local-server';
+import { testTool } from './tools';
 
 /**
- * Starts one moto_server (a local AWS API) on a free 127.0.0.1 port for the whole test run.
+ * Starts one moto_server (a local AWS API, from the test venv) on a free 127.0.0.1 port for the
+ * whole test run.
  * Tests find it through MOTO_ENDPOINT (see moto.ts); global-teardown.ts stops it.
  */
 export default async function globalSetup(): Promise<void> {
-  if (spawnSync('sh', ['-c', 'command -v moto_server']).status !== 0) {
-    throw new Error(
-      'moto_server is not on PATH: the integration tests need it as their local AWS API. ' +
-      "Install it with: pip install 'moto[server]'",
-    );
-  }
+  const motoServer = testTool('moto_server');
   const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+  const child = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
   let stderr = '';
   child.stderr?.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
   const endpoint = `http://127.0.0.1:${port}`;

@@ -6,6 +6,7 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import { freePort, waitForMoto } from './local-server';
+import { testTool } from './tools';
 
 const SERVER = [
   'import sys',
@@ -17,13 +18,13 @@ const SERVER = [
 export async function startSerialMoto(): Promise<{ endpoint: string; stop: () => void }> {
   const port = await freePort();
   let output = '';
-  const child: ChildProcess = spawn('python3', ['-c', SERVER, String(port)], {
+  const child: ChildProcess = spawn(testTool('python'), ['-c', SERVER, String(port)], {
     env: { ...process.env, MOTO_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', d => (output += d));
   child.stderr!.on('data', d => (output += d));
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitForMoto('the single-threaded moto server (python3 with moto)', endpoint, child, () => output);
+  await waitForMoto('the single-threaded moto server (the test venv\'s python with moto)', endpoint, child, () => output);
   return { endpoint, stop: () => { child.kill('SIGTERM'); } };
 }

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as path from 'path';
+import { asRoot, testIf } from '../harness/skips';
 
 /**
  * Proof that Connectivity.hostTc shapes only test traffic: the wrapper that ships
@@ -62,125 +63,122 @@ function qdiscs(): string {
 
 const client = (plan: string) => ({ TC_EXEC: path.join(FIXTURES, 'tc-client.sh'), CLIENT_PLAN: plan });
 
-if (process.getuid?.() !== 0) {
-  throw new Error('host-tc.test.ts must run as root: it creates network namespaces (CI runs as root)');
-}
-const HAS_NETEM = kernelHas('netem');
-const HAS_INGRESS = kernelHas('ingress');
+asRoot('host tc wrapper in network namespaces', () => {
+  const HAS_NETEM = kernelHas('netem');
+  const HAS_INGRESS = kernelHas('ingress');
 
-let peer: ChildProcess;
+  let peer: ChildProcess;
 
-beforeAll(async () => {
-  sh(`ip netns add ${INST} && ip netns add ${NET}`);
-  sh(`ip link add ${DEV} type veth peer name stn${id} && ip link set ${DEV} netns ${INST} && ip link set stn${id} netns ${NET}`);
-  sh(`ip -n ${INST} addr add 10.77.0.1/24 dev ${DEV} && ip -n ${INST} link set ${DEV} up && ip -n ${INST} link set lo up`);
-  sh(`ip -n ${NET} addr add ${SHAPED}/24 dev stn${id} && ip -n ${NET} addr add ${EXEMPT}/24 dev stn${id} && ip -n ${NET} link set stn${id} up`);
-  sh(`ip -n ${INST} route add default via ${SHAPED}`);
-  peer = spawn('ip', ['netns', 'exec', NET, 'python3', path.join(FIXTURES, 'tc-peer.py'), `${SHAPED},${EXEMPT}`, '250000']);
-  await new Promise<void>((resolve, reject) => {
-    peer.stdout!.once('data', () => resolve());
-    peer.once('exit', code => reject(new Error(`tc-peer.py exited with ${code}`)));
+  beforeAll(async () => {
+    sh(`ip netns add ${INST} && ip netns add ${NET}`);
+    sh(`ip link add ${DEV} type veth peer name stn${id} && ip link set ${DEV} netns ${INST} && ip link set stn${id} netns ${NET}`);
+    sh(`ip -n ${INST} addr add 10.77.0.1/24 dev ${DEV} && ip -n ${INST} link set ${DEV} up && ip -n ${INST} link set lo up`);
+    sh(`ip -n ${NET} addr add ${SHAPED}/24 dev stn${id} && ip -n ${NET} addr add ${EXEMPT}/24 dev stn${id} && ip -n ${NET} link set stn${id} up`);
+    sh(`ip -n ${INST} route add default via ${SHAPED}`);
+    peer = spawn('ip', ['netns', 'exec', NET, 'python3', path.join(FIXTURES, 'tc-peer.py'), `${SHAPED},${EXEMPT}`, '250000']);
+    await new Promise<void>((resolve, reject) => {
+      peer.stdout!.once('data', () => resolve());
+      peer.once('exit', code => reject(new Error(`tc-peer.py exited with ${code}`)));
+    });
   });
-});
 
-afterAll(() => {
-  peer?.kill('SIGKILL');
-  sh(`ip netns del ${INST}; ip netns del ${NET}`, true);
-});
+  afterAll(() => {
+    peer?.kill('SIGKILL');
+    sh(`ip netns del ${INST}; ip netns del ${NET}`, true);
+  });
 
-test('uploads to a shaped peer run at the profile rate; to an exempt peer they do not', async () => {
-  const run = await wrapper(PROFILE, { ...client(`up:${SHAPED} up:${EXEMPT}`), TC_INGRESS: HAS_INGRESS ? 'on' : 'off' }).done;
-  expect(run.stderr).toContain(`shaping ${DEV}: down 1000 kbit/s, up 1000 kbit/s, rtt 0 ms; exempt: ${EXEMPT}/32`);
-  expect(run.code).toBe(0);
-  const t = transfers(run);
-  // 250 kB = 2 Mbit: about 2 s at 1000 kbit/s.
-  expect(t[`up ${SHAPED}`]).toBeGreaterThan(1.5);
-  expect(t[`up ${SHAPED}`]).toBeLessThan(4);
-  expect(t[`up ${EXEMPT}`]).toBeLessThan(0.3);
-});
-
-(HAS_INGRESS ? test : test.skip)(
-  HAS_INGRESS
-    ? 'downloads from a shaped peer run at the profile rate (ingress via ifb); exempt ones do not'
-    : 'SKIPPED: ingress shaping cannot be proven here: this kernel has no ingress qdisc',
-  async () => {
-    const run = await wrapper(PROFILE, client(`down:${SHAPED} down:${EXEMPT}`)).done;
+  test('uploads to a shaped peer run at the profile rate; to an exempt peer they do not', async () => {
+    const run = await wrapper(PROFILE, { ...client(`up:${SHAPED} up:${EXEMPT}`), TC_INGRESS: HAS_INGRESS ? 'on' : 'off' }).done;
+    expect(run.stderr).toContain(`shaping ${DEV}: down 1000 kbit/s, up 1000 kbit/s, rtt 0 ms; exempt: ${EXEMPT}/32`);
     expect(run.code).toBe(0);
     const t = transfers(run);
-    expect(t[`down ${SHAPED}`]).toBeGreaterThan(1.5);
-    expect(t[`down ${SHAPED}`]).toBeLessThan(4);
-    expect(t[`down ${EXEMPT}`]).toBeLessThan(0.3);
+    // 250 kB = 2 Mbit: about 2 s at 1000 kbit/s.
+    expect(t[`up ${SHAPED}`]).toBeGreaterThan(1.5);
+    expect(t[`up ${SHAPED}`]).toBeLessThan(4);
+    expect(t[`up ${EXEMPT}`]).toBeLessThan(0.3);
   });
 
-(HAS_NETEM ? test : test.skip)(
-  HAS_NETEM
-    ? 'the profile rtt is added to shaped traffic only (netem under htb)'
-    : 'SKIPPED: added delay cannot be proven here: this kernel has no netem qdisc (a normal EC2 kernel has; the instance loads sch_netem at boot)',
-  async () => {
-    const run = await wrapper([...PROFILE, '--browsertime.connectivity.rtt', '200'], client(`rtt:${SHAPED} rtt:${EXEMPT}`)).done;
-    expect(run.code).toBe(0);
-    const t = transfers(run);
-    expect(t[`rtt ${SHAPED}`]).toBeGreaterThan(0.18);
-    expect(t[`rtt ${EXEMPT}`]).toBeLessThan(0.05);
+  testIf(HAS_INGRESS,
+    'downloads from a shaped peer run at the profile rate (ingress via ifb); exempt ones do not',
+    'this kernel has no ingress qdisc, so ingress shaping cannot be proven here',
+    async () => {
+      const run = await wrapper(PROFILE, client(`down:${SHAPED} down:${EXEMPT}`)).done;
+      expect(run.code).toBe(0);
+      const t = transfers(run);
+      expect(t[`down ${SHAPED}`]).toBeGreaterThan(1.5);
+      expect(t[`down ${SHAPED}`]).toBeLessThan(4);
+      expect(t[`down ${EXEMPT}`]).toBeLessThan(0.3);
+    });
+
+  testIf(HAS_NETEM,
+    'the profile rtt is added to shaped traffic only (netem under htb)',
+    'this kernel has no netem qdisc, so added delay cannot be proven here (an EC2 kernel has it; the instance loads sch_netem at boot)',
+    async () => {
+      const run = await wrapper([...PROFILE, '--browsertime.connectivity.rtt', '200'], client(`rtt:${SHAPED} rtt:${EXEMPT}`)).done;
+      expect(run.code).toBe(0);
+      const t = transfers(run);
+      expect(t[`rtt ${SHAPED}`]).toBeGreaterThan(0.18);
+      expect(t[`rtt ${EXEMPT}`]).toBeLessThan(0.05);
+    });
+
+  test('no qdisc or ifb is left after the run', () => {
+    expect(qdiscs()).not.toMatch(/htb|ingress|netem/);
+    expect(qdiscs()).not.toContain(IFB);
   });
 
-test('no qdisc or ifb is left after the run', () => {
-  expect(qdiscs()).not.toMatch(/htb|ingress|netem/);
-  expect(qdiscs()).not.toContain(IFB);
-});
+  test('a failed run keeps its exit code and leaves nothing behind', async () => {
+    const run = await wrapper(PROFILE, { TC_EXEC: path.join(FIXTURES, 'exit-7.sh') }).done;
+    expect(run.code).toBe(7);
+    expect(qdiscs()).not.toMatch(/htb|ingress/);
+  });
 
-test('a failed run keeps its exit code and leaves nothing behind', async () => {
-  const run = await wrapper(PROFILE, { TC_EXEC: path.join(FIXTURES, 'exit-7.sh') }).done;
-  expect(run.code).toBe(7);
-  expect(qdiscs()).not.toMatch(/htb|ingress/);
-});
-
-test('SIGTERM reaches the run, and the shaping is removed', async () => {
-  const { child, done } = wrapper(PROFILE, { TC_EXEC: path.join(FIXTURES, 'sleep-until-term.sh') });
-  let started = '';
-  child.stdout!.on('data', d => { started += d; });
-  const deadline = Date.now() + 10_000;
-  while (!started.includes('run started')) {
-    if (Date.now() > deadline) throw new Error('the run never started under the wrapper');
-    await new Promise(r => setTimeout(r, 50));
-  }
-  expect(qdiscs()).toMatch(/htb/);
-  child.kill('SIGTERM');
-  const run = await done;
-  expect(run.stdout).toContain('run got SIGTERM');
-  expect(run.code).toBe(143);
-  expect(qdiscs()).not.toMatch(/htb|ingress/);
-  expect(qdiscs()).not.toContain(IFB);
-});
-
-test('SIGTERM while the shaping is being set up also leaves nothing behind', async () => {
-  for (const delayMs of [0, 5, 20]) {
+  test('SIGTERM reaches the run, and the shaping is removed', async () => {
     const { child, done } = wrapper(PROFILE, { TC_EXEC: path.join(FIXTURES, 'sleep-until-term.sh') });
-    await new Promise(r => setTimeout(r, delayMs));
+    let started = '';
+    child.stdout!.on('data', d => { started += d; });
+    const deadline = Date.now() + 10_000;
+    while (!started.includes('run started')) {
+      if (Date.now() > deadline) throw new Error('the run never started under the wrapper');
+      await new Promise(r => setTimeout(r, 50));
+    }
+    expect(qdiscs()).toMatch(/htb/);
     child.kill('SIGTERM');
     const run = await done;
-    expect([143, null]).toContain(run.code);
+    expect(run.stdout).toContain('run got SIGTERM');
+    expect(run.code).toBe(143);
     expect(qdiscs()).not.toMatch(/htb|ingress/);
     expect(qdiscs()).not.toContain(IFB);
-  }
-});
+  });
 
-test('refuses to start when shaping is already present, and leaves it in place', async () => {
-  sh(`ip netns exec ${INST} tc qdisc add dev ${DEV} root handle 7: htb default 1`);
-  try {
-    const run = await wrapper(PROFILE, client(`up:${EXEMPT}`)).done;
-    expect(run.code).toBe(3);
-    expect(run.stderr).toContain('shaping is already present');
-    expect(run.stdout).toBe('');
-    expect(qdiscs()).toMatch(/htb 7: root/);
-  } finally {
-    sh(`ip netns exec ${INST} tc qdisc del dev ${DEV} root`, true);
-  }
-});
+  test('SIGTERM while the shaping is being set up also leaves nothing behind', async () => {
+    for (const delayMs of [0, 5, 20]) {
+      const { child, done } = wrapper(PROFILE, { TC_EXEC: path.join(FIXTURES, 'sleep-until-term.sh') });
+      await new Promise(r => setTimeout(r, delayMs));
+      child.kill('SIGTERM');
+      const run = await done;
+      expect([143, null]).toContain(run.code);
+      expect(qdiscs()).not.toMatch(/htb|ingress/);
+      expect(qdiscs()).not.toContain(IFB);
+    }
+  });
 
-test('without connectivity figures (native) the run is not shaped', async () => {
-  const run = await wrapper(['--browsertime.connectivity.profile', 'native'], client(`up:${SHAPED}`)).done;
-  expect(run.code).toBe(0);
-  expect(run.stderr).toContain('running unshaped');
-  expect(transfers(run)[`up ${SHAPED}`]).toBeLessThan(0.3);
+  test('refuses to start when shaping is already present, and leaves it in place', async () => {
+    sh(`ip netns exec ${INST} tc qdisc add dev ${DEV} root handle 7: htb default 1`);
+    try {
+      const run = await wrapper(PROFILE, client(`up:${EXEMPT}`)).done;
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain('shaping is already present');
+      expect(run.stdout).toBe('');
+      expect(qdiscs()).toMatch(/htb 7: root/);
+    } finally {
+      sh(`ip netns exec ${INST} tc qdisc del dev ${DEV} root`, true);
+    }
+  });
+
+  test('without connectivity figures (native) the run is not shaped', async () => {
+    const run = await wrapper(['--browsertime.connectivity.profile', 'native'], client(`up:${SHAPED}`)).done;
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('running unshaped');
+    expect(transfers(run)[`up ${SHAPED}`]).toBeLessThan(0.3);
+  });
 });

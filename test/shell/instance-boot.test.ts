@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { SitespeedCluster } from '../../src';
+import { testTool } from '../harness/tools';
 import { stackWithVpc, userDataOf } from '../helpers';
 
 const SHELL_DIR = path.join(__dirname, '..', '..', 'shell');
@@ -22,11 +23,16 @@ function sandbox(fakes: Record<string, string>): { dir: string; bin: string; env
   return { dir, bin, env, calls };
 }
 
-test('every shipped shell script is shellcheck-clean', () => {
-  const scripts = fs.readdirSync(SHELL_DIR).filter(f => f.endsWith('.sh')).map(f => path.join(SHELL_DIR, f));
-  expect(scripts.length).toBeGreaterThan(0);
-  const result = spawnSync('shellcheck', ['--severity=style', ...scripts], { encoding: 'utf8' });
-  if (result.error) throw new Error(`shellcheck is not installed (apt-get install shellcheck): ${result.error.message}`);
+test('every shell script, shipped or run by the tests and CI, is shellcheck-clean', () => {
+  const root = path.join(SHELL_DIR, '..');
+  const shipped = fs.readdirSync(SHELL_DIR).filter(f => f.endsWith('.sh')).map(f => path.join(SHELL_DIR, f));
+  const dev = (fs.readdirSync(path.join(root, 'test'), { recursive: true }) as string[])
+    .filter(f => f.endsWith('.sh')).map(f => path.join(root, 'test', f));
+  expect(shipped.length).toBeGreaterThan(0);
+  expect(dev).toContain(path.join(root, 'test', 'tools', 'bootstrap.sh'));
+  const scripts = [...shipped, ...dev, path.join(root, '.ci', 'run')];
+  const result = spawnSync(testTool('shellcheck'), ['--severity=style', ...scripts], { encoding: 'utf8' });
+  if (result.error) throw new Error(`shellcheck could not run: ${result.error.message}`);
   expect(result.stdout + result.stderr).toBe('');
   expect(result.status).toBe(0);
 });
