@@ -1,5 +1,5 @@
 /**
- * writeTree benchmark on moto_server: 200 sites × 365 runs. The user story's approach (list
+ * writeTree benchmark on moto_server: 200 sites × 365 runs. The original setup's approach (list
  * every site, then every date of every site, rewrite the whole tree) against the incremental
  * update (one site's listing, one read and one conditional write of tree.json): S3 calls and
  * wall time per update, median of 3 alternating runs each, as ratios.
@@ -28,7 +28,7 @@ async function startMoto(): Promise<{ endpoint: string; child: ChildProcess }> {
   return { endpoint, child };
 }
 
-/** The user story's writeTree: every site, every date of every site, the whole tree rewritten. */
+/** The original setup's writeTree: every site, every date of every site, the whole tree rewritten. */
 async function legacyWriteTree(s3: S3Client, bucket: string): Promise<void> {
   const list = async (prefix: string) => {
     const names: string[] = [];
@@ -86,7 +86,7 @@ export async function benchTree(): Promise<void> {
     }
     const l = { calls: median(legacy.map(r => r.calls)), ms: median(legacy.map(r => r.ms)) };
     const n = { calls: median(incremental.map(r => r.calls)), ms: median(incremental.map(r => r.ms)) };
-    console.log(`tree   user story (full listing + rewrite)  ${l.calls} S3 calls  median ${l.ms.toFixed(0)} ms per update`);
+    console.log(`tree   original (full listing + rewrite)  ${l.calls} S3 calls  median ${l.ms.toFixed(0)} ms per update`);
     console.log(`tree   incremental (one site + CAS)          ${n.calls} S3 calls  median ${n.ms.toFixed(1)} ms per update  (${(await runFolders(s3, 'reports', site)).length} runs in the site, ${pages} page)`);
     console.log(`tree   ratio: ${(l.calls / n.calls).toFixed(0)}x fewer calls, ${(l.ms / n.ms).toFixed(0)}x faster (goal: ≤ 3 + ${pages} calls, ≥ 50x fewer, ≥ 10x faster)`);
     s3.destroy();

@@ -1,6 +1,7 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { parseRunRequest, runnerConfigFromEnv } from './run-task/request';
 import { Outcome, runSite } from './run-task/run-site';
+import { loggedHandler } from './shared/handler';
 
 const ecs = new ECSClient({});
 
@@ -9,15 +10,5 @@ const ecs = new ECSClient({});
  * while the site's previous run is in progress. Throws on bad input and on RunTask failures, so
  * EventBridge Scheduler retries and finally dead-letters the invocation.
  */
-export async function handler(event: unknown): Promise<Outcome> {
-  try {
-    const request = parseRunRequest(event);
-    const outcome = await runSite(ecs, request, runnerConfigFromEnv(process.env));
-    console.log(JSON.stringify(outcome));
-    return outcome;
-  } catch (error) {
-    const err = error as Error;
-    console.error(JSON.stringify({ error: err.name, message: err.message }));
-    throw error;
-  }
-}
+export const handler = loggedHandler(async (event: unknown): Promise<Outcome> =>
+  runSite(ecs, parseRunRequest(event), runnerConfigFromEnv(process.env)));

@@ -26,7 +26,7 @@ if [ "${SHAPING_MODULES:-false}" = "true" ]; then
 fi
 
 # Runs use the image pulled below instead of pulling it again: the first run after a
-# scale-out does not pay the pull (the user story's warm-up crawl, done properly).
+# scale-out does not pay the pull (the warm-up crawl of the setup this library grew from, done properly).
 echo "ECS_IMAGE_PULL_BEHAVIOR=prefer-cached" >> "$root/etc/ecs/ecs.config"
 
 printf 'SITESPEED_IMAGE=%s\nECR_REGISTRY=%s\nAWS_REGION=%s\n' \

@@ -117,8 +117,10 @@ export class ConfigSync extends Construct {
 
   private grantSync(role: iam.IRole, autoScalingGroupName: string): void {
     const stack = Stack.of(this);
-    // DescribeInstances cannot be scoped to resources (an AWS design): it is account-wide and read-only.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    // The function targets the group's tag and lets Systems Manager find the instances, so it
+    // needs no EC2 API. SendCommand is checked against the document and against each instance it
+    // reaches: only instances of this group (ssm:resourceTag, the tag EC2 Auto Scaling sets).
+    // https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-rc-setting-up-cmdsec.html
     const document = stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' });
     const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: [document] }));
@@ -127,7 +129,6 @@ export class ConfigSync extends Construct {
       resources: [instances],
       conditions: { StringEquals: { 'ssm:resourceTag/aws:autoscaling:groupName': autoScalingGroupName } },
     }));
-    acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'ec2:DescribeInstances has no resource type: AWS allows it only account-wide.');
     acknowledgeWildcardResource(role, instances,
       'SendCommand only on instances tagged with this cluster\'s Auto Scaling group (ssm:resourceTag condition); their ids change with every scale-out.');
   }

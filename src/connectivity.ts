@@ -1,5 +1,6 @@
 import { ConnectivityProfile } from './connectivity-profile';
 import { IPV4_CIDR } from './private/cidr';
+import { factoryOnly } from './private/factory-only';
 
 /** Options for {@link Connectivity.hostTc}. */
 export interface HostTcOptions {
@@ -37,8 +38,8 @@ export abstract class Connectivity {
   /**
    * Host networking with tc on the instance's interface, set up by a wrapper around the run
    * that exempts the instance's AWS traffic, so the ECS agent and credentials are never
-   * starved (the user story's stalled tasks). One run per instance, as the cluster already
-   * enforces; the wrapper refuses to start where shaping is present.
+   * starved (the stalled tasks of the setup this library grew from). One run per instance, as
+   * the cluster already enforces; the wrapper refuses to start where shaping is present.
    */
   public static hostTc(profile: ConnectivityProfile, options: HostTcOptions = {}): Connectivity {
     for (const [i, cidr] of (options.exemptCidrs ?? []).entries()) {
@@ -57,6 +58,11 @@ export abstract class Connectivity {
 
   /** @internal */
   public abstract readonly _exemptCidrs: string[];
+
+  /** Made by the static factories only (see factoryOnly). */
+  protected constructor() {
+    factoryOnly(new.target, Connectivity, 'Connectivity.none(), Connectivity.throttle(...) or Connectivity.hostTc(...)');
+  }
 
   /** The sitespeed.io arguments for a run with `profile` (the site's, or this default). @internal */
   public _args(profile: ConnectivityProfile | undefined): string[] {

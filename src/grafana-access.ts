@@ -1,5 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IPV4_CIDR } from './private/cidr';
+import { factoryOnly } from './private/factory-only';
 
 /**
  * Who can open Grafana. Either way it needs the admin password from Secrets Manager; anonymous
@@ -31,6 +32,11 @@ export abstract class GrafanaAccess {
       }
     }
     return new CidrAccess(cidrs);
+  }
+
+  /** Made by the static factories only (see factoryOnly). */
+  protected constructor() {
+    factoryOnly(new.target, GrafanaAccess, 'GrafanaAccess.privateOnly() or GrafanaAccess.fromCidrs(...)');
   }
 
   /** @internal */

@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { factoryOnly } from './private/factory-only';
 import { acknowledgeWildcardResource } from './private/nag';
 import { SitespeedImage } from './sitespeed-image';
 
@@ -55,6 +56,11 @@ export abstract class GrafanaDashboards {
   /** No dashboards are provisioned; build your own in Grafana (they live on the metrics volume). */
   public static none(): GrafanaDashboards {
     return new Fixed({});
+  }
+
+  /** Made by the static factories only (see factoryOnly). */
+  protected constructor() {
+    factoryOnly(new.target, GrafanaDashboards, 'GrafanaDashboards.sitespeedRelease(...), GrafanaDashboards.fromBucket(...) or GrafanaDashboards.none()');
   }
 
   /** @internal */

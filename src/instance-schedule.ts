@@ -1,5 +1,6 @@
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Construct } from 'constructs';
+import { factoryOnly } from './private/factory-only';
 
 /** Options for {@link InstanceSchedule.onOff}. */
 export interface OnOffScheduleOptions {
@@ -64,6 +65,11 @@ export abstract class InstanceSchedule {
    */
   public static onOff(options: OnOffScheduleOptions): InstanceSchedule {
     return new OnOff(options);
+  }
+
+  /** Made by the static factories only (see factoryOnly). */
+  protected constructor() {
+    factoryOnly(new.target, InstanceSchedule, 'InstanceSchedule.alwaysOn() or InstanceSchedule.onOff(...)');
   }
 
   /** @internal */

@@ -17,6 +17,7 @@ import { ecsInstanceRole, ecsLaunchTemplate } from './private/ecs-instance';
 import { instanceCapacity, knownInstanceTypes } from './private/instance-capacity';
 import { carbonConf, grafanaDashboardsYaml, grafanaDatasourceYaml, storageSchemasConf } from './private/metrics-config';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
+import { METRICS_NAMESPACE } from './private/site-names';
 
 /** Properties of a {@link MetricsStack}. */
 export interface MetricsStackProps {
@@ -227,7 +228,7 @@ export class MetricsStack extends Construct {
       throw new Error(`cloudMapNamespaceName '${namespaceName}' must be a lower-case DNS name of two or more labels, e.g. 'sitespeed.internal'.`);
     }
     this.graphiteNamespace = props.graphiteNamespace ?? 'sitespeed_io.default';
-    if (!/^sitespeed_io\.[A-Za-z0-9_-]+$/.test(this.graphiteNamespace)) {
+    if (!METRICS_NAMESPACE.test(this.graphiteNamespace)) {
       throw new Error(
         `graphiteNamespace '${this.graphiteNamespace}' must be 'sitespeed_io.<name>' (<name> of [A-Za-z0-9_-]): sitespeed.io's dashboards ` +
         'expect two parts before the slug, and the retention is set for keys under sitespeed_io.');

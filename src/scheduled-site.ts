@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { Browser } from './browser';
 import { ConnectivityProfile } from './connectivity-profile';
 import type { MetricsStack } from './metrics-stack';
+import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE } from './private/site-names';
 import { renderRunArgs, RunArgsInput } from './private/sitespeed-args';
 import type { SitespeedCluster } from './sitespeed-cluster';
 
@@ -146,9 +147,6 @@ export interface ScheduledSiteProps extends ScheduledSiteOptions {
   readonly cluster: SitespeedCluster;
 }
 
-const SLUG = /^[a-zA-Z0-9_-]{1,200}$/;
-const NAMESPACE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
-
 /**
  * One site's sitespeed.io runs on a schedule (EventBridge Scheduler, with a time zone) through
  * the cluster's runTask Lambda. Reports land at `<reports bucket>/<slug>/<YYYY-MM-DD-HH-mm-ss>/`.
@@ -167,8 +165,8 @@ export class ScheduledSite extends Construct {
     super(scope, id);
     const cluster = props.cluster;
     this.slug = props.slug ?? slugFromId(id);
-    if (!SLUG.test(this.slug)) {
-      throw new Error(`slug '${this.slug}' must be 1–200 characters of [a-zA-Z0-9_-] (sitespeed.io uses it in folder names and Graphite keys).`);
+    if (!SITE_SLUG.test(this.slug)) {
+      throw new Error(`slug '${this.slug}' must be ${SITE_SLUG_RULE} (sitespeed.io uses it in folder names and Graphite keys).`);
     }
     cluster._claimSlug(this.slug, this.node.path);
 
@@ -246,10 +244,10 @@ export class ScheduledSite extends Construct {
       throw new Error(`give either metrics (Graphite of ${metrics.node.path}) or graphiteHost/graphitePort, not both.`);
     }
     const namespace = props.graphiteNamespace ?? metrics?.graphiteNamespace ?? 'sitespeed_io.default';
-    if (!NAMESPACE.test(namespace)) {
+    if (!GRAPHITE_NAMESPACE.test(namespace)) {
       throw new Error(`graphiteNamespace '${namespace}' must be dot-separated parts of [A-Za-z0-9_-], e.g. 'sitespeed_io.default'.`);
     }
-    if (metrics && !/^sitespeed_io\.[A-Za-z0-9_-]+$/.test(namespace)) {
+    if (metrics && !METRICS_NAMESPACE.test(namespace)) {
       throw new Error(`graphiteNamespace '${namespace}' must be 'sitespeed_io.<name>' with a MetricsStack: its retention is set for keys under sitespeed_io, and the dashboards expect two parts before the slug.`);
     }
     if (namespace.split('.').length !== 2) {

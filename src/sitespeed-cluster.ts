@@ -116,7 +116,7 @@ export interface SitespeedClusterProps {
   readonly metrics?: MetricsStack;
 }
 
-/** Defaults, exposed so that docs and tests name them once. */
+/** The props' defaults, named once here (each prop's @default says the same). */
 const DEFAULTS = {
   minCapacity: 0,
   maxCapacity: 2,
@@ -154,7 +154,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   public readonly logGroup: logs.ILogGroup;
   /** The test instances' security group (no inbound rules). */
   public readonly connections: ec2.Connections;
-  /** The instance type's vCPUs and the memory (MiB) a run reserves. */
+  /** The CPU units a run reserves: all of the instance type's vCPUs, 1024 units each. */
   public readonly taskCpu: number;
   /** The memory (MiB) a run reserves on its instance. */
   public readonly taskMemoryReservationMiB: number;
@@ -479,7 +479,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     acknowledge(this.instanceRole, 'AwsSolutions-IAM5[Resource::*]', ecsAgent);
     acknowledge(this.instanceRole, 'AwsSolutions-IAM5[Action::ecs:Submit*]', ecsAgent);
     acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
-      'The only environment variable is MAX_OLD_SPACE_SIZE, a heap size; nothing secret is passed in the environment.');
+      'The environment holds MAX_OLD_SPACE_SIZE (a heap size) and, with host tc, TC_EXEC and TC_EXEMPT_CIDRS (a path and address ranges); nothing secret is passed in the environment.');
   }
 
 }

@@ -3,6 +3,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { factoryOnly } from './private/factory-only';
 
 /** @internal */
 export interface BoundSitespeedImage {
@@ -42,6 +43,11 @@ export abstract class SitespeedImage {
   /** An image in one of your ECR repositories (for a derived image, or to avoid Docker Hub's pull limits). */
   public static fromEcrRepository(repository: ecr.IRepository, tag?: string): SitespeedImage {
     return new EcrImage(repository, tag ?? SitespeedImage.DEFAULT_VERSION);
+  }
+
+  /** Made by the static factories only (see factoryOnly). */
+  protected constructor() {
+    factoryOnly(new.target, SitespeedImage, 'SitespeedImage.pinned(), SitespeedImage.fromRegistry(...) or SitespeedImage.fromEcrRepository(...)');
   }
 
   /** @internal */

@@ -88,7 +88,6 @@ describe('changes reach the instances', () => {
     const statements = policyStatementsOfRole(template, 'ConfigRole');
     expect(statements.map(s => ({ ...s, Resource: flatten(s.Resource) }))).toEqual([
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: expect.stringMatching(/^\{"Fn::GetAtt":\["ConfigLogGroup/) },
-      { Action: 'ec2:DescribeInstances', Effect: 'Allow', Resource: '*' },
       { Action: 'ssm:SendCommand', Effect: 'Allow', Resource: 'arn:<AWS::Partition>:ssm:eu-north-1::document/AWS-RunShellScript' },
       {
         Action: 'ssm:SendCommand',

@@ -1,3 +1,5 @@
+import { SITE_SLUG, SITE_SLUG_RULE } from '../../src/private/site-names';
+import { requiredEnv } from '../shared/handler';
 /** What a schedule (or a person, for "run now") sends the runTask Lambda. */
 export interface RunRequest {
   /** The site's slug: names the run's tasks and its report folder. */
@@ -21,7 +23,6 @@ export class BadRequestError extends Error {
   }
 }
 
-const SLUG = /^[a-zA-Z0-9_-]{1,200}$/;
 // ECS rejects container overrides above 8192 characters of JSON; saying so here is clearer.
 const MAX_OVERRIDE_CHARS = 8192;
 
@@ -31,8 +32,8 @@ export function parseRunRequest(event: unknown): RunRequest {
     throw new BadRequestError(`the event must be an object {"site": string, "args": string[]}, got ${describe(event)}`);
   }
   const { site, args } = event as Record<string, unknown>;
-  if (typeof site !== 'string' || !SLUG.test(site)) {
-    throw new BadRequestError(`"site" must be a slug of 1–200 characters [a-zA-Z0-9_-], got ${describe(site)}`);
+  if (typeof site !== 'string' || !SITE_SLUG.test(site)) {
+    throw new BadRequestError(`"site" must be a slug of ${SITE_SLUG_RULE}, got ${describe(site)}`);
   }
   if (!Array.isArray(args) || args.length === 0) {
     throw new BadRequestError(`"args" must be a non-empty array of strings, got ${describe(args)}`);
@@ -50,11 +51,7 @@ export function parseRunRequest(event: unknown): RunRequest {
 
 /** The runner's configuration from its environment; a missing variable is a deployment bug. */
 export function runnerConfigFromEnv(env: NodeJS.ProcessEnv): RunnerConfig {
-  const get = (name: string): string => {
-    const value = env[name];
-    if (!value) throw new Error(`environment variable ${name} is not set; the function was not deployed by cdk-sitespeed`);
-    return value;
-  };
+  const get = (name: string) => requiredEnv(env, name);
   return {
     cluster: get('CLUSTER_ARN'),
     taskDefinition: get('TASK_DEFINITION_ARN'),

@@ -1,8 +1,8 @@
-import { createHash } from 'crypto';
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { RunnerConfig, RunRequest } from './request';
+import { startedByFor } from '../../src/private/site-names';
 
-/** The tag that names a run's site; the ReportTree reads it from stopped tasks. */
+/** The tag that names a run's site, for people and cost reports (writeTree reads `--slug` or startedBy, not this). */
 export const SITE_TAG = 'sitespeed:site';
 
 export type Outcome =
@@ -17,20 +17,9 @@ export class RunTaskFailedError extends Error {
 }
 
 /**
- * ECS's startedBy takes at most 128 of [a-zA-Z0-9_/-]; slugs take up to 200. Long slugs keep a
- * readable head and a hash, so two long slugs never share a startedBy.
- */
-export function startedByFor(site: string): string {
-  const plain = `sitespeed/${site}`;
-  if (plain.length <= 128) return plain;
-  const hash = createHash('sha256').update(site).digest('hex').slice(0, 16);
-  return `sitespeed/${site.slice(0, 100)}/${hash}`;
-}
-
-/**
  * Starts one sitespeed.io run for a site, unless a run of that site is still PROVISIONING,
  * PENDING or RUNNING: overlapping runs share nothing but skew each other's metrics, and a
- * schedule that outpaces its runs would pile them up (the user story's cron problem).
+ * schedule that outpaces its runs would pile them up (the overlapping cron jobs of the setup this library grew from).
  */
 export async function runSite(ecs: ECSClient, request: RunRequest, config: RunnerConfig): Promise<Outcome> {
   const startedBy = startedByFor(request.site);

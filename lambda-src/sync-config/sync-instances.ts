@@ -1,5 +1,5 @@
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { requiredEnv } from '../shared/handler';
 
 /** Where the syncConfig Lambda looks: its environment, set by the construct. */
 export interface SyncConfig {
@@ -13,12 +13,12 @@ export interface SyncConfig {
 export interface SyncOutcome {
   readonly key?: string;
   readonly ignored?: string;
-  readonly instances: number;
-  readonly commandIds: string[];
+  /** The Run Command that syncs the group's instances; absent when ignored. */
+  readonly commandId?: string;
 }
 
-/** SendCommand takes at most 50 instance ids per call. */
-export const SEND_COMMAND_BATCH = 50;
+/** The tag EC2 Auto Scaling puts on every instance of a group. */
+export const GROUP_TAG = 'aws:autoscaling:groupName';
 
 /** The bucket and key of an EventBridge "Object Created/Deleted" event, or why it is not one. */
 export function objectOf(event: any): { bucket: string; key: string } | { invalid: string } {
@@ -30,58 +30,41 @@ export function objectOf(event: any): { bucket: string; key: string } | { invali
   return { bucket, key };
 }
 
-/** The running instances of the Auto Scaling group, all pages of them. */
-export async function runningInstances(ec2: EC2Client, autoScalingGroupName: string): Promise<string[]> {
-  const ids: string[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(new DescribeInstancesCommand({
-      Filters: [
-        { Name: 'tag:aws:autoscaling:groupName', Values: [autoScalingGroupName] },
-        { Name: 'instance-state-name', Values: ['running'] },
-      ],
-      NextToken,
-    }));
-    for (const reservation of page.Reservations ?? []) {
-      for (const instance of reservation.Instances ?? []) if (instance.InstanceId) ids.push(instance.InstanceId);
-    }
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return ids;
-}
-
 /**
- * Runs the config sync on every running instance of the cluster after a change under the
- * config prefix. Repeats are harmless: the sync mirrors the prefix and serializes itself on
- * the instance, so a burst of events ends with the folder current.
+ * Runs the config sync on the cluster's instances after a change under the config prefix, with
+ * one Run Command that targets the Auto Scaling group's tag: Systems Manager resolves the
+ * instances itself, any number of them, so the function needs no EC2 API (and no account-wide
+ * ec2:DescribeInstances). With no instance running the command simply has no target. Repeats are
+ * harmless: the sync mirrors the prefix and serializes itself on the instance, so a burst of
+ * events ends with the folder current.
+ *
+ * Tag targets for Run Command: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Target.html
+ * MaxErrors defaults to 0, which stops sending after the first failing instance:
+ * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html
  */
-export async function syncInstances(ec2: EC2Client, ssm: SSMClient, event: unknown, config: SyncConfig): Promise<SyncOutcome> {
+export async function syncInstances(ssm: SSMClient, event: unknown, config: SyncConfig): Promise<SyncOutcome> {
   const object = objectOf(event);
   if ('invalid' in object) throw new Error(object.invalid);
   if (object.bucket !== config.bucket || !object.key.startsWith(config.prefix)) {
-    return { key: object.key, ignored: `not under s3://${config.bucket}/${config.prefix}`, instances: 0, commandIds: [] };
+    return { key: object.key, ignored: `not under s3://${config.bucket}/${config.prefix}` };
   }
-  const instances = await runningInstances(ec2, config.autoScalingGroupName);
-  const commandIds: string[] = [];
-  for (let i = 0; i < instances.length; i += SEND_COMMAND_BATCH) {
-    const result = await ssm.send(new SendCommandCommand({
-      DocumentName: 'AWS-RunShellScript',
-      InstanceIds: instances.slice(i, i + SEND_COMMAND_BATCH),
-      Parameters: { commands: [config.command] },
-      Comment: `cdk-sitespeed config sync after ${object.key}`.slice(0, 100),
-      TimeoutSeconds: 600,
-    }));
-    if (result.Command?.CommandId) commandIds.push(result.Command.CommandId);
-  }
-  return { key: object.key, instances: instances.length, commandIds };
+  const result = await ssm.send(new SendCommandCommand({
+    DocumentName: 'AWS-RunShellScript',
+    Targets: [{ Key: `tag:${GROUP_TAG}`, Values: [config.autoScalingGroupName] }],
+    Parameters: { commands: [config.command] },
+    Comment: `cdk-sitespeed config sync after ${object.key}`.slice(0, 100),
+    TimeoutSeconds: 600,
+    // Every instance gets the sync, whatever another one's outcome.
+    MaxConcurrency: '100%',
+    MaxErrors: '100%',
+  }));
+  const commandId = result.Command?.CommandId;
+  if (!commandId) throw new Error('SendCommand returned no command id');
+  return { key: object.key, commandId };
 }
 
 export function syncConfigFromEnv(env: NodeJS.ProcessEnv): SyncConfig {
-  const get = (name: string): string => {
-    const value = env[name];
-    if (value === undefined || value === '') throw new Error(`environment variable ${name} is not set; the function was not deployed by cdk-sitespeed`);
-    return value;
-  };
+  const get = (name: string) => requiredEnv(env, name);
   return {
     autoScalingGroupName: get('AUTO_SCALING_GROUP_NAME'),
     bucket: get('CONFIG_BUCKET'),

@@ -1,4 +1,5 @@
 import { SITE_SLUG } from './tree';
+import { siteOfStartedBy } from '../../src/private/site-names';
 
 /** What writeTree needs of an "ECS Task State Change" event of a stopped sitespeed.io task. */
 export interface StoppedTask {
@@ -48,6 +49,5 @@ function siteOf(detail: any, containerName: string): string | undefined {
     const slug = i >= 0 ? command[i + 1] : undefined;
     if (typeof slug === 'string' && SITE_SLUG.test(slug)) return slug;
   }
-  const fromStartedBy = /^sitespeed\/([a-zA-Z0-9_-]{1,118})$/.exec(String(detail.startedBy ?? ''))?.[1];
-  return fromStartedBy;
+  return siteOfStartedBy(detail.startedBy);
 }

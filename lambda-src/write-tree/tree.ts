@@ -23,7 +23,7 @@ export interface Tree {
 /** A run folder: sitespeed.io's <YYYY-MM-DD-HH-mm-ss>. */
 export const RUN_FOLDER = /^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$/;
 /** What a site folder may be named (sitespeed.io's slug). */
-export const SITE_SLUG = /^[a-zA-Z0-9_-]{1,200}$/;
+export { SITE_SLUG } from '../../src/private/site-names';
 
 export function emptyTree(): Tree {
   return { version: 1, sites: {} };

@@ -1,6 +1,6 @@
 /**
  * Rendering a run into sitespeed.io's argument array: one element per argument, never a
- * joined string (the user story's "unintentional spaces will break argument parsing").
+ * joined string (the original ECS setup's "unintentional spaces will break argument parsing").
  */
 
 export interface RunArgsInput {

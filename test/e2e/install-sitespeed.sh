@@ -16,7 +16,7 @@ for binary in /usr/bin/chromium /usr/bin/chromedriver; do
   fi
 done
 
-version="39.2.0" # newer releases need Node 22 or are missing from the registry (FACTS.md)
+version="39.2.0" # newer releases need Node 22 (we support 20) or were missing from the registry we install from
 dir=".e2e/sitespeed"
 installed=$(node -p "require('./$dir/node_modules/sitespeed.io/package.json').version" 2>/dev/null || true)
 if [ "$installed" != "$version" ]; then

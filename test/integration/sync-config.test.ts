@@ -5,18 +5,12 @@ import { syncInstances } from '../../lambda-src/sync-config/sync-instances';
 import { motoClientConfig, resetMoto } from '../harness/moto';
 
 // syncConfig against real EC2, Auto Scaling and SSM APIs (moto): the Auto Scaling group tags its
-// instances itself, as on AWS; moto records SendCommand without running it. moto 5.2 adds every
-// instance of the account to a command sent without Targets (ssm/models.py
-// _get_instance_ids_from_targets with empty filters), so the instance ids are read from what the
-// client sent, and moto's record confirms that each command was accepted.
+// instances itself, as on AWS, and moto resolves a command's tag targets to instances with EC2's
+// own tag filter (ssm/models.py _get_instance_ids_from_targets), as Systems Manager does. moto
+// records the command without running it.
 describe('syncConfig on moto_server', () => {
   const ec2 = new EC2Client(motoClientConfig());
   const ssm = new SSMClient(motoClientConfig());
-  const sent: Array<{ InstanceIds: string[]; DocumentName: string; Parameters: any }> = [];
-  ssm.middlewareStack.add(next => async args => {
-    if ((args.input as any).DocumentName) sent.push(args.input as any);
-    return next(args);
-  }, { step: 'initialize', name: 'recordSendCommand' });
   const autoscaling = new AutoScalingClient(motoClientConfig());
   const config = { autoScalingGroupName: 'sitespeed-asg', bucket: 'cfg', prefix: 'config/', command: '/usr/local/bin/sitespeed-sync-config' };
   const event = { 'detail-type': 'Object Created', 'detail': { bucket: { name: 'cfg' }, object: { key: 'config/urls/shop.txt' } } };
@@ -33,9 +27,15 @@ describe('syncConfig on moto_server', () => {
     }));
   }
 
-  async function recordedCommandIds(): Promise<string[]> {
+  /** The commands moto recorded, with the instances it resolved each one's targets to. */
+  async function recordedCommands(): Promise<Array<{ id: string; instances: string[]; document: string; commands: string[] }>> {
     const listed = await ssm.send(new ListCommandsCommand({}));
-    return (listed.Commands ?? []).map(c => c.CommandId!).sort();
+    return (listed.Commands ?? []).map(c => ({
+      id: c.CommandId!,
+      instances: [...(c.InstanceIds ?? [])].sort(),
+      document: c.DocumentName!,
+      commands: c.Parameters?.commands ?? [],
+    }));
   }
 
   /** The group's instances as the Auto Scaling API tells them: the expectation, from another source. */
@@ -44,38 +44,37 @@ describe('syncConfig on moto_server', () => {
     return (groups.AutoScalingGroups?.[0]?.Instances ?? []).map(i => i.InstanceId!).sort();
   }
 
-  beforeEach(async () => { await resetMoto(); sent.length = 0; });
+  beforeEach(async () => { await resetMoto(); });
   afterAll(() => { ec2.destroy(); ssm.destroy(); autoscaling.destroy(); });
 
-  test('an S3 event sends the sync command to this group\'s running instances only', async () => {
+  test('an S3 event sends one sync command that reaches this group\'s instances only', async () => {
     await group('sitespeed-asg', 3);
     await group('other-asg', 2);
     await ec2.send(new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 1, MaxCount: 1 })); // untagged
     const ours = await groupInstanceIds();
     expect(ours).toHaveLength(3);
-    const outcome = await syncInstances(ec2, ssm, event, config);
-    expect(outcome.instances).toBe(3);
-    expect(sent).toHaveLength(1);
-    expect(sent[0].DocumentName).toBe('AWS-RunShellScript');
-    expect(sent[0].Parameters).toEqual({ commands: ['/usr/local/bin/sitespeed-sync-config'] });
-    expect([...sent[0].InstanceIds].sort()).toEqual(ours);
-    expect(await recordedCommandIds()).toEqual([...outcome.commandIds].sort());
+    const outcome = await syncInstances(ssm, event, config);
+    expect(await recordedCommands()).toEqual([{
+      id: outcome.commandId,
+      instances: ours,
+      document: 'AWS-RunShellScript',
+      commands: ['/usr/local/bin/sitespeed-sync-config'],
+    }]);
   });
 
-  test('no instances: nothing is sent', async () => {
+  test('no instance in the group: the command is accepted and reaches none', async () => {
     await group('other-asg', 2);
-    expect(await syncInstances(ec2, ssm, event, config)).toEqual({ key: 'config/urls/shop.txt', instances: 0, commandIds: [] });
-    expect(sent).toEqual([]);
-    expect(await recordedCommandIds()).toEqual([]);
+    const outcome = await syncInstances(ssm, event, config);
+    expect(await recordedCommands()).toEqual([expect.objectContaining({ id: outcome.commandId, instances: [] })]);
   });
 
-  test('many instances are sent in batches of 50', async () => {
+  test('60 instances (more than the 50 ids one command may list) are reached by the one command', async () => {
     await group('sitespeed-asg', 60);
-    const outcome = await syncInstances(ec2, ssm, event, config);
-    expect(outcome.instances).toBe(60);
-    expect(sent.map(c => c.InstanceIds.length)).toEqual([50, 10]);
-    expect(sent.flatMap(c => c.InstanceIds).sort()).toEqual(await groupInstanceIds());
-    expect(await recordedCommandIds()).toEqual([...outcome.commandIds].sort());
-    expect(outcome.commandIds).toHaveLength(2);
+    const outcome = await syncInstances(ssm, event, config);
+    const recorded = await recordedCommands();
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0].id).toBe(outcome.commandId);
+    expect(recorded[0].instances).toEqual(await groupInstanceIds());
+    expect(recorded[0].instances).toHaveLength(60);
   });
 });

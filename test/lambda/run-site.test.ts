@@ -1,8 +1,9 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BadRequestError, parseRunRequest, runnerConfigFromEnv } from '../../lambda-src/run-task/request';
-import { runSite, startedByFor } from '../../lambda-src/run-task/run-site';
+import { runSite } from '../../lambda-src/run-task/run-site';
 import { handler } from '../../lambda-src/run-task.lambda';
+import { siteOfStartedBy, startedByFor } from '../../src/private/site-names';
 
 const config = {
   cluster: 'arn:aws:ecs:eu-north-1:123456789012:cluster/sitespeed',
@@ -69,6 +70,12 @@ describe('startedByFor', () => {
     expect(startedByFor(a)).not.toBe(startedByFor(b));
     expect(startedByFor(a)).toMatch(/^sitespeed\/[a-zA-Z0-9_/-]+$/);
   });
+
+  test('writeTree reads a short slug back from it; a hashed one or a foreign startedBy gives nothing', () => {
+    for (const slug of ['shop', 'a'.repeat(118)]) expect(siteOfStartedBy(startedByFor(slug))).toBe(slug);
+    expect(siteOfStartedBy(startedByFor('a'.repeat(119)))).toBeUndefined();
+    for (const other of ['ecs-svc/123', 'sitespeed/', 'sitespeed/a b', 42, undefined]) expect(siteOfStartedBy(other)).toBeUndefined();
+  });
 });
 
 describe('parseRunRequest', () => {
@@ -76,7 +83,7 @@ describe('parseRunRequest', () => {
     ['a string', 'shop', /the event must be an object/],
     ['null', null, /the event must be an object/],
     ['no site', { args: ['x'] }, /"site" must be a slug/],
-    ['a site with a space', { site: 'my shop', args: ['x'] }, /"site" must be a slug of 1–200 characters \[a-zA-Z0-9_-\], got "my shop"/],
+    ['a site with a space', { site: 'my shop', args: ['x'] }, /"site" must be a slug of 1–200 characters of \[a-zA-Z0-9_-\], got "my shop"/],
     ['args as a joined string', { site: 'shop', args: '/start.sh,urls.txt,--config' }, /"args" must be a non-empty array of strings/],
     ['empty args', { site: 'shop', args: [] }, /"args" must be a non-empty array/],
     ['a number in args', { site: 'shop', args: ['--browsertime.iterations', 5] }, /"args\[1\]" must be a string, got 5/],

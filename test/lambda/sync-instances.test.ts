@@ -1,75 +1,63 @@
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { syncConfigFromEnv, syncInstances } from '../../lambda-src/sync-config/sync-instances';
 import { handler } from '../../lambda-src/sync-config.lambda';
 
-const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
 const config = { autoScalingGroupName: 'sitespeed-asg', bucket: 'cfg', prefix: 'config/', command: '/usr/local/bin/sitespeed-sync-config' };
 const event = (key: string, bucket = 'cfg') => ({ 'detail-type': 'Object Created', 'detail': { bucket: { name: bucket }, object: { key } } });
-const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `i-${String(from + i).padStart(4, '0')}`);
-const page = (instances: string[], NextToken?: string) => ({
-  Reservations: [{ Instances: instances.map(InstanceId => ({ InstanceId })) }],
-  NextToken,
-});
 
-beforeEach(() => { ec2.reset(); ssm.reset(); ssm.on(SendCommandCommand).callsFake(input => ({ Command: { CommandId: `cmd-${input.InstanceIds[0]}` } })); });
+beforeEach(() => { ssm.reset(); ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } }); });
 
-test('runs the sync command on the running instances of the Auto Scaling group', async () => {
-  ec2.on(DescribeInstancesCommand).resolves(page(['i-1', 'i-2']));
-  const outcome = await syncInstances(new EC2Client({}), new SSMClient({}), event('config/urls/shop.txt'), config);
-  expect(outcome).toEqual({ key: 'config/urls/shop.txt', instances: 2, commandIds: ['cmd-i-1'] });
-  expect(ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input.Filters).toEqual([
-    { Name: 'tag:aws:autoscaling:groupName', Values: ['sitespeed-asg'] },
-    { Name: 'instance-state-name', Values: ['running'] },
-  ]);
+test('one Run Command targets the Auto Scaling group\'s tag, to every instance whatever the others\' outcome', async () => {
+  const outcome = await syncInstances(new SSMClient({}), event('config/urls/shop.txt'), config);
+  expect(outcome).toEqual({ key: 'config/urls/shop.txt', commandId: 'cmd-1' });
+  expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(1);
   expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input).toEqual({
     DocumentName: 'AWS-RunShellScript',
-    InstanceIds: ['i-1', 'i-2'],
+    Targets: [{ Key: 'tag:aws:autoscaling:groupName', Values: ['sitespeed-asg'] }],
     Parameters: { commands: ['/usr/local/bin/sitespeed-sync-config'] },
     Comment: 'cdk-sitespeed config sync after config/urls/shop.txt',
     TimeoutSeconds: 600,
+    MaxConcurrency: '100%',
+    MaxErrors: '100%',
   });
 });
 
-test('reads every page of instances and sends at most 50 ids per command', async () => {
-  ec2.on(DescribeInstancesCommand).resolvesOnce(page(ids(70), 'next')).resolvesOnce(page(ids(50, 70)));
-  const outcome = await syncInstances(new EC2Client({}), new SSMClient({}), event('config/a'), config);
-  expect(outcome.instances).toBe(120);
-  expect(ec2.commandCalls(DescribeInstancesCommand)[1].args[0].input.NextToken).toBe('next');
-  const batches = ssm.commandCalls(SendCommandCommand).map(c => c.args[0].input.InstanceIds!);
-  expect(batches.map(b => b.length)).toEqual([50, 50, 20]);
-  expect(batches.flat()).toEqual(ids(120));
-});
-
-test('no running instance: nothing to send, and success', async () => {
-  ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
-  const outcome = await syncInstances(new EC2Client({}), new SSMClient({}), event('config/a'), config);
-  expect(outcome).toEqual({ key: 'config/a', instances: 0, commandIds: [] });
-  expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
+test('a long key is cut to the 100 characters SendCommand allows in a comment', async () => {
+  await syncInstances(new SSMClient({}), event(`config/${'x'.repeat(200)}`), config);
+  expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input.Comment).toHaveLength(100);
 });
 
 test('changes outside the prefix or in another bucket are ignored without calls', async () => {
   for (const e of [event('reports/x'), event('config/a', 'other-bucket')]) {
-    const outcome = await syncInstances(new EC2Client({}), new SSMClient({}), e, config);
+    const outcome = await syncInstances(new SSMClient({}), e, config);
     expect(outcome.ignored).toMatch(/^not under s3:\/\/cfg\/config\//);
   }
-  expect(ec2.calls()).toHaveLength(0);
+  expect(ssm.calls()).toHaveLength(0);
 });
 
-test('an event that is not an S3 object event is an error', async () => {
-  await expect(syncInstances(new EC2Client({}), new SSMClient({}), { detail: {} }, config)).rejects.toThrow('not an S3 object event');
+test('an event that is not an S3 object event is an error, and so is a command without an id', async () => {
+  await expect(syncInstances(new SSMClient({}), { detail: {} }, config)).rejects.toThrow('not an S3 object event');
+  ssm.on(SendCommandCommand).resolves({});
+  await expect(syncInstances(new SSMClient({}), event('config/a'), config)).rejects.toThrow('SendCommand returned no command id');
 });
 
-test('the handler logs that idle clusters sync at boot, and fails loudly without its environment', async () => {
-  ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+test('the handler logs its outcome, logs and rethrows errors, and fails loudly without its environment', async () => {
   const env = process.env;
   process.env = { ...env, AUTO_SCALING_GROUP_NAME: 'sitespeed-asg', CONFIG_BUCKET: 'cfg', CONFIG_PREFIX: 'config/', SYNC_COMMAND: config.command };
   const log = jest.spyOn(console, 'log').mockImplementation(() => {});
-  await handler(event('config/a'));
-  expect(JSON.parse(log.mock.calls[0][0])).toEqual({ key: 'config/a', instances: 0, commandIds: [], note: 'no running instance; they sync at boot' });
-  log.mockRestore();
-  process.env = env;
+  const error = jest.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    await handler(event('config/a'));
+    expect(JSON.parse(log.mock.calls[0][0])).toEqual({ key: 'config/a', commandId: 'cmd-1' });
+    ssm.on(SendCommandCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    await expect(handler(event('config/a'))).rejects.toThrow('not authorized');
+    expect(JSON.parse(error.mock.calls[0][0])).toEqual({ error: 'AccessDeniedException', message: 'not authorized' });
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    process.env = env;
+  }
   expect(() => syncConfigFromEnv({})).toThrow('environment variable AUTO_SCALING_GROUP_NAME is not set');
 });

@@ -29,6 +29,20 @@ py="$out/venv/bin/python"
 "$py" -m pip install -q --disable-pip-version-check "$out"/wheel/*.whl "aws-cdk-lib==$cdk_version" "constructs==$constructs_version"
 "$py" -m pip list --disable-pip-version-check 2>/dev/null | grep -E '^(cdk-sitespeed|aws-cdk-lib|constructs|jsii) '
 
+step 'choice classes refuse direct construction from Python, naming their factories'
+"$py" - <<'PY'
+import cdk_sitespeed as c
+for name in ['InstanceSchedule', 'SitespeedImage', 'Connectivity', 'GrafanaAccess', 'GrafanaDashboards']:
+    try:
+        getattr(c, name)()
+    except Exception as error:  # jsii raises the JavaScript error as a RuntimeError
+        message = str(error)
+        assert f'{name} cannot be constructed or subclassed directly; use {name}.' in message, message
+        print(f'{name}(): refused ({message.splitlines()[0][:100]})')
+    else:
+        raise SystemExit(f'{name}() was constructed from Python; it must be refused')
+PY
+
 step 'synthesize examples/python/app.py'
 CDK_OUTDIR="$out/py.out" "$py" examples/python/app.py
 step 'synthesize examples/app.ts (prod stage)'
