@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -29,8 +29,10 @@ export interface ConfigSyncProps {
   readonly prefix?: string;
 }
 
-/** The sync script's path on the instances; the Lambda sends exactly this command. */
-export const SYNC_COMMAND = '/usr/local/bin/sitespeed-sync-config';
+/** The sync script's path on the instances; the boot runs it and the Lambda sends exactly this command. */
+const SYNC_COMMAND = '/usr/local/bin/sitespeed-sync-config';
+/** Where the instances keep the mirrored folder. */
+const HOST_DIR = '/var/lib/sitespeed/config';
 
 /**
  * URL files, scripts, budgets and config in S3, mirrored onto the cluster's instances: at boot,
@@ -61,7 +63,8 @@ export class ConfigSync extends Construct {
     }
 
     const cluster = props.cluster;
-    cluster._attachConfig(this, this.bucket, this.prefix);
+    cluster._registerConfigSync(this);
+    this.wireInstances(cluster);
 
     const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
     this.function = new SyncConfigFunction(this, 'Function', {
@@ -92,6 +95,30 @@ export class ConfigSync extends Construct {
       },
       targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
     });
+  }
+
+  /**
+   * Gives the instances the config folder: the sync script (the one command the boot and the
+   * syncConfig Lambda both run), a sync at boot, read access to the prefix only, and a
+   * read-only mount into the sitespeed.io container.
+   */
+  private wireInstances(cluster: SitespeedCluster): void {
+    cluster._installHostScript('sitespeed-sync-config', SYNC_COMMAND);
+    cluster._addBootScript('sitespeed-config-boot', {
+      CONFIG_BUCKET: this.bucket.bucketName, CONFIG_PREFIX: this.prefix, CONFIG_DIR: HOST_DIR, AWS_REGION: Aws.REGION,
+    });
+    const role = cluster.instanceRole;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${this.prefix}*`] } },
+    }));
+    const objects = this.bucket.arnForObjects(`${this.prefix}*`);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
+    this.bucket.encryptionKey?.grantDecrypt(role);
+    acknowledgeWildcardResource(role, objects,
+      'The instances read the config folder (any key under the config prefix) and nothing else in the bucket.');
+    cluster._mountHostPath('config', HOST_DIR, cluster.configContainerPath);
   }
 
   private createBucket(): s3.Bucket {

@@ -1,4 +1,6 @@
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { ConnectivityProfile } from './connectivity-profile';
+import { BoundConnectivity, HOST_TC_SCRIPT } from './private/bound-connectivity';
 import { IPV4_CIDR } from './private/cidr';
 import { factoryOnly } from './private/factory-only';
 
@@ -64,6 +66,34 @@ export abstract class Connectivity {
     factoryOnly(new.target, Connectivity, 'Connectivity.none(), Connectivity.throttle(...) or Connectivity.hostTc(...)');
   }
 
+  /**
+   * Everything the cluster's task and instances need for this choice, in one place: the cluster
+   * applies it without knowing which choice it is. @internal
+   */
+  public _bind(vpcCidrBlock: string): BoundConnectivity {
+    switch (this._engine) {
+      case 'throttle':
+        // sitespeed.io's throttle sets up tc inside the container's own network namespace.
+        return { ...UNSHAPED, netAdmin: true, shapingModules: true };
+      case 'hostTc':
+        // Host networking: tc on the instance's interface, set up by the shipped wrapper around
+        // sitespeed.io's /start.sh, with the instance's AWS traffic exempt.
+        return {
+          networkMode: ecs.NetworkMode.HOST,
+          netAdmin: true,
+          shapingModules: true,
+          environment: {
+            TC_EXEC: '/start.sh',
+            TC_EXEMPT_CIDRS: ['169.254.169.254/32', '169.254.170.2/32', vpcCidrBlock, ...this._exemptCidrs].join(' '),
+          },
+          entryPoint: ['/bin/bash', `${HOST_TC_SCRIPT.containerDir}/${HOST_TC_SCRIPT.file}`],
+          hostScripts: [HOST_TC_SCRIPT],
+        };
+      default:
+        return UNSHAPED;
+    }
+  }
+
   /** The sitespeed.io arguments for a run with `profile` (the site's, or this default). @internal */
   public _args(profile: ConnectivityProfile | undefined): string[] {
     const chosen = profile ?? this.profile;
@@ -77,6 +107,15 @@ export abstract class Connectivity {
     }
   }
 }
+
+/** Bridge mode: runs reach the sites under test without a NAT gateway, which awsvpc tasks on EC2 cannot (no public IP). */
+const UNSHAPED: BoundConnectivity = {
+  networkMode: ecs.NetworkMode.BRIDGE,
+  netAdmin: false,
+  shapingModules: false,
+  environment: {},
+  hostScripts: [],
+};
 
 class Mode extends Connectivity {
   constructor(

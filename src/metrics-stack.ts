@@ -381,9 +381,9 @@ export class MetricsStack extends Construct {
   }
 
   private writeBootScripts(userData: ec2.UserData, props: MetricsStackProps, graphiteUrl: string): void {
-    runShellAtBoot(userData, 'sitespeed-metrics-volume',
-      `VOLUME_ID='${this.volume.volumeId}' MOUNT_POINT='${DATA}' AWS_REGION='${Aws.REGION}' DEVICE_NAME='/dev/xvdf' ` +
-      `ECS_ATTRIBUTE='${VOLUME_ATTRIBUTE}'`);
+    runShellAtBoot(userData, 'sitespeed-metrics-volume', {
+      VOLUME_ID: this.volume.volumeId, MOUNT_POINT: DATA, AWS_REGION: Aws.REGION, DEVICE_NAME: '/dev/xvdf', ECS_ATTRIBUTE: VOLUME_ATTRIBUTE,
+    });
     writeFileAtBoot(userData, `${CONF}/graphite/carbon.conf`, carbonConf());
     writeFileAtBoot(userData, `${CONF}/graphite/storage-schemas.conf`, storageSchemasConf());
     writeFileAtBoot(userData, `${CONF}/grafana/provisioning/datasources/graphite.yaml`, grafanaDatasourceYaml(graphiteUrl));

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
@@ -154,12 +154,12 @@ export interface ScheduledSiteProps extends ScheduledSiteOptions {
 export class ScheduledSite extends Construct {
   /** The slug that names the site's reports, runs and Graphite keys. */
   public readonly slug: string;
-  /** The sitespeed.io arguments of every run, one element per argument. */
-  public readonly sitespeedArgs: string[];
   /** The run request the schedule sends the runTask Lambda (also what "run now" sends). */
   public readonly runRequest: string;
   /** The schedule. */
   public readonly schedule: scheduler.Schedule;
+
+  private readonly renderArgs: () => string[];
 
   constructor(scope: Construct, id: string, props: ScheduledSiteProps) {
     super(scope, id);
@@ -189,7 +189,7 @@ export class ScheduledSite extends Construct {
       throw new Error(`resultBaseUrl '${props.resultBaseUrl}' must be an http(s) URL.`);
     }
 
-    this.sitespeedArgs = renderRunArgs({
+    const args: Omit<RunArgsInput, 'resultBaseUrl'> = {
       slug: this.slug,
       inputs: inputs.inputs,
       urlAliases: inputs.aliases,
@@ -203,8 +203,11 @@ export class ScheduledSite extends Construct {
       extraArgs: props.sitespeedArgs ?? [],
       reportsBucketName: cluster.reportsBucket.bucketName,
       region: Stack.of(cluster.reportsBucket).region,
-      resultBaseUrl: props.resultBaseUrl ?? cluster.reportTree?.viewerUrl,
-    });
+    };
+    // The viewer URL is the cluster's ReportTree's, which may be added after this site: the
+    // arguments are rendered again at synth (through the lazy values below), when it is known.
+    this.renderArgs = () => renderRunArgs({ ...args, resultBaseUrl: props.resultBaseUrl ?? cluster.reportTree?.viewerUrl });
+    this.renderArgs();
 
     // ScheduleExpression.cron() falls back to UTC silently; a site tested at "09:00" then runs an
     // hour off for half the year. Say so; acknowledge the warning when UTC is what you want.
@@ -219,8 +222,8 @@ export class ScheduledSite extends Construct {
         `connectivity '${props.connectivity.name}' names the runs, but the cluster shapes nothing (Connectivity.none()): metrics are the instance's network. Set connectivity: Connectivity.throttle(...) on the cluster.`);
     }
 
-    const request = { site: this.slug, args: this.sitespeedArgs };
-    this.runRequest = Stack.of(this).toJsonString(request);
+    const request = () => ({ site: this.slug, args: this.sitespeedArgs });
+    this.runRequest = Lazy.string({ produce: () => Stack.of(this).toJsonString(request()) });
     const runner = cluster._runner();
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: `cdk-sitespeed: run sitespeed.io for ${this.slug}`,
@@ -230,12 +233,20 @@ export class ScheduledSite extends Construct {
       timeWindow: scheduler.TimeWindow.off(),
       target: new targets.LambdaInvoke(runner.function, {
         role: runner.schedulerRole,
-        input: scheduler.ScheduleTargetInput.fromObject(request),
+        input: scheduler.ScheduleTargetInput.fromText(this.runRequest),
         retryAttempts: 3,
         maxEventAge: Duration.hours(1),
         deadLetterQueue: runner.deadLetterQueue,
       }),
     });
+  }
+
+  /**
+   * The sitespeed.io arguments of every run, one element per argument (with the viewer URL of a
+   * ReportTree added to the cluster so far; the schedule gets the final ones at synth).
+   */
+  public get sitespeedArgs(): string[] {
+    return this.renderArgs();
   }
 
   private graphiteTarget(props: ScheduledSiteProps, cluster: SitespeedCluster): RunArgsInput['graphite'] {

@@ -124,9 +124,6 @@ const DEFAULTS = {
   rootVolumeSizeGiB: 30,
 };
 
-/** The name of the sitespeed.io container in the task definition. */
-export const SITESPEED_CONTAINER_NAME = 'sitespeed';
-
 /**
  * An ECS cluster of EC2 instances that runs sitespeed.io tests, one test per instance.
  *
@@ -134,6 +131,9 @@ export const SITESPEED_CONTAINER_NAME = 'sitespeed';
  * empty cluster makes it scale out, and an idle cluster scales back to zero.
  */
 export class SitespeedCluster extends Construct implements ec2.IConnectable {
+  /** The name of the sitespeed.io container in the task definition. */
+  public static readonly CONTAINER_NAME = 'sitespeed';
+
   /** The ECS cluster. */
   public readonly cluster: ecs.Cluster;
   /** The Auto Scaling group of test instances. */
@@ -211,7 +211,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     this.reportsBucket = props.reportsBucket ?? this.createReportsBucket();
     this.connectivity = props.connectivity ?? Connectivity.none();
     this.metrics = props.metrics;
-    const engine = this.connectivity._engine;
+    const shaping = this.connectivity._bind(props.vpc.vpcCidrBlock);
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -226,12 +226,10 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     const image = (props.image ?? SitespeedImage.pinned())._bind(this, instanceRole);
     const userData = ec2.UserData.forLinux();
     this.userData = userData;
-    runShellAtBoot(userData, 'sitespeed-instance-boot',
-      `SITESPEED_IMAGE='${image.imageName}' ECR_REGISTRY='${image.ecrRegistry ?? ''}' AWS_REGION='${Aws.REGION}' ` +
-      `SHAPING_MODULES='${engine === 'none' ? 'false' : 'true'}'`);
-    if (engine === 'hostTc') {
-      installShell(userData, 'sitespeed-host-tc', `${HOST_TOOLS_DIR}/sitespeed-host-tc.sh`);
-    }
+    this._addBootScript('sitespeed-instance-boot', {
+      SITESPEED_IMAGE: image.imageName, ECR_REGISTRY: image.ecrRegistry ?? '', AWS_REGION: Aws.REGION, SHAPING_MODULES: String(shaping.shapingModules),
+    });
+    for (const script of shaping.hostScripts) this._installHostScript(script.shell, `${script.hostDir}/${script.file}`);
 
     const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC });
     this.launchTemplate = ecsLaunchTemplate(this, {
@@ -263,38 +261,25 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
 
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: this.logRetention });
-    // Bridge mode: the task must reach the sites under test without a NAT gateway, which
-    // awsvpc tasks on EC2 cannot (they get no public IP). Host tc shapes the instance's own
-    // interface, so it runs on the host's network.
-    this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', {
-      networkMode: engine === 'hostTc' ? ecs.NetworkMode.HOST : ecs.NetworkMode.BRIDGE,
-    });
+    // The network mode, capability, environment, entry point and host scripts are the
+    // connectivity's (Connectivity._bind).
+    this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', { networkMode: shaping.networkMode });
     const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', { sharedMemorySize: sharedMemorySizeMiB });
-    if (engine !== 'none') linuxParameters.addCapabilities(ecs.Capability.NET_ADMIN);
-    const environment: Record<string, string> = { MAX_OLD_SPACE_SIZE: String(maxOldSpaceSizeMiB(this.taskMemoryReservationMiB)) };
-    if (engine === 'hostTc') {
-      environment.TC_EXEC = '/start.sh';
-      environment.TC_EXEMPT_CIDRS = ['169.254.169.254/32', '169.254.170.2/32', props.vpc.vpcCidrBlock, ...this.connectivity._exemptCidrs].join(' ');
-    }
-    this.container = this.taskDefinition.addContainer(SITESPEED_CONTAINER_NAME, {
+    if (shaping.netAdmin) linuxParameters.addCapabilities(ecs.Capability.NET_ADMIN);
+    this.container = this.taskDefinition.addContainer(SitespeedCluster.CONTAINER_NAME, {
       image: image.containerImage,
-      // Host tc: the wrapper shapes, runs sitespeed.io's /start.sh with the run's arguments, and
-      // removes the shaping when the run ends.
-      entryPoint: engine === 'hostTc' ? ['/bin/bash', `${HOST_TOOLS_MOUNT}/sitespeed-host-tc.sh`] : undefined,
+      entryPoint: shaping.entryPoint,
       // The whole instance: two runs never share a host, so their metrics stay comparable.
       cpu: this.taskCpu,
       memoryReservationMiB: this.taskMemoryReservationMiB,
       linuxParameters,
-      environment,
+      environment: { MAX_OLD_SPACE_SIZE: String(maxOldSpaceSizeMiB(this.taskMemoryReservationMiB)), ...shaping.environment },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'sitespeed', logGroup: this.logGroup }),
       essential: true,
     });
     this.grantReportWrites(this.taskDefinition.taskRole);
-    if (engine === 'hostTc') {
-      this.taskDefinition.addVolume({ name: 'cdk-sitespeed-tools', host: { sourcePath: HOST_TOOLS_DIR } });
-      this.container.addMountPoints({ sourceVolume: 'cdk-sitespeed-tools', containerPath: HOST_TOOLS_MOUNT, readOnly: true });
-    }
-    this.node.addValidation({ validate: () => this.checkShapingCapability(linuxParameters) });
+    for (const script of shaping.hostScripts) this._mountHostPath(script.volumeName, script.hostDir, script.containerDir);
+    if (shaping.netAdmin) this.node.addValidation({ validate: () => this.checkShapingCapability(linuxParameters) });
 
     this.metrics?.allowMetricsFrom(this);
     this.acknowledgeNagFindings();
@@ -345,9 +330,6 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     if (this.tree) {
       throw new Error(`the cluster ${this.node.path} already has a ReportTree (${this.tree.node.path}); one index per reports bucket.`);
     }
-    if (this.slugs.size > 0) {
-      throw new Error(`create the ReportTree before adding sites to ${this.node.path}: sites ${[...this.slugs.values()].join(', ')} were rendered without its viewer URL (--resultBaseURL).`);
-    }
     this.tree = tree;
   }
 
@@ -356,34 +338,31 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     return this.logRetention;
   }
 
-  /**
-   * Gives the instances the config folder: the sync script (the one command the boot and the
-   * syncConfig Lambda both run), a sync at boot, read access to the prefix only, and a
-   * read-only mount into the sitespeed.io container. @internal
-   */
-  public _attachConfig(configSync: ConfigSync, bucket: s3.IBucket, prefix: string): void {
+  /** Records the cluster's one ConfigSync, which wires itself through the hooks below. @internal */
+  public _registerConfigSync(configSync: ConfigSync): void {
     if (this.config) {
       throw new Error(`the cluster ${this.node.path} already has a ConfigSync (${this.config.node.path}); one config folder per cluster.`);
     }
     this.config = configSync;
-    const hostDir = '/var/lib/sitespeed/config';
-    installShell(this.userData, 'sitespeed-sync-config', '/usr/local/bin/sitespeed-sync-config');
-    runShellAtBoot(this.userData, 'sitespeed-config-boot',
-      `CONFIG_BUCKET='${bucket.bucketName}' CONFIG_PREFIX='${prefix}' CONFIG_DIR='${hostDir}' AWS_REGION='${Aws.REGION}'`);
+  }
 
-    this.instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
-    }));
-    const objects = bucket.arnForObjects(`${prefix}*`);
-    this.instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
-    bucket.encryptionKey?.grantDecrypt(this.instanceRole);
-    acknowledgeWildcardResource(this.instanceRole, objects,
-      'The instances read the config folder (any key under the config prefix) and nothing else in the bucket.');
+  /**
+   * Runs shell/<name>.sh on every instance at boot, before the ECS agent places a task, with
+   * `environment` (each value passed as one shell word). @internal
+   */
+  public _addBootScript(name: string, environment: Record<string, string>): void {
+    runShellAtBoot(this.userData, name, environment);
+  }
 
-    this.taskDefinition.addVolume({ name: 'config', host: { sourcePath: hostDir } });
-    this.container.addMountPoints({ sourceVolume: 'config', containerPath: this.configContainerPath, readOnly: true });
+  /** Installs shell/<name>.sh on every instance at `target`, executable. @internal */
+  public _installHostScript(name: string, target: string): void {
+    installShell(this.userData, name, target);
+  }
+
+  /** Mounts an instance folder into the sitespeed.io container, read-only. @internal */
+  public _mountHostPath(volumeName: string, hostPath: string, containerPath: string): void {
+    this.taskDefinition.addVolume({ name: volumeName, host: { sourcePath: hostPath } });
+    this.container.addMountPoints({ sourceVolume: volumeName, containerPath, readOnly: true });
   }
 
   /** Two sites of one cluster would write into one report folder: refuse it. @internal */
@@ -432,7 +411,6 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   /** Throttle and host tc cannot work without NET_ADMIN: say so at synth, not in a failed run. */
   private checkShapingCapability(linuxParameters: ecs.LinuxParameters): string[] {
     const engine = this.connectivity._engine;
-    if (engine === 'none') return [];
     const rendered = linuxParameters.renderLinuxParameters().capabilities;
     const capabilities = Stack.of(this).resolve(rendered) as { add?: string[]; drop?: string[] } | undefined;
     const added = (capabilities?.add ?? []).includes('NET_ADMIN');
@@ -495,6 +473,3 @@ function checkCapacities(min: number, max: number): void {
   }
 }
 
-/** Where the instance keeps scripts that tasks mount, and where tasks see them. */
-const HOST_TOOLS_DIR = '/usr/local/lib/cdk-sitespeed';
-const HOST_TOOLS_MOUNT = '/cdk-sitespeed';

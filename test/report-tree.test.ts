@@ -77,11 +77,23 @@ test('sites link Grafana annotations to the viewer', () => {
   expect(flatten(stack.resolve(tree.viewerUrl))).toMatch(/^https:\/\/\{"Fn::GetAtt":\["ReportsDistribution[0-9A-F]+","DomainName"\]\}$/);
 });
 
-test('a ReportTree created after sites is refused, saying why', () => {
-  const { stack, vpc } = stackWithVpc();
-  const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
-  cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://a.example/' }] });
-  expect(() => new ReportTree(stack, 'Reports', { cluster })).toThrow(/create the ReportTree before adding sites to Test\/Sitespeed: sites Test\/Sitespeed\/Shop were rendered without its viewer URL/);
+test('a ReportTree created after the sites still reaches their schedules: order does not matter', () => {
+  const render = (treeFirst: boolean) => {
+    const { stack, vpc } = stackWithVpc();
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+    const addTree = () => new ReportTree(stack, 'Reports', { cluster });
+    if (treeFirst) addTree();
+    const site = cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://a.example/' }] });
+    if (!treeFirst) addTree();
+    const schedule = Template.fromStack(stack).findResources('AWS::Scheduler::Schedule');
+    return { site, stack, input: JSON.stringify(Object.values(schedule)[0].Properties.Target.Input) };
+  };
+  const before = render(true);
+  const after = render(false);
+  expect(after.input).toContain('--resultBaseURL');
+  expect(after.input).toBe(before.input);
+  expect(after.site.sitespeedArgs).toContain('--resultBaseURL');
+  expect(after.stack.resolve(after.site.runRequest)).toEqual(before.stack.resolve(before.site.runRequest));
 });
 
 describe('IP allow-list (CloudFront Function)', () => {

@@ -18,12 +18,21 @@ export function installShell(userData: ec2.UserData, name: string, target: strin
  * not stop the lines aws-ecs appends to the user data (ECS_CLUSTER), or the instance would
  * join no cluster. A failure is logged to cloud-init's output.
  */
-export function runShellAtBoot(userData: ec2.UserData, name: string, environment: string): void {
+export function runShellAtBoot(userData: ec2.UserData, name: string, environment: Record<string, string>): void {
   installShell(userData, name, `/usr/local/sbin/${name}`, name.toUpperCase().replace(/-/g, '_'));
   userData.addCommands(
-    `${environment} \\`,
+    `${Object.entries(environment).map(([key, value]) => `${key}=${shellQuote(value)}`).join(' ')} \\`,
     `  /usr/local/sbin/${name} || echo "${name} failed with $?" >&2`,
   );
+}
+
+/**
+ * One word for the shell, whatever the value holds: single quotes, with any single quote in it
+ * closed, escaped and reopened. Tokens (bucket names, volume ids, the region) resolve to values
+ * without quotes, so their placeholders are quoted the same way.
+ */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, '\'\\\'\'')}'`;
 }
 
 /** Writes a file with the given content (no expansion) to the instance. */

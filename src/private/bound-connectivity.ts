@@ -1,0 +1,31 @@
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+
+/** A shipped script (shell/<shell>.sh) installed in a folder on the instance and mounted read-only into the task. */
+export interface HostScript {
+  readonly shell: string;
+  readonly file: string;
+  readonly hostDir: string;
+  readonly containerDir: string;
+  readonly volumeName: string;
+}
+
+/** What a Connectivity choice asks of the cluster's task definition and instances. */
+export interface BoundConnectivity {
+  readonly networkMode: ecs.NetworkMode;
+  /** The container needs the NET_ADMIN capability. */
+  readonly netAdmin: boolean;
+  /** The instances load the ifb and sch_netem modules at boot. */
+  readonly shapingModules: boolean;
+  readonly environment: Record<string, string>;
+  readonly entryPoint?: string[];
+  readonly hostScripts: HostScript[];
+}
+
+/** Host tc's wrapper: where the instance keeps it, and where the task sees it. */
+export const HOST_TC_SCRIPT: HostScript = {
+  shell: 'sitespeed-host-tc',
+  file: 'sitespeed-host-tc.sh',
+  hostDir: '/usr/local/lib/cdk-sitespeed',
+  containerDir: '/cdk-sitespeed',
+  volumeName: 'cdk-sitespeed-tools',
+};
