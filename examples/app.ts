@@ -55,32 +55,6 @@ export class NetworkStack extends Stack {
   }
 }
 
-export interface MetricsStackStackProps extends StackProps {
-  readonly vpc: ec2.IVpc;
-  readonly stageName: string;
-  readonly running: boolean;
-  readonly grafanaCidrs: string[];
-}
-
-/** Graphite and Grafana, on their own: they outlive redeployments of the test clusters. */
-export class MetricsStackStack extends Stack {
-  public readonly metrics: MetricsStack;
-
-  constructor(scope: Construct, id: string, props: MetricsStackStackProps) {
-    super(scope, id, props);
-    this.metrics = new MetricsStack(this, 'Metrics', {
-      vpc: props.vpc,
-      running: props.running,
-      graphiteNamespace: `sitespeed_io.${props.stageName}`,
-      grafanaAccess: props.grafanaCidrs.length > 0 ? GrafanaAccess.fromCidrs(props.grafanaCidrs) : GrafanaAccess.privateOnly(),
-    });
-    // What the README's first-run steps need: the instance to port-forward to, the password.
-    new CfnOutput(this, 'MetricsAutoScalingGroup', { value: this.metrics.autoScalingGroup.autoScalingGroupName });
-    new CfnOutput(this, 'GrafanaAdminSecret', { value: this.metrics.grafanaAdminSecret.secretArn });
-    new CfnOutput(this, 'GraphiteHost', { value: this.metrics.graphiteHost });
-  }
-}
-
 export interface SitespeedStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
   readonly metrics: MetricsStack;
@@ -126,7 +100,7 @@ export class SitespeedStack extends Stack {
         { url: 'https://shop.example.com/cart', alias: 'cart' },
       ],
       iterations: 5,
-      connectivity: ConnectivityProfile.CABLE,
+      connectivityProfile: ConnectivityProfile.CABLE,
     });
     // Firefox, London mornings, with sitespeed.io options the library has no prop for.
     this.sitespeed.addSite('Blog', {
@@ -151,7 +125,7 @@ export class SitespeedStack extends Stack {
       script: 'scripts/checkout.mjs',
       iterations: 3,
       mobile: true,
-      connectivity: ConnectivityProfile.FOUR_G,
+      connectivityProfile: ConnectivityProfile.FOUR_G,
     });
 
     // The other way to shape: tc on the instance's interface, with AWS traffic exempt. One
@@ -177,16 +151,20 @@ export class SitespeedStack extends Stack {
 /** One stage: its stacks are named `<stage>-Network`, `<stage>-Metrics` and `<stage>-Sitespeed`. */
 export class SitespeedStage extends Stage {
   public readonly network: NetworkStack;
-  public readonly metrics: MetricsStackStack;
+  public readonly metrics: MetricsStack;
   public readonly sitespeed: SitespeedStack;
 
   constructor(scope: Construct, id: string, props: SitespeedStageProps) {
     super(scope, id, props);
     this.network = new NetworkStack(this, 'Network');
-    this.metrics = new MetricsStackStack(this, 'Metrics', {
-      vpc: this.network.vpc, stageName: id, running: props.running, grafanaCidrs: props.grafanaCidrs,
+    // Graphite and Grafana, on their own: they outlive redeployments of the test clusters.
+    this.metrics = new MetricsStack(this, 'Metrics', {
+      vpc: this.network.vpc,
+      running: props.running,
+      graphiteNamespace: `sitespeed_io.${id}`,
+      grafanaAccess: props.grafanaCidrs.length > 0 ? GrafanaAccess.fromCidrs(props.grafanaCidrs) : GrafanaAccess.privateOnly(),
     });
-    this.sitespeed = new SitespeedStack(this, 'Sitespeed', { vpc: this.network.vpc, metrics: this.metrics.metrics, running: props.running });
+    this.sitespeed = new SitespeedStack(this, 'Sitespeed', { vpc: this.network.vpc, metrics: this.metrics, running: props.running });
   }
 }
 

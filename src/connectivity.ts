@@ -21,7 +21,7 @@ export type ShapingEngine = 'none' | 'throttle' | 'hostTc';
 
 /**
  * How a cluster's runs get their network conditions (sitespeed.io's advice: always throttle).
- * Set on the cluster; a site may pick another profile with its own `connectivity`.
+ * Set on the cluster; a site may pick another profile with its own `connectivityProfile`.
  */
 export abstract class Connectivity {
   /** No shaping: runs use the instance's network (profiles only name the runs). */

@@ -4,10 +4,10 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { Browser } from './browser';
 import { ConnectivityProfile } from './connectivity-profile';
-import type { MetricsStack } from './metrics-stack';
 import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE } from './private/site-names';
 import { renderRunArgs, RunArgsInput } from './private/sitespeed-args';
 import type { SitespeedCluster } from './sitespeed-cluster';
+import type { ISitespeedMetrics } from './sitespeed-metrics';
 
 /** A page to test, with the name it gets in reports and Graphite. */
 export interface SiteUrl {
@@ -78,7 +78,7 @@ export interface ScheduledSiteOptions {
    * The network profile of the runs, shaped by the cluster's `connectivity` engine.
    * @default - the profile of the cluster's connectivity (none: sitespeed.io's default, `native`)
    */
-  readonly connectivity?: ConnectivityProfile;
+  readonly connectivityProfile?: ConnectivityProfile;
 
   /**
    * Emulate a phone (sitespeed.io `--mobile`: viewport and user agent).
@@ -96,12 +96,12 @@ export interface ScheduledSiteOptions {
   /**
    * Where the runs send metrics and annotations: Graphite's host, ports and namespace come from
    * it, and the cluster may send to it. Prefer the cluster's `metrics` prop, which covers all sites.
-   * @default - the cluster's MetricsStack, if it has one
+   * @default - the cluster's metrics, if it has them
    */
-  readonly metrics?: MetricsStack;
+  readonly metrics?: ISitespeedMetrics;
 
   /**
-   * Graphite's host (plain text protocol) for metrics, when Graphite is not a MetricsStack.
+   * Graphite's host (plain text protocol) for metrics, when Graphite is not a GraphiteGrafana or MetricsStack.
    * @default - the metrics' Graphite, or no metrics are sent
    */
   readonly graphiteHost?: string;
@@ -115,7 +115,7 @@ export interface ScheduledSiteOptions {
   /**
    * The first two parts of the Graphite keys; sitespeed.io's dashboards expect two parts, then
    * the slug.
-   * @default - the MetricsStack's graphiteNamespace, else 'sitespeed_io.default'
+   * @default - the metrics' graphiteNamespace, else 'sitespeed_io.default'
    */
   readonly graphiteNamespace?: string;
 
@@ -176,7 +176,7 @@ export class ScheduledSite extends Construct {
       // The ConfigSync may be added after the site, so this is checked when the app synthesizes.
       this.node.addValidation({
         validate: () => (cluster.configSync ? [] : [
-          `${configFiles.join(', ')} read the cluster's config folder, but ${cluster.node.path} has no ConfigSync: add new ConfigSync(this, 'Config', { cluster }).`,
+          `${configFiles.join(', ')} read the cluster's config folder, but ${cluster.node.path} has no ConfigSync: add a ConfigSync whose cluster prop is that cluster.`,
         ]),
       });
     }
@@ -195,7 +195,7 @@ export class ScheduledSite extends Construct {
       urlAliases: inputs.aliases,
       iterations,
       browser: props.browser ?? Browser.CHROME,
-      connectivity: cluster.connectivity._args(props.connectivity),
+      connectivity: cluster.connectivity._args(props.connectivityProfile),
       mobile: props.mobile ?? false,
       budgetConfigPath: props.budgetFile ? configPath(cluster.configContainerPath, 'budgetFile', props.budgetFile) : undefined,
       graphite,
@@ -217,9 +217,9 @@ export class ScheduledSite extends Construct {
         `The schedule '${props.schedule.expressionString}' follows UTC. Pass timeZone (e.g. TimeZone.of('Europe/Stockholm')) to follow local time and daylight saving, or acknowledge this warning if UTC is meant.`);
     }
 
-    if (cluster.connectivity._engine === 'none' && props.connectivity && props.connectivity.name !== 'native') {
+    if (cluster.connectivity._engine === 'none' && props.connectivityProfile && props.connectivityProfile.name !== 'native') {
       Annotations.of(this).addWarningV2('cdk-sitespeed:profileNotShaped',
-        `connectivity '${props.connectivity.name}' names the runs, but the cluster shapes nothing (Connectivity.none()): metrics are the instance's network. Set connectivity: Connectivity.throttle(...) on the cluster.`);
+        `connectivityProfile '${props.connectivityProfile.name}' names the runs, but the cluster shapes nothing (Connectivity.none()): metrics are the instance's network. Set the cluster's connectivity to Connectivity.throttle(...) or Connectivity.hostTc(...).`);
     }
 
     const request = () => ({ site: this.slug, args: this.sitespeedArgs });
@@ -259,7 +259,7 @@ export class ScheduledSite extends Construct {
       throw new Error(`graphiteNamespace '${namespace}' must be dot-separated parts of [A-Za-z0-9_-], e.g. 'sitespeed_io.default'.`);
     }
     if (metrics && !METRICS_NAMESPACE.test(namespace)) {
-      throw new Error(`graphiteNamespace '${namespace}' must be 'sitespeed_io.<name>' with a MetricsStack: its retention is set for keys under sitespeed_io, and the dashboards expect two parts before the slug.`);
+      throw new Error(`graphiteNamespace '${namespace}' must be 'sitespeed_io.<name>' with metrics (GraphiteGrafana or MetricsStack): its retention is set for keys under sitespeed_io, and the dashboards expect two parts before the slug.`);
     }
     if (namespace.split('.').length !== 2) {
       Annotations.of(this).addWarningV2('cdk-sitespeed:graphiteNamespace',

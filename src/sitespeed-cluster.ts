@@ -10,7 +10,6 @@ import { Construct } from 'constructs';
 import type { ConfigSync } from './config-sync';
 import { Connectivity } from './connectivity';
 import { InstanceSchedule } from './instance-schedule';
-import type { MetricsStack } from './metrics-stack';
 import { installShell, runShellAtBoot } from './private/boot-shell';
 import { ecsInstanceRole, ecsLaunchTemplate } from './private/ecs-instance';
 import {
@@ -21,6 +20,7 @@ import { SiteRunner } from './private/site-runner';
 import type { ReportTree } from './report-tree';
 import { ScheduledSite, ScheduledSiteOptions } from './scheduled-site';
 import { SitespeedImage } from './sitespeed-image';
+import type { ISitespeedMetrics } from './sitespeed-metrics';
 
 /** Properties of a {@link SitespeedCluster}. */
 export interface SitespeedClusterProps {
@@ -113,7 +113,7 @@ export interface SitespeedClusterProps {
    * a namespace the dashboards understand), and this cluster is allowed to connect to Graphite.
    * @default - no metrics; sites may still name a Graphite with graphiteHost
    */
-  readonly metrics?: MetricsStack;
+  readonly metrics?: ISitespeedMetrics;
 }
 
 /** The props' defaults, named once here (each prop's @default says the same). */
@@ -163,7 +163,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   /** Where the config folder (URL files, scripts, budgets) is mounted in the sitespeed.io container. */
   public readonly configContainerPath: string = '/config';
   /** Where the runs send metrics, if anywhere (see the metrics prop). */
-  public readonly metrics?: MetricsStack;
+  public readonly metrics?: ISitespeedMetrics;
 
   private readonly logRetention: logs.RetentionDays;
   private readonly userData: ec2.UserData;

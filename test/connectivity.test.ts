@@ -30,9 +30,9 @@ describe('Connectivity.none() (the default)', () => {
 
   test('a site profile without an engine gets a warning: it would name runs it does not shape', () => {
     const { stack, sitespeed } = cluster();
-    const site = sitespeed.addSite('Shop', { schedule: daily, urls: [{ url: 'https://a.example/' }], connectivity: ConnectivityProfile.CABLE });
+    const site = sitespeed.addSite('Shop', { schedule: daily, urls: [{ url: 'https://a.example/' }], connectivityProfile: ConnectivityProfile.CABLE });
     expect(connectivityArgs(site.sitespeedArgs)).toEqual(['--browsertime.connectivity.profile', 'cable']);
-    Annotations.fromStack(stack).hasWarning('/Test/Sitespeed/Shop', Match.stringLikeRegexp("connectivity 'cable' names the runs, but the cluster shapes nothing"));
+    Annotations.fromStack(stack).hasWarning('/Test/Sitespeed/Shop', Match.stringLikeRegexp("connectivityProfile 'cable' names the runs, but the cluster shapes nothing"));
   });
 });
 
@@ -49,7 +49,7 @@ describe('Connectivity.throttle()', () => {
   test('sites run the throttle engine with the cluster\'s profile, or their own', () => {
     const { sitespeed } = cluster(Connectivity.throttle(ConnectivityProfile.CABLE));
     const byDefault = sitespeed.addSite('A', { schedule: daily, urls: [{ url: 'https://a.example/' }] });
-    const own = sitespeed.addSite('B', { schedule: daily, urls: [{ url: 'https://b.example/' }], connectivity: ConnectivityProfile.THREE_G });
+    const own = sitespeed.addSite('B', { schedule: daily, urls: [{ url: 'https://b.example/' }], connectivityProfile: ConnectivityProfile.THREE_G });
     expect(connectivityArgs(byDefault.sitespeedArgs)).toEqual(['--browsertime.connectivity.engine', 'throttle', '--browsertime.connectivity.profile', 'cable']);
     expect(connectivityArgs(own.sitespeedArgs)).toEqual(['--browsertime.connectivity.engine', 'throttle', '--browsertime.connectivity.profile', '3g']);
   });
@@ -96,7 +96,7 @@ describe('Connectivity.hostTc()', () => {
       '--browsertime.connectivity.engine', 'external', '--browsertime.connectivity.profile', 'cable',
       '--browsertime.connectivity.down', '5000', '--browsertime.connectivity.up', '1000', '--browsertime.connectivity.rtt', '14',
     ]);
-    const native = sitespeed.addSite('B', { schedule: daily, urls: [{ url: 'https://b.example/' }], connectivity: ConnectivityProfile.NATIVE });
+    const native = sitespeed.addSite('B', { schedule: daily, urls: [{ url: 'https://b.example/' }], connectivityProfile: ConnectivityProfile.NATIVE });
     expect(connectivityArgs(native.sitespeedArgs)).toEqual(['--browsertime.connectivity.engine', 'external', '--browsertime.connectivity.profile', 'native']);
   });
 

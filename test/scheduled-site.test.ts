@@ -132,7 +132,7 @@ describe('rendered options', () => {
     const { shop } = site({
       urls: [{ url: 'https://a.example/', alias: 'home' }, { url: 'https://a.example/b', alias: 'b' }],
       browser: Browser.EDGE,
-      connectivity: ConnectivityProfile.custom({ downKbps: 5000, upKbps: 1000, rttMs: 40 }),
+      connectivityProfile: ConnectivityProfile.custom({ downKbps: 5000, upKbps: 1000, rttMs: 40 }),
       mobile: true,
       graphiteHost: 'graphite.sitespeed.internal',
     });

@@ -37,22 +37,6 @@ class NetworkStack(cdk.Stack):
         )
 
 
-class MetricsStackStack(cdk.Stack):
-    def __init__(self, scope: Construct, id: str, *, vpc: ec2.IVpc, stage_name: str, running: bool,
-                 grafana_cidrs: list, **kwargs) -> None:
-        super().__init__(scope, id, **kwargs)
-        self.metrics = MetricsStack(
-            self, "Metrics",
-            vpc=vpc,
-            running=running,
-            graphite_namespace=f"sitespeed_io.{stage_name}",
-            grafana_access=GrafanaAccess.from_cidrs(grafana_cidrs) if grafana_cidrs else GrafanaAccess.private_only(),
-        )
-        cdk.CfnOutput(self, "MetricsAutoScalingGroup", value=self.metrics.auto_scaling_group.auto_scaling_group_name)
-        cdk.CfnOutput(self, "GrafanaAdminSecret", value=self.metrics.grafana_admin_secret.secret_arn)
-        cdk.CfnOutput(self, "GraphiteHost", value=self.metrics.graphite_host)
-
-
 class SitespeedStack(cdk.Stack):
     def __init__(self, scope: Construct, id: str, *, vpc: ec2.IVpc, metrics: MetricsStack, running: bool,
                  **kwargs) -> None:
@@ -80,7 +64,7 @@ class SitespeedStack(cdk.Stack):
                 {"url": "https://shop.example.com/cart", "alias": "cart"},
             ],
             iterations=5,
-            connectivity=ConnectivityProfile.CABLE,
+            connectivity_profile=ConnectivityProfile.CABLE,
         )
         self.sitespeed.add_site(
             "Blog",
@@ -105,7 +89,7 @@ class SitespeedStack(cdk.Stack):
             script="scripts/checkout.mjs",
             iterations=3,
             mobile=True,
-            connectivity=ConnectivityProfile.FOUR_G,
+            connectivity_profile=ConnectivityProfile.FOUR_G,
         )
 
         self.host_tc_cluster = SitespeedCluster(
@@ -131,10 +115,15 @@ class SitespeedStage(cdk.Stage):
     def __init__(self, scope: Construct, id: str, *, running: bool, grafana_cidrs: list, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
         self.network = NetworkStack(self, "Network")
-        self.metrics = MetricsStackStack(self, "Metrics", vpc=self.network.vpc, stage_name=id, running=running,
-                                         grafana_cidrs=grafana_cidrs)
-        self.sitespeed = SitespeedStack(self, "Sitespeed", vpc=self.network.vpc, metrics=self.metrics.metrics,
-                                        running=running)
+        # Graphite and Grafana, on their own: they outlive redeployments of the test clusters.
+        self.metrics = MetricsStack(
+            self, "Metrics",
+            vpc=self.network.vpc,
+            running=running,
+            graphite_namespace=f"sitespeed_io.{id}",
+            grafana_access=GrafanaAccess.from_cidrs(grafana_cidrs) if grafana_cidrs else GrafanaAccess.private_only(),
+        )
+        self.sitespeed = SitespeedStack(self, "Sitespeed", vpc=self.network.vpc, metrics=self.metrics, running=running)
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ export const SITE_SLUG_RULE = '1–200 characters of [a-zA-Z0-9_-]';
 
 /** A Graphite namespace: dot-separated parts. */
 export const GRAPHITE_NAMESPACE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
-/** The namespace a MetricsStack accepts: its retention is set for sitespeed_io.*, and the dashboards expect two parts. */
+/** The namespace GraphiteGrafana accepts: its retention is set for sitespeed_io.*, and the dashboards expect two parts. */
 export const METRICS_NAMESPACE = /^sitespeed_io\.[A-Za-z0-9_-]+$/;
 
 const STARTED_BY_PREFIX = 'sitespeed/';

@@ -44,7 +44,7 @@ const TYPED: Record<string, string> = {
   'graphite.host': 'the graphiteHost prop',
   'graphite.port': 'the graphitePort prop',
   'graphite.namespace': 'the graphiteNamespace prop',
-  'graphite.httpPort': 'the metrics prop (MetricsStack)',
+  'graphite.httpPort': 'the metrics prop (GraphiteGrafana or MetricsStack)',
   'urlAlias': 'the alias of each entry of the urls prop',
 };
 

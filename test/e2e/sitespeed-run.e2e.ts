@@ -139,7 +139,7 @@ describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
     expect(metricLines.some(l => l.startsWith('sitespeed_io.e2e.shop.pageSummary.127_0_0_1.cart.chrome.'))).toBe(true);
   });
 
-  test('a carbon with the MetricsStack\'s configuration stores every one of those keys, with sitespeed.io\'s retention', async () => {
+  test('a carbon with GraphiteGrafana\'s configuration stores every one of those keys, with sitespeed.io\'s retention', async () => {
     const carbon = await startCarbon();
     try {
       await carbon.send(metricLines);

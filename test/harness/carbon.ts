@@ -1,6 +1,6 @@
 /**
  * A real carbon-cache (carbon from PyPI in the test venv, the carbon of the Graphite image) on 127.0.0.1,
- * configured with exactly the files the MetricsStack writes (only ports, addresses and folders
+ * configured with exactly the files GraphiteGrafana writes (only ports, addresses and folders
  * changed), for tests that check what Graphite makes of sitespeed.io's metrics.
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';

@@ -1,5 +1,5 @@
 /**
- * The carbon configuration the MetricsStack writes, run by a real carbon-cache on 127.0.0.1: new
+ * The carbon configuration GraphiteGrafana writes, run by a real carbon-cache on 127.0.0.1: new
  * metrics are all created at once (MAX_CREATES_PER_MINUTE), and each kind of sitespeed.io key
  * gets its retention. (The e2e test does the same with the keys a real sitespeed.io run sends.)
  */
