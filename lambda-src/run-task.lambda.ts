@@ -7,8 +7,10 @@ const ecs = new ECSClient({});
 
 /**
  * Starts a sitespeed.io run for the site in the event (see run-task/request.ts), or skips it
- * while the site's previous run is in progress. Throws on bad input and on RunTask failures, so
- * EventBridge Scheduler retries and finally dead-letters the invocation.
+ * while the site's previous run is in progress. Throws on bad input and on RunTask failures:
+ * Scheduler invokes the function asynchronously, so Lambda retries it (twice) and then sends the
+ * event to the runner's dead-letter queue (src/private/site-runner.ts). Scheduler's own retries
+ * and dead-letter queue cover only invocations it could not deliver.
  */
 export const handler = loggedHandler(async (event: unknown): Promise<Outcome> =>
   runSite(ecs, parseRunRequest(event), runnerConfigFromEnv(process.env)));

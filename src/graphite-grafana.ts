@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Resource, Size, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Resource, Size, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -14,10 +14,11 @@ import { GrafanaDashboards } from './grafana-dashboards';
 import { InstanceSchedule } from './instance-schedule';
 import { installShell, runShellAtBoot, writeFileAtBoot } from './private/boot-shell';
 import { ecsInstanceRole, ecsLaunchTemplate } from './private/ecs-instance';
-import { instanceCapacity, knownInstanceTypes } from './private/instance-capacity';
-import { carbonConf, grafanaDashboardsYaml, grafanaDatasourceYaml, storageSchemasConf } from './private/metrics-config';
+import { checkGraphiteGrafanaProps } from './private/graphite-grafana-props';
+import {
+  carbonConf, dashboardsEnvFile, dashboardsUnit, grafanaDashboardsYaml, grafanaDatasourceYaml, storageSchemasConf,
+} from './private/metrics-config';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
-import { METRICS_NAMESPACE } from './private/site-names';
 import { ISitespeedMetrics } from './sitespeed-metrics';
 
 /** Properties of a {@link GraphiteGrafana}. */
@@ -214,46 +215,11 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     super(scope, id);
     this.vpc = props.vpc;
 
-    const instanceType = props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MEDIUM);
-    const capacity = instanceCapacity(instanceType.toString());
-    if (!capacity) {
-      throw new Error(`instanceType '${instanceType}' is not one whose memory is known (Graphite and Grafana reserve 1.5 GiB); known: ${knownInstanceTypes()}.`);
-    }
-    const volumeSizeGiB = props.volumeSizeGiB ?? 50;
-    if (!Token.isUnresolved(volumeSizeGiB) && (!Number.isInteger(volumeSizeGiB) || volumeSizeGiB < 1 || volumeSizeGiB > 16384)) {
-      throw new Error(`volumeSizeGiB (${volumeSizeGiB}) must be a whole number of GiB from 1 to 16384.`);
-    }
-    if (props.snapshotId !== undefined && !Token.isUnresolved(props.snapshotId) && !/^snap-[0-9a-f]{8,17}$/.test(props.snapshotId)) {
-      throw new Error(`snapshotId '${props.snapshotId}' must be an EBS snapshot id such as 'snap-0123456789abcdef0' (a recovery point of the backup plan).`);
-    }
-    const retentionDays = props.backupRetentionDays ?? 35;
-    if (!Token.isUnresolved(retentionDays) && (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36500)) {
-      throw new Error(`backupRetentionDays (${retentionDays}) must be a whole number of days from 1 to 36500.`);
-    }
-    const namespaceName = props.cloudMapNamespaceName ?? 'sitespeed.internal';
-    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/.test(namespaceName)) {
-      throw new Error(`cloudMapNamespaceName '${namespaceName}' must be a lower-case DNS name of two or more labels, e.g. 'sitespeed.internal'.`);
-    }
-    this.graphiteNamespace = props.graphiteNamespace ?? 'sitespeed_io.default';
-    if (!METRICS_NAMESPACE.test(this.graphiteNamespace)) {
-      throw new Error(
-        `graphiteNamespace '${this.graphiteNamespace}' must be 'sitespeed_io.<name>' (<name> of [A-Za-z0-9_-]): sitespeed.io's dashboards ` +
-        'expect two parts before the slug, and the retention is set for keys under sitespeed_io.');
-    }
-    for (const plugin of props.grafanaPlugins ?? []) {
-      if (!/^[a-z0-9][a-z0-9-]*(@[0-9][0-9A-Za-z.-]*)?$/.test(plugin)) {
-        throw new Error(`grafanaPlugins: '${plugin}' is not a Grafana plugin id such as 'marcusolsson-json-datasource' (optionally '@<version>').`);
-      }
-    }
-    const schedule = props.schedule ?? InstanceSchedule.alwaysOn();
-    if (schedule._warmInstances === 0) {
-      throw new Error('schedule: InstanceSchedule.onOff({ warmInstances: 0 }) would never start the metrics instance; leave warmInstances out (1).');
-    }
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const running = props.running ?? true;
-    if (!running && props.schedule) {
-      throw new Error('schedule has no effect when running is false (the instance stays stopped); remove one of them.');
-    }
+    const {
+      instanceType, volumeSizeGiB, backupRetentionDays: retentionDays, cloudMapNamespaceName: namespaceName,
+      graphiteNamespace, schedule, removalPolicy, running,
+    } = checkGraphiteGrafanaProps(props);
+    this.graphiteNamespace = graphiteNamespace;
 
     const subnetSelection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC };
     const selected = props.vpc.selectSubnets(subnetSelection);
@@ -401,26 +367,16 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
       // A unit of its own, started without waiting: a slow download never holds up the ECS agent
       // (Grafana rescans the folder), and it runs again at every boot.
       installShell(userData, 'sitespeed-grafana-dashboards', '/usr/local/sbin/sitespeed-grafana-dashboards', 'SITESPEED_GRAFANA_DASHBOARDS');
-      writeFileAtBoot(userData, `${CONF}/dashboards.env`, [
-        `DASHBOARDS_SOURCE="${dashboards.source}"`,
-        `DASHBOARDS_PATH="${dashboards.pathInArchive ?? ''}"`,
-        `DASHBOARDS_EXCLUDE="${(dashboards.exclude ?? []).join(' ')}"`,
-        `DASHBOARDS_DIR="${DATA}/grafana-dashboards"`,
-        `AWS_REGION="${Aws.REGION}"`,
-      ].join('\n'));
-      writeFileAtBoot(userData, `/etc/systemd/system/${DASHBOARDS_UNIT}`, [
-        '[Unit]',
-        'Description=cdk-sitespeed: fetch Grafana dashboards onto the metrics volume',
-        'Wants=network-online.target',
-        'After=network-online.target',
-        `RequiresMountsFor=${DATA}`,
-        '[Service]',
-        'Type=oneshot',
-        `EnvironmentFile=${CONF}/dashboards.env`,
-        'ExecStart=/usr/local/sbin/sitespeed-grafana-dashboards',
-        '[Install]',
-        'WantedBy=multi-user.target',
-      ].join('\n'));
+      writeFileAtBoot(userData, `${CONF}/dashboards.env`, dashboardsEnvFile({
+        DASHBOARDS_SOURCE: dashboards.source,
+        DASHBOARDS_PATH: dashboards.pathInArchive ?? '',
+        DASHBOARDS_EXCLUDE: (dashboards.exclude ?? []).join(' '),
+        DASHBOARDS_DIR: `${DATA}/grafana-dashboards`,
+        AWS_REGION: Aws.REGION,
+      }));
+      writeFileAtBoot(userData, `/etc/systemd/system/${DASHBOARDS_UNIT}`, dashboardsUnit({
+        mountPoint: DATA, environmentFile: `${CONF}/dashboards.env`, command: '/usr/local/sbin/sitespeed-grafana-dashboards',
+      }));
       userData.addCommands('systemctl daemon-reload', `systemctl enable ${DASHBOARDS_UNIT}`, `systemctl start --no-block ${DASHBOARDS_UNIT}`);
     }
   }

@@ -1,4 +1,4 @@
-import { Annotations, Aws, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -12,11 +12,10 @@ import { Connectivity } from './connectivity';
 import { InstanceSchedule } from './instance-schedule';
 import { installShell, runShellAtBoot } from './private/boot-shell';
 import { ecsInstanceRole, ecsLaunchTemplate } from './private/ecs-instance';
-import {
-  instanceCapacity, isBurstable, knownInstanceTypes, maxOldSpaceSizeMiB, taskMemoryReservationMiB,
-} from './private/instance-capacity';
+import { maxOldSpaceSizeMiB } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { SiteRunner } from './private/site-runner';
+import { checkClusterProps } from './private/sitespeed-cluster-props';
 import type { ReportTree } from './report-tree';
 import { ScheduledSite, ScheduledSiteOptions } from './scheduled-site';
 import { SitespeedImage } from './sitespeed-image';
@@ -116,14 +115,6 @@ export interface SitespeedClusterProps {
   readonly metrics?: ISitespeedMetrics;
 }
 
-/** The props' defaults, named once here (each prop's @default says the same). */
-const DEFAULTS = {
-  minCapacity: 0,
-  maxCapacity: 2,
-  sharedMemorySizeMiB: 2048,
-  rootVolumeSizeGiB: 30,
-};
-
 /**
  * An ECS cluster of EC2 instances that runs sitespeed.io tests, one test per instance.
  *
@@ -175,38 +166,10 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: SitespeedClusterProps) {
     super(scope, id);
 
-    const instanceType = props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.C5, ec2.InstanceSize.LARGE);
-    const minCapacity = props.minCapacity ?? DEFAULTS.minCapacity;
-    const maxCapacity = props.maxCapacity ?? DEFAULTS.maxCapacity;
-    const sharedMemorySizeMiB = props.sharedMemorySizeMiB ?? DEFAULTS.sharedMemorySizeMiB;
-    const rootVolumeSizeGiB = props.rootVolumeSizeGiB ?? DEFAULTS.rootVolumeSizeGiB;
-
-    checkCapacities(minCapacity, maxCapacity);
-    const capacity = instanceCapacity(instanceType.toString());
-    if (!capacity) {
-      throw new Error(
-        `instanceType '${instanceType}' is not one the task reservation can be derived from; ` +
-        `one test takes a whole instance, so its vCPUs and memory must be known. Known: ${knownInstanceTypes()}.`,
-      );
-    }
-    if (isBurstable(instanceType.toString())) {
-      Annotations.of(this).addWarningV2(
-        'cdk-sitespeed:burstableInstance',
-        `instanceType '${instanceType}' is burstable: once its CPU credits run out, runs get slower and metrics drift. sitespeed.io advises the c5 class.`,
-      );
-    }
-    this.taskCpu = capacity.vcpus * 1024;
-    this.taskMemoryReservationMiB = taskMemoryReservationMiB(capacity);
-    if (!Token.isUnresolved(sharedMemorySizeMiB) &&
-      (!Number.isInteger(sharedMemorySizeMiB) || sharedMemorySizeMiB < 64 || sharedMemorySizeMiB > this.taskMemoryReservationMiB)) {
-      throw new Error(
-        `sharedMemorySizeMiB (${sharedMemorySizeMiB}) must be an integer from 64 to ${this.taskMemoryReservationMiB}, ` +
-        `the memory a run reserves on a ${instanceType} (${capacity.memoryMiB} MiB).`,
-      );
-    }
-    if (!Token.isUnresolved(rootVolumeSizeGiB) && (!Number.isInteger(rootVolumeSizeGiB) || rootVolumeSizeGiB < 30)) {
-      throw new Error(`rootVolumeSizeGiB (${rootVolumeSizeGiB}) must be an integer of at least 30, the size of the ECS-optimised AMI's snapshot.`);
-    }
+    const checked = checkClusterProps(this, props);
+    const { instanceType, minCapacity, maxCapacity, sharedMemorySizeMiB, rootVolumeSizeGiB } = checked;
+    this.taskCpu = checked.taskCpu;
+    this.taskMemoryReservationMiB = checked.taskMemoryReservationMiB;
 
     this.reportsBucket = props.reportsBucket ?? this.createReportsBucket();
     this.connectivity = props.connectivity ?? Connectivity.none();
@@ -461,15 +424,3 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   }
 
 }
-
-function checkCapacities(min: number, max: number): void {
-  for (const [prop, value] of [['minCapacity', min], ['maxCapacity', max]] as const) {
-    if (!Token.isUnresolved(value) && (!Number.isInteger(value) || value < 0)) {
-      throw new Error(`${prop} (${value}) must be a whole number of instances, 0 or more.`);
-    }
-  }
-  if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max) {
-    throw new Error(`minCapacity (${min}) must not exceed maxCapacity (${max}).`);
-  }
-}
-

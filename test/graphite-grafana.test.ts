@@ -275,7 +275,7 @@ describe('GraphiteGrafana options', () => {
     ['a bad plugin id', { grafanaPlugins: ['rm -rf'] }, /grafanaPlugins: 'rm -rf' is not a Grafana plugin id/],
     ['a zone without selected subnets', { availabilityZone: 'eu-north-1c' }, /availabilityZone 'eu-north-1c' has none of the selected subnets.*dummy1a, dummy1b/],
     ['a schedule that never starts', { schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 6, stopHour: 20, warmInstances: 0 }) },
-      /warmInstances: 0 \}\) would never start the metrics instance/],
+      /an onOff schedule with warmInstances 0 would never start the metrics instance/],
     ['Grafana open to the internet', () => GrafanaAccess.fromCidrs(['0.0.0.0/0']), /'0.0.0.0\/0' opens Grafana to the whole internet/],
     ['a bad CIDR', () => GrafanaAccess.fromCidrs(['10.0.0.0/33']), /'10.0.0.0\/33' is not an IPv4 address or CIDR/],
     ['no CIDRs', () => GrafanaAccess.fromCidrs([]), /give at least one IPv4 CIDR/],

@@ -4,9 +4,8 @@
  * with links to their reports (<site>/<run>/index.html). Run folders are UTC.
  */
 import flatpickr from 'flatpickr';
-
-interface Run { run: string; status: 'ok' | 'failed' | 'unknown'; exitCode?: number; reason?: string; report?: boolean }
-interface Tree { version: 1; sites: Record<string, Run[]> }
+// Types only (nothing of writeTree is bundled): the viewer reads what writeTree writes.
+import type { Run, Tree } from '../lambda-src/write-tree/tree';
 
 const byId = (id: string) => document.getElementById(id)!;
 let calendar: flatpickr.Instance | undefined;

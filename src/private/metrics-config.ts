@@ -100,3 +100,28 @@ export function grafanaDashboardsYaml(folder: string): string {
     '',
   ].join('\n');
 }
+
+/** The environment file of the dashboards unit (systemd's EnvironmentFile: one double-quoted value a line). */
+export function dashboardsEnvFile(values: Record<string, string>): string {
+  return Object.entries(values).map(([key, value]) => `${key}="${value}"`).join('\n');
+}
+
+/**
+ * The systemd unit that fetches Grafana's dashboards onto the metrics volume: a oneshot of its
+ * own after the network and the volume's mount, so a slow download never holds up the ECS agent.
+ */
+export function dashboardsUnit(options: { mountPoint: string; environmentFile: string; command: string }): string {
+  return [
+    '[Unit]',
+    'Description=cdk-sitespeed: fetch Grafana dashboards onto the metrics volume',
+    'Wants=network-online.target',
+    'After=network-online.target',
+    `RequiresMountsFor=${options.mountPoint}`,
+    '[Service]',
+    'Type=oneshot',
+    `EnvironmentFile=${options.environmentFile}`,
+    `ExecStart=${options.command}`,
+    '[Install]',
+    'WantedBy=multi-user.target',
+  ].join('\n');
+}
