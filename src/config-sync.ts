@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
+import { CLUSTER_TAG } from './private/site-names';
 import { SyncConfigFunction } from './private/sync-config-function';
 import type { SitespeedCluster } from './sitespeed-cluster';
 
@@ -74,14 +75,14 @@ export class ConfigSync extends Construct {
       timeout: Duration.minutes(1),
       memorySize: 256,
       environment: {
-        AUTO_SCALING_GROUP_NAME: cluster.autoScalingGroup.autoScalingGroupName,
+        CLUSTER_TAG_VALUE: cluster.instanceTagValue,
         CONFIG_BUCKET: this.bucket.bucketName,
         CONFIG_PREFIX: this.prefix,
         SYNC_COMMAND,
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
-    this.grantSync(role, cluster.autoScalingGroup.autoScalingGroupName);
+    this.grantSync(role, cluster.instanceTagValue);
 
     this.rule = new events.Rule(this, 'OnChange', {
       description: `cdk-sitespeed: config changes under ${this.prefix || '(the whole bucket)'}`,
@@ -142,11 +143,11 @@ export class ConfigSync extends Construct {
     return bucket;
   }
 
-  private grantSync(role: iam.IRole, autoScalingGroupName: string): void {
+  private grantSync(role: iam.IRole, clusterTagValue: string): void {
     const stack = Stack.of(this);
     // The function targets the group's tag and lets Systems Manager find the instances, so it
     // needs no EC2 API. SendCommand is checked against the document and against each instance it
-    // reaches: only instances of this group (ssm:resourceTag, the tag EC2 Auto Scaling sets).
+    // reaches: only instances of this cluster (ssm:resourceTag on the library's own CLUSTER_TAG).
     // https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-rc-setting-up-cmdsec.html
     const document = stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' });
     const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
@@ -154,9 +155,9 @@ export class ConfigSync extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:SendCommand'],
       resources: [instances],
-      conditions: { StringEquals: { 'ssm:resourceTag/aws:autoscaling:groupName': autoScalingGroupName } },
+      conditions: { StringEquals: { [`ssm:resourceTag/${CLUSTER_TAG}`]: clusterTagValue } },
     }));
     acknowledgeWildcardResource(role, instances,
-      'SendCommand only on instances tagged with this cluster\'s Auto Scaling group (ssm:resourceTag condition); their ids change with every scale-out.');
+      'SendCommand only on instances carrying this cluster\'s own tag (ssm:resourceTag condition); their ids change with every scale-out.');
   }
 }

@@ -1,4 +1,4 @@
-import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -14,6 +14,7 @@ import { installShell, runShellAtBoot } from './private/boot-shell';
 import { ecsInstanceRole, ecsLaunchTemplate } from './private/ecs-instance';
 import { maxOldSpaceSizeMiB } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
+import { CLUSTER_TAG } from './private/site-names';
 import { SiteRunner } from './private/site-runner';
 import { checkClusterProps } from './private/sitespeed-cluster-props';
 import type { ReportTree } from './report-tree';
@@ -153,6 +154,11 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   public readonly connectivity: Connectivity;
   /** Where the config folder (URL files, scripts, budgets) is mounted in the sitespeed.io container. */
   public readonly configContainerPath: string = '/config';
+  /**
+   * The value of the tag `cdk-sitespeed:cluster` on this cluster's instances (propagated at
+   * launch): the config sync and its permission find the instances by it.
+   */
+  public readonly instanceTagValue: string;
   /** Where the runs send metrics, if anywhere (see the metrics prop). */
   public readonly metrics?: ISitespeedMetrics;
 
@@ -206,6 +212,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       minCapacity,
       maxCapacity,
     });
+    this.instanceTagValue = this.node.addr;
+    Tags.of(this.autoScalingGroup).add(CLUSTER_TAG, this.instanceTagValue, { applyToLaunchedInstances: true });
     (props.schedule ?? InstanceSchedule.alwaysOn())._apply(this, { autoScalingGroup: this.autoScalingGroup, maxCapacity });
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {

@@ -67,13 +67,14 @@ describe('changes reach the instances', () => {
     });
   });
 
-  test('the Lambda knows the Auto Scaling group, the bucket, the prefix and the one sync command', () => {
-    const { template } = withConfig();
+  test('the Lambda knows the cluster\'s instance tag, the bucket, the prefix and the one sync command', () => {
+    const { template, cluster } = withConfig();
+    expect(cluster.instanceTagValue).toMatch(/^c8[0-9a-f]{40}$/);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Environment: {
         Variables: Match.objectLike({
-          AUTO_SCALING_GROUP_NAME: { Ref: onlyLogicalId(template, 'AWS::AutoScaling::AutoScalingGroup') },
+          CLUSTER_TAG_VALUE: cluster.instanceTagValue,
           CONFIG_BUCKET: { Ref: onlyLogicalId(template, 'AWS::S3::Bucket') },
           CONFIG_PREFIX: 'config/',
           SYNC_COMMAND: '/usr/local/bin/sitespeed-sync-config',
@@ -82,9 +83,15 @@ describe('changes reach the instances', () => {
     });
   });
 
-  test('the Lambda may send AWS-RunShellScript only to this cluster\'s instances', () => {
-    const { template } = withConfig();
-    const asg = onlyLogicalId(template, 'AWS::AutoScaling::AutoScalingGroup');
+  test('every instance carries the cluster\'s own tag from launch (not only aws:autoscaling:groupName)', () => {
+    const { template, cluster } = withConfig();
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      Tags: Match.arrayWith([{ Key: 'cdk-sitespeed:cluster', Value: cluster.instanceTagValue, PropagateAtLaunch: true }]),
+    });
+  });
+
+  test('the Lambda may send AWS-RunShellScript only to this cluster\'s instances, by the library\'s own tag', () => {
+    const { template, cluster } = withConfig();
     const statements = policyStatementsOfRole(template, 'ConfigRole');
     expect(statements.map(s => ({ ...s, Resource: flatten(s.Resource) }))).toEqual([
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: expect.stringMatching(/^\{"Fn::GetAtt":\["ConfigLogGroup/) },
@@ -93,7 +100,7 @@ describe('changes reach the instances', () => {
         Action: 'ssm:SendCommand',
         Effect: 'Allow',
         Resource: 'arn:<AWS::Partition>:ec2:eu-north-1:123456789012:instance/*',
-        Condition: { StringEquals: { 'ssm:resourceTag/aws:autoscaling:groupName': { Ref: asg } } },
+        Condition: { StringEquals: { 'ssm:resourceTag/cdk-sitespeed:cluster': cluster.instanceTagValue } },
       },
     ]);
   });

@@ -1,9 +1,11 @@
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CLUSTER_TAG } from '../../src/private/site-names';
 import { requiredEnv } from '../shared/handler';
 
 /** Where the syncConfig Lambda looks: its environment, set by the construct. */
 export interface SyncConfig {
-  readonly autoScalingGroupName: string;
+  /** The value of the cluster's own tag (CLUSTER_TAG) on its instances. */
+  readonly clusterTag: string;
   readonly bucket: string;
   readonly prefix: string;
   /** The command the instances run: the same script their boot ran. */
@@ -17,8 +19,6 @@ export interface SyncOutcome {
   readonly commandId?: string;
 }
 
-/** The tag EC2 Auto Scaling puts on every instance of a group. */
-export const GROUP_TAG = 'aws:autoscaling:groupName';
 
 /** The bucket and key of an EventBridge "Object Created/Deleted" event, or why it is not one. */
 export function objectOf(event: any): { bucket: string; key: string } | { invalid: string } {
@@ -32,7 +32,7 @@ export function objectOf(event: any): { bucket: string; key: string } | { invali
 
 /**
  * Runs the config sync on the cluster's instances after a change under the config prefix, with
- * one Run Command that targets the Auto Scaling group's tag: Systems Manager resolves the
+ * one Run Command that targets the cluster's own instance tag: Systems Manager resolves the
  * instances itself, any number of them, so the function needs no EC2 API (and no account-wide
  * ec2:DescribeInstances). With no instance running the command simply has no target. Repeats are
  * harmless: the sync mirrors the prefix and serializes itself on the instance, so a burst of
@@ -50,7 +50,7 @@ export async function syncInstances(ssm: SSMClient, event: unknown, config: Sync
   }
   const result = await ssm.send(new SendCommandCommand({
     DocumentName: 'AWS-RunShellScript',
-    Targets: [{ Key: `tag:${GROUP_TAG}`, Values: [config.autoScalingGroupName] }],
+    Targets: [{ Key: `tag:${CLUSTER_TAG}`, Values: [config.clusterTag] }],
     Parameters: { commands: [config.command] },
     Comment: `cdk-sitespeed config sync after ${object.key}`.slice(0, 100),
     TimeoutSeconds: 600,
@@ -66,7 +66,7 @@ export async function syncInstances(ssm: SSMClient, event: unknown, config: Sync
 export function syncConfigFromEnv(env: NodeJS.ProcessEnv): SyncConfig {
   const get = (name: string) => requiredEnv(env, name);
   return {
-    autoScalingGroupName: get('AUTO_SCALING_GROUP_NAME'),
+    clusterTag: get('CLUSTER_TAG_VALUE'),
     bucket: get('CONFIG_BUCKET'),
     prefix: env.CONFIG_PREFIX ?? '',
     command: get('SYNC_COMMAND'),

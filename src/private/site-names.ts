@@ -15,6 +15,15 @@ export const GRAPHITE_NAMESPACE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 /** The namespace GraphiteGrafana accepts: its retention is set for sitespeed_io.*, and the dashboards expect two parts. */
 export const METRICS_NAMESPACE = /^sitespeed_io\.[A-Za-z0-9_-]+$/;
 
+/**
+ * A tag of this library's own on every instance of a cluster (propagated at launch), with the
+ * cluster's value: permissions and Run Command target instances by it. Not EC2 Auto Scaling's
+ * aws:autoscaling:groupName: no AWS source confirms that ssm:resourceTag evaluates aws: system
+ * tags, while customer tags are the documented case
+ * (https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-rc-setting-up-cmdsec.html).
+ */
+export const CLUSTER_TAG = 'cdk-sitespeed:cluster';
+
 const STARTED_BY_PREFIX = 'sitespeed/';
 // ECS's startedBy takes at most 128 characters of [a-zA-Z0-9_/-].
 const STARTED_BY_MAX = 128;

@@ -4,15 +4,16 @@ import { ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { syncInstances } from '../../lambda-src/sync-config/sync-instances';
 import { motoClientConfig, resetMoto } from '../harness/moto';
 
-// syncConfig against real EC2, Auto Scaling and SSM APIs (moto): the Auto Scaling group tags its
-// instances itself, as on AWS, and moto resolves a command's tag targets to instances with EC2's
-// own tag filter (ssm/models.py _get_instance_ids_from_targets), as Systems Manager does. moto
-// records the command without running it.
+// syncConfig against real EC2, Auto Scaling and SSM APIs (moto): the Auto Scaling group puts the
+// cluster's own tag on its instances at launch (PropagateAtLaunch, as SitespeedCluster sets it),
+// and moto resolves a command's tag targets to instances with EC2's own tag filter
+// (ssm/models.py _get_instance_ids_from_targets), as Systems Manager does. moto records the
+// command without running it.
 describe('syncConfig on moto_server', () => {
   const ec2 = new EC2Client(motoClientConfig());
   const ssm = new SSMClient(motoClientConfig());
   const autoscaling = new AutoScalingClient(motoClientConfig());
-  const config = { autoScalingGroupName: 'sitespeed-asg', bucket: 'cfg', prefix: 'config/', command: '/usr/local/bin/sitespeed-sync-config' };
+  const config = { clusterTag: 'c8cluster', bucket: 'cfg', prefix: 'config/', command: '/usr/local/bin/sitespeed-sync-config' };
   const event = { 'detail-type': 'Object Created', 'detail': { bucket: { name: 'cfg' }, object: { key: 'config/urls/shop.txt' } } };
 
   async function group(name: string, size: number): Promise<void> {
@@ -24,6 +25,8 @@ describe('syncConfig on moto_server', () => {
       DesiredCapacity: size,
       LaunchTemplate: { LaunchTemplateName: `${name}-lt` },
       AvailabilityZones: ['us-east-1a'],
+      // Each group is a cluster of its own, with the cluster tag's value of its own.
+      Tags: [{ Key: 'cdk-sitespeed:cluster', Value: name === 'sitespeed-asg' ? 'c8cluster' : `c8${name}`, PropagateAtLaunch: true }],
     }));
   }
 

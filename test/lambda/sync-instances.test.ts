@@ -4,18 +4,18 @@ import { syncConfigFromEnv, syncInstances } from '../../lambda-src/sync-config/s
 import { handler } from '../../lambda-src/sync-config.lambda';
 
 const ssm = mockClient(SSMClient);
-const config = { autoScalingGroupName: 'sitespeed-asg', bucket: 'cfg', prefix: 'config/', command: '/usr/local/bin/sitespeed-sync-config' };
+const config = { clusterTag: 'c8cluster', bucket: 'cfg', prefix: 'config/', command: '/usr/local/bin/sitespeed-sync-config' };
 const event = (key: string, bucket = 'cfg') => ({ 'detail-type': 'Object Created', 'detail': { bucket: { name: bucket }, object: { key } } });
 
 beforeEach(() => { ssm.reset(); ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } }); });
 
-test('one Run Command targets the Auto Scaling group\'s tag, to every instance whatever the others\' outcome', async () => {
+test('one Run Command targets the cluster\'s own instance tag, to every instance whatever the others\' outcome', async () => {
   const outcome = await syncInstances(new SSMClient({}), event('config/urls/shop.txt'), config);
   expect(outcome).toEqual({ key: 'config/urls/shop.txt', commandId: 'cmd-1' });
   expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(1);
   expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input).toEqual({
     DocumentName: 'AWS-RunShellScript',
-    Targets: [{ Key: 'tag:aws:autoscaling:groupName', Values: ['sitespeed-asg'] }],
+    Targets: [{ Key: 'tag:cdk-sitespeed:cluster', Values: ['c8cluster'] }],
     Parameters: { commands: ['/usr/local/bin/sitespeed-sync-config'] },
     Comment: 'cdk-sitespeed config sync after config/urls/shop.txt',
     TimeoutSeconds: 600,
@@ -45,7 +45,7 @@ test('an event that is not an S3 object event is an error, and so is a command w
 
 test('the handler logs its outcome, logs and rethrows errors, and fails loudly without its environment', async () => {
   const env = process.env;
-  process.env = { ...env, AUTO_SCALING_GROUP_NAME: 'sitespeed-asg', CONFIG_BUCKET: 'cfg', CONFIG_PREFIX: 'config/', SYNC_COMMAND: config.command };
+  process.env = { ...env, CLUSTER_TAG_VALUE: 'c8cluster', CONFIG_BUCKET: 'cfg', CONFIG_PREFIX: 'config/', SYNC_COMMAND: config.command };
   const log = jest.spyOn(console, 'log').mockImplementation(() => {});
   const error = jest.spyOn(console, 'error').mockImplementation(() => {});
   try {
@@ -59,5 +59,5 @@ test('the handler logs its outcome, logs and rethrows errors, and fails loudly w
     error.mockRestore();
     process.env = env;
   }
-  expect(() => syncConfigFromEnv({})).toThrow('environment variable AUTO_SCALING_GROUP_NAME is not set');
+  expect(() => syncConfigFromEnv({})).toThrow('environment variable CLUSTER_TAG_VALUE is not set');
 });
