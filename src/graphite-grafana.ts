@@ -282,7 +282,8 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
       // goes first, since only one instance can hold the volume.
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({ minInstancesInService: 0, maxBatchSize: 1 }),
     });
-    if (running) schedule._apply(this, { autoScalingGroup: this.autoScalingGroup, maxCapacity: 1 });
+    // Nothing scales the metrics instance out on demand (no managed scaling): off is off.
+    if (running) schedule._apply(this, { autoScalingGroup: this.autoScalingGroup, maxCapacity: 1, alwaysHardStop: true });
     this.volume.grantAttachVolumeByResourceTag(instanceRole, [this.autoScalingGroup]);
     instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeVolumes'], resources: ['*'] }));
 

@@ -1,6 +1,8 @@
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Construct } from 'constructs';
 import { factoryOnly } from './private/factory-only';
+import { OnWindow } from './private/schedule-window';
+import { nextDays, parseWeekDays, WEEK_DAYS } from './private/week-days';
 
 /** Options for {@link InstanceSchedule.onOff}. */
 export interface OnOffScheduleOptions {
@@ -23,8 +25,8 @@ export interface OnOffScheduleOptions {
    */
   readonly stopMinute?: number;
   /**
-   * Days on which the cluster comes up and goes down, as a cron day-of-week field
-   * (`MON-FRI`, `MON,WED,FRI`, `*`).
+   * Days on which the cluster comes up, as a cron day-of-week field (`MON-FRI`, `MON,WED,FRI`,
+   * `*`). A window that crosses midnight (22:00 to 06:00) goes down on the following days.
    * @default 'MON-FRI'
    */
   readonly weekDays?: string;
@@ -34,17 +36,26 @@ export interface OnOffScheduleOptions {
    * @default 1
    */
   readonly warmInstances?: number;
+
+  /**
+   * Whether the cluster is held at zero instances outside the window. By default it is not: off
+   * means no warm instance, and a run scheduled then still scales the cluster out from zero (it
+   * waits a few minutes for the instance), so no run is ever stranded. With `hardStop`, the
+   * maximum is 0 outside the window: runs scheduled then cannot start (each site whose schedule
+   * can fire then gets a synth warning), and runTask stops such a run once it has waited too long.
+   * @default false
+   */
+  readonly hardStop?: boolean;
 }
 
 /** @internal */
 export interface ScheduleTarget {
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   readonly maxCapacity: number;
+  /** Hold the group at zero outside the window whatever the options say (nothing else would scale it out). */
+  readonly alwaysHardStop?: boolean;
 }
 
-const DAY = '(SUN|MON|TUE|WED|THU|FRI|SAT|[0-6])';
-const DAY_RANGE = `${DAY}(-${DAY})?`;
-const WEEK_DAYS = new RegExp(`^(\\*|${DAY_RANGE}(,${DAY_RANGE})*)$`);
 
 /**
  * When the test instances run.
@@ -79,6 +90,16 @@ export abstract class InstanceSchedule {
   public get _warmInstances(): number | undefined {
     return undefined;
   }
+
+  /** @internal Whether the group is held at zero outside the window. */
+  public get _hardStop(): boolean {
+    return false;
+  }
+
+  /** @internal The window in which a hard-stopped cluster has capacity; undefined when it always may. */
+  public get _hardStopWindow(): OnWindow | undefined {
+    return undefined;
+  }
 }
 
 class AlwaysOn extends InstanceSchedule {
@@ -86,10 +107,13 @@ class AlwaysOn extends InstanceSchedule {
 }
 
 class OnOff extends InstanceSchedule {
+  /** The IANA name as AWS expects it (validation accepts any case: 'europe/stockholm'). */
+  private readonly timeZone: string;
+
   constructor(private readonly options: OnOffScheduleOptions) {
     super();
     const o = options;
-    checkTimeZone(o.timeZone);
+    this.timeZone = canonicalTimeZone(o.timeZone);
     checkInteger('startHour', o.startHour, 0, 23);
     checkInteger('stopHour', o.stopHour, 0, 23);
     checkInteger('startMinute', o.startMinute ?? 0, 0, 59);
@@ -115,6 +139,21 @@ class OnOff extends InstanceSchedule {
     return this.options.warmInstances ?? 1;
   }
 
+  public get _hardStop(): boolean {
+    return this.options.hardStop ?? false;
+  }
+
+  public get _hardStopWindow(): OnWindow | undefined {
+    if (!this._hardStop) return undefined;
+    const o = this.options;
+    return {
+      startMinute: o.startHour * 60 + (o.startMinute ?? 0),
+      stopMinute: o.stopHour * 60 + (o.stopMinute ?? 0),
+      days: parseWeekDays(o.weekDays ?? 'MON-FRI'),
+      timeZone: this.timeZone,
+    };
+  }
+
   public _apply(_scope: Construct, target: ScheduleTarget): void {
     const o = this.options;
     const warm = o.warmInstances ?? 1;
@@ -123,18 +162,23 @@ class OnOff extends InstanceSchedule {
         `InstanceSchedule.onOff: warmInstances (${warm}) must not exceed the cluster's maxCapacity (${target.maxCapacity}).`,
       );
     }
-    const weekDay = o.weekDays ?? 'MON-FRI';
+    const weekDay = (o.weekDays ?? 'MON-FRI').toUpperCase();
+    // A window past midnight (22:00 to 06:00, MON-FRI) ends on the next days (TUE-SAT), or it
+    // would start on Friday night and end on Monday morning.
+    const crossesMidnight = o.stopHour * 60 + (o.stopMinute ?? 0) < o.startHour * 60 + (o.startMinute ?? 0);
     target.autoScalingGroup.scaleOnSchedule('ScheduleOn', {
       schedule: autoscaling.Schedule.cron({ minute: `${o.startMinute ?? 0}`, hour: `${o.startHour}`, weekDay }),
-      timeZone: o.timeZone,
+      timeZone: this.timeZone,
       minCapacity: warm,
       maxCapacity: target.maxCapacity,
     });
     target.autoScalingGroup.scaleOnSchedule('ScheduleOff', {
-      schedule: autoscaling.Schedule.cron({ minute: `${o.stopMinute ?? 0}`, hour: `${o.stopHour}`, weekDay }),
-      timeZone: o.timeZone,
+      schedule: autoscaling.Schedule.cron({
+        minute: `${o.stopMinute ?? 0}`, hour: `${o.stopHour}`, weekDay: crossesMidnight ? nextDays(weekDay) : weekDay,
+      }),
+      timeZone: this.timeZone,
       minCapacity: 0,
-      maxCapacity: 0,
+      maxCapacity: this._hardStop || target.alwaysHardStop ? 0 : target.maxCapacity,
     });
   }
 }
@@ -146,9 +190,9 @@ function checkInteger(prop: string, value: number, min: number, max: number): vo
   }
 }
 
-function checkTimeZone(timeZone: string): void {
+function canonicalTimeZone(timeZone: string): string {
   try {
-    new Intl.DateTimeFormat('en', { timeZone });
+    return new Intl.DateTimeFormat('en', { timeZone }).resolvedOptions().timeZone;
   } catch {
     throw new Error(
       `InstanceSchedule.onOff: timeZone '${timeZone}' is not an IANA time zone; use a name such as 'Europe/Stockholm' or 'UTC'.`,

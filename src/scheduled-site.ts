@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { Browser } from './browser';
 import { ConnectivityProfile } from './connectivity-profile';
+import { firesOutside } from './private/schedule-window';
 import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE } from './private/site-names';
 import { renderRunArgs, RunArgsInput } from './private/sitespeed-args';
 import type { SitespeedCluster } from './sitespeed-cluster';
@@ -215,6 +216,14 @@ export class ScheduledSite extends Construct {
     if (!props.schedule.expressionString.startsWith('rate(') && ['Etc/UTC', 'UTC'].includes(zone)) {
       Annotations.of(this).addWarningV2('cdk-sitespeed:scheduleInUtc',
         `The schedule '${props.schedule.expressionString}' follows UTC. Pass timeZone (e.g. TimeZone.of('Europe/Stockholm')) to follow local time and daylight saving, or acknowledge this warning if UTC is meant.`);
+    }
+
+    const window = cluster.schedule._hardStopWindow;
+    const outside = window && firesOutside(props.schedule.expressionString, zone, window);
+    if (outside) {
+      Annotations.of(this).addWarningV2('cdk-sitespeed:siteOutsideWindow',
+        `${outside}, when the cluster's hardStop schedule holds it at zero instances: such runs wait and are stopped by runTask. ` +
+        'Schedule the site inside the window, or drop hardStop so the cluster scales out on demand.');
     }
 
     if (cluster.connectivity._engine === 'none' && props.connectivityProfile && props.connectivityProfile.name !== 'native') {

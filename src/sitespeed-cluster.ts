@@ -162,6 +162,9 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   /** Where the runs send metrics, if anywhere (see the metrics prop). */
   public readonly metrics?: ISitespeedMetrics;
 
+  /** When the instances may run. */
+  public readonly schedule: InstanceSchedule;
+
   private readonly logRetention: logs.RetentionDays;
   private readonly userData: ec2.UserData;
   private readonly slugs = new Map<string, string>();
@@ -214,7 +217,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     });
     this.instanceTagValue = this.node.addr;
     Tags.of(this.autoScalingGroup).add(CLUSTER_TAG, this.instanceTagValue, { applyToLaunchedInstances: true });
-    (props.schedule ?? InstanceSchedule.alwaysOn())._apply(this, { autoScalingGroup: this.autoScalingGroup, maxCapacity });
+    this.schedule = props.schedule ?? InstanceSchedule.alwaysOn();
+    this.schedule._apply(this, { autoScalingGroup: this.autoScalingGroup, maxCapacity });
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,

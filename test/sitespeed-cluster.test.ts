@@ -49,7 +49,7 @@ describe('capacity', () => {
     template.resourceCountIs('AWS::AutoScaling::ScheduledAction', 0);
   });
 
-  test('an on/off schedule sets min and max in the time zone, and max 0 when off', () => {
+  test('an on/off schedule keeps warm instances in the window; off, runs still scale out from zero (none stranded)', () => {
     const { template } = synth({
       maxCapacity: 3,
       schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, stopMinute: 30 }),
@@ -59,8 +59,31 @@ describe('capacity', () => {
       Recurrence: '0 7 * * MON-FRI', TimeZone: 'Europe/Stockholm', MinSize: 1, MaxSize: 3,
     });
     template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', {
-      Recurrence: '30 20 * * MON-FRI', TimeZone: 'Europe/Stockholm', MinSize: 0, MaxSize: 0,
+      Recurrence: '30 20 * * MON-FRI', TimeZone: 'Europe/Stockholm', MinSize: 0, MaxSize: 3,
     });
+  });
+
+  test('hardStop holds the cluster at zero outside the window', () => {
+    const { template } = synth({
+      maxCapacity: 3,
+      schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, hardStop: true }),
+    });
+    template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '0 20 * * MON-FRI', MinSize: 0, MaxSize: 0 });
+  });
+
+  test('a window across midnight goes down on the following days (22:00 MON-FRI to 06:00 TUE-SAT)', () => {
+    const { template } = synth({
+      schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 22, stopHour: 6 }),
+    });
+    template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '0 22 * * MON-FRI', MinSize: 1 });
+    template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '0 6 * * TUE,WED,THU,FRI,SAT', MinSize: 0 });
+    const wrapped = synth({ schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 23, stopHour: 1, weekDays: 'FRI-SUN' }) }).template;
+    wrapped.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '0 1 * * SUN,MON,SAT', MinSize: 0 });
+  });
+
+  test('a time zone in any case is given to AWS as its IANA name', () => {
+    const { template } = synth({ schedule: InstanceSchedule.onOff({ timeZone: 'europe/stockholm', startHour: 7, stopHour: 20, weekDays: 'mon-fri' }) });
+    template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '0 7 * * MON-FRI', TimeZone: 'Europe/Stockholm' });
   });
 
   test('an on/off schedule can keep no instance warm and run every day', () => {
