@@ -1,4 +1,4 @@
-import { Aws, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -109,6 +109,14 @@ export interface SitespeedClusterProps {
   readonly containerInsights?: boolean;
 
   /**
+   * How long a run may wait in PROVISIONING (for an instance) before the next run of its site
+   * stops it and starts instead: without a limit, a run that never gets capacity would make
+   * the overlap guard skip that site for ever. A scale-out from zero takes a few minutes.
+   * @default Duration.minutes(30)
+   */
+  readonly maxProvisioningWait?: Duration;
+
+  /**
    * Graphite and Grafana for the runs' metrics: every site sends there (Graphite host, ports and
    * a namespace the dashboards understand), and this cluster is allowed to connect to Graphite.
    * @default - no metrics; sites may still name a Graphite with graphiteHost
@@ -166,6 +174,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   public readonly schedule: InstanceSchedule;
 
   private readonly logRetention: logs.RetentionDays;
+  private readonly maxProvisioningWaitMinutes: number;
   private readonly userData: ec2.UserData;
   private readonly slugs = new Map<string, string>();
   private siteRunner?: SiteRunner;
@@ -178,6 +187,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     const checked = checkClusterProps(this, props);
     const { instanceType, minCapacity, maxCapacity, sharedMemorySizeMiB, rootVolumeSizeGiB } = checked;
     this.taskCpu = checked.taskCpu;
+    this.maxProvisioningWaitMinutes = checked.maxProvisioningWaitMinutes;
     this.taskMemoryReservationMiB = checked.taskMemoryReservationMiB;
 
     this.reportsBucket = props.reportsBucket ?? this.createReportsBucket();
@@ -284,6 +294,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
         capacityProviderName: this.capacityProvider.capacityProviderName,
         containerName: this.container.containerName,
         logRetention: this.logRetention,
+        maxProvisioningWaitMinutes: this.maxProvisioningWaitMinutes,
         grantRun: grantee => this.grantRun(grantee),
       });
     }
@@ -351,8 +362,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
 
   /**
    * Lets `grantee` start sitespeed.io runs on this cluster and see their state: RunTask of this
-   * task definition's family on this cluster, tagging those tasks, listing and describing tasks
-   * of this cluster, and passing the task's roles.
+   * task definition's family on this cluster, tagging those tasks, listing, describing and
+   * stopping tasks of this cluster, and passing the task's roles.
    */
   public grantRun(grantee: iam.IGrantable): iam.Grant {
     const stack = Stack.of(this);
@@ -372,7 +383,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     });
     // ListTasks has no resource type of its own: it is scoped by the ecs:cluster condition.
     iam.Grant.addToPrincipal({ grantee, actions: ['ecs:ListTasks'], resourceArns: ['*'], conditions: onThisCluster });
-    iam.Grant.addToPrincipal({ grantee, actions: ['ecs:DescribeTasks'], resourceArns: [clusterTasks] });
+    // StopTask: a run stuck in PROVISIONING past maxProvisioningWait is stopped by the next one.
+    iam.Grant.addToPrincipal({ grantee, actions: ['ecs:DescribeTasks', 'ecs:StopTask'], resourceArns: [clusterTasks] });
     const roles = [this.taskDefinition.taskRole, this.taskDefinition.obtainExecutionRole()];
     iam.Grant.addToPrincipal({
       grantee,

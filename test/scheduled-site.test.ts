@@ -96,7 +96,7 @@ describe('runTask function', () => {
     const statements = policyStatementsOfRole(template, 'SitespeedRunnerRole');
     const actions = statements.map(s => [s.Action].flat().join(',')).sort();
     expect(actions).toEqual([
-      'ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:RunTask', 'ecs:TagResource', 'iam:PassRole',
+      'ecs:DescribeTasks,ecs:StopTask', 'ecs:ListTasks', 'ecs:RunTask', 'ecs:TagResource', 'iam:PassRole',
       'logs:CreateLogStream,logs:PutLogEvents', 'sqs:SendMessage',
     ]);
     const logs = statements.find(s => [s.Action].flat().includes('logs:PutLogEvents'));

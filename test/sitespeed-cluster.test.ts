@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { cfnLintTemplate } from './harness/cfn-lint';
 import { runNag } from './harness/nag';
 import { flatten, onlyLogicalId, policyStatementsOfRole, stackWithVpc, userDataOf } from './helpers';
@@ -275,8 +276,24 @@ describe('reports bucket', () => {
   });
 });
 
+describe('maxProvisioningWait', () => {
+  test('reaches the runTask Lambda in minutes (30 by default); below 10 minutes or above a day is refused', () => {
+    const variables = (props: Partial<SitespeedClusterProps>) => {
+      const { stack, sitespeed } = synth(props);
+      sitespeed.addSite('Shop', { schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://a.example/' }] });
+      const fn = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
+        .find(f => f.Properties.Environment?.Variables?.PROVISIONING_LIMIT_MINUTES);
+      return fn?.Properties.Environment.Variables.PROVISIONING_LIMIT_MINUTES;
+    };
+    expect(variables({})).toBe('30');
+    expect(variables({ maxProvisioningWait: Duration.hours(2) })).toBe('120');
+    expect(() => synth({ maxProvisioningWait: Duration.minutes(5) })).toThrow(/maxProvisioningWait \(5 minutes\) must be from 10 minutes/);
+    expect(() => synth({ maxProvisioningWait: Duration.days(2) })).toThrow(/maxProvisioningWait \(2880 minutes\) must be from 10 minutes .* to 24 hours/);
+  });
+});
+
 describe('grantRun', () => {
-  test('grants RunTask of this family on this cluster, tagging, listing, describing and passing the two roles', () => {
+  test('grants RunTask of this family on this cluster, tagging, listing, describing, stopping (stuck runs) and passing the two roles', () => {
     const { stack, sitespeed } = synth();
     const role = new iam.Role(stack, 'Runner', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     sitespeed.grantRun(role);
@@ -284,11 +301,11 @@ describe('grantRun', () => {
     const cluster = onlyLogicalId(template, 'AWS::ECS::Cluster');
     const statements = policyStatementsOfRole(template, 'Runner');
     const byAction = Object.fromEntries(statements.map(s => [[s.Action].flat().join(','), s]));
-    expect(Object.keys(byAction).sort()).toEqual(['ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:RunTask', 'ecs:TagResource', 'iam:PassRole']);
+    expect(Object.keys(byAction).sort()).toEqual(['ecs:DescribeTasks,ecs:StopTask', 'ecs:ListTasks', 'ecs:RunTask', 'ecs:TagResource', 'iam:PassRole']);
     expect(flatten(byAction['ecs:RunTask'].Resource)).toMatch(/^arn:<AWS::Partition>:ecs:eu-north-1:123456789012:task-definition\/TestSitespeedTaskDefinition[0-9A-F]+:\*$/);
     expect(byAction['ecs:RunTask'].Condition).toEqual({ ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [cluster, 'Arn'] } } });
     expect(byAction['ecs:ListTasks'].Condition).toEqual({ ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [cluster, 'Arn'] } } });
-    expect(flatten(byAction['ecs:DescribeTasks'].Resource)).toBe(`arn:<AWS::Partition>:ecs:eu-north-1:123456789012:task/<${cluster}>/*`);
+    expect(flatten(byAction['ecs:DescribeTasks,ecs:StopTask'].Resource)).toBe(`arn:<AWS::Partition>:ecs:eu-north-1:123456789012:task/<${cluster}>/*`);
     expect(byAction['ecs:TagResource'].Condition).toEqual({ StringEquals: { 'ecs:CreateAction': 'RunTask' } });
     const passed = byAction['iam:PassRole'].Resource.map((r: any) => r['Fn::GetAtt'][0]);
     expect(passed).toEqual([expect.stringMatching(/^SitespeedTaskDefinitionTaskRole/), expect.stringMatching(/^SitespeedTaskDefinitionExecutionRole/)]);

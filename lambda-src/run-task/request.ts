@@ -14,6 +14,8 @@ export interface RunnerConfig {
   readonly taskDefinition: string;
   readonly capacityProvider: string;
   readonly containerName: string;
+  /** How long a run may wait in PROVISIONING before a new run of its site replaces it. */
+  readonly provisioningLimitMinutes: number;
 }
 
 export class BadRequestError extends Error {
@@ -57,7 +59,14 @@ export function runnerConfigFromEnv(env: NodeJS.ProcessEnv): RunnerConfig {
     taskDefinition: get('TASK_DEFINITION_ARN'),
     capacityProvider: get('CAPACITY_PROVIDER'),
     containerName: get('CONTAINER_NAME'),
+    provisioningLimitMinutes: positiveNumber('PROVISIONING_LIMIT_MINUTES', env.PROVISIONING_LIMIT_MINUTES ?? '30'),
   };
+}
+
+function positiveNumber(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`environment variable ${name} must be a positive number of minutes, got '${text}'`);
+  return value;
 }
 
 function describe(value: unknown): string {

@@ -1,4 +1,4 @@
-import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand, Task } from '@aws-sdk/client-ecs';
 import { RunnerConfig, RunRequest } from './request';
 import { startedByFor } from '../../src/private/site-names';
 
@@ -6,7 +6,7 @@ import { startedByFor } from '../../src/private/site-names';
 export const SITE_TAG = 'sitespeed:site';
 
 export type Outcome =
-  | { site: string; started: string }
+  | { site: string; started: string; stopped?: string[] }
   | { site: string; skipped: string; running: string[] };
 
 export class RunTaskFailedError extends Error {
@@ -19,18 +19,37 @@ export class RunTaskFailedError extends Error {
 /**
  * Starts one sitespeed.io run for a site, unless a run of that site is still PROVISIONING,
  * PENDING or RUNNING: overlapping runs share nothing but skew each other's metrics, and a
- * schedule that outpaces its runs would pile them up (the overlapping cron jobs of the setup this library grew from).
+ * schedule that outpaces its runs would pile them up (the overlapping cron jobs of the setup
+ * this library grew from). A run that has waited in PROVISIONING longer than the limit (no
+ * capacity came: a hard-stopped cluster, an instance that never joined) would otherwise block
+ * the site for ever: it is stopped, with the reason, and the new run starts.
  */
-export async function runSite(ecs: ECSClient, request: RunRequest, config: RunnerConfig): Promise<Outcome> {
+export async function runSite(ecs: ECSClient, request: RunRequest, config: RunnerConfig, now: Date = new Date()): Promise<Outcome> {
   const startedBy = startedByFor(request.site);
   // desiredStatus RUNNING covers PROVISIONING, PENDING and RUNNING: everything not yet stopping.
   const listed = await ecs.send(new ListTasksCommand({ cluster: config.cluster, startedBy, desiredStatus: 'RUNNING' }));
   const running = listed.taskArns ?? [];
   if (running.length > 0) {
     const described = await ecs.send(new DescribeTasksCommand({ cluster: config.cluster, tasks: running }));
-    const states = (described.tasks ?? []).map(t => `${t.taskArn} ${t.lastStatus}`);
-    return { site: request.site, skipped: 'previous run still in progress', running: states.length ? states : running };
+    const tasks = described.tasks ?? [];
+    const limitMs = config.provisioningLimitMinutes * 60_000;
+    const stuck = (t: Task) => t.lastStatus === 'PROVISIONING' && t.createdAt !== undefined && now.getTime() - t.createdAt.getTime() > limitMs;
+    if (tasks.length === 0 || !tasks.every(stuck)) {
+      const states = tasks.map(t => `${t.taskArn} ${t.lastStatus}`);
+      return { site: request.site, skipped: 'previous run still in progress', running: states.length ? states : running };
+    }
+    const reason = `cdk-sitespeed: waited over ${config.provisioningLimitMinutes} min in PROVISIONING (no capacity); a new run of ${request.site} replaces it`;
+    for (const task of tasks) {
+      await ecs.send(new StopTaskCommand({ cluster: config.cluster, task: task.taskArn, reason: reason.slice(0, 255) }));
+      console.log(JSON.stringify({ site: request.site, stopped: task.taskArn, reason }));
+    }
+    const outcome = await startRun(ecs, request, config, startedBy);
+    return { ...outcome, stopped: tasks.map(t => t.taskArn!) };
   }
+  return startRun(ecs, request, config, startedBy);
+}
+
+async function startRun(ecs: ECSClient, request: RunRequest, config: RunnerConfig, startedBy: string): Promise<{ site: string; started: string }> {
 
   const result = await ecs.send(new RunTaskCommand({
     cluster: config.cluster,

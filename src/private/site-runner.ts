@@ -17,6 +17,7 @@ export interface RunnerTarget {
   readonly capacityProviderName: string;
   readonly containerName: string;
   readonly logRetention: logs.RetentionDays;
+  readonly maxProvisioningWaitMinutes: number;
   grantRun(grantee: iam.IGrantable): iam.Grant;
 }
 
@@ -56,6 +57,7 @@ export class SiteRunner extends Construct {
         TASK_DEFINITION_ARN: target.taskDefinitionArn,
         CAPACITY_PROVIDER: target.capacityProviderName,
         CONTAINER_NAME: target.containerName,
+        PROVISIONING_LIMIT_MINUTES: String(target.maxProvisioningWaitMinutes),
         NODE_OPTIONS: '--enable-source-maps',
       },
     });

@@ -1,4 +1,4 @@
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { InstanceCapacity, instanceCapacity, isBurstable, knownInstanceTypes, taskMemoryReservationMiB } from './instance-capacity';
@@ -23,6 +23,7 @@ export interface CheckedClusterProps {
   /** CPU units a run reserves: all of the instance's vCPUs. */
   readonly taskCpu: number;
   readonly taskMemoryReservationMiB: number;
+  readonly maxProvisioningWaitMinutes: number;
 }
 
 /** Checks a SitespeedCluster's props: an error names the prop and what is allowed. */
@@ -58,7 +59,13 @@ export function checkClusterProps(scope: IConstruct, props: SitespeedClusterProp
   if (!Token.isUnresolved(rootVolumeSizeGiB) && (!Number.isInteger(rootVolumeSizeGiB) || rootVolumeSizeGiB < 30)) {
     throw new Error(`rootVolumeSizeGiB (${rootVolumeSizeGiB}) must be an integer of at least 30, the size of the ECS-optimised AMI's snapshot.`);
   }
+  const wait = props.maxProvisioningWait ?? Duration.minutes(30);
+  const waitMinutes = wait.isUnresolved() ? undefined : wait.toMinutes({ integral: false });
+  if (waitMinutes === undefined || waitMinutes < 10 || waitMinutes > 24 * 60) {
+    throw new Error(`maxProvisioningWait (${waitMinutes ?? 'a token'} minutes) must be from 10 minutes (a scale-out from zero takes a few) to 24 hours.`);
+  }
   return {
+    maxProvisioningWaitMinutes: waitMinutes,
     instanceType,
     capacity,
     minCapacity,

@@ -3,7 +3,7 @@ import {
   CreateClusterCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand, StopTaskCommand,
 } from '@aws-sdk/client-ecs';
-import { BadRequestError } from '../../lambda-src/run-task/request';
+import { BadRequestError, RunnerConfig } from '../../lambda-src/run-task/request';
 import { runSite } from '../../lambda-src/run-task/run-site';
 import { handler } from '../../lambda-src/run-task.lambda';
 import { motoClientConfig, resetMoto } from '../harness/moto';
@@ -13,7 +13,7 @@ import { motoClientConfig, resetMoto } from '../harness/moto';
 describe('runTask on moto_server', () => {
   const ecs = new ECSClient(motoClientConfig());
   const ec2 = new EC2Client(motoClientConfig());
-  let config: { cluster: string; taskDefinition: string; capacityProvider: string; containerName: string };
+  let config: RunnerConfig;
   const request = { site: 'shop', args: ['https://shop.example.com/', '--browsertime.iterations', '5', '--slug', 'shop'] };
 
   beforeEach(async () => {
@@ -41,6 +41,7 @@ describe('runTask on moto_server', () => {
       taskDefinition: taskDefinition.taskDefinition!.taskDefinitionArn!,
       capacityProvider: 'sitespeed-cp',
       containerName: 'sitespeed',
+      provisioningLimitMinutes: 30,
     };
   });
 

@@ -1,4 +1,4 @@
-import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BadRequestError, parseRunRequest, runnerConfigFromEnv } from '../../lambda-src/run-task/request';
 import { runSite } from '../../lambda-src/run-task/run-site';
@@ -10,6 +10,7 @@ const config = {
   taskDefinition: 'arn:aws:ecs:eu-north-1:123456789012:task-definition/sitespeed:3',
   capacityProvider: 'sitespeed-cp',
   containerName: 'sitespeed',
+  provisioningLimitMinutes: 30,
 };
 const request = { site: 'shop', args: ['https://shop.example.com/', '--slug', 'shop', '--utc', 'true'] };
 const ecs = mockClient(ECSClient);
@@ -45,6 +46,46 @@ describe('runSite', () => {
     const outcome = await runSite(new ECSClient({}), request, config);
     expect(outcome).toEqual({ site: 'shop', skipped: 'previous run still in progress', running: ['arn:task/old PROVISIONING'] });
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+  });
+
+  describe('a run stuck in PROVISIONING (no capacity came) does not block the site for ever', () => {
+    const now = new Date('2026-11-27T10:00:00Z');
+    const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
+    let logs: jest.SpyInstance;
+    beforeEach(() => {
+      logs = jest.spyOn(console, 'log').mockImplementation(() => {});
+      ecs.on(ListTasksCommand).resolves({ taskArns: ['arn:task/old'] });
+      ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/new' }], failures: [] });
+    });
+    afterEach(() => logs.mockRestore());
+
+    test('past the limit it is stopped, with the reason, and the new run starts', async () => {
+      ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: 'arn:task/old', lastStatus: 'PROVISIONING', createdAt: minutesAgo(31) }] });
+      const outcome = await runSite(new ECSClient({}), request, config, now);
+      expect(outcome).toEqual({ site: 'shop', started: 'arn:task/new', stopped: ['arn:task/old'] });
+      expect(ecs.commandCalls(StopTaskCommand).map(c => c.args[0].input)).toEqual([{
+        cluster: config.cluster,
+        task: 'arn:task/old',
+        reason: 'cdk-sitespeed: waited over 30 min in PROVISIONING (no capacity); a new run of shop replaces it',
+      }]);
+      expect(JSON.parse(logs.mock.calls[0][0])).toEqual({ site: 'shop', stopped: 'arn:task/old', reason: expect.stringContaining('PROVISIONING') });
+    });
+
+    test.each([
+      ['within the limit', [{ taskArn: 'arn:task/old', lastStatus: 'PROVISIONING', createdAt: minutesAgo(29) }]],
+      ['PENDING (it has capacity: it is starting)', [{ taskArn: 'arn:task/old', lastStatus: 'PENDING', createdAt: minutesAgo(90) }]],
+      ['one of two still running', [
+        { taskArn: 'arn:task/old', lastStatus: 'PROVISIONING', createdAt: minutesAgo(90) },
+        { taskArn: 'arn:task/older', lastStatus: 'RUNNING', createdAt: minutesAgo(95) },
+      ]],
+      ['no creation time to judge by', [{ taskArn: 'arn:task/old', lastStatus: 'PROVISIONING' }]],
+    ])('%s: skipped, nothing stopped', async (_name, tasks) => {
+      ecs.on(DescribeTasksCommand).resolves({ tasks });
+      const outcome = await runSite(new ECSClient({}), request, config, now);
+      expect(outcome).toMatchObject({ site: 'shop', skipped: 'previous run still in progress' });
+      expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+      expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+    });
   });
 
   test('RunTask failures fail the invocation with their reasons', async () => {
@@ -99,6 +140,14 @@ describe('parseRunRequest', () => {
 
   test('the runner configuration names a missing variable', () => {
     expect(() => runnerConfigFromEnv({ CLUSTER_ARN: 'c' })).toThrow('environment variable TASK_DEFINITION_ARN is not set');
+  });
+
+  test('the PROVISIONING limit comes from the environment (30 minutes without it); a bad one is an error', () => {
+    const env = { CLUSTER_ARN: 'c', TASK_DEFINITION_ARN: 't', CAPACITY_PROVIDER: 'p', CONTAINER_NAME: 'sitespeed' };
+    expect(runnerConfigFromEnv(env).provisioningLimitMinutes).toBe(30);
+    expect(runnerConfigFromEnv({ ...env, PROVISIONING_LIMIT_MINUTES: '45' }).provisioningLimitMinutes).toBe(45);
+    expect(() => runnerConfigFromEnv({ ...env, PROVISIONING_LIMIT_MINUTES: '-1' }))
+      .toThrow("environment variable PROVISIONING_LIMIT_MINUTES must be a positive number of minutes, got '-1'");
   });
 });
 
