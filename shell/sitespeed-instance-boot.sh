@@ -16,13 +16,30 @@ AWS_REGION="${AWS_REGION:-}"
 mkdir -p "$root/etc/ecs" "$root/etc/sitespeed" "$root/etc/systemd/system" "$root/usr/local/bin"
 
 # Throttling needs ifb and sch_netem, which the ECS-optimised AMI does not load (sitespeed.io
-# #1979, #2063: "RTNETLINK answers: No such file or directory"); also after a reboot.
+# #1979, #2063: "RTNETLINK answers: No such file or directory"); also after a reboot. The AMI is
+# built from AL2023 minimal; no source we have says whether these modules ship in its kernel
+# package or only in kernel-modules-extra (which it does not install), so both are handled: when
+# a module is missing, kernel-modules-extra for the running kernel is installed and the load
+# tried again. Whatever happens, the rest of the boot goes on, and the
+# outcome is an ECS instance attribute (cdk-sitespeed.shaping = ready | unavailable): throttled
+# runs are placed only where it is ready, and `aws ecs list-attributes` shows it.
+load_shaping_modules() {
+  modprobe ifb numifbs=1 && modprobe sch_netem
+}
 if [ "${SHAPING_MODULES:-false}" = "true" ]; then
   mkdir -p "$root/etc/modules-load.d" "$root/etc/modprobe.d"
   printf 'ifb\nsch_netem\n' > "$root/etc/modules-load.d/sitespeed.conf"
   echo "options ifb numifbs=1" > "$root/etc/modprobe.d/sitespeed.conf"
-  modprobe ifb numifbs=1
-  modprobe sch_netem
+  shaping=unavailable
+  if load_shaping_modules; then
+    shaping=ready
+  elif dnf install -y "kernel-modules-extra-$(uname -r)" && load_shaping_modules; then
+    echo "sitespeed-instance-boot: loaded ifb and sch_netem from kernel-modules-extra" >&2
+    shaping=ready
+  else
+    echo "sitespeed-instance-boot: ifb or sch_netem cannot be loaded; throttled runs will not be placed here" >&2
+  fi
+  echo "ECS_INSTANCE_ATTRIBUTES={\"cdk-sitespeed.shaping\":\"$shaping\"}" >> "$root/etc/ecs/ecs.config"
 fi
 
 # Runs use the image pulled below instead of pulling it again: the first run after a

@@ -11,6 +11,7 @@ import type { ConfigSync } from './config-sync';
 import { Connectivity } from './connectivity';
 import { InstanceSchedule } from './instance-schedule';
 import { installShell, runShellAtBoot } from './private/boot-shell';
+import { SHAPING_ATTRIBUTE } from './private/bound-connectivity';
 import { ecsInstanceRole, ecsLaunchTemplate } from './private/ecs-instance';
 import { maxOldSpaceSizeMiB } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
@@ -251,6 +252,10 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', { networkMode: shaping.networkMode });
     const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', { sharedMemorySize: sharedMemorySizeMiB });
     if (shaping.netAdmin) linuxParameters.addCapabilities(ecs.Capability.NET_ADMIN);
+    if (shaping.shapingModules) {
+      // Only where the boot loaded ifb and sch_netem: elsewhere a throttled run fails at once.
+      this.taskDefinition.addPlacementConstraint(ecs.PlacementConstraint.memberOf(`attribute:${SHAPING_ATTRIBUTE} == ready`));
+    }
     this.container = this.taskDefinition.addContainer(SitespeedCluster.CONTAINER_NAME, {
       image: image.containerImage,
       entryPoint: shaping.entryPoint,

@@ -26,6 +26,8 @@ describe('Connectivity.none() (the default)', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { NetworkMode: 'bridge' });
     expect(JSON.stringify(template.findResources('AWS::ECS::TaskDefinition'))).not.toContain('NET_ADMIN');
     expect(userDataOf(template)).toContain("SHAPING_MODULES='false'");
+    const [definition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+    expect(definition.Properties.PlacementConstraints).toBeUndefined();
   });
 
   test('a site profile without an engine gets a warning: it would name runs it does not shape', () => {
@@ -109,6 +111,16 @@ describe('Connectivity.hostTc()', () => {
   test('cdk-nag: host networking adds no unacknowledged finding', () => {
     const { stack } = hostTc();
     expect(runNag(stack).errors.filter(e => e.path.startsWith('Test/Sitespeed/'))).toEqual([]);
+  });
+});
+
+test.each([
+  ['throttle', Connectivity.throttle(ConnectivityProfile.CABLE)],
+  ['hostTc', Connectivity.hostTc(ConnectivityProfile.CABLE)],
+])('%s: runs are placed only on instances whose boot loaded the shaping modules', (_name, connectivity) => {
+  const { template } = cluster(connectivity);
+  template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+    PlacementConstraints: [{ Type: 'memberOf', Expression: 'attribute:cdk-sitespeed.shaping == ready' }],
   });
 });
 

@@ -14,12 +14,18 @@ export interface BoundConnectivity {
   readonly networkMode: ecs.NetworkMode;
   /** The container needs the NET_ADMIN capability. */
   readonly netAdmin: boolean;
-  /** The instances load the ifb and sch_netem modules at boot. */
+  /**
+   * The instances load the ifb and sch_netem modules at boot, and runs are placed only on
+   * instances where that worked (the boot script's SHAPING_ATTRIBUTE).
+   */
   readonly shapingModules: boolean;
   readonly environment: Record<string, string>;
   readonly entryPoint?: string[];
   readonly hostScripts: HostScript[];
 }
+
+/** The ECS instance attribute the boot script sets to `ready` once the shaping modules are loaded. */
+export const SHAPING_ATTRIBUTE = 'cdk-sitespeed.shaping';
 
 /** Host tc's wrapper: where the instance keeps it, and where the task sees it. */
 export const HOST_TC_SCRIPT: HostScript = {

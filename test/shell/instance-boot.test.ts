@@ -55,16 +55,47 @@ test('the boot script configures prefer-cached pulls and starts the pre-pull uni
   expect(box.calls()).toEqual(['systemctl daemon-reload', 'systemctl enable --now --no-block sitespeed-prepull.service']);
 });
 
-test('with shaping, the boot loads ifb and sch_netem now and after every reboot', () => {
-  const box = sandbox({ systemctl: '', modprobe: '' });
-  const result = spawnSync('bash', [BOOT], {
-    env: { ...box.env, SITESPEED_IMAGE: 'img:1', SHAPING_MODULES: 'true' }, encoding: 'utf8',
+describe('shaping modules (ifb, sch_netem) on the ECS-optimised AL2023 AMI', () => {
+  const boot = (fakes: Record<string, string>) => {
+    const box = sandbox({ systemctl: '', uname: 'echo 6.1.158-180.294.amzn2023.x86_64', ...fakes });
+    const result = spawnSync('bash', [BOOT], { env: { ...box.env, SITESPEED_IMAGE: 'img:1', SHAPING_MODULES: 'true' }, encoding: 'utf8' });
+    const root = box.env.BOOT_ROOT!;
+    return { ...box, result, root, ecsConfig: () => fs.readFileSync(`${root}/etc/ecs/ecs.config`, 'utf8') };
+  };
+  // A fake modprobe that fails until kernel-modules-extra is "installed" (a marker dnf leaves).
+  const modprobeNeedsExtra = 'test -f "$(dirname "$0")/../extra-installed"';
+  const dnfInstalls = 'touch "$(dirname "$0")/../extra-installed"';
+
+  test('present: loaded now and after every reboot; the instance says shaping is ready', () => {
+    const box = boot({ modprobe: '', dnf: '' });
+    expect(box.result.status).toBe(0);
+    expect(fs.readFileSync(`${box.root}/etc/modules-load.d/sitespeed.conf`, 'utf8')).toBe('ifb\nsch_netem\n');
+    expect(fs.readFileSync(`${box.root}/etc/modprobe.d/sitespeed.conf`, 'utf8')).toBe('options ifb numifbs=1\n');
+    expect(box.calls().filter(c => /^(modprobe|dnf)/.test(c))).toEqual(['modprobe ifb numifbs=1', 'modprobe sch_netem']);
+    expect(box.ecsConfig()).toContain('ECS_INSTANCE_ATTRIBUTES={"cdk-sitespeed.shaping":"ready"}\n');
   });
-  expect(result.status).toBe(0);
-  const root = box.env.BOOT_ROOT!;
-  expect(fs.readFileSync(`${root}/etc/modules-load.d/sitespeed.conf`, 'utf8')).toBe('ifb\nsch_netem\n');
-  expect(fs.readFileSync(`${root}/etc/modprobe.d/sitespeed.conf`, 'utf8')).toBe('options ifb numifbs=1\n');
-  expect(box.calls().filter(c => c.startsWith('modprobe'))).toEqual(['modprobe ifb numifbs=1', 'modprobe sch_netem']);
+
+  test('absent: kernel-modules-extra for the running kernel is installed, then they load; ready', () => {
+    const box = boot({ modprobe: modprobeNeedsExtra, dnf: dnfInstalls });
+    expect(box.result.status).toBe(0);
+    expect(box.calls().filter(c => /^(modprobe|dnf)/.test(c))).toEqual([
+      'modprobe ifb numifbs=1',
+      'dnf install -y kernel-modules-extra-6.1.158-180.294.amzn2023.x86_64',
+      'modprobe ifb numifbs=1',
+      'modprobe sch_netem',
+    ]);
+    expect(box.result.stderr).toContain('loaded ifb and sch_netem from kernel-modules-extra');
+    expect(box.ecsConfig()).toContain('"cdk-sitespeed.shaping":"ready"');
+  });
+
+  test('absent and not installable: the boot goes on (pre-pull, prefer-cached), and the instance says unavailable', () => {
+    const box = boot({ modprobe: 'exit 1', dnf: 'exit 1' });
+    expect(box.result.status).toBe(0);
+    expect(box.result.stderr).toContain('ifb or sch_netem cannot be loaded; throttled runs will not be placed here');
+    expect(box.ecsConfig()).toContain('ECS_IMAGE_PULL_BEHAVIOR=prefer-cached');
+    expect(box.ecsConfig()).toContain('ECS_INSTANCE_ATTRIBUTES={"cdk-sitespeed.shaping":"unavailable"}');
+    expect(box.calls()).toContain('systemctl enable --now --no-block sitespeed-prepull.service');
+  });
 });
 
 test('without shaping, no module is loaded', () => {
