@@ -1,6 +1,6 @@
 import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { StoppedTask } from './task-event';
-import { emptyTree, folderOf, folderOfTask, mergeSite, parseTree, Run, RUN_FOLDER, SITE_SLUG, Tree } from './tree';
+import { emptyTree, folderOf, folderOfTask, mergeSite, parseTree, Run, RUN_FOLDER, runsOf, SITE_SLUG, Tree } from './tree';
 
 export interface TreeLocation {
   readonly bucket: string;
@@ -130,7 +130,7 @@ function treeOfListing(listing: Map<string, string[]>, known: Tree): Tree {
   for (const [site, runs] of Object.entries(known.sites)) if (runs.some(r => r.report === false)) sites.add(site);
   let tree: Tree = { version: 1, sites: {} };
   for (const site of [...sites].sort()) {
-    tree = mergeSite({ version: 1, sites: { ...tree.sites, [site]: known.sites[site] ?? [] } }, site, listing.get(site) ?? []);
+    tree = mergeSite({ version: 1, sites: { ...tree.sites, [site]: runsOf(known, site) } }, site, listing.get(site) ?? []);
   }
   return tree;
 }

@@ -25,6 +25,14 @@ export const RUN_FOLDER = /^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$/;
 /** What a site folder may be named (sitespeed.io's slug). */
 export { SITE_SLUG } from '../../src/private/site-names';
 
+/**
+ * A site's runs. Slugs are user data, and `constructor`, `toString` or `__proto__` are valid
+ * slugs that every object also answers to: only the tree's own entries count.
+ */
+export function runsOf(tree: Tree, site: string): Run[] {
+  return Object.prototype.hasOwnProperty.call(tree.sites, site) ? tree.sites[site] : [];
+}
+
 export function emptyTree(): Tree {
   return { version: 1, sites: {} };
 }
@@ -49,7 +57,7 @@ export function parseTree(text: string): Tree | undefined {
  * adding `stopped` (the task that just ended). Other sites are untouched.
  */
 export function mergeSite(tree: Tree, site: string, folders: string[], stopped?: Run): Tree {
-  const known = new Map((tree.sites[site] ?? []).map(r => [r.run, r]));
+  const known = new Map(runsOf(tree, site).map(r => [r.run, r]));
   const runs = new Map<string, Run>();
   for (const folder of folders) runs.set(folder, known.get(folder) ?? { run: folder, status: 'unknown' });
   // A known run without a folder is kept only if it never had a report (a failed start).

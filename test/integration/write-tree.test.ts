@@ -108,3 +108,21 @@ test('odd keys in the bucket neither break the listing nor become sites', async 
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'reports' }));
   expect(listed.KeyCount).toBeGreaterThan(7);
 });
+
+test('slugs every object answers to (constructor, toString, __proto__) are sites like any other', async () => {
+  const odd = ['constructor', 'toString', '__proto__', 'hasOwnProperty'];
+  for (const site of [...odd, 'shop']) await putRuns(site, ['2026-11-26-09-00-00']);
+  // No tree.json yet: the first update rebuilds from the listing, as after a corrupt tree.
+  await updateSite(s3, location, task('constructor', '2026-11-26T08:59:30Z', 1), quiet);
+  await updateSite(s3, location, task('__proto__', '2026-11-26T08:59:30Z'), quiet);
+  const text = await (await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: 'tree.json' }))).Body!.transformToString();
+  const written = JSON.parse(text);
+  expect(Object.keys(written.sites).sort()).toEqual([...odd, 'shop'].sort());
+  expect(Object.getPrototypeOf(written.sites)).toBe(Object.prototype); // the JSON's __proto__ is a site, not a prototype
+  expect(written.sites.constructor).toEqual([{ run: '2026-11-26-09-00-00', status: 'failed', exitCode: 1 }]);
+  expect(written.sites.__proto__).toEqual([{ run: '2026-11-26-09-00-00', status: 'ok', exitCode: 0 }]);
+  expect(written.sites.toString).toEqual([{ run: '2026-11-26-09-00-00', status: 'unknown' }]);
+  // And a full rebuild keeps what it knew of them.
+  await rebuildTree(s3, location, quiet);
+  expect((await tree()).sites.constructor[0].status).toBe('failed');
+});
