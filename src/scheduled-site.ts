@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { Browser } from './browser';
 import { ConnectivityProfile } from './connectivity-profile';
 import { firesOutside } from './private/schedule-window';
-import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE } from './private/site-names';
+import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE, URL_ALIAS, URL_ALIAS_RULE } from './private/site-names';
 import { renderRunArgs, RunArgsInput } from './private/sitespeed-args';
 import type { SitespeedCluster } from './sitespeed-cluster';
 import type { ISitespeedMetrics } from './sitespeed-metrics';
@@ -265,7 +265,7 @@ export class ScheduledSite extends Construct {
     }
     const namespace = props.graphiteNamespace ?? metrics?.graphiteNamespace ?? 'sitespeed_io.default';
     if (!GRAPHITE_NAMESPACE.test(namespace)) {
-      throw new Error(`graphiteNamespace '${namespace}' must be dot-separated parts of [A-Za-z0-9_-], e.g. 'sitespeed_io.default'.`);
+      throw new Error(`graphiteNamespace '${namespace}' must be dot-separated parts of [A-Za-z0-9_-], not starting with '-', e.g. 'sitespeed_io.default'.`);
     }
     if (metrics && !METRICS_NAMESPACE.test(namespace)) {
       throw new Error(`graphiteNamespace '${namespace}' must be 'sitespeed_io.<name>' with metrics (GraphiteGrafana or MetricsStack): its retention is set for keys under sitespeed_io, and the dashboards expect two parts before the slug.`);
@@ -279,6 +279,10 @@ export class ScheduledSite extends Construct {
       return { host: metrics.graphiteHost, port: metrics.graphitePort, httpPort: metrics.graphiteHttpPort, namespace };
     }
     if (props.graphiteHost === undefined) return undefined;
+    // A host name or IPv4 address (a token resolves to one): never a value sitespeed.io reads as an option.
+    if (!Token.isUnresolved(props.graphiteHost) && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(props.graphiteHost)) {
+      throw new Error(`graphiteHost '${props.graphiteHost}' must be a host name or IPv4 address, such as 'graphite.example.com'.`);
+    }
     const port = props.graphitePort ?? 2003;
     if (!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535)) {
       throw new Error(`graphitePort (${port}) must be a TCP port from 1 to 65535.`);
@@ -297,8 +301,8 @@ export class ScheduledSite extends Construct {
         if (!Token.isUnresolved(u.url) && !/^https?:\/\/[^\s]+$/.test(u.url)) {
           throw new Error(`urls[${i}].url '${u.url}' must be an http(s) URL without spaces.`);
         }
-        if (u.alias !== undefined && !/^[A-Za-z0-9_-]{1,100}$/.test(u.alias)) {
-          throw new Error(`urls[${i}].alias '${u.alias}' must be 1–100 characters of [A-Za-z0-9_-].`);
+        if (u.alias !== undefined && !URL_ALIAS.test(u.alias)) {
+          throw new Error(`urls[${i}].alias '${u.alias}' must be ${URL_ALIAS_RULE}.`);
         }
       }
       const withAlias = props.urls.filter(u => u.alias !== undefined).length;

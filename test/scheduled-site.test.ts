@@ -180,6 +180,11 @@ describe('bad options fail at synth, naming the option', () => {
     ['zero iterations', { iterations: 0 }, /iterations \(0\) must be a whole number from 1 to 100/],
     ['a port out of range', { graphiteHost: 'g', graphitePort: 70000 }, /graphitePort \(70000\) must be a TCP port/],
     ['a bad namespace', { graphiteNamespace: 'a..b' }, /graphiteNamespace 'a..b' must be dot-separated parts/],
+    // Values sitespeed.io gets as arguments of their own: one starting with '-' would be read as an option.
+    ['a slug that reads as an option', { slug: '-shop' }, /slug '-shop' must be 1–200 characters of \[a-zA-Z0-9_-\], not starting with '-'/],
+    ['an alias that reads as an option', { urls: [{ url: 'https://a/', alias: '--b' }] }, /urls\[0\].alias '--b' must be 1–100 characters of \[A-Za-z0-9_-\], not starting with '-'/],
+    ['a namespace that reads as an option', { graphiteNamespace: '-x.y' }, /graphiteNamespace '-x.y' must be dot-separated parts of \[A-Za-z0-9_-\], not starting with '-'/],
+    ['a Graphite host that reads as an option', { graphiteHost: '--graphite.port' }, /graphiteHost '--graphite.port' must be a host name or IPv4 address/],
     ['a result URL that is not http', { resultBaseUrl: 'reports.example.com' }, /resultBaseUrl 'reports.example.com' must be an http\(s\) URL/],
     ['a config key that a prop owns', { config: { browsertime: { iterations: 3 } } }, /config: 'browsertime.iterations' is set by cdk-sitespeed; use the iterations prop/],
     ['an arg that breaks report folders', { sitespeedArgs: ['--outputFolder', '/tmp/x'] }, /sitespeedArgs: 'outputFolder' is not allowed/],

@@ -6,12 +6,21 @@ import { createHash } from 'crypto';
  * parses them back.
  */
 
+/*
+ * Values that sitespeed.io gets as an argument of their own (`--slug shop`) must not begin with
+ * '-': its parser would read them as an option, and the run would be filed under another name.
+ */
+
 /** A site's slug: its report folder, its Graphite keys and its tasks' startedBy. */
-export const SITE_SLUG = /^[a-zA-Z0-9_-]{1,200}$/;
-export const SITE_SLUG_RULE = '1–200 characters of [a-zA-Z0-9_-]';
+export const SITE_SLUG = /^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,199}$/;
+export const SITE_SLUG_RULE = "1–200 characters of [a-zA-Z0-9_-], not starting with '-'";
+
+/** A page's alias in reports and Graphite keys. */
+export const URL_ALIAS = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,99}$/;
+export const URL_ALIAS_RULE = "1–100 characters of [A-Za-z0-9_-], not starting with '-'";
 
 /** A Graphite namespace: dot-separated parts. */
-export const GRAPHITE_NAMESPACE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+export const GRAPHITE_NAMESPACE = /^[A-Za-z0-9_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
 /** The namespace GraphiteGrafana accepts: its retention is set for sitespeed_io.*, and the dashboards expect two parts. */
 export const METRICS_NAMESPACE = /^sitespeed_io\.[A-Za-z0-9_-]+$/;
 
