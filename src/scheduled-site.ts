@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { Browser } from './browser';
 import { ConnectivityProfile } from './connectivity-profile';
+import { claimSlug } from './private/data-homes';
 import { firesOutside } from './private/schedule-window';
 import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE, URL_ALIAS, URL_ALIAS_RULE } from './private/site-names';
 import { renderRunArgs, RunArgsInput } from './private/sitespeed-args';
@@ -170,6 +171,9 @@ export class ScheduledSite extends Construct {
       throw new Error(`slug '${this.slug}' must be ${SITE_SLUG_RULE} (sitespeed.io uses it in folder names and Graphite keys).`);
     }
     cluster._claimSlug(this.slug, this.node.path);
+    const bucket = cluster.reportsBucket;
+    claimSlug(this, Token.isUnresolved(bucket.bucketName) ? `bucket ${bucket.node.path}` : `bucket ${bucket.bucketName}`,
+      `the reports bucket ${Token.isUnresolved(bucket.bucketName) ? bucket.node.path : bucket.bucketName}`, this.slug);
 
     const inputs = this.renderInputs(props, cluster.configContainerPath);
     const configFiles = (['urlsFile', 'script', 'budgetFile'] as const).filter(k => props[k] !== undefined);
@@ -273,6 +277,11 @@ export class ScheduledSite extends Construct {
     if (namespace.split('.').length !== 2) {
       Annotations.of(this).addWarningV2('cdk-sitespeed:graphiteNamespace',
         `graphiteNamespace '${namespace}' does not have two parts: sitespeed.io's dashboards expect '<a>.<b>' followed by the slug.`);
+    }
+    if (metrics || props.graphiteHost !== undefined) {
+      // A MetricsStack and the GraphiteGrafana it holds are one Graphite: named by stack and host.
+      const graphite = metrics ? `${Stack.of(metrics).node.path}/${metrics.graphiteHost}` : props.graphiteHost!;
+      claimSlug(this, `graphite ${graphite} ${namespace}`, `Graphite ${graphite} under ${namespace}`, this.slug);
     }
     if (metrics) {
       metrics.allowMetricsFrom(cluster);

@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { GraphiteGrafana, MetricsStack, SitespeedCluster } from '../src';
 import { testApp } from './harness/nag';
@@ -61,5 +62,45 @@ describe('MetricsStack: a stack holding GraphiteGrafana', () => {
     });
     const metrics = new MetricsStack(app, 'Metrics', { env, vpc });
     expect(() => new SitespeedCluster(sitespeedStack, 'Cluster', { vpc, metrics })).not.toThrow();
+  });
+});
+
+describe('one slug per place where data lands, across clusters', () => {
+  const site = (cluster: SitespeedCluster, slug = 'shop', extra: Record<string, unknown> = {}) =>
+    cluster.addSite(`Site${Math.random().toString(36).slice(2, 8)}`, { slug, schedule: hourly, urls: [{ url: 'https://shop.example.com/' }], ...extra });
+
+  test('two clusters sharing a reports bucket cannot both have a site shop: their reports would mix', () => {
+    const app = testApp();
+    const { vpc } = networkStack(app);
+    const stack = new Stack(app, 'Sitespeed', { env });
+    const a = new SitespeedCluster(stack, 'A', { vpc });
+    const b = new SitespeedCluster(stack, 'B', { vpc, reportsBucket: a.reportsBucket });
+    site(a);
+    expect(() => site(b)).toThrow(/slug 'shop' of site Sitespeed\/B\/Site\w+ is already used by site Sitespeed\/A\/Site\w+, and both send to the reports bucket Sitespeed\/A\/ReportsBucket/);
+    expect(() => site(b, 'shop-b')).not.toThrow();
+  });
+
+  test('the same bucket imported by name in two stacks is one place', () => {
+    const app = testApp();
+    const { vpc } = networkStack(app);
+    const one = new Stack(app, 'One', { env });
+    const two = new Stack(app, 'Two', { env });
+    const a = new SitespeedCluster(one, 'A', { vpc, reportsBucket: s3.Bucket.fromBucketName(one, 'R', 'my-reports') });
+    const b = new SitespeedCluster(two, 'B', { vpc, reportsBucket: s3.Bucket.fromBucketName(two, 'R', 'my-reports') });
+    site(a);
+    expect(() => site(b)).toThrow(/both send to the reports bucket my-reports/);
+  });
+
+  test('two clusters sending to one Graphite (stack or construct) under one namespace cannot share a slug; other namespaces can', () => {
+    const app = testApp();
+    const { vpc } = networkStack(app);
+    const metrics = new MetricsStack(app, 'Metrics', { env, vpc, graphiteNamespace: 'sitespeed_io.prod' });
+    const stack = new Stack(app, 'Sitespeed', { env });
+    const a = new SitespeedCluster(stack, 'A', { vpc, metrics });
+    const b = new SitespeedCluster(stack, 'B', { vpc, metrics: metrics.graphiteGrafana });
+    site(a);
+    expect(() => site(b)).toThrow(/both send to Graphite Metrics\/graphite.sitespeed.internal under sitespeed_io.prod/);
+    const c = new SitespeedCluster(stack, 'C', { vpc, metrics });
+    expect(() => site(c, 'shop', { graphiteNamespace: 'sitespeed_io.staging' })).not.toThrow();
   });
 });
