@@ -7,7 +7,7 @@ import { ConnectivityProfile } from './connectivity-profile';
 import { claimSlug } from './private/data-homes';
 import { firesOutside } from './private/schedule-window';
 import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE, URL_ALIAS, URL_ALIAS_RULE } from './private/site-names';
-import { renderRunArgs, RunArgsInput } from './private/sitespeed-args';
+import { MAX_OVERRIDES_CHARS, overridesSize, renderRunArgs, RunArgsInput } from './private/sitespeed-args';
 import type { SitespeedCluster } from './sitespeed-cluster';
 import type { ISitespeedMetrics } from './sitespeed-metrics';
 
@@ -213,6 +213,7 @@ export class ScheduledSite extends Construct {
     // arguments are rendered again at synth (through the lazy values below), when it is known.
     this.renderArgs = () => renderRunArgs({ ...args, resultBaseUrl: props.resultBaseUrl ?? cluster.reportTree?.viewerUrl });
     this.renderArgs();
+    this.node.addValidation({ validate: () => this.checkOverridesSize() });
 
     // ScheduleExpression.cron() falls back to UTC silently; a site tested at "09:00" then runs an
     // hour off for half the year. Say so; acknowledge the warning when UTC is what you want.
@@ -260,6 +261,20 @@ export class ScheduledSite extends Construct {
    */
   public get sitespeedArgs(): string[] {
     return this.renderArgs();
+  }
+
+  /**
+   * RunTask refuses overrides above 8192 characters, on every run: say so at synth. A token
+   * (the bucket name, the viewer's domain) counts as 63 characters, the longest bucket name.
+   */
+  private checkOverridesSize(): string[] {
+    const args = this.sitespeedArgs.map(a => a.replace(/\$\{Token\[[^\]]+\]\}/g, 'x'.repeat(63)));
+    const size = overridesSize(args);
+    if (size <= MAX_OVERRIDES_CHARS) return [];
+    return [
+      `the runs of ${this.slug} take about ${size} characters of RunTask overrides, and ECS allows ${MAX_OVERRIDES_CHARS}: every run would fail. ` +
+      'Put the URLs in a file in the config folder (urlsFile, with a ConfigSync) and long options in sitespeed.io config through the config prop.',
+    ];
   }
 
   private graphiteTarget(props: ScheduledSiteProps, cluster: SitespeedCluster): RunArgsInput['graphite'] {

@@ -17,6 +17,7 @@ import { maxOldSpaceSizeMiB } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { CLUSTER_TAG } from './private/site-names';
 import { SiteRunner } from './private/site-runner';
+import { CONTAINER_NAME } from './private/sitespeed-args';
 import { checkClusterProps } from './private/sitespeed-cluster-props';
 import type { ReportTree } from './report-tree';
 import { ScheduledSite, ScheduledSiteOptions } from './scheduled-site';
@@ -133,7 +134,7 @@ export interface SitespeedClusterProps {
  */
 export class SitespeedCluster extends Construct implements ec2.IConnectable {
   /** The name of the sitespeed.io container in the task definition. */
-  public static readonly CONTAINER_NAME = 'sitespeed';
+  public static readonly CONTAINER_NAME = CONTAINER_NAME;
 
   /** The ECS cluster. */
   public readonly cluster: ecs.Cluster;

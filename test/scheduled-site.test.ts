@@ -192,6 +192,14 @@ describe('bad options fail at synth, naming the option', () => {
     expect(() => site(options as Partial<ScheduledSiteOptions>)).toThrow(message);
   });
 
+  test('runs whose arguments exceed RunTask\'s 8192 characters of overrides fail at synth, saying what to do', () => {
+    const urls = Array.from({ length: 120 }, (_, i) => ({ url: `https://shop.example.com/products/category-${i}/a-rather-long-product-page-name` }));
+    const big = site({ urls });
+    expect(() => big.template).toThrow(/the runs of shop take about \d{4,} characters of RunTask overrides, and ECS allows 8192: every run would fail\. Put the URLs in a file in the config folder \(urlsFile/);
+    const fine = site({ urls: urls.slice(0, 40) });
+    expect(() => fine.template).not.toThrow();
+  });
+
   test('a custom connectivity profile needs bandwidth and whole numbers', () => {
     expect(() => ConnectivityProfile.custom({ downKbps: 0, upKbps: 1, rttMs: 1 })).toThrow(/downKbps and upKbps must be above 0/);
     expect(() => ConnectivityProfile.custom({ downKbps: 1, upKbps: 1, rttMs: -5 })).toThrow(/rttMs \(-5\) must be a whole number, 0 or more/);

@@ -1,4 +1,5 @@
 import { SITE_SLUG, SITE_SLUG_RULE } from '../../src/private/site-names';
+import { runArgsProblems } from '../../src/private/sitespeed-args';
 import { requiredEnv } from '../shared/handler';
 /** What a schedule (or a person, for "run now") sends the runTask Lambda. */
 export interface RunRequest {
@@ -25,8 +26,6 @@ export class BadRequestError extends Error {
   }
 }
 
-// ECS rejects container overrides above 8192 characters of JSON; saying so here is clearer.
-const MAX_OVERRIDE_CHARS = 8192;
 
 /** Checks an incoming event and returns it typed, or throws a BadRequestError naming the field. */
 export function parseRunRequest(event: unknown): RunRequest {
@@ -44,9 +43,9 @@ export function parseRunRequest(event: unknown): RunRequest {
   if (notString >= 0) {
     throw new BadRequestError(`"args[${notString}]" must be a string, got ${describe(args[notString])}`);
   }
-  const size = JSON.stringify(args).length;
-  if (size > MAX_OVERRIDE_CHARS) {
-    throw new BadRequestError(`"args" take ${size} characters as JSON; ECS allows ${MAX_OVERRIDE_CHARS} characters for container overrides. Move options into a config file.`);
+  const problems = runArgsProblems(site, args as string[]);
+  if (problems.length > 0) {
+    throw new BadRequestError(`"args" break the rules of a rendered run, so nothing starts: ${problems.join('; ')}`);
   }
   return { site, args: args as string[] };
 }

@@ -33,9 +33,9 @@ const TYPED: Record<string, string> = {
   'n': 'the iterations prop',
   'browsertime.browser': 'the browser prop',
   'b': 'the browser prop',
-  'browsertime.connectivity.profile': 'the connectivity prop',
+  'browsertime.connectivity.profile': 'the connectivityProfile prop',
   'browsertime.connectivity.engine': "the cluster's connectivity prop",
-  'c': 'the connectivity prop',
+  'c': 'the connectivityProfile prop',
   'browsertime.connectivity.down': 'ConnectivityProfile.custom()',
   'browsertime.connectivity.up': 'ConnectivityProfile.custom()',
   'browsertime.connectivity.rtt': 'ConnectivityProfile.custom()',
@@ -110,6 +110,46 @@ export function configArgs(config: Record<string, unknown>): string[] {
   };
   visit(config, '');
   return args;
+}
+
+/** The name of the sitespeed.io container, which RunTask's overrides name. */
+export const CONTAINER_NAME = 'sitespeed';
+
+/**
+ * RunTask allows 8192 characters for the whole overrides JSON, its formatting included
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html, `overrides`).
+ */
+export const MAX_OVERRIDES_CHARS = 8192;
+
+/** The characters of the overrides a run's arguments make, as runTask sends them. */
+export function overridesSize(args: string[]): number {
+  return JSON.stringify({ containerOverrides: [{ name: CONTAINER_NAME, command: args }] }).length;
+}
+
+/**
+ * What is wrong with a run request's arguments, against the rules the renderer follows: the
+ * slug given once and equal to the site, no forbidden option, no typed option twice, and within
+ * RunTask's size. runTask checks every request with it, so a hand-made or edited request that
+ * breaks them starts nothing.
+ */
+export function runArgsProblems(site: string, args: string[]): string[] {
+  const problems: string[] = [];
+  const slugAt = args.flatMap((a, i) => (a === '--slug' || a.startsWith('--slug=') ? [i] : []));
+  const slugValue = slugAt.length === 1 ? (args[slugAt[0]].startsWith('--slug=') ? args[slugAt[0]].slice(7) : args[slugAt[0] + 1]) : undefined;
+  if (slugValue !== site) {
+    problems.push(`the arguments must give --slug once, equal to the site '${site}' (found ${slugAt.length === 1 ? `'${slugValue}'` : `${slugAt.length} times`})`);
+  }
+  const seen = new Set<string>();
+  for (const name of optionNames(args)) {
+    if (FORBIDDEN[name]) problems.push(`'${name}' is not allowed: ${FORBIDDEN[name]}`);
+    else if (TYPED[name] && seen.has(name)) problems.push(`'${name}' is given twice (it is set by ${TYPED[name]})`);
+    seen.add(name);
+  }
+  const size = overridesSize(args);
+  if (size > MAX_OVERRIDES_CHARS) {
+    problems.push(`the arguments take ${size} characters as RunTask overrides; ECS allows ${MAX_OVERRIDES_CHARS}`);
+  }
+  return problems;
 }
 
 export function renderRunArgs(input: RunArgsInput): string[] {

@@ -80,7 +80,7 @@ describe('runTask on moto_server', () => {
   test('another site is not held back by a running one', async () => {
     const shop = await runSite(ecs, request, config) as { started: string };
     // (On AWS, blog's task would wait in PROVISIONING for a second instance; moto places it.)
-    const blog = await runSite(ecs, { site: 'blog', args: ['https://blog.example.com/'] }, config) as { started: string };
+    const blog = await runSite(ecs, { site: 'blog', args: ['https://blog.example.com/', '--slug', 'blog'] }, config) as { started: string };
     expect(blog.started).toBeDefined();
     expect((await tasksOf('blog')).map(t => t.taskArn)).toEqual([blog.started]);
     expect((await tasksOf('shop')).map(t => t.taskArn)).toEqual([shop.started]);

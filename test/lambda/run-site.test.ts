@@ -129,14 +129,21 @@ describe('parseRunRequest', () => {
     ['args as a joined string', { site: 'shop', args: '/start.sh,urls.txt,--config' }, /"args" must be a non-empty array of strings/],
     ['empty args', { site: 'shop', args: [] }, /"args" must be a non-empty array/],
     ['a number in args', { site: 'shop', args: ['--browsertime.iterations', 5] }, /"args\[1\]" must be a string, got 5/],
-    ['args too long for ECS', { site: 'shop', args: ['x'.repeat(9000)] }, /ECS allows 8192 characters for container overrides/],
+    ['args too long for ECS', { site: 'shop', args: ['x'.repeat(9000), '--slug', 'shop'] }, /the arguments take 9\d{3} characters as RunTask overrides; ECS allows 8192/],
+    // A request that breaks the rules the renderer follows (hand-made, edited, or from another site) starts nothing.
+    ['a slug that disagrees with the site', { site: 'shop', args: ['https://a/', '--slug', 'blog'] }, /--slug once, equal to the site 'shop' \(found 'blog'\)/],
+    ['no slug at all', { site: 'shop', args: ['https://a/'] }, /--slug once, equal to the site 'shop' \(found 0 times\)/],
+    ['two slugs', { site: 'shop', args: ['https://a/', '--slug', 'shop', '--slug=blog'] }, /found 2 times/],
+    ['a forbidden option', { site: 'shop', args: ['https://a/', '--slug', 'shop', '--outputFolder', '/tmp'] }, /'outputFolder' is not allowed: it drops the <timestamp> folder/],
+    ['a typed option twice', { site: 'shop', args: ['https://a/', '--slug', 'shop', '-n', '3', '-n', '9'] }, /'n' is given twice \(it is set by the iterations prop\)/],
   ])('rejects %s', (_name, event, message) => {
     expect(() => parseRunRequest(event)).toThrow(BadRequestError);
     expect(() => parseRunRequest(event)).toThrow(message);
   });
 
   test('accepts a well-formed request as it is', () => {
-    expect(parseRunRequest({ site: 'shop', args: ['a', 'b c'] })).toEqual({ site: 'shop', args: ['a', 'b c'] });
+    const args = ['a', 'b c', '--slug', 'shop'];
+    expect(parseRunRequest({ site: 'shop', args })).toEqual({ site: 'shop', args });
   });
 
   test('the runner configuration names a missing variable', () => {
