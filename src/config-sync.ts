@@ -9,6 +9,7 @@ import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { CLUSTER_TAG } from './private/site-names';
 import { SyncConfigFunction } from './private/sync-config-function';
+import { requirePlain } from './private/tokens';
 import type { SitespeedCluster } from './sitespeed-cluster';
 
 /** Properties of a {@link ConfigSync}. */
@@ -54,6 +55,7 @@ export class ConfigSync extends Construct {
   constructor(scope: Construct, id: string, props: ConfigSyncProps) {
     super(scope, id);
     this.prefix = props.prefix ?? 'config/';
+    requirePlain('prefix', this.prefix, 'the instances\' permissions and the sync are written for it at synth');
     if (this.prefix !== '' && (!this.prefix.endsWith('/') || this.prefix.startsWith('/') || this.prefix.includes('//'))) {
       throw new Error(`prefix '${this.prefix}' must be empty (the whole bucket) or a key prefix ending in '/', such as 'config/', without a leading '/'.`);
     }

@@ -1,3 +1,5 @@
+import { requirePlain } from './private/tokens';
+
 /** Options for {@link ConnectivityProfile.custom}. */
 export interface CustomConnectivityOptions {
   /** Download bandwidth in kbit/s. */
@@ -29,6 +31,7 @@ export class ConnectivityProfile {
   /** Your own bandwidth and latency. */
   public static custom(options: CustomConnectivityOptions): ConnectivityProfile {
     for (const [field, value] of Object.entries(options)) {
+      requirePlain(`ConnectivityProfile.custom: ${field}`, value, 'the runs\' arguments and the host tc shaping are written from it at synth');
       if (!Number.isInteger(value) || value < 0) {
         throw new Error(`ConnectivityProfile.custom: ${field} (${value}) must be a whole number, 0 or more.`);
       }

@@ -3,6 +3,7 @@ import { ConnectivityProfile } from './connectivity-profile';
 import { BoundConnectivity, HOST_TC_SCRIPT } from './private/bound-connectivity';
 import { IPV4_CIDR } from './private/cidr';
 import { factoryOnly } from './private/factory-only';
+import { isToken } from './private/tokens';
 
 /** Options for {@link Connectivity.hostTc}. */
 export interface HostTcOptions {
@@ -45,7 +46,7 @@ export abstract class Connectivity {
    */
   public static hostTc(profile: ConnectivityProfile, options: HostTcOptions = {}): Connectivity {
     for (const [i, cidr] of (options.exemptCidrs ?? []).entries()) {
-      if (!IPV4_CIDR.test(cidr)) {
+      if (!isToken(cidr) && !IPV4_CIDR.test(cidr)) {
         throw new Error(`Connectivity.hostTc: exemptCidrs[${i}] '${cidr}' is not an IPv4 address or CIDR (e.g. '10.20.0.0/16').`);
       }
     }

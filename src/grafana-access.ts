@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IPV4_CIDR } from './private/cidr';
 import { factoryOnly } from './private/factory-only';
+import { isToken } from './private/tokens';
 
 /**
  * Who can open Grafana. Either way it needs the admin password from Secrets Manager; anonymous
@@ -24,7 +25,7 @@ export abstract class GrafanaAccess {
       throw new Error('GrafanaAccess.fromCidrs: give at least one IPv4 CIDR, or use GrafanaAccess.privateOnly().');
     }
     for (const cidr of cidrs) {
-      if (!IPV4_CIDR.test(cidr)) {
+      if (!isToken(cidr) && !IPV4_CIDR.test(cidr)) {
         throw new Error(`GrafanaAccess.fromCidrs: '${cidr}' is not an IPv4 address or CIDR such as '203.0.113.0/24'.`);
       }
       if (cidr.endsWith('/0')) {

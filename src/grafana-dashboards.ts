@@ -3,6 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { factoryOnly } from './private/factory-only';
 import { acknowledgeWildcardResource } from './private/nag';
+import { isToken } from './private/tokens';
 import { SitespeedImage } from './sitespeed-image';
 
 /** @internal */
@@ -29,7 +30,7 @@ export abstract class GrafanaDashboards {
    */
   public static sitespeedRelease(version?: string): GrafanaDashboards {
     const v = version ?? SitespeedImage.DEFAULT_VERSION;
-    if (!/^\d+\.\d+\.\d+$/.test(v)) {
+    if (!isToken(v) && !/^\d+\.\d+\.\d+$/.test(v)) {
       throw new Error(`GrafanaDashboards.sitespeedRelease: version '${v}' must be a sitespeed.io release such as '${SitespeedImage.DEFAULT_VERSION}'.`);
     }
     return new Fixed({

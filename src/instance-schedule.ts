@@ -2,6 +2,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Construct } from 'constructs';
 import { factoryOnly } from './private/factory-only';
 import { OnWindow } from './private/schedule-window';
+import { isToken, requirePlain } from './private/tokens';
 import { nextDays, parseWeekDays, WEEK_DAYS } from './private/week-days';
 
 /** Options for {@link InstanceSchedule.onOff}. */
@@ -113,7 +114,21 @@ class OnOff extends InstanceSchedule {
   constructor(private readonly options: OnOffScheduleOptions) {
     super();
     const o = options;
-    this.timeZone = canonicalTimeZone(o.timeZone);
+    // A token time zone goes to AWS as it is; the hours, minutes and days build cron expressions
+    // and the midnight shift at synth, so they must be plain.
+    this.timeZone = isToken(o.timeZone) ? o.timeZone : canonicalTimeZone(o.timeZone);
+    const why = 'the scheduled actions\' cron expressions are built from it at synth';
+    const plain = {
+      startHour: o.startHour,
+      stopHour: o.stopHour,
+      startMinute: o.startMinute,
+      stopMinute: o.stopMinute,
+      weekDays: o.weekDays,
+      warmInstances: o.warmInstances,
+    };
+    for (const [prop, value] of Object.entries(plain)) {
+      requirePlain(`InstanceSchedule.onOff: ${prop}`, value, why);
+    }
     checkInteger('startHour', o.startHour, 0, 23);
     checkInteger('stopHour', o.stopHour, 0, 23);
     checkInteger('startMinute', o.startMinute ?? 0, 0, 59);

@@ -13,6 +13,7 @@ import { allowListCode } from './private/allow-list';
 import { IPV4_CIDR } from './private/cidr';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
+import { isToken } from './private/tokens';
 import { WriteTreeFunction } from './private/write-tree-function';
 import type { SitespeedCluster } from './sitespeed-cluster';
 
@@ -57,7 +58,7 @@ export class ReportTree extends Construct {
     const cluster = props.cluster;
     const bucket = cluster.reportsBucket;
     for (const [i, cidr] of (props.allowedCidrs ?? []).entries()) {
-      if (!IPV4_CIDR.test(cidr)) throw new Error(`allowedCidrs[${i}] '${cidr}' is not an IPv4 address or CIDR (e.g. '203.0.113.0/24').`);
+      if (!isToken(cidr) && !IPV4_CIDR.test(cidr)) throw new Error(`allowedCidrs[${i}] '${cidr}' is not an IPv4 address or CIDR (e.g. '203.0.113.0/24').`);
     }
     if (props.allowedCidrs && props.allowedCidrs.length === 0) {
       throw new Error('allowedCidrs is empty, which would lock everyone out; leave it out to allow anyone with the URL.');

@@ -8,6 +8,7 @@ import { claimSlug } from './private/data-homes';
 import { firesOutside } from './private/schedule-window';
 import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE, URL_ALIAS, URL_ALIAS_RULE } from './private/site-names';
 import { MAX_OVERRIDES_CHARS, overridesSize, renderRunArgs, RunArgsInput } from './private/sitespeed-args';
+import { requirePlain } from './private/tokens';
 import type { SitespeedCluster } from './sitespeed-cluster';
 import type { ISitespeedMetrics } from './sitespeed-metrics';
 
@@ -167,6 +168,7 @@ export class ScheduledSite extends Construct {
     super(scope, id);
     const cluster = props.cluster;
     this.slug = props.slug ?? slugFromId(id);
+    requirePlain('slug', this.slug, 'it names the report folders and Graphite keys, which are checked for clashes at synth');
     if (!SITE_SLUG.test(this.slug)) {
       throw new Error(`slug '${this.slug}' must be ${SITE_SLUG_RULE} (sitespeed.io uses it in folder names and Graphite keys).`);
     }
@@ -283,6 +285,7 @@ export class ScheduledSite extends Construct {
       throw new Error(`give either metrics (Graphite of ${metrics.node.path}) or graphiteHost/graphitePort, not both.`);
     }
     const namespace = props.graphiteNamespace ?? metrics?.graphiteNamespace ?? 'sitespeed_io.default';
+    requirePlain('graphiteNamespace', namespace, 'it is part of the Graphite keys, which are checked for clashes at synth');
     if (!GRAPHITE_NAMESPACE.test(namespace)) {
       throw new Error(`graphiteNamespace '${namespace}' must be dot-separated parts of [A-Za-z0-9_-], not starting with '-', e.g. 'sitespeed_io.default'.`);
     }
@@ -325,6 +328,7 @@ export class ScheduledSite extends Construct {
         if (!Token.isUnresolved(u.url) && !/^https?:\/\/[^\s]+$/.test(u.url)) {
           throw new Error(`urls[${i}].url '${u.url}' must be an http(s) URL without spaces.`);
         }
+        requirePlain(`urls[${i}].alias`, u.alias, 'it must be checked at synth not to read as an option');
         if (u.alias !== undefined && !URL_ALIAS.test(u.alias)) {
           throw new Error(`urls[${i}].alias '${u.alias}' must be ${URL_ALIAS_RULE}.`);
         }
@@ -345,6 +349,7 @@ export class ScheduledSite extends Construct {
 
 /** The container path of a key under the config prefix; keys may not climb out of it. */
 function configPath(configDir: string, prop: string, key: string): string {
+  requirePlain(prop, key, 'it must be checked at synth to stay inside the config prefix');
   if (!key || key.startsWith('/') || key.split('/').some(part => part === '..' || part === '') || /[\0\n]/.test(key)) {
     throw new Error(`${prop} '${key}' must be a key relative to the config prefix, such as 'urls/shop.txt' (no leading '/', no '..').`);
   }

@@ -4,6 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { factoryOnly } from './private/factory-only';
+import { isToken } from './private/tokens';
 
 /** @internal */
 export interface BoundSitespeedImage {
@@ -34,7 +35,7 @@ export abstract class SitespeedImage {
    * with your own scripts. A name without a tag, or `:latest`, gets a warning.
    */
   public static fromRegistry(name: string): SitespeedImage {
-    if (!name || /\s/.test(name)) {
+    if (!isToken(name) && (!name || /\s/.test(name))) {
       throw new Error(`SitespeedImage.fromRegistry: '${name}' is not an image name (e.g. 'sitespeedio/sitespeed.io:${SitespeedImage.DEFAULT_VERSION}').`);
     }
     return new RegistryImage(name);

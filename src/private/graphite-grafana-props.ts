@@ -4,6 +4,7 @@ import { instanceCapacity, knownInstanceTypes } from './instance-capacity';
 import { METRICS_NAMESPACE } from './site-names';
 import type { GraphiteGrafanaProps } from '../graphite-grafana';
 import { InstanceSchedule } from '../instance-schedule';
+import { isToken, requirePlain } from './tokens';
 
 /** GraphiteGrafana's props, checked, with the defaults filled in. */
 export interface CheckedGraphiteGrafanaProps {
@@ -27,7 +28,8 @@ export function checkGraphiteGrafanaProps(props: GraphiteGrafanaProps): CheckedG
     throw new Error(`instanceType '${instanceType}' is not one whose memory is known (Graphite and Grafana reserve 1.5 GiB); known: ${knownInstanceTypes()}.`);
   }
   const volumeSizeGiB = props.volumeSizeGiB ?? 50;
-  if (!Token.isUnresolved(volumeSizeGiB) && (!Number.isInteger(volumeSizeGiB) || volumeSizeGiB < 1 || volumeSizeGiB > 16384)) {
+  requirePlain('volumeSizeGiB', volumeSizeGiB, 'aws-ec2 checks the volume\'s size at synth');
+  if ((!Number.isInteger(volumeSizeGiB) || volumeSizeGiB < 1 || volumeSizeGiB > 16384)) {
     throw new Error(`volumeSizeGiB (${volumeSizeGiB}) must be a whole number of GiB from 1 to 16384.`);
   }
   if (props.snapshotId !== undefined && !Token.isUnresolved(props.snapshotId) && !/^snap-[0-9a-f]{8,17}$/.test(props.snapshotId)) {
@@ -38,17 +40,18 @@ export function checkGraphiteGrafanaProps(props: GraphiteGrafanaProps): CheckedG
     throw new Error(`backupRetentionDays (${days}) must be a whole number of days from 1 to 36500.`);
   }
   const cloudMapNamespaceName = props.cloudMapNamespaceName ?? 'sitespeed.internal';
-  if (!DNS_NAME.test(cloudMapNamespaceName)) {
+  if (!isToken(cloudMapNamespaceName) && !DNS_NAME.test(cloudMapNamespaceName)) {
     throw new Error(`cloudMapNamespaceName '${cloudMapNamespaceName}' must be a lower-case DNS name of two or more labels, e.g. 'sitespeed.internal'.`);
   }
   const graphiteNamespace = props.graphiteNamespace ?? 'sitespeed_io.default';
+  requirePlain('graphiteNamespace', graphiteNamespace, 'sites build their Graphite keys and check them for clashes at synth');
   if (!METRICS_NAMESPACE.test(graphiteNamespace)) {
     throw new Error(
       `graphiteNamespace '${graphiteNamespace}' must be 'sitespeed_io.<name>' (<name> of [A-Za-z0-9_-]): sitespeed.io's dashboards ` +
       'expect two parts before the slug, and the retention is set for keys under sitespeed_io.');
   }
   for (const plugin of props.grafanaPlugins ?? []) {
-    if (!GRAFANA_PLUGIN.test(plugin)) {
+    if (!isToken(plugin) && !GRAFANA_PLUGIN.test(plugin)) {
       throw new Error(`grafanaPlugins: '${plugin}' is not a Grafana plugin id such as 'marcusolsson-json-datasource' (optionally '@<version>').`);
     }
   }

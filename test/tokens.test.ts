@@ -1,0 +1,73 @@
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { stackWithVpc } from './helpers';
+import {
+  ConfigSync, Connectivity, ConnectivityProfile, GrafanaAccess, GrafanaDashboards, GraphiteGrafana, InstanceSchedule,
+  ReportTree, SitespeedCluster, SitespeedImage,
+} from '../src';
+
+// Props given as tokens (a CfnParameter, Lazy, an attribute) are either validated when they
+// resolve (passed through) or refused with a message that says a plain value is needed: never
+// a crash that prints the token's placeholder (`${Token[TOKEN.12]}`, `-1.888e+289`).
+const str = () => Lazy.string({ produce: () => 'resolved' });
+const num = () => Lazy.number({ produce: () => 1 });
+const hourly = ScheduleExpression.rate(Duration.hours(1));
+const PLAIN = /must be a plain value, not a token \(a CfnParameter, Lazy or resource attribute\): .+\./;
+
+function outcome(build: (stack: Stack) => void): 'passed' | 'refused' {
+  const { stack } = stackWithVpc();
+  try {
+    build(stack);
+    Template.fromStack(stack);
+    return 'passed';
+  } catch (error) {
+    const message = (error as Error).message;
+    expect(message).not.toMatch(/\$\{Token\[|e\+\d{2,}|Token\[/);
+    expect(message).toMatch(PLAIN);
+    return 'refused';
+  }
+}
+
+const cluster = (stack: Stack, props: Record<string, unknown> = {}) =>
+  new SitespeedCluster(stack, 'Sitespeed', { vpc: stack.node.findChild('Vpc') as any, ...props });
+
+test.each<[string, (stack: Stack) => void, 'passed' | 'refused']>([
+  ['cluster minCapacity', s => cluster(s, { minCapacity: num() }), 'passed'],
+  ['cluster maxCapacity', s => cluster(s, { maxCapacity: num() }), 'passed'],
+  ['cluster sharedMemorySizeMiB', s => cluster(s, { sharedMemorySizeMiB: num() }), 'passed'],
+  ['cluster rootVolumeSizeGiB', s => cluster(s, { rootVolumeSizeGiB: num() }), 'passed'],
+  ['cluster maxProvisioningWait', s => cluster(s, { maxProvisioningWait: Duration.minutes(num()) }), 'refused'],
+  ['onOff timeZone', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: str(), startHour: 7, stopHour: 20 }) }), 'passed'],
+  ['onOff startHour', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: num(), stopHour: 20 }) }), 'refused'],
+  ['onOff weekDays', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 20, weekDays: str() }) }), 'refused'],
+  ['onOff warmInstances', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 20, warmInstances: num() }) }), 'refused'],
+  ['image name', s => cluster(s, { image: SitespeedImage.fromRegistry(str()) }), 'passed'],
+  ['hostTc exemptCidrs', s => cluster(s, { connectivity: Connectivity.hostTc(ConnectivityProfile.CABLE, { exemptCidrs: [str()] }) }), 'passed'],
+  ['custom profile figure', () => ConnectivityProfile.custom({ downKbps: num(), upKbps: 1, rttMs: 1 }), 'refused'],
+  ['site slug', s => cluster(s).addSite('Shop', { slug: str(), schedule: hourly, urls: [{ url: 'https://a.example/' }] }), 'refused'],
+  ['site url', s => cluster(s).addSite('Shop', { schedule: hourly, urls: [{ url: str() }] }), 'passed'],
+  ['site alias', s => cluster(s).addSite('Shop', { schedule: hourly, urls: [{ url: 'https://a.example/', alias: str() }] }), 'refused'],
+  ['site iterations', s => cluster(s).addSite('Shop', { schedule: hourly, urls: [{ url: 'https://a.example/' }], iterations: num() }), 'passed'],
+  ['site graphiteHost', s => cluster(s).addSite('Shop', { schedule: hourly, urls: [{ url: 'https://a.example/' }], graphiteHost: str() }), 'passed'],
+  ['site graphitePort', s => cluster(s).addSite('Shop', { schedule: hourly, urls: [{ url: 'https://a.example/' }], graphiteHost: 'g', graphitePort: num() }), 'passed'],
+  ['site graphiteNamespace', s => cluster(s).addSite('Shop', { schedule: hourly, urls: [{ url: 'https://a.example/' }], graphiteNamespace: str() }), 'refused'],
+  ['site resultBaseUrl', s => cluster(s).addSite('Shop', { schedule: hourly, urls: [{ url: 'https://a.example/' }], resultBaseUrl: str() }), 'passed'],
+  ['site urlsFile', s => {
+    const c = cluster(s);
+    new ConfigSync(s, 'Config', { cluster: c });
+    c.addSite('Shop', { schedule: hourly, urlsFile: str() });
+  }, 'refused'],
+  ['ConfigSync prefix', s => new ConfigSync(s, 'Config', { cluster: cluster(s), prefix: str() }), 'refused'],
+  ['ReportTree allowedCidrs', s => new ReportTree(s, 'Reports', { cluster: cluster(s), allowedCidrs: [str()] }), 'passed'],
+  ['GrafanaAccess cidrs', s => new GraphiteGrafana(s, 'Metrics', { vpc: s.node.findChild('Vpc') as any, grafanaAccess: GrafanaAccess.fromCidrs([str()]) }), 'passed'],
+  ['GrafanaDashboards version', s => new GraphiteGrafana(s, 'Metrics', { vpc: s.node.findChild('Vpc') as any, dashboards: GrafanaDashboards.sitespeedRelease(str()) }), 'passed'],
+  ['metrics volumeSizeGiB', s => new GraphiteGrafana(s, 'Metrics', { vpc: s.node.findChild('Vpc') as any, volumeSizeGiB: num() }), 'refused'],
+  ['metrics snapshotId', s => new GraphiteGrafana(s, 'Metrics', { vpc: s.node.findChild('Vpc') as any, snapshotId: str() }), 'passed'],
+  ['metrics backupRetentionDays', s => new GraphiteGrafana(s, 'Metrics', { vpc: s.node.findChild('Vpc') as any, backupRetentionDays: num() }), 'passed'],
+  ['metrics cloudMapNamespaceName', s => new GraphiteGrafana(s, 'Metrics', { vpc: s.node.findChild('Vpc') as any, cloudMapNamespaceName: str() }), 'passed'],
+  ['metrics graphiteNamespace', s => new GraphiteGrafana(s, 'Metrics', { vpc: s.node.findChild('Vpc') as any, graphiteNamespace: str() }), 'refused'],
+  ['metrics grafanaPlugins', s => new GraphiteGrafana(s, 'Metrics', { vpc: s.node.findChild('Vpc') as any, grafanaPlugins: [str()] }), 'passed'],
+])('%s as a token: %s', (_name, build, expected) => {
+  expect(outcome(build)).toBe(expected);
+});
