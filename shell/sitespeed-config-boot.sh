@@ -11,7 +11,8 @@ root="${BOOT_ROOT:-}"
 sync_command="${SYNC_COMMAND:-/usr/local/bin/sitespeed-sync-config}"
 
 mkdir -p "$root/etc/sitespeed" "$root${CONFIG_DIR}"
-printf 'CONFIG_BUCKET=%s\nCONFIG_PREFIX=%s\nCONFIG_DIR=%s\nAWS_REGION=%s\n' \
+# %q: the sync script sources this file, so every value is written as one shell word.
+printf 'CONFIG_BUCKET=%q\nCONFIG_PREFIX=%q\nCONFIG_DIR=%q\nAWS_REGION=%q\n' \
   "$CONFIG_BUCKET" "${CONFIG_PREFIX:-}" "$root${CONFIG_DIR}" "${AWS_REGION:-}" > "$root/etc/sitespeed/config-sync.env"
 
 if ! command -v aws >/dev/null; then

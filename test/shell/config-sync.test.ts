@@ -2,6 +2,10 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ConfigSync, SitespeedCluster, SitespeedImage } from '../../src';
+import { stackWithVpc, userDataOf } from '../helpers';
 
 const SHELL_DIR = path.join(__dirname, '..', '..', 'shell');
 
@@ -87,4 +91,39 @@ test('the boot gives up after its attempts and says the folder is empty', () => 
   });
   expect(result.status).toBe(1);
   expect(result.stderr).toContain('the config folder is empty; runs that read it fail until the next sync');
+});
+
+describe('hostile values reach the instance as data, never as shell', () => {
+  // A prefix S3 allows (quotes, $(), ;) and an image name with a quote: through the synthesized
+  // user data's own line into the shipped boot script, then through the settings file into the
+  // shipped sync script (which sources it).
+  const PREFIX = "co'n$(touch PWNED);fig \"x\"/";
+
+  test('the ConfigSync prefix arrives intact in the sync, and nothing runs', () => {
+    const { stack, vpc } = stackWithVpc();
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, image: SitespeedImage.fromRegistry("registry.example.com/it's:1") });
+    new ConfigSync(stack, 'Config', { cluster, bucket: s3.Bucket.fromBucketName(stack, 'Cfg', 'cfg'), prefix: PREFIX });
+    // References resolve at deploy time to plain names (the cluster's): stand-ins of that shape.
+    const userData = userDataOf(Template.fromStack(stack)).replace(/<AWS::Region>/g, 'eu-north-1').replace(/<([A-Za-z0-9]+)>/g, 'resolved-$1');
+    expect(spawnSync('bash', ['-n'], { input: userData, encoding: 'utf8' }).status).toBe(0);
+
+    // The user data's own lines that call the boot scripts, pointed at the repo's scripts.
+    const box = sandbox();
+    const envLine = (script: string) => {
+      const lines = userData.split('\n');
+      const at = lines.findIndex(l => l.trim().startsWith(`/usr/local/sbin/${script} ||`));
+      return lines[at - 1].replace(/\\$/, '');
+    };
+    const run = (script: string, extra: string) => spawnSync('bash', ['-c', `${envLine(script)} ${extra} bash ${path.join(SHELL_DIR, `${script}.sh`)}`], {
+      cwd: box.dir, env: { PATH: box.PATH, BOOT_ROOT: `${box.dir}/root` }, encoding: 'utf8',
+    });
+    const boot = run('sitespeed-config-boot', `SYNC_COMMAND=${path.join(SHELL_DIR, 'sitespeed-sync-config.sh')}`);
+    expect(boot.status).toBe(0);
+    expect(box.calls()).toEqual([`aws s3 sync s3://cfg/${PREFIX} ${box.dir}/root/var/lib/sitespeed/config --delete --no-progress --only-show-errors --region eu-north-1`]);
+    expect(fs.existsSync(path.join(box.dir, 'PWNED'))).toBe(false);
+    // The image name reaches the instance boot as one value too.
+    expect(envLine('sitespeed-instance-boot')).toContain("SITESPEED_IMAGE='registry.example.com/it'\\''s:1'");
+    const image = spawnSync('bash', ['-c', `${envLine('sitespeed-instance-boot')} bash -c 'printf %s "$SITESPEED_IMAGE"'`], { encoding: 'utf8' });
+    expect(image.stdout).toBe("registry.example.com/it's:1");
+  });
 });
