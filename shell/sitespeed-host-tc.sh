@@ -3,10 +3,11 @@
 # instance's own traffic alone, then runs the test and removes every qdisc it added (on exit,
 # on SIGTERM and on a failed run).
 #
-#   egress:  htb root on the default-route device; class 1:10 unshaped, 1:20 at the profile's up
-#            rate (+ netem delay rtt/2); u32 filters send exempt destinations to 1:10.
+#   egress:  htb root (handle 5157:, this wrapper's mark) on the default-route device; class :10 unshaped, :20 at the profile's up
+#            rate (+ netem delay rtt/2); u32 filters send exempt destinations to :10.
 #   ingress: the device's ingress redirected to an ifb device with the same tree at the down
-#            rate, exempt sources to 1:10.
+#            rate, exempt sources to :10. A run killed before its cleanup leaves the mark behind:
+#            the next run removes that shaping first.
 #
 # The figures come from the run's own arguments (--browsertime.connectivity.down/up/rtt, kbit/s
 # and ms), so the shaping and the run's Graphite keys cannot disagree; the Graphite host in the
@@ -74,9 +75,24 @@ for cidr in "${exempt[@]}"; do
   fi
 done
 
-# Someone else's shaping (another run, a person debugging) is never replaced or removed.
-if tc qdisc show dev "$dev" | grep -Eq '^qdisc (htb|netem|tbf) [0-9a-f]+: root|^qdisc ingress' || ip link show "$ifb" >/dev/null 2>&1; then
-  log "shaping is already present on $dev (or $ifb exists); refusing to start a second shaped run on this instance"
+# Our tree's root handle: shaping with it (and our ifb) can only be left by a run of this
+# wrapper that was killed (SIGKILL after ECS's stop timeout skips the EXIT trap). One run per
+# instance is placed at a time, so it is stale: remove it. Anyone else's shaping (a person
+# debugging, another tool) is never replaced or removed.
+HANDLE=5157
+own_root() { tc qdisc show dev "$dev" | grep -Eq "^qdisc htb ${HANDLE}: root"; }
+if own_root; then
+  tc qdisc del dev "$dev" root
+  log "removed the egress shaping left on $dev by an earlier run that was killed"
+fi
+if ip link show "$ifb" >/dev/null 2>&1; then
+  # Our ingress redirect points at our ifb: both go.
+  tc qdisc del dev "$dev" ingress 2>/dev/null || true
+  ip link del "$ifb"
+  log "removed the ingress shaping ($ifb) left by an earlier run that was killed"
+fi
+if tc qdisc show dev "$dev" | grep -Eq '^qdisc (htb|netem|tbf|hfsc|cake) [0-9a-f]+: root|^qdisc ingress'; then
+  log "shaping is already present on $dev and is not this wrapper's; refusing to start a shaped run on this instance"
   exit 3
 fi
 
@@ -103,14 +119,14 @@ trap terminate TERM INT
 # One shaped tree: $1 device, $2 rate in kbit/s, $3 "dst" or "src" for the exemption match.
 shape() {
   local device="$1" rate="$2" direction="$3"
-  tc qdisc add dev "$device" root handle 1: htb default 20
-  tc class add dev "$device" parent 1: classid 1:10 htb rate 10gbit
-  tc class add dev "$device" parent 1: classid 1:20 htb rate "${rate}kbit" ceil "${rate}kbit"
+  tc qdisc add dev "$device" root handle "$HANDLE": htb default 20
+  tc class add dev "$device" parent "$HANDLE": classid "$HANDLE":10 htb rate 10gbit
+  tc class add dev "$device" parent "$HANDLE": classid "$HANDLE":20 htb rate "${rate}kbit" ceil "${rate}kbit"
   for cidr in "${exempt[@]}"; do
-    tc filter add dev "$device" parent 1: protocol ip prio 1 u32 match ip "$direction" "$cidr" flowid 1:10
+    tc filter add dev "$device" parent "$HANDLE": protocol ip prio 1 u32 match ip "$direction" "$cidr" flowid "$HANDLE":10
   done
   if [ "$rtt" -gt 0 ]; then
-    tc qdisc add dev "$device" parent 1:20 handle 20: netem delay "$((rtt / 2))ms"
+    tc qdisc add dev "$device" parent "$HANDLE":20 handle 20: netem delay "$((rtt / 2))ms"
   fi
 }
 

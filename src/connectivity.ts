@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { ConnectivityProfile } from './connectivity-profile';
 import { BoundConnectivity, HOST_TC_SCRIPT } from './private/bound-connectivity';
@@ -88,6 +89,11 @@ export abstract class Connectivity {
             TC_EXEMPT_CIDRS: ['169.254.169.254/32', '169.254.170.2/32', vpcCidrBlock, ...this._exemptCidrs].join(' '),
           },
           entryPoint: ['/bin/bash', `${HOST_TC_SCRIPT.containerDir}/${HOST_TC_SCRIPT.file}`],
+          // The wrapper passes SIGTERM to the run, waits for it, then removes its shaping: give
+          // that the longest stop timeout ECS allows (120 s; the default is 30 s), after which a
+          // SIGKILL skips the cleanup and the next run removes what was left.
+          // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html (stopTimeout)
+          stopTimeout: Duration.seconds(120),
           hostScripts: [HOST_TC_SCRIPT],
         };
       default:

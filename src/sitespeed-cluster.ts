@@ -260,6 +260,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     this.container = this.taskDefinition.addContainer(SitespeedCluster.CONTAINER_NAME, {
       image: image.containerImage,
       entryPoint: shaping.entryPoint,
+      stopTimeout: shaping.stopTimeout,
       // The whole instance: two runs never share a host, so their metrics stay comparable.
       cpu: this.taskCpu,
       memoryReservationMiB: this.taskMemoryReservationMiB,

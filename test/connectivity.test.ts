@@ -67,6 +67,8 @@ describe('Connectivity.hostTc()', () => {
       Volumes: [{ Name: 'cdk-sitespeed-tools', Host: { SourcePath: '/usr/local/lib/cdk-sitespeed' } }],
       ContainerDefinitions: [Match.objectLike({
         EntryPoint: ['/bin/bash', '/cdk-sitespeed/sitespeed-host-tc.sh'],
+        // Time for the wrapper to pass SIGTERM on and clean up before ECS sends SIGKILL.
+        StopTimeout: 120,
         LinuxParameters: Match.objectLike({ Capabilities: { Add: ['NET_ADMIN'] } }),
         MountPoints: [{ SourceVolume: 'cdk-sitespeed-tools', ContainerPath: '/cdk-sitespeed', ReadOnly: true }],
         Environment: Match.arrayWith([

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 
 /** A shipped script (shell/<shell>.sh) installed in a folder on the instance and mounted read-only into the task. */
@@ -21,6 +22,8 @@ export interface BoundConnectivity {
   readonly shapingModules: boolean;
   readonly environment: Record<string, string>;
   readonly entryPoint?: string[];
+  /** How long ECS waits after SIGTERM before SIGKILL. */
+  readonly stopTimeout?: Duration;
   readonly hostScripts: HostScript[];
 }
 

@@ -175,6 +175,33 @@ asRoot('host tc wrapper in network namespaces', () => {
     }
   });
 
+  test('a run killed with SIGKILL (ECS after the stop timeout) leaves shaping; the next run removes it and runs shaped', async () => {
+    const { child, done } = wrapper(PROFILE, { TC_EXEC: path.join(FIXTURES, 'sleep-until-term.sh') });
+    let started = '';
+    child.stdout!.on('data', d => { started += d; });
+    const deadline = Date.now() + 10_000;
+    while (!started.includes('run started')) {
+      if (Date.now() > deadline) throw new Error('the run never started under the wrapper');
+      await new Promise(r => setTimeout(r, 50));
+    }
+    expect(qdiscs()).toMatch(/htb 5157: root/);
+    // As ECS does after the stop timeout: SIGKILL to every process of the task (here, of the namespace).
+    sh(`ip netns pids ${INST} | xargs -r kill -KILL`);
+    await done;
+    // The EXIT trap never ran: the shaping is still there.
+    expect(qdiscs()).toMatch(/htb 5157: root/);
+    expect(qdiscs()).toContain(IFB);
+
+    const next = await wrapper(PROFILE, { ...client(`up:${SHAPED} up:${EXEMPT}`), TC_INGRESS: HAS_INGRESS ? 'on' : 'off' }).done;
+    expect(next.stderr).toContain('removed the egress shaping left on');
+    expect(next.code).toBe(0);
+    const t = transfers(next);
+    expect(t[`up ${SHAPED}`]).toBeGreaterThan(1.5);
+    expect(t[`up ${EXEMPT}`]).toBeLessThan(0.3);
+    expect(qdiscs()).not.toMatch(/htb|ingress/);
+    expect(qdiscs()).not.toContain(IFB);
+  });
+
   test('without connectivity figures (native) the run is not shaped', async () => {
     const run = await wrapper(['--browsertime.connectivity.profile', 'native'], client(`up:${SHAPED}`)).done;
     expect(run.code).toBe(0);
