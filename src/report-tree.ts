@@ -9,11 +9,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { allowListCode } from './private/allow-list';
-import { IPV4_CIDR } from './private/cidr';
+import { allowListCode, isCidr, isIpv6Cidr } from './private/allow-list';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
-import { isToken } from './private/tokens';
+import { requirePlain } from './private/tokens';
 import { WriteTreeFunction } from './private/write-tree-function';
 import type { SitespeedCluster } from './sitespeed-cluster';
 
@@ -23,7 +22,9 @@ export interface ReportTreeProps {
   readonly cluster: SitespeedCluster;
 
   /**
-   * Only these IPv4 CIDRs may open the viewer and the reports (checked by a CloudFront Function).
+   * Only these IPv4 or IPv6 addresses and CIDRs may open the viewer and the reports (checked by
+   * a CloudFront Function). With IPv4 ranges only, the distribution serves IPv4 only: a
+   * dual-stack viewer then connects over IPv4 instead of being refused over IPv6.
    * @default - anyone with the URL
    */
   readonly allowedCidrs?: string[];
@@ -58,7 +59,8 @@ export class ReportTree extends Construct {
     const cluster = props.cluster;
     const bucket = cluster.reportsBucket;
     for (const [i, cidr] of (props.allowedCidrs ?? []).entries()) {
-      if (!isToken(cidr) && !IPV4_CIDR.test(cidr)) throw new Error(`allowedCidrs[${i}] '${cidr}' is not an IPv4 address or CIDR (e.g. '203.0.113.0/24').`);
+      requirePlain(`allowedCidrs[${i}]`, cidr, 'the allow-list function is written from it at synth');
+      if (!isCidr(cidr)) throw new Error(`allowedCidrs[${i}] '${cidr}' is not an IPv4 or IPv6 address or CIDR (e.g. '203.0.113.0/24', '2001:db8::/32').`);
     }
     if (props.allowedCidrs && props.allowedCidrs.length === 0) {
       throw new Error('allowedCidrs is empty, which would lock everyone out; leave it out to allow anyone with the URL.');
@@ -99,6 +101,8 @@ export class ReportTree extends Construct {
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'cdk-sitespeed report viewer',
       defaultRootObject: 'index.html',
+      // An IPv4-only allow-list would refuse every viewer who connects over IPv6.
+      enableIpv6: props.allowedCidrs ? props.allowedCidrs.some(isIpv6Cidr) : true,
       minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       enableLogging: props.accessLogsBucket !== undefined,
       logBucket: props.accessLogsBucket,

@@ -115,8 +115,37 @@ describe('IP allow-list (CloudFront Function)', () => {
     expect(decide('255.255.255.255')).toEqual({ uri: '/' });
   });
 
+  test('IPv6 viewers inside IPv6 ranges pass; outside, and IPv4 against IPv6-only lists, they do not', () => {
+    const context = vm.createContext({});
+    vm.runInContext(allowListCode(['2001:db8:1234::/48', '2a00:1450::1', '203.0.113.0/24']), context);
+    const decide = (ip: string) => context.handler({ viewer: { ip }, request: { uri: '/' } });
+    const pass = { uri: '/' };
+    const forbidden = { statusCode: 403, statusDescription: 'Forbidden' };
+    for (const ip of ['2001:db8:1234::1', '2001:db8:1234:ffff:ffff:ffff:ffff:ffff', '2001:DB8:1234:0:0:0:0:5', '2a00:1450:0:0::1', '203.0.113.9']) {
+      expect([ip, decide(ip)]).toEqual([ip, pass]);
+    }
+    for (const ip of ['2001:db8:1235::1', '2001:db8::1', '2a00:1450::2', '::1', '::ffff:203.0.113.9', '198.51.100.1']) {
+      expect([ip, decide(ip)]).toEqual([ip, forbidden]);
+    }
+    vm.runInContext(allowListCode(['::ffff:0:0/96', '::/128']), context);
+    expect(decide('::ffff:203.0.113.9')).toEqual(pass);
+    expect(decide('::')).toEqual(pass);
+    vm.runInContext(allowListCode(['::/0']), context);
+    expect(decide('fe80::1')).toEqual(pass);
+  });
+
+  test('IPv4-only lists serve the viewer over IPv4 only; with an IPv6 range, or no list, IPv6 stays on', () => {
+    const ipv6 = (allowedCidrs?: string[]) => Object.values(withTree(allowedCidrs ? { allowedCidrs } : {}).template.findResources('AWS::CloudFront::Distribution'))[0]
+      .Properties.DistributionConfig.IPV6Enabled;
+    expect(ipv6(['203.0.113.0/24'])).toBe(false);
+    expect(ipv6(['203.0.113.0/24', '2001:db8::/32'])).toBe(true);
+    expect(ipv6()).toBe(true);
+  });
+
   test.each([
-    [['203.0.113.0/33'], /allowedCidrs\[0\] '203.0.113.0\/33' is not an IPv4 address or CIDR/],
+    [['203.0.113.0/33'], /allowedCidrs\[0\] '203.0.113.0\/33' is not an IPv4 or IPv6 address or CIDR/],
+    [['2001:db8::/129'], /'2001:db8::\/129' is not an IPv4 or IPv6 address or CIDR/],
+    [['2001:db8:::1'], /'2001:db8:::1' is not an IPv4 or IPv6/],
     [[], /allowedCidrs is empty, which would lock everyone out/],
   ])('refuses %j', (allowedCidrs, message) => {
     expect(() => withTree({ allowedCidrs })).toThrow(message);

@@ -59,7 +59,7 @@ test.each<[string, (stack: Stack) => void, 'passed' | 'refused']>([
     c.addSite('Shop', { schedule: hourly, urlsFile: str() });
   }, 'refused'],
   ['ConfigSync prefix', s => new ConfigSync(s, 'Config', { cluster: cluster(s), prefix: str() }), 'refused'],
-  ['ReportTree allowedCidrs', s => new ReportTree(s, 'Reports', { cluster: cluster(s), allowedCidrs: [str()] }), 'passed'],
+  ['ReportTree allowedCidrs', s => new ReportTree(s, 'Reports', { cluster: cluster(s), allowedCidrs: [str()] }), 'refused'],
   ['GrafanaAccess cidrs', s => new GraphiteGrafana(s, 'Metrics', { vpc: s.node.findChild('Vpc') as any, grafanaAccess: GrafanaAccess.fromCidrs([str()]) }), 'passed'],
   ['GrafanaDashboards version', s => new GraphiteGrafana(s, 'Metrics', { vpc: s.node.findChild('Vpc') as any, dashboards: GrafanaDashboards.sitespeedRelease(str()) }), 'passed'],
   ['metrics volumeSizeGiB', s => new GraphiteGrafana(s, 'Metrics', { vpc: s.node.findChild('Vpc') as any, volumeSizeGiB: num() }), 'refused'],
