@@ -22,7 +22,7 @@ export function hextets(ip: string): number[] {
   if (text.includes('.')) {
     const at = text.lastIndexOf(':');
     const v4 = text.slice(at + 1).split('.').map(Number);
-    text = `${text.slice(0, at + 1)}${((v4[0] << 8) + v4[1]).toString(16)}:${((v4[2] << 8) + v4[3]).toString(16)}`;
+    text = `${text.slice(0, at + 1)}${(v4[0] * 256 + v4[1]).toString(16)}:${(v4[2] * 256 + v4[3]).toString(16)}`;
   }
   const [head, tail] = text.split('::');
   const first = head ? head.split(':') : [];
