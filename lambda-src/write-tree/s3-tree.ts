@@ -11,7 +11,7 @@ export interface TreeLocation {
 /** Conditional writes lost to another writer are retried this many times, then the update fails loudly. */
 export const MAX_ATTEMPTS = 10;
 
-type Current = { tree: Tree; etag: string } | { missing: true } | { corrupt: string; etag: string };
+type Current = { tree: Tree; etag: string; keepAside?: string } | { missing: true } | { corrupt: string; etag: string };
 
 /** The names of the folders directly under `prefix` (all pages). */
 async function folders(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
@@ -35,16 +35,32 @@ async function readTree(s3: S3Client, location: TreeLocation): Promise<Current> 
     const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
     const text = await object.Body!.transformToString();
     const tree = parseTree(text);
-    return tree ? { tree, etag: object.ETag! } : { corrupt: text, etag: object.ETag! };
+    if (!tree) return { corrupt: text, etag: object.ETag! };
+    // Fields this version does not know (a newer writer's) would be dropped by the rewrite: keep
+    // the object as it was first.
+    const unknown = Object.keys(JSON.parse(text)).filter(k => k !== 'version' && k !== 'sites');
+    return { tree, etag: object.ETag!, ...(unknown.length > 0 ? { keepAside: `unknown fields ${unknown.join(', ')}` } : {}) };
   } catch (error: any) {
     if (error?.name === 'NoSuchKey' || error?.$metadata?.httpStatusCode === 404) return { missing: true };
     throw error;
   }
 }
 
+/**
+ * Another writer won: the ETag changed (412), a write was in flight (409), or the tree was
+ * deleted since it was read (If-Match on a missing key: 404). Each is read again and retried.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+ */
 function isLostRace(error: any): boolean {
   const status = error?.$metadata?.httpStatusCode;
-  return status === 412 || status === 409 || error?.name === 'PreconditionFailed' || error?.name === 'ConditionalRequestConflict';
+  return status === 412 || status === 409 || status === 404 ||
+    ['PreconditionFailed', 'ConditionalRequestConflict', 'NoSuchKey'].includes(error?.name);
+}
+
+async function keepAside(s3: S3Client, location: TreeLocation, kind: string): Promise<string> {
+  const copy = location.key.replace(/\.json$/, '') + `.${kind}-${folderOf(new Date())}.json`;
+  await s3.send(new CopyObjectCommand({ Bucket: location.bucket, Key: copy, CopySource: `${location.bucket}/${encodeURIComponent(location.key)}` }));
+  return copy;
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
@@ -61,11 +77,10 @@ async function compareAndSwap(s3: S3Client, location: TreeLocation, change: (tre
     let base: Tree;
     if ('tree' in current) {
       base = current.tree;
+      if (current.keepAside) log({ treeKept: location.key, why: current.keepAside, keptAs: await keepAside(s3, location, 'kept') });
     } else {
       if ('corrupt' in current) {
-        const copy = location.key.replace(/\.json$/, '') + `.corrupt-${folderOf(new Date())}.json`;
-        await s3.send(new CopyObjectCommand({ Bucket: location.bucket, Key: copy, CopySource: `${location.bucket}/${encodeURIComponent(location.key)}` }));
-        log({ treeCorrupt: location.key, keptAs: copy });
+        log({ treeCorrupt: location.key, keptAs: await keepAside(s3, location, 'corrupt') });
       } else {
         log({ treeMissing: location.key });
       }

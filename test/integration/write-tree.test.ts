@@ -1,4 +1,4 @@
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { rebuildTree, updateSite } from '../../lambda-src/write-tree/s3-tree';
 import { StoppedTask } from '../../lambda-src/write-tree/task-event';
 import { motoClientConfig, resetMoto } from '../harness/moto';
@@ -125,4 +125,49 @@ test('slugs every object answers to (constructor, toString, __proto__) are sites
   // And a full rebuild keeps what it knew of them.
   await rebuildTree(s3, location, quiet);
   expect((await tree()).sites.constructor[0].status).toBe('failed');
+});
+
+describe('writeTree keeps what it cannot understand', () => {
+  test('a tree of a newer version is copied aside before the rebuild replaces it', async () => {
+    await putRuns('shop', ['2026-11-27-08-15-03']);
+    const newer = JSON.stringify({ version: 2, sites: { shop: [{ run: '2026-11-27-08-15-03', status: 'ok', stars: 5 }] } });
+    await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: 'tree.json', Body: newer }));
+    const lines: any[] = [];
+    await updateSite(s3, location, task('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
+    expect((await tree()).version).toBe(1);
+    const kept = lines.find(l => l.treeCorrupt).keptAs;
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: kept }))).Body!.transformToString()).toBe(newer);
+  });
+
+  test('a tree with fields this version does not know is copied aside first, and its sites are kept', async () => {
+    await putRuns('shop', ['2026-11-27-08-15-03']);
+    const withExtra = JSON.stringify({ version: 1, sites: { blog: [{ run: '2026-11-26-09-00-00', status: 'failed', report: false }] }, owner: 'perf-team' });
+    await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: 'tree.json', Body: withExtra }));
+    const lines: any[] = [];
+    await updateSite(s3, location, task('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
+    const line = lines.find(l => l.treeKept);
+    expect(line).toMatchObject({ treeKept: 'tree.json', why: 'unknown fields owner', keptAs: expect.stringMatching(/^tree\.kept-\d{4}-.*\.json$/) });
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: line.keptAs }))).Body!.transformToString()).toBe(withExtra);
+    expect(Object.keys((await tree()).sites).sort()).toEqual(['blog', 'shop']);
+  });
+
+  test('a tree deleted between the read and the conditional write is a lost race: read again, rebuilt, written', async () => {
+    await putRuns('shop', ['2026-11-27-08-15-03']);
+    await rebuildTree(s3, location, quiet);
+    let deleted = false;
+    const racer = new S3Client(motoClientConfig());
+    racer.middlewareStack.add(next => async args => {
+      if (!deleted && (args.input as any).IfMatch) {
+        deleted = true;
+        await s3.send(new DeleteObjectCommand({ Bucket: 'reports', Key: 'tree.json' }));
+      }
+      return next(args);
+    }, { step: 'initialize', name: 'deleteTreeBeforeWrite' });
+    const lines: any[] = [];
+    await updateSite(racer, location, task('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
+    racer.destroy();
+    expect(deleted).toBe(true);
+    expect(lines.some(l => l.lostRace === 1)).toBe(true);
+    expect((await tree()).sites.shop).toEqual([{ run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 }]);
+  });
 });
