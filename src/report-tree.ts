@@ -139,14 +139,21 @@ export class ReportTree extends Construct {
 
   private grantTreeAccess(role: iam.IRole, bucket: s3.IBucket): void {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(TREE_KEY)] }));
+    // The durable run statuses (lambda-src/write-tree/run-status.ts): one small object per run.
+    const statuses = bucket.arnForObjects('.cdk-sitespeed/runs/*');
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(TREE_KEY), statuses] }));
     const corruptCopies = bucket.arnForObjects('tree.corrupt-*.json');
+    const keptCopies = bucket.arnForObjects('tree.kept-*.json');
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['s3:PutObject'],
-      resources: [bucket.arnForObjects(TREE_KEY), corruptCopies],
+      resources: [bucket.arnForObjects(TREE_KEY), corruptCopies, keptCopies, statuses],
     }));
     acknowledgeWildcardResource(role, corruptCopies,
-      'A corrupt tree.json is copied aside under a timestamped name before it is rebuilt; the Lambda writes nothing else.');
+      'A corrupt tree.json is copied aside under a timestamped name before it is rebuilt.');
+    acknowledgeWildcardResource(role, keptCopies,
+      'A tree.json with fields this version does not know is copied aside under a timestamped name before it is rewritten.');
+    acknowledgeWildcardResource(role, statuses,
+      'Each run\'s status is kept as a small object of its own under .cdk-sitespeed/runs/, so a rebuild of tree.json restores it; the Lambda writes nothing else.');
   }
 
   private acknowledgeNagFindings(props: ReportTreeProps): void {

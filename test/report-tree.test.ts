@@ -33,15 +33,19 @@ test('writeTree runs on this cluster\'s stopped tasks of its family only', () =>
   expect(flatten(rule.Properties.EventPattern.detail.taskDefinitionArn[0].prefix)).toMatch(/:task-definition\/TestSitespeedTaskDefinition[0-9A-F]+:$/);
 });
 
-test('writeTree may list the bucket and read and write tree.json (and a copy of a corrupt one) only', () => {
+test('writeTree may list the bucket and read and write tree.json, its kept copies and the run statuses only', () => {
   const { template } = withTree();
   const bucket = onlyLogicalId(template, 'AWS::S3::Bucket');
   const arn = { 'Fn::GetAtt': [bucket, 'Arn'] };
   const statements = policyStatementsOfRole(template, 'ReportsRole').filter(s => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
   expect(statements).toEqual([
     { Action: 's3:ListBucket', Effect: 'Allow', Resource: arn },
-    { Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [arn, '/tree.json']] } },
-    { Action: 's3:PutObject', Effect: 'Allow', Resource: [{ 'Fn::Join': ['', [arn, '/tree.json']] }, { 'Fn::Join': ['', [arn, '/tree.corrupt-*.json']] }] },
+    { Action: 's3:GetObject', Effect: 'Allow', Resource: [{ 'Fn::Join': ['', [arn, '/tree.json']] }, { 'Fn::Join': ['', [arn, '/.cdk-sitespeed/runs/*']] }] },
+    {
+      Action: 's3:PutObject',
+      Effect: 'Allow',
+      Resource: ['/tree.json', '/tree.corrupt-*.json', '/tree.kept-*.json', '/.cdk-sitespeed/runs/*'].map(key => ({ 'Fn::Join': ['', [arn, key]] })),
+    },
   ]);
 });
 

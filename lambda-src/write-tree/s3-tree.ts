@@ -1,4 +1,5 @@
 import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { durableStatuses, recordStatus, withStatuses } from './run-status';
 import { StoppedTask } from './task-event';
 import { emptyTree, folderOf, folderOfTask, mergeSite, parseTree, Run, RUN_FOLDER, runsOf, SITE_SLUG, Tree } from './tree';
 
@@ -84,7 +85,7 @@ async function compareAndSwap(s3: S3Client, location: TreeLocation, change: (tre
       } else {
         log({ treeMissing: location.key });
       }
-      base = treeOfListing(await listSiteFolders(s3, location.bucket), emptyTree());
+      base = treeOfListing(await listSiteFolders(s3, location.bucket), withStatuses(emptyTree(), await durableStatuses(s3, location.bucket)));
     }
     const next = change(base);
     try {
@@ -123,6 +124,8 @@ export function runOfTask(task: StoppedTask, siteFolders: string[]): Run {
 export async function updateSite(s3: S3Client, location: TreeLocation, task: StoppedTask, log: (line: object) => void): Promise<Run> {
   const siteFolders = await runFolders(s3, location.bucket, task.site);
   const run = runOfTask(task, siteFolders);
+  // First the durable record, so a rebuild knows this run's status even if the tree write fails.
+  await recordStatus(s3, location.bucket, task.site, run);
   await compareAndSwap(s3, location, tree => mergeSite(tree, task.site, siteFolders, run), log);
   return run;
 }
@@ -153,5 +156,6 @@ function treeOfListing(listing: Map<string, string[]>, known: Tree): Tree {
 /** Rebuild mode: the whole tree from a full listing, keeping what the current tree knows of each run. */
 export async function rebuildTree(s3: S3Client, location: TreeLocation, log: (line: object) => void): Promise<Tree> {
   const listing = await listSiteFolders(s3, location.bucket);
-  return compareAndSwap(s3, location, current => treeOfListing(listing, current), log);
+  const statuses = await durableStatuses(s3, location.bucket);
+  return compareAndSwap(s3, location, current => treeOfListing(listing, withStatuses(current, statuses)), log);
 }

@@ -34,14 +34,14 @@ beforeEach(async () => {
 });
 afterAll(() => s3.destroy());
 
-test('an incremental update lists one site and reads and writes tree.json once each', async () => {
+test('an incremental update lists one site, records the status, and reads and writes tree.json once each', async () => {
   await putRuns('blog', ['2026-11-26-09-00-00']);
   await putRuns('shop', ['2026-11-26-08-15-02', '2026-11-27-08-15-03']);
   await rebuildTree(s3, location, quiet); // an existing tree, as in steady state
   calls.length = 0;
   const run = await updateSite(s3, location, task('shop', '2026-11-27T08:15:00Z', 1), quiet);
   expect(run).toEqual({ run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1 });
-  expect(calls).toEqual(['GET', 'GET', 'PUT']); // list shop/, get tree.json, put tree.json
+  expect(calls).toEqual(['GET', 'PUT', 'GET', 'PUT']); // list shop/, put the durable status, get tree.json, put tree.json
   expect((await tree()).sites).toEqual({
     blog: [{ run: '2026-11-26-09-00-00', status: 'unknown' }],
     shop: [{ run: '2026-11-26-08-15-02', status: 'unknown' }, { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1 }],
@@ -169,5 +169,37 @@ describe('writeTree keeps what it cannot understand', () => {
     expect(deleted).toBe(true);
     expect(lines.some(l => l.lostRace === 1)).toBe(true);
     expect((await tree()).sites.shop).toEqual([{ run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 }]);
+  });
+});
+
+describe('durable run statuses', () => {
+  test('a rebuild restores every status (failed with exit code and reason, report-less runs) from the status records', async () => {
+    await putRuns('shop', ['2026-11-26-08-15-02', '2026-11-27-08-15-03']);
+    await updateSite(s3, location, { ...task('shop', '2026-11-27T08:15:00Z', 1), reason: 'Essential container in task exited' }, quiet);
+    await updateSite(s3, location, task('shop', '2026-11-26T08:14:30Z'), quiet);
+    // A run that failed before uploading anything: no folder, only its status.
+    await updateSite(s3, location, task('blog', '2026-11-27T10:00:00Z', 137), quiet);
+    const before = await tree();
+    // tree.json lost (deleted by hand, or corrupt): the rebuild gets it all back.
+    await s3.send(new DeleteObjectCommand({ Bucket: 'reports', Key: 'tree.json' }));
+    await rebuildTree(s3, location, quiet);
+    const after = await tree();
+    expect(after).toEqual(before);
+    expect(after.sites.shop).toEqual([
+      { run: '2026-11-26-08-15-02', status: 'ok', exitCode: 0 },
+      { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1, reason: 'Essential container in task exited' },
+    ]);
+    expect(after.sites.blog).toEqual([{ run: '2026-11-27-10-00-00', status: 'failed', exitCode: 137, report: false }]);
+  });
+
+  test('the status records never read as a site, and a missing tree rebuilt by an update keeps them too', async () => {
+    await putRuns('shop', ['2026-11-27-08-15-03']);
+    await updateSite(s3, location, task('shop', '2026-11-27T08:15:00Z', 2), quiet);
+    await s3.send(new DeleteObjectCommand({ Bucket: 'reports', Key: 'tree.json' }));
+    await putRuns('docs', ['2026-11-27-09-00-00']);
+    await updateSite(s3, location, task('docs', '2026-11-27T08:59:30Z'), quiet);
+    const rebuilt = await tree();
+    expect(Object.keys(rebuilt.sites).sort()).toEqual(['docs', 'shop']);
+    expect(rebuilt.sites.shop).toEqual([{ run: '2026-11-27-08-15-03', status: 'failed', exitCode: 2 }]);
   });
 });
