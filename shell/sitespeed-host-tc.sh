@@ -80,8 +80,10 @@ done
 # instance is placed at a time, so it is stale: remove it. Anyone else's shaping (a person
 # debugging, another tool) is never replaced or removed.
 HANDLE=5157
-own_root() { tc qdisc show dev "$dev" | grep -Eq "^qdisc htb ${HANDLE}: root"; }
-if own_root; then
+# The qdisc list is read whole before grep looks at it: `tc | grep -q` under pipefail fails when
+# grep stops at the first match and tc gets SIGPIPE, which would read as "no match".
+qdiscs="$(tc qdisc show dev "$dev")"
+if grep -Eq "^qdisc htb ${HANDLE}: root" <<<"$qdiscs"; then
   tc qdisc del dev "$dev" root
   log "removed the egress shaping left on $dev by an earlier run that was killed"
 fi
@@ -91,7 +93,8 @@ if ip link show "$ifb" >/dev/null 2>&1; then
   ip link del "$ifb"
   log "removed the ingress shaping ($ifb) left by an earlier run that was killed"
 fi
-if tc qdisc show dev "$dev" | grep -Eq '^qdisc (htb|netem|tbf|hfsc|cake) [0-9a-f]+: root|^qdisc ingress'; then
+qdiscs="$(tc qdisc show dev "$dev")"
+if grep -Eq '^qdisc (htb|netem|tbf|hfsc|cake) [0-9a-f]+: root|^qdisc ingress' <<<"$qdiscs"; then
   log "shaping is already present on $dev and is not this wrapper's; refusing to start a shaped run on this instance"
   exit 3
 fi

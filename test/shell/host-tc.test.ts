@@ -192,14 +192,22 @@ asRoot('host tc wrapper in network namespaces', () => {
     expect(qdiscs()).toMatch(/htb 5157: root/);
     expect(qdiscs()).toContain(IFB);
 
-    const next = await wrapper(PROFILE, { ...client(`up:${SHAPED} up:${EXEMPT}`), TC_INGRESS: HAS_INGRESS ? 'on' : 'off' }).done;
+    let next: Run;
+    let after: string;
+    try {
+      next = await wrapper(PROFILE, { ...client(`up:${SHAPED} up:${EXEMPT}`), TC_INGRESS: HAS_INGRESS ? 'on' : 'off' }).done;
+      after = qdiscs();
+    } finally {
+      // Whatever happened, the tests after this one start unshaped.
+      sh(`ip netns exec ${INST} tc qdisc del dev ${DEV} root; ip netns exec ${INST} tc qdisc del dev ${DEV} ingress; ip -n ${INST} link del ${IFB}`, true);
+    }
     expect(next.stderr).toContain('removed the egress shaping left on');
     expect(next.code).toBe(0);
     const t = transfers(next);
     expect(t[`up ${SHAPED}`]).toBeGreaterThan(1.5);
     expect(t[`up ${EXEMPT}`]).toBeLessThan(0.3);
-    expect(qdiscs()).not.toMatch(/htb|ingress/);
-    expect(qdiscs()).not.toContain(IFB);
+    expect(after).not.toMatch(/htb|ingress/);
+    expect(after).not.toContain(IFB);
   });
 
   test('without connectivity figures (native) the run is not shaped', async () => {
