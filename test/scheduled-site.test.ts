@@ -188,6 +188,8 @@ describe('bad options fail at synth, naming the option', () => {
     ['a result URL that is not http', { resultBaseUrl: 'reports.example.com' }, /resultBaseUrl 'reports.example.com' must be an http\(s\) URL/],
     ['a config key that a prop owns', { config: { browsertime: { iterations: 3 } } }, /config: 'browsertime.iterations' is set by cdk-sitespeed; use the iterations prop/],
     ['an arg that breaks report folders', { sitespeedArgs: ['--outputFolder', '/tmp/x'] }, /sitespeedArgs: 'outputFolder' is not allowed/],
+    ['an option and its value in one element', { sitespeedArgs: ['--plugins.remove screenshot'] },
+      /sitespeedArgs\[0\] '--plugins.remove screenshot' holds an option and its value in one element; give them as separate elements: '--plugins.remove', 'screenshot'/],
   ])('%s', (_name, options, message) => {
     expect(() => site(options as Partial<ScheduledSiteOptions>)).toThrow(message);
   });

@@ -139,6 +139,9 @@ export function runArgsProblems(site: string, args: string[]): string[] {
   if (slugValue !== site) {
     problems.push(`the arguments must give --slug once, equal to the site '${site}' (found ${slugAt.length === 1 ? `'${slugValue}'` : `${slugAt.length} times`})`);
   }
+  for (const [i, arg] of args.entries()) {
+    if (joinedOption(arg)) problems.push(`args[${i}] '${arg}' holds an option and its value in one element`);
+  }
   const seen = new Set<string>();
   for (const name of optionNames(args)) {
     if (FORBIDDEN[name]) problems.push(`'${name}' is not allowed: ${FORBIDDEN[name]}`);
@@ -152,7 +155,23 @@ export function runArgsProblems(site: string, args: string[]): string[] {
   return problems;
 }
 
+/**
+ * An element that holds an option and its value joined by a space (`'--plugins.remove screenshot'`)
+ * reaches sitespeed.io as one unknown option: the value is lost without a word.
+ */
+export function joinedOption(arg: string): boolean {
+  return /^--?[A-Za-z][^=\s]*\s/.test(arg);
+}
+
 export function renderRunArgs(input: RunArgsInput): string[] {
+  for (const [i, arg] of input.extraArgs.entries()) {
+    if (joinedOption(arg)) {
+      const [option, ...rest] = arg.split(/\s+/);
+      throw new Error(
+        `sitespeedArgs[${i}] '${arg}' holds an option and its value in one element; give them as separate elements: '${option}', '${rest.join(' ')}'.`,
+      );
+    }
+  }
   for (const name of optionNames(input.extraArgs)) checkOption(name, 'sitespeedArgs');
   const args: string[] = [...input.inputs];
   for (const alias of input.urlAliases) args.push('--urlAlias', alias);

@@ -134,6 +134,7 @@ describe('parseRunRequest', () => {
     ['a slug that disagrees with the site', { site: 'shop', args: ['https://a/', '--slug', 'blog'] }, /--slug once, equal to the site 'shop' \(found 'blog'\)/],
     ['no slug at all', { site: 'shop', args: ['https://a/'] }, /--slug once, equal to the site 'shop' \(found 0 times\)/],
     ['two slugs', { site: 'shop', args: ['https://a/', '--slug', 'shop', '--slug=blog'] }, /found 2 times/],
+    ['an option and its value in one element', { site: 'shop', args: ['https://a/', '--slug', 'shop', '-n 3'] }, /args\[3\] '-n 3' holds an option and its value in one element/],
     ['a forbidden option', { site: 'shop', args: ['https://a/', '--slug', 'shop', '--outputFolder', '/tmp'] }, /'outputFolder' is not allowed: it drops the <timestamp> folder/],
     ['a typed option twice', { site: 'shop', args: ['https://a/', '--slug', 'shop', '-n', '3', '-n', '9'] }, /'n' is given twice \(it is set by the iterations prop\)/],
   ])('rejects %s', (_name, event, message) => {
