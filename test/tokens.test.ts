@@ -38,6 +38,7 @@ test.each<[string, (stack: Stack) => void, 'passed' | 'refused']>([
   ['cluster sharedMemorySizeMiB', s => cluster(s, { sharedMemorySizeMiB: num() }), 'passed'],
   ['cluster rootVolumeSizeGiB', s => cluster(s, { rootVolumeSizeGiB: num() }), 'passed'],
   ['cluster maxProvisioningWait', s => cluster(s, { maxProvisioningWait: Duration.minutes(num()) }), 'refused'],
+  ['cluster maxProvisioningWait in hours', s => cluster(s, { maxProvisioningWait: Duration.hours(num()) }), 'refused'],
   ['onOff timeZone', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: str(), startHour: 7, stopHour: 20 }) }), 'passed'],
   ['onOff startHour', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: num(), stopHour: 20 }) }), 'refused'],
   ['onOff weekDays', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 20, weekDays: str() }) }), 'refused'],

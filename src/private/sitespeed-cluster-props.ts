@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { InstanceCapacity, instanceCapacity, isBurstable, knownInstanceTypes, taskMemoryReservationMiB } from './instance-capacity';
 import type { SitespeedClusterProps } from '../sitespeed-cluster';
-import { requirePlain } from './tokens';
+import { refuseToken } from './tokens';
 
 /** The props' defaults, named once here (each prop's @default says the same). */
 const DEFAULTS = {
@@ -61,8 +61,8 @@ export function checkClusterProps(scope: IConstruct, props: SitespeedClusterProp
     throw new Error(`rootVolumeSizeGiB (${rootVolumeSizeGiB}) must be an integer of at least 30, the size of the ECS-optimised AMI's snapshot.`);
   }
   const wait = props.maxProvisioningWait ?? Duration.minutes(30);
-  // A token Duration keeps its token amount: toMinutes of the unit it was made in gives it back.
-  requirePlain('maxProvisioningWait', wait.toMinutes({ integral: false }), 'it is written into the runTask function\'s environment in minutes');
+  // Asked of the Duration itself: toMinutes of a token Duration made in another unit throws CDK's own error.
+  if (wait.isUnresolved()) refuseToken('maxProvisioningWait', 'it is written into the runTask function\'s environment in minutes');
   const waitMinutes = wait.toMinutes({ integral: false });
   if (waitMinutes < 10 || waitMinutes > 24 * 60) {
     throw new Error(`maxProvisioningWait (${waitMinutes} minutes) must be from 10 minutes (a scale-out from zero takes a few) to 24 hours.`);

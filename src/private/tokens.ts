@@ -13,7 +13,10 @@ export function isToken(value: unknown): boolean {
 
 /** Refuses a token where synth needs the value itself. */
 export function requirePlain(prop: string, value: unknown, why: string): void {
-  if (Token.isUnresolved(value)) {
-    throw new Error(`${prop} must be a plain value, not a token (a CfnParameter, Lazy or resource attribute): ${why}.`);
-  }
+  if (Token.isUnresolved(value)) refuseToken(prop, why);
+}
+
+/** The error for a token where synth needs the value (for values such as a Duration that say so themselves). */
+export function refuseToken(prop: string, why: string): never {
+  throw new Error(`${prop} must be a plain value, not a token (a CfnParameter, Lazy or resource attribute): ${why}.`);
 }
