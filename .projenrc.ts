@@ -64,7 +64,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The viewer and its browser test use the DOM; the jsii compile of src/ does not see this.
     compilerOptions: { lib: ['es2022', 'dom'] },
   },
-  gitignore: ['/.e2e/', '/cdk.out/', '/test-artifacts/', '/.venv*/', '/dist-python/'],
+  gitignore: ['/.e2e/', '/cdk.out/', '/test-artifacts/', '/.venv*/', '/dist-python/', '/.sitespeed-cli/'],
   // No GitHub in this workplace; CI is .ci/run.
   github: false,
   release: false,
@@ -133,9 +133,18 @@ for (const dir of ['examples', 'lambda-src', 'bench', 'viewer']) {
 project.jest?.addReporter(new javascript.JestReporter('<rootDir>/test/harness/skip-reporter.js'));
 
 const testTools = project.addTask('test:tools', {
-  description: 'Install the pinned Python test tools into .venv-test/ (quick when current)',
+  description: "Install the pinned Python test tools into .venv-test/ and the pinned sitespeed.io's CLI module into .sitespeed-cli/ (quick when current)",
   exec: 'bash test/tools/bootstrap.sh',
 });
+// sitespeed.io's own option definitions at the pinned image's version: the tests parse rendered
+// arguments with them, and the option guard's spellings are generated from them.
+testTools.exec('bash test/sitespeed-cli/install.sh');
+
+const sitespeedOptions = project.addTask('sitespeed:options', {
+  description: "Regenerate src/private/sitespeed-options.ts from the pinned sitespeed.io's option files (after changing its version)",
+});
+sitespeedOptions.spawn(testTools);
+sitespeedOptions.exec('ts-node --project test/tsconfig.json --transpile-only test/sitespeed-cli/generate.ts');
 
 const bench = project.addTask('bench', {
   description: 'Benchmarks: synth time against a plain aws-cdk-lib app, Lambda bundle size and load time',

@@ -1,4 +1,4 @@
-import { configArgs, optionNames, renderRunArgs, RunArgsInput } from '../src/private/sitespeed-args';
+import { configArgs, declaredOption, optionNames, renderRunArgs, RunArgsInput } from '../src/private/sitespeed-args';
 
 const base: RunArgsInput = {
   slug: 'shop',
@@ -65,7 +65,7 @@ describe('renderRunArgs', () => {
     ['--s3.path=x', /'s3.path' is not allowed: it replaces <slug>\/<timestamp>/],
     ['--s3.key', /'s3.key' is not allowed: the task role supplies credentials/],
     ['--slug', /sitespeedArgs: 'slug' is set by cdk-sitespeed; use the slug prop instead/],
-    ['-n', /'n' is set by cdk-sitespeed; use the iterations prop/],
+    ['-n', /'n' \(sitespeed.io's 'browsertime.iterations'\) is set by cdk-sitespeed; use the iterations prop/],
     ['--browsertime.iterations=3', /use the iterations prop/],
     ['--graphite.host', /use the graphiteHost prop/],
   ])('sitespeedArgs may not set %s', (arg, message) => {
@@ -79,14 +79,14 @@ describe('configArgs', () => {
       browsertime: { chrome: { args: ['no-sandbox', 'disable-gpu'] }, pageCompleteCheckInactivity: true },
       html: { showAllWaterfallSummary: false },
       plugins: { add: ['-dash-leading'] },
-      crux: { key: 'k' },
+      crux: { formFactor: 'PHONE' },
     })).toEqual([
       '--browsertime.chrome.args=no-sandbox',
       '--browsertime.chrome.args=disable-gpu',
       '--browsertime.pageCompleteCheckInactivity=true',
       '--html.showAllWaterfallSummary=false',
       '--plugins.add=-dash-leading',
-      '--crux.key=k',
+      '--crux.formFactor=PHONE',
     ]);
   });
 
@@ -104,4 +104,46 @@ describe('configArgs', () => {
 
 test('optionNames reads long, long=value and short options', () => {
   expect(optionNames(['--a.b', 'v', '--c=d', '-n', '3', 'https://x/'])).toEqual(['a.b', 'c', 'n']);
+});
+
+test('optionNames reads short options grouped behind one dash as yargs does, and a bare --', () => {
+  expect(optionNames(['-bn3'])).toEqual(['b', 'n']);
+  expect(optionNames(['-n3'])).toEqual(['n']);
+  expect(optionNames(['-c=3g'])).toEqual(['c']);
+  expect(optionNames(['-vvv'])).toEqual(['v', 'v', 'v']);
+  expect(optionNames(['-5', '--'])).toEqual(['']);
+});
+
+test.each([
+  ['-n', 'browsertime.iterations'],
+  ['no-utc', 'utc'],
+  ['latency', 'browsertime.connectivity.rtt'],
+  ['connectivity.engine', 'browsertime.connectivity.engine'],
+  ['resultBaseUrl', 'resultBaseURL'],
+  ['V', 'version'],
+  ['plugins.remove', 'plugins.remove'],
+])('declaredOption(%s) is %s', (spelling, declared) => {
+  expect(declaredOption(spelling.replace(/^-/, ''))).toBe(declared);
+});
+
+test.each([
+  [['--no-utc'], /'no-utc' \(sitespeed.io's 'utc'\) is set by cdk-sitespeed/],
+  [['-bn3'], /'b' \(sitespeed.io's 'browsertime.browser'\) is set by cdk-sitespeed; use the browser prop/],
+  [['--latency', '5'], /'latency' \(sitespeed.io's 'browsertime.connectivity.rtt'\) is set by cdk-sitespeed; use ConnectivityProfile.custom\(\)/],
+  [['--browsertime.connectivity.alias', 'fast'], /'browsertime.connectivity.alias' is set by cdk-sitespeed; use the connectivityProfile prop/],
+  [['--graphite.addSlugToKey', 'false'], /'graphite.addSlugToKey' is not allowed: the slug in every Graphite key keeps sites apart/],
+  [['--basicAuth', 'u@p'], /'basicAuth' \(sitespeed.io's 'browsertime.basicAuth'\) is not allowed: it is a credential: .*ConfigSync.*'--config'/],
+  [['--slack.hookUrl', 'https://hooks'], /'slack.hookUrl' is not allowed: it is a credential/],
+  [['-h'], /'h' \(sitespeed.io's 'help'\) is not allowed: sitespeed.io prints its help and exits without testing/],
+  [['--', '--s3.path', 'x'], /sitespeedArgs: a bare '--' ends sitespeed.io's options/],
+])('sitespeedArgs %j: every spelling of a guarded option is caught', (extraArgs, message) => {
+  expect(() => renderRunArgs({ ...base, extraArgs })).toThrow(message);
+});
+
+test.each([
+  [{ n: 3 }, /config: 'n' \(sitespeed.io's 'browsertime.iterations'\) is set by cdk-sitespeed/],
+  [{ connectivity: { engine: 'throttle' } }, /config: 'connectivity.engine' \(sitespeed.io's 'browsertime.connectivity.engine'\) is set by cdk-sitespeed/],
+  [{ graphite: { auth: 'u:p' } }, /config: 'graphite.auth' is not allowed: it is a credential/],
+])('config %j: every spelling of a guarded option is caught', (config, message) => {
+  expect(() => configArgs(config)).toThrow(message);
 });

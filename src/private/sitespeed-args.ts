@@ -2,6 +2,7 @@
  * Rendering a run into sitespeed.io's argument array: one element per argument, never a
  * joined string (the original ECS setup's "unintentional spaces will break argument parsing").
  */
+import { SITESPEED_OPTION_ALIASES } from './sitespeed-options';
 
 export interface RunArgsInput {
   readonly slug: string;
@@ -22,7 +23,11 @@ export interface RunArgsInput {
   readonly resultBaseUrl?: string;
 }
 
-/** Options the renderer always sets or that a typed prop sets: they may not come twice. */
+/**
+ * Options the renderer always sets or that a typed prop sets: they may not come twice. Keyed by
+ * the name sitespeed.io declares; every other spelling of them is caught through the pinned
+ * version's own alias table (sitespeed-options.ts, generated from its CLI).
+ */
 const TYPED: Record<string, string> = {
   'slug': 'the slug prop',
   'utc': 'nothing: report folders are always UTC',
@@ -30,12 +35,11 @@ const TYPED: Record<string, string> = {
   's3.region': "the reports bucket's stack region",
   'resultBaseURL': 'the resultBaseUrl prop',
   'browsertime.iterations': 'the iterations prop',
-  'n': 'the iterations prop',
   'browsertime.browser': 'the browser prop',
-  'b': 'the browser prop',
   'browsertime.connectivity.profile': 'the connectivityProfile prop',
+  // The profile's name is the connectivity part of every Graphite key; host tc shapes by the prop.
+  'browsertime.connectivity.alias': 'the connectivityProfile prop (its name is the connectivity part of the Graphite keys)',
   'browsertime.connectivity.engine': "the cluster's connectivity prop",
-  'c': 'the connectivityProfile prop',
   'browsertime.connectivity.down': 'ConnectivityProfile.custom()',
   'browsertime.connectivity.up': 'ConnectivityProfile.custom()',
   'browsertime.connectivity.rtt': 'ConnectivityProfile.custom()',
@@ -48,26 +52,78 @@ const TYPED: Record<string, string> = {
   'urlAlias': 'the alias of each entry of the urls prop',
 };
 
-/** Options that would break where reports land or leak credentials. */
+const CREDENTIAL_ADVICE =
+  "run arguments sit in the schedule's input and show in ECS DescribeTasks and CloudTrail's RunTask events; " +
+  "put it in a sitespeed.io config file in the config bucket (ConfigSync) and pass '--config', '/config/<file>.json'";
+
+/** Options that would break where reports land or what a run measures, or leak credentials. */
 const FORBIDDEN: Record<string, string> = {
   'outputFolder': 'it drops the <timestamp> folder, so runs overwrite each other',
   's3.path': 'it replaces <slug>/<timestamp> and breaks the resultBaseURL links',
   's3.key': 'the task role supplies credentials; a key would sit in the task definition',
   's3.secret': 'the task role supplies credentials; a secret would sit in the task definition',
+  'graphite.addSlugToKey': 'the slug in every Graphite key keeps sites apart (one namespace, many sites) and the dashboards find them by it',
+  // cli.js: .help('h') and .version(): sitespeed.io prints and exits 0 without testing anything.
+  'help': 'sitespeed.io prints its help and exits without testing: the run would count as a success with no report',
+  'version': 'sitespeed.io prints its version and exits without testing: the run would count as a success with no report',
 };
+
+/** Options whose value is a secret, by the names sitespeed.io gives them (api.key, scp.password, slack.hookUrl, ...). */
+const CREDENTIAL = /(^|\.)(key|secret|password|passphrase|privateKey|auth|basicAuth|accessToken|hookUrl)$/;
+
+/** Short spellings cli.js itself adds (`.alias('help', 'h')`, `.alias('version', 'V')`), outside the option files. */
+const CLI_ALIASES: Record<string, readonly string[]> = { help: ['h'], version: ['V'] };
+
+const DECLARED_NAME: ReadonlyMap<string, string> = new Map(
+  Object.entries({ ...SITESPEED_OPTION_ALIASES, ...CLI_ALIASES }).flatMap(([name, aliases]) => aliases.map(alias => [alias, name] as const)),
+);
+
+/**
+ * The option a spelling sets, by the name sitespeed.io declares: aliases resolved (`-n`,
+ * `--latency`, `--resultBaseUrl`) and yargs's negation undone (`--no-utc` sets `utc` to false).
+ */
+export function declaredOption(spelling: string): string {
+  const name = spelling.startsWith('no-') && spelling.length > 3 ? spelling.slice(3) : spelling;
+  return DECLARED_NAME.get(name) ?? name;
+}
+
+/** Why an option may not be given, or undefined when it may. */
+function refusal(name: string): { readonly reason: string; readonly typed: boolean } | undefined {
+  const declared = declaredOption(name);
+  if (FORBIDDEN[declared]) return { reason: FORBIDDEN[declared], typed: false };
+  if (CREDENTIAL.test(declared)) return { reason: `it is a credential: ${CREDENTIAL_ADVICE}`, typed: false };
+  if (TYPED[declared]) return { reason: TYPED[declared], typed: true };
+  return undefined;
+}
 
 /** Refuses an option that is typed or forbidden, naming where it came from and what to use. */
 export function checkOption(name: string, source: string): void {
-  if (FORBIDDEN[name]) throw new Error(`${source}: '${name}' is not allowed: ${FORBIDDEN[name]}.`);
-  if (TYPED[name]) throw new Error(`${source}: '${name}' is set by cdk-sitespeed; use ${TYPED[name]} instead.`);
+  const refused = refusal(name);
+  if (!refused) return;
+  const declared = declaredOption(name);
+  const spelled = declared === name ? `'${name}'` : `'${name}' (sitespeed.io's '${declared}')`;
+  if (!refused.typed) throw new Error(`${source}: ${spelled} is not allowed: ${refused.reason}.`);
+  throw new Error(`${source}: ${spelled} is set by cdk-sitespeed; use ${refused.reason} instead.`);
 }
 
-/** The option names that `args` sets (`--a.b value`, `--a.b=value`, `-n 3`). */
+/**
+ * The option names that `args` sets, as yargs reads them: `--a.b value`, `--a.b=value`,
+ * `--no-a`, and short options, several of which may share one dash (`-bn3` is `-b -n 3`:
+ * letters up to a number, `=` or another character end the group, as in yargs-parser).
+ * A bare `--` is returned as '' (it ends the options: what follows would be read as URLs).
+ */
 export function optionNames(args: string[]): string[] {
   const names: string[] = [];
   for (const arg of args) {
-    if (arg.startsWith('--')) names.push(arg.slice(2).split('=')[0]);
-    else if (/^-[a-zA-Z]$/.test(arg)) names.push(arg.slice(1));
+    if (arg === '--') {names.push('');} else if (arg.startsWith('--')) {names.push(arg.slice(2).split('=')[0]);} else if (/^-[A-Za-z]/.test(arg)) {
+      const group = arg.slice(1);
+      for (let i = 0; i < group.length; i++) {
+        if (!/[A-Za-z]/.test(group[i])) break;
+        names.push(group[i]);
+        const rest = group.slice(i + 1);
+        if (/^-?\d+(\.\d*)?(e-?\d+)?$/.test(rest) || /^\W/.test(rest)) break;
+      }
+    }
   }
   return names;
 }
@@ -144,9 +200,15 @@ export function runArgsProblems(site: string, args: string[]): string[] {
   }
   const seen = new Set<string>();
   for (const name of optionNames(args)) {
-    if (FORBIDDEN[name]) problems.push(`'${name}' is not allowed: ${FORBIDDEN[name]}`);
-    else if (TYPED[name] && seen.has(name)) problems.push(`'${name}' is given twice (it is set by ${TYPED[name]})`);
-    seen.add(name);
+    if (name === '') {
+      problems.push("a bare '--' ends sitespeed.io's options: the arguments after it would be read as URLs");
+      continue;
+    }
+    const refused = refusal(name);
+    const declared = declaredOption(name);
+    if (refused && !refused.typed) problems.push(`'${name}' is not allowed: ${refused.reason}`);
+    else if (refused && seen.has(declared)) problems.push(`'${name}' sets '${declared}' again (it is set by ${refused.reason})`);
+    seen.add(declared);
   }
   const size = overridesSize(args);
   if (size > MAX_OVERRIDES_CHARS) {
@@ -172,7 +234,10 @@ export function renderRunArgs(input: RunArgsInput): string[] {
       );
     }
   }
-  for (const name of optionNames(input.extraArgs)) checkOption(name, 'sitespeedArgs');
+  for (const name of optionNames(input.extraArgs)) {
+    if (name === '') throw new Error("sitespeedArgs: a bare '--' ends sitespeed.io's options, so the arguments after it would be read as URLs; leave it out.");
+    checkOption(name, 'sitespeedArgs');
+  }
   const args: string[] = [...input.inputs];
   for (const alias of input.urlAliases) args.push('--urlAlias', alias);
   args.push('--browsertime.iterations', String(input.iterations));

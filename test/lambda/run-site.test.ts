@@ -136,7 +136,12 @@ describe('parseRunRequest', () => {
     ['two slugs', { site: 'shop', args: ['https://a/', '--slug', 'shop', '--slug=blog'] }, /found 2 times/],
     ['an option and its value in one element', { site: 'shop', args: ['https://a/', '--slug', 'shop', '-n 3'] }, /args\[3\] '-n 3' holds an option and its value in one element/],
     ['a forbidden option', { site: 'shop', args: ['https://a/', '--slug', 'shop', '--outputFolder', '/tmp'] }, /'outputFolder' is not allowed: it drops the <timestamp> folder/],
-    ['a typed option twice', { site: 'shop', args: ['https://a/', '--slug', 'shop', '-n', '3', '-n', '9'] }, /'n' is given twice \(it is set by the iterations prop\)/],
+    ['a typed option twice', { site: 'shop', args: ['https://a/', '--slug', 'shop', '-n', '3', '-n', '9'] }, /'n' sets 'browsertime.iterations' again \(it is set by the iterations prop\)/],
+    // Other spellings of the same option (sitespeed.io 42.7.0's aliases and yargs's negation).
+    ['a typed option under an alias', { site: 'shop', args: ['https://a/', '--slug', 'shop', '--browsertime.iterations', '3', '-n9'] }, /'n' sets 'browsertime.iterations' again/],
+    ['report folders in local time', { site: 'shop', args: ['https://a/', '--slug', 'shop', '--utc', 'true', '--no-utc'] }, /'no-utc' sets 'utc' again/],
+    ['a credential', { site: 'shop', args: ['https://a/', '--slug', 'shop', '--graphite.auth', 'u:p'] }, /'graphite.auth' is not allowed: it is a credential/],
+    ['a bare --', { site: 'shop', args: ['https://a/', '--slug', 'shop', '--', '--s3.path', 'x'] }, /a bare '--' ends sitespeed.io's options/],
   ])('rejects %s', (_name, event, message) => {
     expect(() => parseRunRequest(event)).toThrow(BadRequestError);
     expect(() => parseRunRequest(event)).toThrow(message);
