@@ -86,7 +86,7 @@ const LAMBDA_BUNDLING: Omit<javascript.AddBundleOptions, 'target' | 'platform'> 
   minify: true,
   mainFields: ['module', 'main'],
 };
-for (const name of ['run-task', 'sync-config', 'write-tree']) {
+for (const name of ['run-task', 'sync-config', 'write-tree', 'cluster-teardown']) {
   new awscdk.LambdaFunction(project, {
     entrypoint: `lambda-src/${name}.lambda.ts`,
     constructFile: `src/private/${name}-function.ts`,

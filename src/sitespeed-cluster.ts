@@ -12,6 +12,7 @@ import { Connectivity } from './connectivity';
 import { InstanceSchedule } from './instance-schedule';
 import { installShell, runShellAtBoot } from './private/boot-shell';
 import { SHAPING_ATTRIBUTE } from './private/bound-connectivity';
+import { ClusterTeardown } from './private/cluster-teardown';
 import { ecsInstanceRole, ecsLaunchTemplate } from './private/ecs-instance';
 import { maxOldSpaceSizeMiB } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
@@ -248,6 +249,10 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
 
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: this.logRetention });
+    // So that `cdk destroy` completes (a protected group never empties by itself).
+    new ClusterTeardown(this, 'Teardown', {
+      autoScalingGroup: this.autoScalingGroup, cluster: this.cluster, capacityProvider: this.capacityProvider, logRetention: this.logRetention,
+    });
     // The network mode, capability, environment, entry point and host scripts are the
     // connectivity's (Connectivity._bind).
     this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', { networkMode: shaping.networkMode });

@@ -1,4 +1,4 @@
-import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -23,9 +23,9 @@ function site(options: Partial<ScheduledSiteOptions> = {}, id = 'Shop') {
 
 describe('schedule', () => {
   test('EventBridge Scheduler with the time zone, no flexible window, retries and a dead-letter queue', () => {
-    const { template } = site();
+    const { stack, cluster, template } = site();
     const dlq = onlyLogicalId(template, 'AWS::SQS::Queue');
-    const fn = onlyLogicalId(template, 'AWS::Lambda::Function');
+    const fn = stack.getLogicalId(cluster.runTaskFunction.node.defaultChild as CfnElement);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 9 * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Stockholm',
@@ -73,7 +73,11 @@ describe('runTask function', () => {
     cluster.addSite('A', { schedule: daily, urls: [{ url: 'https://a.example/' }] });
     cluster.addSite('B', { schedule: daily, urls: [{ url: 'https://b.example/' }] });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // The runTask function, and the teardown's (which only runs when the stack is deleted).
+    expect(Object.values(template.findResources('AWS::Lambda::Function')).map(f => f.Properties.Description).sort()).toEqual([
+      expect.stringMatching(/^cdk-sitespeed: on stack deletion, empties the cluster's Auto Scaling group/),
+      expect.stringMatching(/^cdk-sitespeed: starts a sitespeed.io run/),
+    ]);
     template.resourceCountIs('AWS::Scheduler::Schedule', 2);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -38,6 +38,35 @@ describe('capacity', () => {
       MaxSize: '2',
       NewInstancesProtectedFromScaleIn: true,
     });
+  });
+
+  test('cdk destroy completes: a teardown resource, deleted before the group, the capacity provider and the cluster, empties the group', () => {
+    const { template } = synth();
+    const teardown = template.findResources('Custom::SitespeedClusterTeardown');
+    expect(Object.keys(teardown)).toHaveLength(1);
+    const [resource] = Object.values<any>(teardown);
+    // CloudFormation deletes a resource before those it depends on.
+    const dependsOn: string[] = resource.DependsOn;
+    for (const type of ['AWS::AutoScaling::AutoScalingGroup', 'AWS::ECS::CapacityProvider', 'AWS::ECS::ClusterCapacityProviderAssociations', 'AWS::ECS::Cluster']) {
+      expect({ type, dependedOn: dependsOn.includes(onlyLogicalId(template, type)) }).toEqual({ type, dependedOn: true });
+    }
+    const functionId = resource.Properties.ServiceToken['Fn::GetAtt'][0];
+    const fn = template.toJSON().Resources[functionId];
+    expect(fn.Properties.Timeout).toBe(900);
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      GROUP_NAME: { Ref: onlyLogicalId(template, 'AWS::AutoScaling::AutoScalingGroup') },
+      CLUSTER_ARN: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::ECS::Cluster'), 'Arn'] },
+    });
+    // Its permissions outlive it: the role's policy is deleted after the resource.
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+    const statements = policyStatementsOfRole(template, roleId);
+    expect(dependsOn).toEqual(expect.arrayContaining([roleId]));
+    const byAction = (action: string) => statements.find((s: any) => [s.Action].flat().includes(action));
+    expect(flatten(byAction('autoscaling:SetInstanceProtection').Resource))
+      .toMatch(/^arn:<AWS::Partition>:autoscaling:eu-north-1:123456789012:autoScalingGroup:\*:autoScalingGroupName\/<.*AutoScalingGroup.*>$/);
+    expect(byAction('autoscaling:SuspendProcesses').Resource).toEqual(byAction('autoscaling:SetInstanceProtection').Resource);
+    expect(byAction('ecs:ListTasks').Condition).toEqual({ ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::ECS::Cluster'), 'Arn'] } } });
+    expect(flatten(byAction('ecs:StopTask').Resource)).toMatch(/:task\/<.*Cluster.*>\/\*$/);
   });
 
   test('capacities are configurable', () => {
@@ -217,8 +246,8 @@ describe('task definition', () => {
   });
 
   test('the execution role may only write the container logs', () => {
-    const { template } = synth();
-    const logGroup = onlyLogicalId(template, 'AWS::Logs::LogGroup');
+    const { stack, sitespeed, template } = synth();
+    const logGroup = stack.getLogicalId(sitespeed.logGroup.node.defaultChild as CfnElement);
     expect(policyStatementsOfRole(template, 'SitespeedTaskDefinitionExecutionRole')).toEqual([
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } },
     ]);
