@@ -13,7 +13,7 @@ import { GrafanaAccess } from './grafana-access';
 import { GrafanaDashboards } from './grafana-dashboards';
 import { InstanceSchedule } from './instance-schedule';
 import { installShell, runShellAtBoot, writeFileAtBoot } from './private/boot-shell';
-import { ecsInstanceRole, ecsLaunchTemplate } from './private/ecs-instance';
+import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { checkGraphiteGrafanaProps } from './private/graphite-grafana-props';
 import {
   carbonConf, dashboardsEnvFile, dashboardsUnit, grafanaDashboardsYaml, grafanaDatasourceYaml, storageSchemasConf,
@@ -307,6 +307,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     this.graphiteHost = `graphite.${namespaceName}`;
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    scopeInstanceLogWrites(instanceRole, this.logGroup);
     this.graphiteService = this.createGraphite(props, graphiteSecurityGroup, inZone);
     this.grafanaAdminSecret = new secretsmanager.Secret(this, 'GrafanaAdmin', {
       description: 'cdk-sitespeed: Grafana admin user and password',

@@ -13,7 +13,7 @@ import { InstanceSchedule } from './instance-schedule';
 import { installShell, runShellAtBoot } from './private/boot-shell';
 import { SHAPING_ATTRIBUTE } from './private/bound-connectivity';
 import { ClusterTeardown } from './private/cluster-teardown';
-import { ecsInstanceRole, ecsLaunchTemplate } from './private/ecs-instance';
+import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { maxOldSpaceSizeMiB } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { CLUSTER_TAG } from './private/site-names';
@@ -249,6 +249,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
 
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: this.logRetention });
+    scopeInstanceLogWrites(instanceRole, this.logGroup);
     // So that `cdk destroy` completes (a protected group never empties by itself).
     new ClusterTeardown(this, 'Teardown', {
       autoScalingGroup: this.autoScalingGroup, cluster: this.cluster, capacityProvider: this.capacityProvider, logRetention: this.logRetention,

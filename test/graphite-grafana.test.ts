@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -64,6 +64,15 @@ describe('GraphiteGrafana defaults', () => {
     expect(asg.Properties.VPCZoneIdentifier).toHaveLength(1);
     expect(flatten(asg.Properties.VPCZoneIdentifier[0])).toMatch(/publicSubnet1/);
     expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({ MinInstancesInService: 0, MaxBatchSize: 1 });
+  });
+
+  test('the instance role writes logs only into the metrics log group (aws-ecs gives it logs:* on *)', () => {
+    const statements = policyStatementsOfRole(m.template, 'MetricsInstanceRole');
+    expect(statements.filter(s => JSON.stringify(s.Action).includes('logs:'))).toEqual([{
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [m.stack.getLogicalId(m.construct.logGroup.node.defaultChild as CfnElement), 'Arn'] },
+    }]);
   });
 
   test('the instance may attach the volume only where both carry the grant tag', () => {

@@ -125,6 +125,19 @@ describe('capacity', () => {
 });
 
 describe('instances', () => {
+  test('the instance role writes logs only into the cluster\'s log group (aws-ecs gives it logs:* on *)', () => {
+    const { stack, sitespeed, template } = synth();
+    const statements = policyStatementsOfRole(template, 'SitespeedInstanceRole');
+    const logWrites = statements.filter(s => JSON.stringify(s.Action).includes('logs:'));
+    expect(logWrites).toEqual([{
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [stack.getLogicalId(sitespeed.logGroup.node.defaultChild as CfnElement), 'Arn'] },
+    }]);
+    // The rest of aws-ecs's statement stays: these have no resource-level permissions.
+    expect(statements).toContainEqual({ Action: ['ecs:DiscoverPollEndpoint', 'ecr:GetAuthorizationToken'], Effect: 'Allow', Resource: '*' });
+  });
+
   test('require IMDSv2 with hop limit 1 and an encrypted gp3 root volume', () => {
     const { template } = synth();
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
