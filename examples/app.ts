@@ -181,12 +181,17 @@ export interface ReferenceAppOptions {
   readonly env?: Environment;
 }
 
+const CROSS_STACK_REFERENCES = '@aws-cdk/core:defaultCrossStackReferences';
+
 /** Adds the reference deployment's stages to `app`. */
 export function buildReferenceApp(app: App, options: ReferenceAppOptions): SitespeedStage[] {
   const stages = options.stages ?? STAGES;
   for (const name of stages) {
     if (!STAGES.includes(name)) throw new Error(`stages: '${name}' is not one of ${STAGES.join(', ')}.`);
   }
+  // The stages reference each other's stacks (the VPC, Graphite): strong references keep a
+  // producer from being deleted while a consumer uses it. Said explicitly, as CDK asks.
+  if (app.node.tryGetContext(CROSS_STACK_REFERENCES) === undefined) app.node.setContext(CROSS_STACK_REFERENCES, 'strong');
   const built = stages.map(name => new SitespeedStage(app, name, {
     env: options.env,
     running: name === 'prod' || (options.running ?? []).includes(name),

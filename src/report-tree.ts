@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -34,6 +35,21 @@ export interface ReportTreeProps {
    * @default - no access logs
    */
   readonly accessLogsBucket?: s3.IBucket;
+
+  /**
+   * Your own domain for the viewer and the reports, e.g. `reports.example.com` (give
+   * `certificate` with it, and point a DNS record at `distribution.distributionDomainName`).
+   * It becomes `viewerUrl`, so report links in Grafana use it, and lets the distribution refuse
+   * TLS older than 1.2, which the default `*.cloudfront.net` certificate cannot.
+   * @default - the distribution's own `*.cloudfront.net` name
+   */
+  readonly domainName?: string;
+
+  /**
+   * The ACM certificate for `domainName`, in us-east-1 (CloudFront's requirement).
+   * @default - none; required with `domainName`
+   */
+  readonly certificate?: acm.ICertificate;
 }
 
 const TREE_KEY = 'tree.json';
@@ -64,6 +80,12 @@ export class ReportTree extends Construct {
     }
     if (props.allowedCidrs && props.allowedCidrs.length === 0) {
       throw new Error('allowedCidrs is empty, which would lock everyone out; leave it out to allow anyone with the URL.');
+    }
+    if ((props.domainName === undefined) !== (props.certificate === undefined)) {
+      throw new Error(
+        `${props.domainName ? 'domainName' : 'certificate'} is given without ${props.domainName ? 'certificate' : 'domainName'}: ` +
+        'CloudFront serves a domain of your own only with its certificate (ACM, us-east-1); give both or neither.',
+      );
     }
 
     const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
@@ -103,7 +125,11 @@ export class ReportTree extends Construct {
       defaultRootObject: 'index.html',
       // An IPv4-only allow-list would refuse every viewer who connects over IPv6.
       enableIpv6: props.allowedCidrs ? props.allowedCidrs.some(isIpv6Cidr) : true,
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      // Only with a certificate of your own: the default *.cloudfront.net one always allows TLS 1.0
+      // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html).
+      domainNames: props.domainName ? [props.domainName] : undefined,
+      certificate: props.certificate,
+      minimumProtocolVersion: props.certificate ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
       enableLogging: props.accessLogsBucket !== undefined,
       logBucket: props.accessLogsBucket,
       defaultBehavior: {
@@ -121,7 +147,7 @@ export class ReportTree extends Construct {
         }] : undefined,
       },
     });
-    this.viewerUrl = `https://${this.distribution.distributionDomainName}`;
+    this.viewerUrl = `https://${props.domainName ?? this.distribution.distributionDomainName}`;
 
     // prune: false — the bucket holds every report; deploying the viewer must never delete them.
     new s3deploy.BucketDeployment(this, 'Viewer', {
@@ -163,8 +189,10 @@ export class ReportTree extends Construct {
     if (!props.accessLogsBucket) {
       acknowledge(this.distribution, 'AwsSolutions-CFR3', 'Access logs are opt-in through accessLogsBucket: a log bucket per report site is a cost most teams skip.');
     }
-    acknowledge(this.distribution, 'AwsSolutions-CFR4',
-      'The default *.cloudfront.net certificate cannot enforce TLS 1.2; the distribution asks for TLSv1.2_2021, which applies once you add your own domain.');
+    if (!props.certificate) {
+      acknowledge(this.distribution, 'AwsSolutions-CFR4',
+        'The default *.cloudfront.net certificate cannot refuse TLS before 1.2; with domainName and certificate the distribution requires TLSv1.2_2021.');
+    }
     const stack = Stack.of(this);
     for (const child of stack.node.children) {
       if (child.node.id.startsWith('Custom::CDKBucketDeployment')) {

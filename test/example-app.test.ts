@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { cfnLintFiles, templatesIn } from './harness/cfn-lint';
 import { runNag, testApp } from './harness/nag';
@@ -31,6 +32,15 @@ describe('examples/app.ts', () => {
   test('cfn-lint: no error in any template of any stage', () => {
     expect(templates).toHaveLength(9);
     expect(cfnLintFiles(templates).filter(m => m.level === 'Error')).toEqual([]);
+  });
+
+  test('no synth of any stage prints a warning (a library default CDK warns about, such as a TLS minimum the default certificate ignores)', () => {
+    const fresh = new App();
+    buildReferenceApp(fresh, { nag: false });
+    const messages = fresh.synth().nestedAssemblies
+      .flatMap(stage => stage.nestedAssembly.stacks)
+      .flatMap(stack => stack.messages.map(m => `${stack.stackName} ${m.level}: ${String(m.entry.data)}`));
+    expect(messages).toEqual([]);
   });
 
   test('no NAT gateway and no load balancer in any stage', () => {

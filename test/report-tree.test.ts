@@ -1,6 +1,7 @@
 import * as vm from 'vm';
 import { TimeZone } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { runNag } from './harness/nag';
 import { flatten, onlyLogicalId, policyStatementsOfRole, stackWithVpc } from './helpers';
@@ -98,6 +99,46 @@ test('a ReportTree created after the sites still reaches their schedules: order 
   expect(after.input).toBe(before.input);
   expect(after.site.sitespeedArgs).toContain('--resultBaseURL');
   expect(after.stack.resolve(after.site.runRequest)).toEqual(before.stack.resolve(before.site.runRequest));
+});
+
+describe('TLS and a domain of your own', () => {
+  test('with the default *.cloudfront.net certificate the library asks for no TLS minimum it cannot have (no CDK warning)', () => {
+    const { stack } = withTree();
+    // Before the template: both synthesize, and a second synthesis of one stack is not supported.
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map(w => String(w.entry.data));
+    expect(warnings.filter(w => /minimumProtocolVersion|certificate/.test(w))).toEqual([]);
+    const template = Template.fromStack(stack);
+    const config = Object.values(template.findResources('AWS::CloudFront::Distribution'))[0].Properties.DistributionConfig;
+    expect(config.ViewerCertificate).toBeUndefined();
+    expect(config.Aliases).toBeUndefined();
+  });
+
+  test('domainName and certificate: the domain is served with TLS 1.2 at least, and it is the viewer URL (report links)', () => {
+    const { stack } = stackWithVpc();
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc: stack.node.findChild('Vpc') as any });
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc');
+    const tree = new ReportTree(stack, 'Reports', { cluster, domainName: 'reports.example.com', certificate });
+    const site = cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://shop.example.com/' }] });
+    expect(tree.viewerUrl).toBe('https://reports.example.com');
+    expect(stack.resolve(site.sitespeedArgs)).toEqual(expect.arrayContaining(['--resultBaseURL', 'https://reports.example.com']));
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Aliases: ['reports.example.com'],
+        ViewerCertificate: { AcmCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' },
+      }),
+    });
+  });
+
+  test.each([
+    [{ domainName: 'reports.example.com' }, /domainName is given without certificate: .*give both or neither/],
+    [{ certificate: 'cert' }, /certificate is given without domainName/],
+  ])('%j alone is refused', (props, message) => {
+    const { stack, vpc } = stackWithVpc();
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc');
+    expect(() => new ReportTree(stack, 'Reports', { cluster, ...props, certificate: 'certificate' in props ? certificate : undefined }))
+      .toThrow(message);
+  });
 });
 
 describe('IP allow-list (CloudFront Function)', () => {

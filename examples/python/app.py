@@ -127,7 +127,9 @@ class SitespeedStage(cdk.Stage):
 
 
 def main() -> None:
-    app = cdk.App()
+    # Cross-stack references stay strong (a producer cannot go while a consumer uses it), said
+    # explicitly as CDK asks.
+    app = cdk.App(context={"@aws-cdk/core:defaultCrossStackReferences": "strong"})
     account = os.environ.get("CDK_DEFAULT_ACCOUNT")
     region = os.environ.get("CDK_DEFAULT_REGION")
     env = cdk.Environment(account=account, region=region) if account and region else None
