@@ -25,6 +25,9 @@ import { ScheduledSite, ScheduledSiteOptions } from './scheduled-site';
 import { SitespeedImage } from './sitespeed-image';
 import type { ISitespeedMetrics } from './sitespeed-metrics';
 
+/** How long a deleted or overwritten report can be restored from the reports bucket's versions. */
+const REPORT_VERSION_DAYS = 30;
+
 /** Properties of a {@link SitespeedCluster}. */
 export interface SitespeedClusterProps {
   /** The VPC the test instances run in. It needs no NAT gateway (see `vpcSubnets`). */
@@ -81,7 +84,7 @@ export interface SitespeedClusterProps {
   /**
    * Where reports go (`<slug>/<YYYY-MM-DD-HH-mm-ss>/`). The task role may put objects in it and
    * list it, nothing else.
-   * @default - a new bucket: encrypted, SSL only, public access blocked, retained on delete
+   * @default - a new bucket: encrypted, SSL only, public access blocked, retained on delete, versioned (a deleted or overwritten object can be restored for 30 days)
    */
   readonly reportsBucket?: s3.IBucket;
 
@@ -429,6 +432,17 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.RETAIN,
+      // A deleted or overwritten report (any run's task may put any key) can be restored for 30
+      // days. Reports are written once, so versions cost nothing until something is deleted or
+      // overwritten; the index (tree*.json) is rewritten on every run, so its old versions go after
+      // a day. Where two rules expire the same noncurrent version, S3 applies the cheaper, shorter
+      // one (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html).
+      versioned: true,
+      lifecycleRules: [
+        { id: 'old-versions-30-days', noncurrentVersionExpiration: Duration.days(REPORT_VERSION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        { id: 'old-index-versions-1-day', prefix: 'tree', noncurrentVersionExpiration: Duration.days(1) },
+        { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
+      ],
     });
     acknowledge(bucket, 'AwsSolutions-S1',
       'Reports are written only by this cluster\'s task role; pass your own bucket as reportsBucket to add server access logging.');

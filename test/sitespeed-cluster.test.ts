@@ -303,6 +303,20 @@ describe('reports bucket', () => {
     });
   });
 
+  test('a new bucket is versioned: a deleted or overwritten report can be restored for 30 days, the rewritten index for a day', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: [
+          { Id: 'old-versions-30-days', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
+          { Id: 'old-index-versions-1-day', Status: 'Enabled', Prefix: 'tree', NoncurrentVersionExpiration: { NoncurrentDays: 1 } },
+          { Id: 'expired-delete-markers', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
+        ],
+      },
+    });
+  });
+
   test('a given bucket is used and no bucket is created', () => {
     const { stack, vpc } = stackWithVpc();
     const reports = s3.Bucket.fromBucketName(stack, 'Reports', 'my-reports');
