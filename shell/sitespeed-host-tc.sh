@@ -12,9 +12,10 @@
 # The figures come from the run's own arguments (--browsertime.connectivity.down/up/rtt, kbit/s
 # and ms), so the shaping and the run's Graphite keys cannot disagree; the Graphite host in the
 # arguments is exempt, as are TC_EXEMPT_CIDRS (instance metadata, task credentials, the VPC,
-# your own) and the nameservers in /etc/resolv.conf.
+# your own), the ranges in TC_EXEMPT_FILE (S3's in the region) and the nameservers in /etc/resolv.conf.
 #
-# Environment: TC_EXEMPT_CIDRS, TC_EXEC (default /start.sh, sitespeed.io's entrypoint),
+# Environment: TC_EXEMPT_CIDRS, TC_EXEMPT_FILE (more of them, one per line: S3's, from the boot),
+# TC_EXEC (default /start.sh, sitespeed.io's entrypoint),
 # TC_DEVICE (default: the default route's), TC_IFB (default sitespeed-ifb), TC_RESOLV_CONF,
 # TC_INGRESS=off (tests only, where a kernel cannot redirect ingress).
 set -euo pipefail
@@ -62,6 +63,24 @@ fi
 
 exempt=()
 for cidr in ${TC_EXEMPT_CIDRS:-}; do exempt+=("$cidr"); done
+# S3's ranges, written on the instance at boot (sitespeed-aws-ranges): report uploads go unshaped.
+if [ -n "${TC_EXEMPT_FILE:-}" ]; then
+  if [ -r "$TC_EXEMPT_FILE" ]; then
+    ranges=0
+    while read -r cidr _; do
+      case "$cidr" in '' | '#'*) continue ;; esac
+      if [[ "$cidr" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}(/[0-9]{1,2})?$ ]]; then
+        exempt+=("$cidr")
+        ranges=$((ranges + 1))
+      else
+        log "skipping '$cidr' in $TC_EXEMPT_FILE: not an IPv4 address or CIDR"
+      fi
+    done < "$TC_EXEMPT_FILE"
+    log "$ranges AWS ranges exempt from $TC_EXEMPT_FILE"
+  else
+    log "no $TC_EXEMPT_FILE (the instance could not read S3's ranges at boot): uploads to S3 are shaped with the test"
+  fi
+fi
 while read -r keyword address _; do
   if [ "$keyword" = "nameserver" ] && [[ "$address" =~ ^[0-9.]+$ ]]; then exempt+=("$address/32"); fi
 done < <(cat "$resolv" 2>/dev/null || true)

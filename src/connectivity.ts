@@ -1,7 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
 import { ConnectivityProfile } from './connectivity-profile';
-import { BoundConnectivity, HOST_TC_SCRIPT } from './private/bound-connectivity';
+import { AWS_RANGES_FILE, BoundConnectivity, HOST_TC_SCRIPT } from './private/bound-connectivity';
 import { IPV4_CIDR } from './private/cidr';
 import { factoryOnly } from './private/factory-only';
 import { isToken } from './private/tokens';
@@ -72,7 +74,7 @@ export abstract class Connectivity {
    * Everything the cluster's task and instances need for this choice, in one place: the cluster
    * applies it without knowing which choice it is. @internal
    */
-  public _bind(vpcCidrBlock: string): BoundConnectivity {
+  public _bind(scope: Construct, vpcCidrBlock: string): BoundConnectivity {
     switch (this._engine) {
       case 'throttle':
         // sitespeed.io's throttle sets up tc inside the container's own network namespace.
@@ -87,6 +89,7 @@ export abstract class Connectivity {
           environment: {
             TC_EXEC: '/start.sh',
             TC_EXEMPT_CIDRS: ['169.254.169.254/32', '169.254.170.2/32', vpcCidrBlock, ...this._exemptCidrs].join(' '),
+            TC_EXEMPT_FILE: `${HOST_TC_SCRIPT.containerDir}/${AWS_RANGES_FILE}`,
           },
           entryPoint: ['/bin/bash', `${HOST_TC_SCRIPT.containerDir}/${HOST_TC_SCRIPT.file}`],
           // The wrapper passes SIGTERM to the run, waits for it, then removes its shaping: give
@@ -95,6 +98,22 @@ export abstract class Connectivity {
           // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html (stopTimeout)
           stopTimeout: Duration.seconds(120),
           hostScripts: [HOST_TC_SCRIPT],
+          // S3's ranges in the region, read at boot from its AWS-managed prefix list.
+          bootScripts: [{ shell: 'sitespeed-aws-ranges', environment: { AWS_REGION: Aws.REGION, RANGES_FILE: `${HOST_TC_SCRIPT.hostDir}/${AWS_RANGES_FILE}` } }],
+          instanceStatements: [
+            {
+              statement: new iam.PolicyStatement({ actions: ['ec2:DescribeManagedPrefixLists'], resources: ['*'] }),
+              why: 'ec2:DescribeManagedPrefixLists has no resource-level permissions; it finds the region\'s S3 prefix list by name at boot.',
+            },
+            {
+              // AWS owns the managed lists: the account part of their ARN is AWS's, not ours.
+              statement: new iam.PolicyStatement({
+                actions: ['ec2:GetManagedPrefixListEntries'],
+                resources: [Stack.of(scope).formatArn({ service: 'ec2', account: '*', resource: 'prefix-list', resourceName: '*' })],
+              }),
+              why: 'Reading the entries of the region\'s prefix lists (AWS-managed ones are owned by AWS, ids unknown at synth) for host tc\'s S3 exemption.',
+            },
+          ],
         };
       default:
         return UNSHAPED;
@@ -122,6 +141,8 @@ const UNSHAPED: BoundConnectivity = {
   shapingModules: false,
   environment: {},
   hostScripts: [],
+  bootScripts: [],
+  instanceStatements: [],
 };
 
 class Mode extends Connectivity {

@@ -199,7 +199,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     this.reportsBucket = props.reportsBucket ?? this.createReportsBucket();
     this.connectivity = props.connectivity ?? Connectivity.none();
     this.metrics = props.metrics;
-    const shaping = this.connectivity._bind(props.vpc.vpcCidrBlock);
+    const shaping = this.connectivity._bind(this, props.vpc.vpcCidrBlock);
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -218,6 +218,14 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       SITESPEED_IMAGE: image.imageName, ECR_REGISTRY: image.ecrRegistry ?? '', AWS_REGION: Aws.REGION, SHAPING_MODULES: String(shaping.shapingModules),
     });
     for (const script of shaping.hostScripts) this._installHostScript(script.shell, `${script.hostDir}/${script.file}`);
+    for (const script of shaping.bootScripts) this._addBootScript(script.shell, script.environment);
+    for (const { statement, why } of shaping.instanceStatements) {
+      instanceRole.addToPrincipalPolicy(statement);
+      for (const resource of statement.resources) {
+        if (resource === '*') acknowledge(instanceRole, 'AwsSolutions-IAM5[Resource::*]', why);
+        else if (resource.includes('*')) acknowledgeWildcardResource(instanceRole, resource, why);
+      }
+    }
 
     const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC });
     this.launchTemplate = ecsLaunchTemplate(this, {

@@ -5,7 +5,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { runNag } from './harness/nag';
-import { stackWithVpc, userDataOf } from './helpers';
+import { flatten, policyStatementsOfRole, stackWithVpc, userDataOf } from './helpers';
 import { Connectivity, ConnectivityProfile, SitespeedCluster } from '../src';
 
 const daily = ScheduleExpression.cron({ minute: '0', hour: '9', timeZone: TimeZone.of('Europe/Stockholm') });
@@ -85,6 +85,29 @@ describe('Connectivity.hostTc()', () => {
     const wrapper = fs.readFileSync(path.join(__dirname, '..', 'shell', 'sitespeed-host-tc.sh'), 'utf8').trimEnd();
     expect(userData).toContain(`cat > /usr/local/lib/cdk-sitespeed/sitespeed-host-tc.sh <<'SITESPEED_SCRIPT'\n${wrapper}\nSITESPEED_SCRIPT\n`);
     expect(userData).toContain("SHAPING_MODULES='true'");
+  });
+
+  test('S3 is exempt: the boot writes the region\'s S3 ranges beside the wrapper, which reads them from the mounted folder', () => {
+    const { template } = hostTc();
+    const userData = userDataOf(template);
+    const script = fs.readFileSync(path.join(__dirname, '..', 'shell', 'sitespeed-aws-ranges.sh'), 'utf8').trimEnd();
+    expect(userData).toContain(`${script}\nSITESPEED_AWS_RANGES\n`);
+    expect(userData).toContain("AWS_REGION='<AWS::Region>' RANGES_FILE='/usr/local/lib/cdk-sitespeed/exempt-cidrs.txt' \\\n  /usr/local/sbin/sitespeed-aws-ranges ||");
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'TC_EXEMPT_FILE', Value: '/cdk-sitespeed/exempt-cidrs.txt' }]) })],
+    });
+    const statements = policyStatementsOfRole(template, 'SitespeedInstanceRole');
+    expect(statements).toContainEqual({ Action: 'ec2:DescribeManagedPrefixLists', Effect: 'Allow', Resource: '*' });
+    const entries = statements.find(s => s.Action === 'ec2:GetManagedPrefixListEntries');
+    expect(flatten(entries.Resource)).toBe('arn:<AWS::Partition>:ec2:eu-north-1:*:prefix-list/*');
+  });
+
+  test('other connectivity choices read no prefix list', () => {
+    for (const choice of [undefined, Connectivity.throttle(ConnectivityProfile.CABLE)]) {
+      const { template } = cluster(choice);
+      expect(userDataOf(template)).not.toContain('sitespeed-aws-ranges');
+      expect(JSON.stringify(policyStatementsOfRole(template, 'SitespeedInstanceRole'))).not.toContain('PrefixList');
+    }
   });
 
   test('one run per instance: the task reserves every vCPU', () => {

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 
 /** A shipped script (shell/<shell>.sh) installed in a folder on the instance and mounted read-only into the task. */
 export interface HostScript {
@@ -25,6 +26,10 @@ export interface BoundConnectivity {
   /** How long ECS waits after SIGTERM before SIGKILL. */
   readonly stopTimeout?: Duration;
   readonly hostScripts: HostScript[];
+  /** Shipped scripts (shell/<shell>.sh) the instances run at boot, with their environment. */
+  readonly bootScripts: { readonly shell: string; readonly environment: Record<string, string> }[];
+  /** What those scripts need of the instance role, each with why a wildcard in it is as narrow as it gets. */
+  readonly instanceStatements: { readonly statement: iam.PolicyStatement; readonly why: string }[];
 }
 
 /** The ECS instance attribute the boot script sets to `ready` once the shaping modules are loaded. */
@@ -38,3 +43,6 @@ export const HOST_TC_SCRIPT: HostScript = {
   containerDir: '/cdk-sitespeed',
   volumeName: 'cdk-sitespeed-tools',
 };
+
+/** Where the boot writes S3's address ranges for host tc's wrapper (beside it, so the task sees it too). */
+export const AWS_RANGES_FILE = 'exempt-cidrs.txt';

@@ -1,4 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { asRoot, testIf } from '../harness/skips';
 
@@ -17,6 +19,8 @@ const DEV = `sti${id}`;
 const IFB = `sifb${id}`;
 const SHAPED = '10.77.0.2';
 const EXEMPT = '10.77.0.3';
+// Stands in for S3: exempt only through the ranges file the boot writes (TC_EXEMPT_FILE).
+const S3 = '10.77.0.4';
 const PROFILE = ['--browsertime.connectivity.profile', 'custom', '--browsertime.connectivity.down', '1000', '--browsertime.connectivity.up', '1000'];
 
 function sh(command: string, allowFail = false): string {
@@ -73,9 +77,10 @@ asRoot('host tc wrapper in network namespaces', () => {
     sh(`ip netns add ${INST} && ip netns add ${NET}`);
     sh(`ip link add ${DEV} type veth peer name stn${id} && ip link set ${DEV} netns ${INST} && ip link set stn${id} netns ${NET}`);
     sh(`ip -n ${INST} addr add 10.77.0.1/24 dev ${DEV} && ip -n ${INST} link set ${DEV} up && ip -n ${INST} link set lo up`);
-    sh(`ip -n ${NET} addr add ${SHAPED}/24 dev stn${id} && ip -n ${NET} addr add ${EXEMPT}/24 dev stn${id} && ip -n ${NET} link set stn${id} up`);
+    sh(`ip -n ${NET} addr add ${SHAPED}/24 dev stn${id} && ip -n ${NET} addr add ${EXEMPT}/24 dev stn${id} && ip -n ${NET} addr add ${S3}/24 dev stn${id}`);
+    sh(`ip -n ${NET} link set stn${id} up`);
     sh(`ip -n ${INST} route add default via ${SHAPED}`);
-    peer = spawn('ip', ['netns', 'exec', NET, 'python3', path.join(FIXTURES, 'tc-peer.py'), `${SHAPED},${EXEMPT}`, '250000']);
+    peer = spawn('ip', ['netns', 'exec', NET, 'python3', path.join(FIXTURES, 'tc-peer.py'), `${SHAPED},${EXEMPT},${S3}`, '250000']);
     await new Promise<void>((resolve, reject) => {
       peer.stdout!.once('data', () => resolve());
       peer.once('exit', code => reject(new Error(`tc-peer.py exited with ${code}`)));
@@ -96,6 +101,25 @@ asRoot('host tc wrapper in network namespaces', () => {
     expect(t[`up ${SHAPED}`]).toBeGreaterThan(1.5);
     expect(t[`up ${SHAPED}`]).toBeLessThan(4);
     expect(t[`up ${EXEMPT}`]).toBeLessThan(0.3);
+  });
+
+  test('S3\'s ranges from the file the boot writes are exempt: a report upload runs at full speed', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'host-tc-')), 'exempt-cidrs.txt');
+    fs.writeFileSync(file, `# S3 in eu-north-1 (com.amazonaws.eu-north-1.s3, pl-1), written at boot by sitespeed-aws-ranges\n${S3}/32\n`);
+    const run = await wrapper(PROFILE, { ...client(`up:${SHAPED} up:${S3}`), TC_INGRESS: HAS_INGRESS ? 'on' : 'off', TC_EXEMPT_FILE: file }).done;
+    expect(run.stderr).toContain(`1 AWS ranges exempt from ${file}`);
+    expect(run.stderr).toContain(`exempt: ${EXEMPT}/32 ${S3}/32`);
+    expect(run.code).toBe(0);
+    const t = transfers(run);
+    expect(t[`up ${SHAPED}`]).toBeGreaterThan(1.5);
+    expect(t[`up ${S3}`]).toBeLessThan(0.3);
+  });
+
+  test('without the ranges file (the boot could not read the prefix list) uploads to S3 are shaped, and the run says so', async () => {
+    const run = await wrapper(PROFILE, { ...client(`up:${S3}`), TC_INGRESS: HAS_INGRESS ? 'on' : 'off', TC_EXEMPT_FILE: '/nonexistent/exempt-cidrs.txt' }).done;
+    expect(run.stderr).toContain('no /nonexistent/exempt-cidrs.txt (the instance could not read S3\'s ranges at boot): uploads to S3 are shaped with the test');
+    expect(run.code).toBe(0);
+    expect(transfers(run)[`up ${S3}`]).toBeGreaterThan(1.5);
   });
 
   testIf(HAS_INGRESS,
