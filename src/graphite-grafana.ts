@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { GrafanaAccess } from './grafana-access';
 import { GrafanaDashboards } from './grafana-dashboards';
 import { InstanceSchedule } from './instance-schedule';
-import { installShell, runShellAtBoot, writeFileAtBoot } from './private/boot-shell';
+import { checkUserDataSize, installShell, runShellAtBoot, writeFileAtBoot } from './private/boot-shell';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { checkGraphiteGrafanaProps } from './private/graphite-grafana-props';
 import {
@@ -289,6 +289,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
 
     const graphiteUrl = `http://graphite.${namespaceName}:${this.graphiteHttpPort}`;
     this.writeBootScripts(launchTemplate.userData!, props, graphiteUrl);
+    this.node.addValidation({ validate: () => checkUserDataSize(this, launchTemplate.userData!) });
 
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
     this.cluster.addAsgCapacityProvider(new ecs.AsgCapacityProvider(this, 'CapacityProvider', {

@@ -53,6 +53,8 @@ export interface ReportTreeProps {
 }
 
 const TREE_KEY = 'tree.json';
+/** The largest CloudFront Function CloudFront accepts. */
+const MAX_FUNCTION_BYTES = 10240;
 
 /**
  * An index of every run (`tree.json`: site → runs with their status), kept current by the
@@ -80,6 +82,14 @@ export class ReportTree extends Construct {
     }
     if (props.allowedCidrs && props.allowedCidrs.length === 0) {
       throw new Error('allowedCidrs is empty, which would lock everyone out; leave it out to allow anyone with the URL.');
+    }
+    const allowList = props.allowedCidrs && allowListCode(props.allowedCidrs);
+    // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html (CloudFront Functions: 10 KB)
+    if (allowList && Buffer.byteLength(allowList) > MAX_FUNCTION_BYTES) {
+      throw new Error(
+        `allowedCidrs: ${props.allowedCidrs!.length} ranges make a CloudFront Function of ${Buffer.byteLength(allowList)} bytes; ` +
+        `CloudFront allows ${MAX_FUNCTION_BYTES}. Merge them into fewer, wider ranges (about 500 IPv4 ranges fit).`,
+      );
     }
     if ((props.domainName === undefined) !== (props.certificate === undefined)) {
       throw new Error(
@@ -142,7 +152,7 @@ export class ReportTree extends Construct {
           function: new cloudfront.Function(this, 'AllowList', {
             comment: 'cdk-sitespeed: only the allowed CIDRs may open the reports',
             runtime: cloudfront.FunctionRuntime.JS_2_0,
-            code: cloudfront.FunctionCode.fromInline(allowListCode(props.allowedCidrs)),
+            code: cloudfront.FunctionCode.fromInline(allowList!),
           }),
         }] : undefined,
       },

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import type { ConfigSync } from './config-sync';
 import { Connectivity } from './connectivity';
 import { InstanceSchedule } from './instance-schedule';
-import { installShell, runShellAtBoot } from './private/boot-shell';
+import { checkUserDataSize, installShell, runShellAtBoot } from './private/boot-shell';
 import { SHAPING_ATTRIBUTE } from './private/bound-connectivity';
 import { ClusterTeardown } from './private/cluster-teardown';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
@@ -291,6 +291,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     if (shaping.netAdmin) this.node.addValidation({ validate: () => this.checkShapingCapability(linuxParameters) });
 
     this.metrics?.allowMetricsFrom(this);
+    // Checked once everything (ConfigSync, sites, the cluster's ECS lines) has written to it.
+    this.node.addValidation({ validate: () => checkUserDataSize(this, userData) });
     this.acknowledgeNagFindings();
   }
 

@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -7,6 +5,7 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { runNag } from './harness/nag';
 import { flatten, onlyLogicalId, policyStatementsOfRole, stackWithVpc, userDataOf } from './helpers';
 import { ConfigSync, ConfigSyncProps, SitespeedCluster } from '../src';
+import { installedShell } from '../src/private/boot-shell';
 
 const daily = ScheduleExpression.cron({ minute: '0', hour: '9', timeZone: TimeZone.of('Europe/Stockholm') });
 
@@ -126,7 +125,7 @@ describe('on the instances', () => {
   test('the boot installs the very sync script the Lambda runs, and syncs before the agent places tasks', () => {
     const { template } = withConfig();
     const userData = userDataOf(template);
-    const sync = fs.readFileSync(path.join(__dirname, '..', 'shell', 'sitespeed-sync-config.sh'), 'utf8').trimEnd();
+    const sync = installedShell('sitespeed-sync-config.sh');
     expect(userData).toContain(`cat > /usr/local/bin/sitespeed-sync-config <<'SITESPEED_SCRIPT'\n${sync}\nSITESPEED_SCRIPT\n`);
     expect(userData).toMatch(/CONFIG_BUCKET='<Config[A-Za-z0-9]+>' CONFIG_PREFIX='config\/' CONFIG_DIR='\/var\/lib\/sitespeed\/config' AWS_REGION='<AWS::Region>' \\\n  \/usr\/local\/sbin\/sitespeed-config-boot \|\|/);
   });

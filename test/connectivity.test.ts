@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -7,6 +5,7 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { runNag } from './harness/nag';
 import { flatten, policyStatementsOfRole, stackWithVpc, userDataOf } from './helpers';
 import { Connectivity, ConnectivityProfile, SitespeedCluster } from '../src';
+import { installedShell } from '../src/private/boot-shell';
 
 const daily = ScheduleExpression.cron({ minute: '0', hour: '9', timeZone: TimeZone.of('Europe/Stockholm') });
 
@@ -82,7 +81,7 @@ describe('Connectivity.hostTc()', () => {
   test('the instances get the very wrapper in the repo, and the shaping modules', () => {
     const { template } = hostTc();
     const userData = userDataOf(template);
-    const wrapper = fs.readFileSync(path.join(__dirname, '..', 'shell', 'sitespeed-host-tc.sh'), 'utf8').trimEnd();
+    const wrapper = installedShell('sitespeed-host-tc.sh');
     expect(userData).toContain(`cat > /usr/local/lib/cdk-sitespeed/sitespeed-host-tc.sh <<'SITESPEED_SCRIPT'\n${wrapper}\nSITESPEED_SCRIPT\n`);
     expect(userData).toContain("SHAPING_MODULES='true'");
   });
@@ -90,7 +89,7 @@ describe('Connectivity.hostTc()', () => {
   test('S3 is exempt: the boot writes the region\'s S3 ranges beside the wrapper, which reads them from the mounted folder', () => {
     const { template } = hostTc();
     const userData = userDataOf(template);
-    const script = fs.readFileSync(path.join(__dirname, '..', 'shell', 'sitespeed-aws-ranges.sh'), 'utf8').trimEnd();
+    const script = installedShell('sitespeed-aws-ranges.sh');
     expect(userData).toContain(`${script}\nSITESPEED_AWS_RANGES\n`);
     expect(userData).toContain("AWS_REGION='<AWS::Region>' RANGES_FILE='/usr/local/lib/cdk-sitespeed/exempt-cidrs.txt' \\\n  /usr/local/sbin/sitespeed-aws-ranges ||");
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {

@@ -101,6 +101,12 @@ test('a ReportTree created after the sites still reaches their schedules: order 
   expect(after.stack.resolve(after.site.runRequest)).toEqual(before.stack.resolve(before.site.runRequest));
 });
 
+test('an allow-list too long for a CloudFront Function (10 KB) is refused at synth; 500 IPv4 ranges fit', () => {
+  const ranges = (n: number) => Array.from({ length: n }, (_, i) => `10.${Math.floor(i / 256)}.${i % 256}.0/24`);
+  expect(() => withTree({ allowedCidrs: ranges(500) }).template).not.toThrow();
+  expect(() => withTree({ allowedCidrs: ranges(600) })).toThrow(/allowedCidrs: 600 ranges make a CloudFront Function of 11\d{3} bytes; CloudFront allows 10240\. Merge them/);
+});
+
 describe('TLS and a domain of your own', () => {
   test('with the default *.cloudfront.net certificate the library asks for no TLS minimum it cannot have (no CDK warning)', () => {
     const { stack } = withTree();

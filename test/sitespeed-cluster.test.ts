@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,7 +8,10 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { cfnLintTemplate } from './harness/cfn-lint';
 import { runNag } from './harness/nag';
 import { flatten, onlyLogicalId, policyStatementsOfRole, stackWithVpc, userDataOf } from './helpers';
-import { InstanceSchedule, SitespeedCluster, SitespeedClusterProps, SitespeedImage } from '../src';
+import {
+  ConfigSync, Connectivity, ConnectivityProfile, GraphiteGrafana, InstanceSchedule, SitespeedCluster, SitespeedClusterProps, SitespeedImage,
+} from '../src';
+import { installedShell, MAX_USER_DATA_BYTES, userDataBytes } from '../src/private/boot-shell';
 
 function synth(props: Partial<SitespeedClusterProps> = {}) {
   const { stack, vpc } = stackWithVpc();
@@ -125,6 +126,26 @@ describe('capacity', () => {
 });
 
 describe('instances', () => {
+  test('EC2 takes 16 KB of user data: the largest cluster there is (host tc, ConfigSync, metrics) fits; more is refused at synth', () => {
+    const { stack, vpc } = stackWithVpc();
+    const metrics = new GraphiteGrafana(stack, 'Metrics', { vpc });
+    const largest = new SitespeedCluster(stack, 'Sitespeed', {
+      vpc, metrics, connectivity: Connectivity.hostTc(ConnectivityProfile.CABLE, { exemptCidrs: ['10.50.0.0/16'] }),
+    });
+    new ConfigSync(stack, 'Config', { cluster: largest });
+    Template.fromStack(stack);
+    const bytes = userDataBytes(stack, largest.launchTemplate.userData!);
+    // Measured with comment lines stripped (installedShell); with them it was over the limit.
+    expect(bytes).toBeGreaterThan(8000);
+    expect(bytes).toBeLessThan(MAX_USER_DATA_BYTES - 2000);
+    const metricsTemplate = metrics.node.findAll().find((c): c is ec2.LaunchTemplate => c instanceof ec2.LaunchTemplate)!;
+    expect(userDataBytes(stack, metricsTemplate.userData!)).toBeLessThan(MAX_USER_DATA_BYTES - 2000);
+
+    const over = synth();
+    over.sitespeed.autoScalingGroup.addUserData(`echo '${'x'.repeat(17000)}' > /dev/null`);
+    expect(() => over.template).toThrow(/The instances' user data takes about \d{5} bytes; EC2 allows 16384 .*It writes \/usr\/local\/sbin\/sitespeed-instance-boot; the rest is what was added with addUserData/);
+  });
+
   test('the instance role writes logs only into the cluster\'s log group (aws-ecs gives it logs:* on *)', () => {
     const { stack, sitespeed, template } = synth();
     const statements = policyStatementsOfRole(template, 'SitespeedInstanceRole');
@@ -191,7 +212,7 @@ describe('instances', () => {
     expect(userData).toContain("SITESPEED_IMAGE='sitespeedio/sitespeed.io:42.7.0' ECR_REGISTRY='' AWS_REGION='<AWS::Region>'");
     expect(userData).toContain('systemctl enable --now --no-block sitespeed-prepull.service');
     // The boot script is written whole and run as a file, before the cluster is joined.
-    const script = fs.readFileSync(path.join(__dirname, '..', 'shell', 'sitespeed-instance-boot.sh'), 'utf8').trimEnd();
+    const script = installedShell('sitespeed-instance-boot.sh');
     expect(userData).toContain(`<<'SITESPEED_INSTANCE_BOOT'\n${script}\nSITESPEED_INSTANCE_BOOT\n`);
     expect(userData.indexOf('  /usr/local/sbin/sitespeed-instance-boot ||')).toBeLessThan(userData.indexOf('ECS_CLUSTER='));
   });
@@ -378,7 +399,8 @@ describe('bad props fail at synth with the prop and what is allowed', () => {
     ['shm above the instance memory', { sharedMemorySizeMiB: 4096 }, /sharedMemorySizeMiB \(4096\) must be an integer from 64 to 3584, the memory a run reserves on a c5.large/],
     ['unknown instance family', { instanceType: new ec2.InstanceType('c6g.large') }, /instanceType 'c6g.large' is not one the task reservation can be derived from.*Known: c5\.\{large/],
     ['size that does not exist', { instanceType: new ec2.InstanceType('c5.8xlarge') }, /instanceType 'c5.8xlarge' is not one/],
-    ['root volume below the AMI', { rootVolumeSizeGiB: 20 }, /rootVolumeSizeGiB \(20\) must be an integer of at least 30/],
+    ['root volume below the AMI', { rootVolumeSizeGiB: 20 }, /rootVolumeSizeGiB \(20\) must be an integer from 30, the size of the ECS-optimised AMI's snapshot, to 16384/],
+    ['root volume beyond gp3', { rootVolumeSizeGiB: 20000 }, /rootVolumeSizeGiB \(20000\) must be an integer from 30, .* to 16384, gp3's largest/],
     ['warm instances above max', () => InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 19, warmInstances: 3 }), /warmInstances \(3\) must not exceed the cluster's maxCapacity \(2\)/],
   ];
   test.each(cases)('%s', (_name, props, message) => {

@@ -57,8 +57,11 @@ export function checkClusterProps(scope: IConstruct, props: SitespeedClusterProp
       `the memory a run reserves on a ${instanceType} (${capacity.memoryMiB} MiB).`,
     );
   }
-  if (!Token.isUnresolved(rootVolumeSizeGiB) && (!Number.isInteger(rootVolumeSizeGiB) || rootVolumeSizeGiB < 30)) {
-    throw new Error(`rootVolumeSizeGiB (${rootVolumeSizeGiB}) must be an integer of at least 30, the size of the ECS-optimised AMI's snapshot.`);
+  // gp3 volumes are 1 GiB to 16 TiB (https://docs.aws.amazon.com/ebs/latest/userguide/general-purpose.html).
+  if (!Token.isUnresolved(rootVolumeSizeGiB) && (!Number.isInteger(rootVolumeSizeGiB) || rootVolumeSizeGiB < 30 || rootVolumeSizeGiB > 16384)) {
+    throw new Error(
+      `rootVolumeSizeGiB (${rootVolumeSizeGiB}) must be an integer from 30, the size of the ECS-optimised AMI's snapshot, to 16384, gp3's largest.`,
+    );
   }
   const wait = props.maxProvisioningWait ?? Duration.minutes(30);
   // Asked of the Duration itself: toMinutes of a token Duration made in another unit throws CDK's own error.

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { SitespeedCluster } from '../../src';
+import { installedShell } from '../../src/private/boot-shell';
 import { testTool } from '../harness/tools';
 import { stackWithVpc, userDataOf } from '../helpers';
 
@@ -35,6 +36,19 @@ test('every shell script, shipped or run by the tests and CI, is shellcheck-clea
   if (result.error) throw new Error(`shellcheck could not run: ${result.error.message}`);
   expect(result.stdout + result.stderr).toBe('');
   expect(result.status).toBe(0);
+});
+
+test('the copies the instances get (comment lines stripped, for EC2\'s 16 KB of user data) parse and keep every other line', () => {
+  const scripts = fs.readdirSync(SHELL_DIR).filter(f => f.endsWith('.sh'));
+  expect(scripts.length).toBeGreaterThan(5);
+  for (const name of scripts) {
+    const repo = fs.readFileSync(path.join(SHELL_DIR, name), 'utf8').trimEnd().split('\n');
+    const installed = installedShell(name);
+    expect({ name, lines: installed.split('\n') }).toEqual({ name, lines: repo.filter((l, i) => i === 0 || !/^\s*#/.test(l)) });
+    expect(installed.startsWith('#!/bin/bash\n')).toBe(true);
+    const check = spawnSync('bash', ['-n'], { input: installed, encoding: 'utf8' });
+    expect({ name, status: check.status, stderr: check.stderr }).toEqual({ name, status: 0, stderr: '' });
+  }
 });
 
 test('the boot script configures prefer-cached pulls and starts the pre-pull unit without waiting', () => {
