@@ -150,6 +150,8 @@ export interface GraphiteGrafanaProps {
 const DATA = '/data/metrics';
 /** Where the instance keeps the configuration it writes for the containers. */
 const CONF = '/etc/cdk-sitespeed';
+/** Graphite's htpasswd on the instance (sitespeed-graphite-auth writes it at every boot). */
+const GRAPHITE_HTPASSWD = `${CONF}/graphite/htpasswd`;
 const VOLUME_ATTRIBUTE = 'cdk-sitespeed.metrics-volume';
 const GRAFANA_DASHBOARDS_IN_CONTAINER = '/etc/grafana/dashboards';
 const DASHBOARDS_UNIT = 'cdk-sitespeed-dashboards.service';
@@ -184,6 +186,11 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
   public readonly backupVault: backup.BackupVault;
   /** Grafana's admin user (`username`) and generated password (`password`). */
   public readonly grafanaAdminSecret: secretsmanager.Secret;
+  /**
+   * Graphite's HTTP credentials (`username`, generated `password`): its nginx admits only them
+   * (written as its htpasswd at every boot), Grafana's datasource and the runs use them.
+   */
+  public readonly graphiteAuth: secretsmanager.Secret;
   /** The Graphite service (awsvpc, registered in Cloud Map). */
   public readonly graphiteService: ecs.Ec2Service;
   /** The Grafana service (bridge, on the instance's network). */
@@ -287,6 +294,19 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     this.volume.grantAttachVolumeByResourceTag(instanceRole, [this.autoScalingGroup]);
     instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeVolumes'], resources: ['*'] }));
 
+    // Not retained: nothing keeps it but the htpasswd file, rewritten from it at every boot.
+    this.graphiteAuth = new secretsmanager.Secret(this, 'GraphiteAuth', {
+      description: 'cdk-sitespeed: the user and password of Graphite\'s HTTP side (annotations, Grafana)',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username: 'sitespeed' }),
+        generateStringKey: 'password',
+        // Letters and digits: the password travels as user:password (sitespeed.io's graphite.auth).
+        excludePunctuation: true,
+        passwordLength: 32,
+      },
+    });
+    this.graphiteAuth.grantRead(instanceRole);
+
     const graphiteUrl = `http://graphite.${namespaceName}:${this.graphiteHttpPort}`;
     this.writeBootScripts(launchTemplate.userData!, props, graphiteUrl);
     this.node.addValidation({ validate: () => checkUserDataSize(this, launchTemplate.userData!) });
@@ -358,6 +378,8 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
   }
 
   private writeBootScripts(userData: ec2.UserData, props: GraphiteGrafanaProps, graphiteUrl: string): void {
+    // First: Graphite is placed only once the volume step sets its attribute, and it mounts this file.
+    runShellAtBoot(userData, 'sitespeed-graphite-auth', { SECRET_ARN: this.graphiteAuth.secretArn, AWS_REGION: Aws.REGION, HTPASSWD_FILE: GRAPHITE_HTPASSWD });
     runShellAtBoot(userData, 'sitespeed-metrics-volume', {
       VOLUME_ID: this.volume.volumeId, MOUNT_POINT: DATA, AWS_REGION: Aws.REGION, DEVICE_NAME: '/dev/xvdf', ECS_ATTRIBUTE: VOLUME_ATTRIBUTE,
     });
@@ -390,6 +412,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     taskDefinition.addVolume({ name: 'storage', host: { sourcePath: `${DATA}/graphite` } });
     taskDefinition.addVolume({ name: 'carbon-conf', host: { sourcePath: `${CONF}/graphite/carbon.conf` } });
     taskDefinition.addVolume({ name: 'storage-schemas', host: { sourcePath: `${CONF}/graphite/storage-schemas.conf` } });
+    taskDefinition.addVolume({ name: 'htpasswd', host: { sourcePath: GRAPHITE_HTPASSWD } });
     const container = taskDefinition.addContainer('graphite', {
       image: props.graphiteImage ?? ecs.ContainerImage.fromRegistry(GraphiteGrafana.GRAPHITE_IMAGE),
       memoryReservationMiB: 1024,
@@ -401,6 +424,8 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
       { sourceVolume: 'storage', containerPath: '/opt/graphite/storage', readOnly: false },
       { sourceVolume: 'carbon-conf', containerPath: '/opt/graphite/conf/carbon.conf', readOnly: true },
       { sourceVolume: 'storage-schemas', containerPath: '/opt/graphite/conf/storage-schemas.conf', readOnly: true },
+      // The image's nginx reads its users here (sitespeedio/docker-graphite-statsd README).
+      { sourceVolume: 'htpasswd', containerPath: '/etc/nginx/.htpasswd', readOnly: true },
     );
     return new ecs.Ec2Service(this, 'Graphite', {
       cluster: this.cluster,
@@ -443,6 +468,9 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
       secrets: {
         GF_SECURITY_ADMIN_USER: ecs.Secret.fromSecretsManager(this.grafanaAdminSecret, 'username'),
         GF_SECURITY_ADMIN_PASSWORD: ecs.Secret.fromSecretsManager(this.grafanaAdminSecret, 'password'),
+        // The provisioned datasource reads them (grafanaDatasourceYaml).
+        GRAPHITE_AUTH_USER: ecs.Secret.fromSecretsManager(this.graphiteAuth, 'username'),
+        GRAPHITE_AUTH_PASSWORD: ecs.Secret.fromSecretsManager(this.graphiteAuth, 'password'),
       },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'grafana', logGroup: this.logGroup }),
       essential: true,
@@ -486,6 +514,8 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
       'AttachVolume on the instance the group launches, whose id is unknown at synth: the statement requires the volume\'s grant tag on the instance too.');
     acknowledge(this.backupPlan, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
       'The AWS-maintained policy AWS Backup needs to snapshot EBS volumes; the selection limits it to this volume.');
+    acknowledge(this.graphiteAuth, 'AwsSolutions-SMG4',
+      'Rotation would need the Graphite htpasswd rewritten and Grafana restarted; both read the secret at start. Change it, then replace the instance.');
     acknowledge(this.grafanaAdminSecret, 'AwsSolutions-SMG4',
       'Grafana reads the admin password only when it creates its database; a rotated secret would no longer match. Change it with grafana cli (README).');
     for (const task of [this.graphiteService.taskDefinition, this.grafanaService.taskDefinition]) {

@@ -10,7 +10,7 @@ import {
 import { cfnLintTemplate } from './harness/cfn-lint';
 import { runNag, testApp } from './harness/nag';
 import { flatten, onlyLogicalId, policyStatementsOfRole, stackWithVpc, userDataOf } from './helpers';
-import { carbonConf, storageSchemasConf } from '../src/private/metrics-config';
+import { carbonConf, grafanaDatasourceYaml, storageSchemasConf } from '../src/private/metrics-config';
 
 function metrics(props: Partial<GraphiteGrafanaProps> = {}) {
   const { stack, vpc } = stackWithVpc();
@@ -98,10 +98,13 @@ describe('GraphiteGrafana defaults', () => {
 
   test('Grafana gets its admin credentials as ECS secrets from Secrets Manager, never in the environment', () => {
     const grafana = containerOf(m.template, 'grafana');
-    const secretId = onlyLogicalId(m.template, 'AWS::SecretsManager::Secret');
+    const secretId = m.stack.getLogicalId(m.construct.grafanaAdminSecret.node.defaultChild as CfnElement);
+    const authId = m.stack.getLogicalId(m.construct.graphiteAuth.node.defaultChild as CfnElement);
     expect(grafana.Secrets.map((s: any) => [s.Name, flatten(s.ValueFrom)])).toEqual([
       ['GF_SECURITY_ADMIN_USER', `<${secretId}>:username::`],
       ['GF_SECURITY_ADMIN_PASSWORD', `<${secretId}>:password::`],
+      ['GRAPHITE_AUTH_USER', `<${authId}>:username::`],
+      ['GRAPHITE_AUTH_PASSWORD', `<${authId}>:password::`],
     ]);
     const environment = Object.fromEntries(grafana.Environment.map((e: any) => [e.Name, e.Value]));
     expect(Object.keys(environment).filter(k => /PASSWORD|SECRET|USER$/.test(k))).toEqual([]);
@@ -111,6 +114,23 @@ describe('GraphiteGrafana defaults', () => {
       DeletionPolicy: 'Retain',
     });
     expect(grafana.PortMappings).toEqual([{ ContainerPort: 3000, HostPort: 3000, Protocol: 'tcp' }]);
+  });
+
+  test('Graphite\'s HTTP side admits only the stack\'s generated user: its htpasswd is written from the secret at boot, before the volume step', () => {
+    m.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { GenerateStringKey: 'password', SecretStringTemplate: '{"username":"sitespeed"}', PasswordLength: 32, ExcludePunctuation: true },
+    });
+    const userData = userDataOf(m.template);
+    const authId = m.stack.getLogicalId(m.construct.graphiteAuth.node.defaultChild as CfnElement);
+    expect(userData).toContain(`SECRET_ARN='<${authId}>' AWS_REGION='<AWS::Region>' HTPASSWD_FILE='/etc/cdk-sitespeed/graphite/htpasswd' \\\n  /usr/local/sbin/sitespeed-graphite-auth`);
+    expect(userData.indexOf('/usr/local/sbin/sitespeed-graphite-auth ||')).toBeLessThan(userData.indexOf('/usr/local/sbin/sitespeed-metrics-volume ||'));
+    const statements = policyStatementsOfRole(m.template, 'MetricsInstanceRole');
+    expect(statements).toContainEqual(expect.objectContaining({
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: { Ref: authId },
+    }));
+    // Grafana's datasource authenticates, with values Grafana reads from its environment (ECS secrets).
+    expect(grafanaDatasourceYaml('http://g:80')).toContain('    basicAuth: true\n    basicAuthUser: ${GRAPHITE_AUTH_USER}\n    secureJsonData:\n      basicAuthPassword: ${GRAPHITE_AUTH_PASSWORD}\n');
+    expect(userData).toContain(grafanaDatasourceYaml('http://graphite.sitespeed.internal:80').trimEnd());
   });
 
   test('security groups: Grafana\'s port closed, Graphite open only to Grafana (80) until senders are allowed', () => {
@@ -147,6 +167,7 @@ describe('GraphiteGrafana defaults', () => {
       ['/data/metrics/graphite', '/opt/graphite/storage', false],
       ['/etc/cdk-sitespeed/graphite/carbon.conf', '/opt/graphite/conf/carbon.conf', true],
       ['/etc/cdk-sitespeed/graphite/storage-schemas.conf', '/opt/graphite/conf/storage-schemas.conf', true],
+      ['/etc/cdk-sitespeed/graphite/htpasswd', '/etc/nginx/.htpasswd', true],
     ]);
     const userData = userDataOf(m.template);
     expect(userData).toContain(`cat > /etc/cdk-sitespeed/graphite/carbon.conf <<'SITESPEED_FILE'\n${carbonConf().trimEnd()}\nSITESPEED_FILE\n`);

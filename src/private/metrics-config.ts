@@ -76,6 +76,12 @@ export function grafanaDatasourceYaml(graphiteUrl: string): string {
     `    url: ${graphiteUrl}`,
     '    isDefault: true',
     '    editable: false',
+    // Graphite's nginx admits only the stack's user; Grafana puts the values in from its
+    // environment (https://grafana.com/docs/grafana/latest/administration/provisioning/#using-environment-variables).
+    '    basicAuth: true',
+    '    basicAuthUser: ${GRAPHITE_AUTH_USER}',
+    '    secureJsonData:',
+    '      basicAuthPassword: ${GRAPHITE_AUTH_PASSWORD}',
     '    jsonData:',
     '      graphiteVersion: "1.1"',
     '',
