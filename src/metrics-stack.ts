@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { GraphiteGrafana, GraphiteGrafanaProps } from './graphite-grafana';
 import { ISitespeedMetrics } from './sitespeed-metrics';
@@ -42,6 +43,10 @@ export class MetricsStack extends Stack implements ISitespeedMetrics {
 
   public get graphiteHttpPort(): number {
     return this.graphiteGrafana.graphiteHttpPort;
+  }
+
+  public get graphiteAuth(): secretsmanager.ISecret {
+    return this.graphiteGrafana.graphiteAuth;
   }
 
   public get graphiteNamespace(): string {

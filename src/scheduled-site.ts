@@ -281,6 +281,7 @@ export class ScheduledSite extends Construct {
 
   private graphiteTarget(props: ScheduledSiteProps, cluster: SitespeedCluster): RunArgsInput['graphite'] {
     const metrics = props.metrics ?? cluster.metrics;
+    if (props.metrics) cluster._useGraphiteAuth(props.metrics);
     if (metrics && (props.graphiteHost !== undefined || props.graphitePort !== undefined)) {
       throw new Error(`give either metrics (Graphite of ${metrics.node.path}) or graphiteHost/graphitePort, not both.`);
     }

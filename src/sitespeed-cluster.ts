@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import type { ConfigSync } from './config-sync';
 import { Connectivity } from './connectivity';
 import { InstanceSchedule } from './instance-schedule';
-import { checkUserDataSize, installShell, runShellAtBoot } from './private/boot-shell';
+import { checkUserDataSize, installedShell, installShell, runShellAtBoot } from './private/boot-shell';
 import { SHAPING_ATTRIBUTE } from './private/bound-connectivity';
 import { ClusterTeardown } from './private/cluster-teardown';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
@@ -24,6 +24,9 @@ import type { ReportTree } from './report-tree';
 import { ScheduledSite, ScheduledSiteOptions } from './scheduled-site';
 import { SitespeedImage } from './sitespeed-image';
 import type { ISitespeedMetrics } from './sitespeed-metrics';
+
+/** The sitespeed.io image's ENTRYPOINT (its Dockerfile: `ENTRYPOINT ["/start.sh"]`). */
+const SITESPEED_IMAGE_ENTRYPOINT = '/start.sh';
 
 /** How long a deleted or overwritten report can be restored from the reports bucket's versions. */
 const REPORT_VERSION_DAYS = 30;
@@ -184,6 +187,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   private readonly userData: ec2.UserData;
   private readonly slugs = new Map<string, string>();
   private siteRunner?: SiteRunner;
+  private graphiteAuthOf?: ISitespeedMetrics;
   private config?: ConfigSync;
   private tree?: ReportTree;
 
@@ -276,13 +280,19 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     }
     this.container = this.taskDefinition.addContainer(SitespeedCluster.CONTAINER_NAME, {
       image: image.containerImage,
-      entryPoint: shaping.entryPoint,
+      // A shim turns Graphite's credentials, when the cluster has them (ECS secrets), into
+      // sitespeed.io's one SITESPEED_IO_GRAPHITE__AUTH, then runs the image's entrypoint (or host
+      // tc's wrapper) with the run's arguments. Without credentials it only runs that.
+      entryPoint: ['/bin/bash', '-c', installedShell('sitespeed-run-env.sh'), 'sitespeed-run-env', ...(shaping.entryPoint ?? [SITESPEED_IMAGE_ENTRYPOINT])],
       stopTimeout: shaping.stopTimeout,
       // The whole instance: two runs never share a host, so their metrics stay comparable.
       cpu: this.taskCpu,
       memoryReservationMiB: this.taskMemoryReservationMiB,
       linuxParameters,
-      environment: { MAX_OLD_SPACE_SIZE: String(maxOldSpaceSizeMiB(this.taskMemoryReservationMiB)), ...shaping.environment },
+      environment: {
+        MAX_OLD_SPACE_SIZE: String(maxOldSpaceSizeMiB(this.taskMemoryReservationMiB)),
+        ...shaping.environment,
+      },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'sitespeed', logGroup: this.logGroup }),
       essential: true,
     });
@@ -291,6 +301,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     if (shaping.netAdmin) this.node.addValidation({ validate: () => this.checkShapingCapability(linuxParameters) });
 
     this.metrics?.allowMetricsFrom(this);
+    if (this.metrics) this._useGraphiteAuth(this.metrics);
     // Checked once everything (ConfigSync, sites, the cluster's ECS lines) has written to it.
     this.node.addValidation({ validate: () => checkUserDataSize(this, userData) });
     this.acknowledgeNagFindings();
@@ -307,6 +318,28 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
    */
   public get runTaskFunction(): lambda.IFunction {
     return this._runner().function;
+  }
+
+  /**
+   * Gives the runs the credentials of `metrics`' Graphite, if it has any (the cluster's metrics,
+   * or a site's): ECS secrets of the task definition, so one Graphite with credentials per cluster.
+   * @internal
+   */
+  public _useGraphiteAuth(metrics: ISitespeedMetrics): void {
+    const auth = metrics.graphiteAuth;
+    if (!auth) return;
+    if (this.graphiteAuthOf) {
+      if (this.graphiteAuthOf.graphiteAuth === auth) return;
+      throw new Error(
+        `${this.node.path}: its runs already send to the Graphite of ${this.graphiteAuthOf.node.path} with its credentials; ` +
+        `a second Graphite with credentials (${metrics.node.path}) needs a cluster of its own.`,
+      );
+    }
+    this.graphiteAuthOf = metrics;
+    this.container.addSecret('GRAPHITE_AUTH_USER', ecs.Secret.fromSecretsManager(auth, 'username'));
+    this.container.addSecret('GRAPHITE_AUTH_PASSWORD', ecs.Secret.fromSecretsManager(auth, 'password'));
+    // Only runs that send to this host get them (a site may send to a Graphite of its own).
+    this.container.addEnvironment('GRAPHITE_AUTH_HOST', metrics.graphiteHost);
   }
 
   /** @internal */

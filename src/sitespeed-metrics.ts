@@ -1,4 +1,5 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 
 /**
@@ -14,6 +15,12 @@ export interface ISitespeedMetrics extends IConstruct {
   readonly graphiteHttpPort: number;
   /** The Graphite key prefix of the sites that send here. */
   readonly graphiteNamespace: string;
+  /**
+   * The user (`username`) and password (`password`) Graphite's HTTP side (annotations) admits.
+   * Clusters sending here get them as ECS secrets, never in a run's arguments.
+   * @default - Graphite's HTTP side needs no credentials
+   */
+  readonly graphiteAuth?: secretsmanager.ISecret;
   /** Lets a sender (a sitespeed.io cluster) reach Graphite. */
   allowMetricsFrom(peer: ec2.IConnectable): void;
 }

@@ -65,7 +65,8 @@ describe('Connectivity.hostTc()', () => {
       NetworkMode: 'host',
       Volumes: [{ Name: 'cdk-sitespeed-tools', Host: { SourcePath: '/usr/local/lib/cdk-sitespeed' } }],
       ContainerDefinitions: [Match.objectLike({
-        EntryPoint: ['/bin/bash', '/cdk-sitespeed/sitespeed-host-tc.sh'],
+        // The run-env shim first (Graphite credentials), then the wrapper with the run's arguments.
+        EntryPoint: ['/bin/bash', '-c', installedShell('sitespeed-run-env.sh'), 'sitespeed-run-env', '/bin/bash', '/cdk-sitespeed/sitespeed-host-tc.sh'],
         // Time for the wrapper to pass SIGTERM on and clean up before ECS sends SIGKILL.
         StopTimeout: 120,
         LinuxParameters: Match.objectLike({ Capabilities: { Add: ['NET_ADMIN'] } }),

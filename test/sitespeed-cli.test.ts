@@ -110,6 +110,14 @@ describe('the option guard holds for every spelling sitespeed.io accepts', () =>
   });
 });
 
+test('sitespeed.io reads Graphite\'s credentials from SITESPEED_IO_GRAPHITE__AUTH (what the run-env shim sets), not from the arguments', () => {
+  const result = parseArgs(['https://a.example/', '--graphite.host', 'graphite.sitespeed.internal'], { SITESPEED_IO_GRAPHITE__AUTH: 'sitespeed:Pw0rd' });
+  if (!result.accepted) throw new Error(result.message);
+  expect(result.options.graphite).toMatchObject({ host: 'graphite.sitespeed.internal', auth: 'sitespeed:Pw0rd' });
+  const without = parseArgs(['https://a.example/', '--graphite.host', 'graphite.sitespeed.internal']);
+  expect(without.accepted && without.options.graphite.auth).toBeUndefined();
+});
+
 /** The reference app's sites with their rendered arguments, deploy-time values filled in. */
 function referenceRuns(): { slug: string; args: string[] }[] {
   const [prod] = buildReferenceApp(testApp(), { nag: false, stages: ['prod'] });

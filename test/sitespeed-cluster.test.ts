@@ -447,3 +447,47 @@ describe('checks', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('Graphite credentials', () => {
+  const hourly = ScheduleExpression.rate(Duration.hours(1));
+
+  test('a cluster sending to a GraphiteGrafana gets its user and password as ECS secrets (execution role may read them), never as arguments', () => {
+    const { stack, vpc } = stackWithVpc();
+    const metrics = new GraphiteGrafana(stack, 'Metrics', { vpc });
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, metrics });
+    const site = cluster.addSite('Shop', { schedule: hourly, urls: [{ url: 'https://shop.example.com/' }] });
+    const template = Template.fromStack(stack);
+    const authId = stack.getLogicalId(metrics.graphiteAuth.node.defaultChild as CfnElement);
+    const container = Object.values(template.findResources('AWS::ECS::TaskDefinition'))
+      .find(t => t.Properties.ContainerDefinitions[0].Name === 'sitespeed')!.Properties.ContainerDefinitions[0];
+    expect(container.Secrets.map((s: any) => [s.Name, flatten(s.ValueFrom)])).toEqual([
+      ['GRAPHITE_AUTH_USER', `<${authId}>:username::`],
+      ['GRAPHITE_AUTH_PASSWORD', `<${authId}>:password::`],
+    ]);
+    expect(container.Environment).toContainEqual({ Name: 'GRAPHITE_AUTH_HOST', Value: 'graphite.sitespeed.internal' });
+    expect(policyStatementsOfRole(template, 'SitespeedTaskDefinitionExecutionRole')).toContainEqual(expect.objectContaining({
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: { Ref: authId },
+    }));
+    const args = stack.resolve(site.sitespeedArgs).join(' ');
+    expect(args).toContain('--graphite.host graphite.sitespeed.internal');
+    expect(args).not.toMatch(/auth/i);
+  });
+
+  test('a site naming the metrics itself wires the same credentials once; a second Graphite with credentials on one cluster is refused', () => {
+    const { stack, vpc } = stackWithVpc();
+    const metrics = new GraphiteGrafana(stack, 'Metrics', { vpc });
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+    cluster.addSite('A', { schedule: hourly, urls: [{ url: 'https://a.example.com/' }], metrics });
+    cluster.addSite('B', { schedule: hourly, urls: [{ url: 'https://b.example.com/' }], metrics });
+    const other = new GraphiteGrafana(stack, 'Other', { vpc, cloudMapNamespaceName: 'other.internal' });
+    expect(() => cluster.addSite('C', { schedule: hourly, urls: [{ url: 'https://c.example.com/' }], metrics: other }))
+      .toThrow(/Test\/Sitespeed: its runs already send to the Graphite of Test\/Metrics with its credentials; a second Graphite with credentials \(Test\/Other\) needs a cluster of its own/);
+  });
+
+  test('a cluster without metrics has no credentials and passes the run\'s arguments to the image\'s /start.sh', () => {
+    const { template } = synth();
+    const container = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0].Properties.ContainerDefinitions[0];
+    expect(container.Secrets).toBeUndefined();
+    expect(container.EntryPoint).toEqual(['/bin/bash', '-c', installedShell('sitespeed-run-env.sh'), 'sitespeed-run-env', '/start.sh']);
+  });
+});

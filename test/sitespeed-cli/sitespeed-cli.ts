@@ -9,7 +9,7 @@ import * as path from 'path';
 export const SITESPEED_CLI_VERSION = '42.7.0';
 const ROOT = path.join(__dirname, '..', '..', '.sitespeed-cli', SITESPEED_CLI_VERSION);
 
-function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+function runCli(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   if (!fs.existsSync(path.join(ROOT, '.stamp'))) {
     throw new Error(
       `sitespeed.io ${SITESPEED_CLI_VERSION}'s CLI is not in ${ROOT}: the test tools are not installed. ` +
@@ -17,7 +17,7 @@ function runCli(args: string[]): { status: number | null; stdout: string; stderr
     );
   }
   const result = spawnSync(process.execPath, ['--import', path.join(__dirname, 'register.mjs'), path.join(__dirname, 'cli.mjs'), ...args], {
-    env: { ...process.env, SITESPEED_CLI_ROOT: ROOT },
+    env: { ...process.env, ...env, SITESPEED_CLI_ROOT: ROOT },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -41,9 +41,9 @@ export type Parsed =
   | { readonly accepted: true; readonly urls: string[]; readonly options: Record<string, any> }
   | { readonly accepted: false; readonly message: string };
 
-/** An argument list parsed exactly as the sitespeed.io binary parses it. */
-export function parseArgs(args: string[]): Parsed {
-  const result = runCli(['parse', JSON.stringify(args)]);
+/** An argument list parsed exactly as the sitespeed.io binary parses it (with `env` added to its environment). */
+export function parseArgs(args: string[], env: Record<string, string> = {}): Parsed {
+  const result = runCli(['parse', JSON.stringify(args)], env);
   if (result.status === 0) {
     const parsed = JSON.parse(result.stdout);
     return { accepted: true, urls: parsed.urls, options: parsed.options };
