@@ -30,6 +30,10 @@ export class MetricsStack extends Stack implements ISitespeedMetrics {
       description: 'Grafana\'s admin user and password',
       value: this.graphiteGrafana.grafanaAdminSecret.secretArn,
     });
+    new CfnOutput(this, 'GraphiteAuthSecret', {
+      description: 'The user and password Graphite\'s HTTP side admits (annotations, render API)',
+      value: this.graphiteGrafana.graphiteAuth.secretArn,
+    });
     new CfnOutput(this, 'GraphiteHost', { description: 'Graphite\'s private DNS name', value: this.graphiteGrafana.graphiteHost });
   }
 

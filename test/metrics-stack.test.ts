@@ -27,7 +27,7 @@ describe('MetricsStack: a stack holding GraphiteGrafana', () => {
 
     const template = Template.fromStack(metricsStack).toJSON();
     expect(Object.keys(template.Resources).sort()).toEqual(Object.keys(Template.fromStack(plain).toJSON().Resources).sort());
-    expect(Object.keys(template.Outputs).sort()).toEqual(['GrafanaAdminSecret', 'GraphiteHost', 'MetricsAutoScalingGroup']);
+    expect(Object.keys(template.Outputs).sort()).toEqual(['GrafanaAdminSecret', 'GraphiteAuthSecret', 'GraphiteHost', 'MetricsAutoScalingGroup']);
     expect(metricsStack.graphiteGrafana).toBeInstanceOf(GraphiteGrafana);
   });
 
