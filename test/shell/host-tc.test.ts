@@ -65,6 +65,17 @@ function qdiscs(): string {
   return sh(`ip netns exec ${INST} tc qdisc show dev ${DEV}`) + sh(`ip netns exec ${INST} ip link show ${IFB}`, true);
 }
 
+/** Waits (10 s at most) until the run under the wrapper says it started. */
+async function runStarted(child: ChildProcess): Promise<void> {
+  let started = '';
+  child.stdout!.on('data', d => { started += d; });
+  const deadline = Date.now() + 10_000;
+  while (!started.includes('run started')) {
+    if (Date.now() > deadline) throw new Error('the run never started under the wrapper');
+    await new Promise(r => setTimeout(r, 50));
+  }
+}
+
 const client = (plan: string) => ({ TC_EXEC: path.join(FIXTURES, 'tc-client.sh'), CLIENT_PLAN: plan });
 
 asRoot('host tc wrapper in network namespaces', () => {
@@ -158,13 +169,7 @@ asRoot('host tc wrapper in network namespaces', () => {
 
   test('SIGTERM reaches the run, and the shaping is removed', async () => {
     const { child, done } = wrapper(PROFILE, { TC_EXEC: path.join(FIXTURES, 'sleep-until-term.sh') });
-    let started = '';
-    child.stdout!.on('data', d => { started += d; });
-    const deadline = Date.now() + 10_000;
-    while (!started.includes('run started')) {
-      if (Date.now() > deadline) throw new Error('the run never started under the wrapper');
-      await new Promise(r => setTimeout(r, 50));
-    }
+    await runStarted(child);
     expect(qdiscs()).toMatch(/htb/);
     child.kill('SIGTERM');
     const run = await done;
@@ -201,13 +206,7 @@ asRoot('host tc wrapper in network namespaces', () => {
 
   test('a run killed with SIGKILL (ECS after the stop timeout) leaves shaping; the next run removes it and runs shaped', async () => {
     const { child, done } = wrapper(PROFILE, { TC_EXEC: path.join(FIXTURES, 'sleep-until-term.sh') });
-    let started = '';
-    child.stdout!.on('data', d => { started += d; });
-    const deadline = Date.now() + 10_000;
-    while (!started.includes('run started')) {
-      if (Date.now() > deadline) throw new Error('the run never started under the wrapper');
-      await new Promise(r => setTimeout(r, 50));
-    }
+    await runStarted(child);
     expect(qdiscs()).toMatch(/htb 5157: root/);
     // As ECS does after the stop timeout: SIGKILL to every process of the task (here, of the namespace).
     sh(`ip netns pids ${INST} | xargs -r kill -KILL`);
