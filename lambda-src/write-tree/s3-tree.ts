@@ -73,6 +73,8 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
  * corrupt one is kept as tree.corrupt-<time>.json first).
  */
 async function compareAndSwap(s3: S3Client, location: TreeLocation, change: (tree: Tree) => Tree, log: (line: object) => void): Promise<Tree> {
+  // A rebuild lists the whole bucket: once per invocation, however many races it loses.
+  let rebuilt: Tree | undefined;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const current = await readTree(s3, location);
     let base: Tree;
@@ -85,7 +87,8 @@ async function compareAndSwap(s3: S3Client, location: TreeLocation, change: (tre
       } else {
         log({ treeMissing: location.key });
       }
-      base = treeOfListing(await listSiteFolders(s3, location.bucket), withStatuses(emptyTree(), await durableStatuses(s3, location.bucket)));
+      rebuilt ??= treeOfListing(await listSiteFolders(s3, location.bucket), withStatuses(emptyTree(), await durableStatuses(s3, location.bucket)));
+      base = rebuilt;
     }
     const next = change(base);
     try {

@@ -151,6 +151,31 @@ describe('writeTree keeps what it cannot understand', () => {
     expect(Object.keys((await tree()).sites).sort()).toEqual(['blog', 'shop']);
   });
 
+  test('a missing tree whose creation loses races lists the bucket once, not once per attempt', async () => {
+    await putRuns('blog', ['2026-11-26-09-00-00']);
+    await putRuns('shop', ['2026-11-27-08-15-03']);
+    let refused = 0;
+    const lists: string[] = [];
+    const racer = new S3Client(motoClientConfig());
+    racer.middlewareStack.add(next => async args => {
+      const input = args.input as any;
+      if (input.IfNoneMatch && refused < 2) {
+        refused++;
+        throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+      }
+      if ('Delimiter' in input || input.Prefix !== undefined) lists.push(`${input.Prefix ?? ''}|${input.Delimiter ?? ''}`);
+      return next(args);
+    }, { step: 'initialize', name: 'loseTwoCreates' });
+    const lines: any[] = [];
+    await updateSite(racer, location, task('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
+    racer.destroy();
+    expect(lines.filter(l => l.lostRace).length).toBe(2);
+    expect(lines.filter(l => l.treeMissing).length).toBe(3);
+    // The root listing (every site) happened once; without the hoist it was once per attempt.
+    expect(lists.filter(l => l === '|/').length).toBe(1);
+    expect(Object.keys((await tree()).sites).sort()).toEqual(['blog', 'shop']);
+  });
+
   test('a tree deleted between the read and the conditional write is a lost race: read again, rebuilt, written', async () => {
     await putRuns('shop', ['2026-11-27-08-15-03']);
     await rebuildTree(s3, location, quiet);
