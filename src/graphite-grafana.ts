@@ -190,7 +190,9 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
    * Graphite's HTTP credentials (`username`, generated `password`): its nginx admits only them
    * (written as its htpasswd at every boot), Grafana's datasource and the runs use them.
    */
-  public readonly graphiteAuth: secretsmanager.Secret;
+  public readonly graphiteAuthSecret: secretsmanager.Secret;
+  /** The same secret, as {@link ISitespeedMetrics} reads it (optional there: not every Graphite has credentials). */
+  public readonly graphiteAuth?: secretsmanager.ISecret;
   /** The Graphite service (awsvpc, registered in Cloud Map). */
   public readonly graphiteService: ecs.Ec2Service;
   /** The Grafana service (bridge, on the instance's network). */
@@ -295,7 +297,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeVolumes'], resources: ['*'] }));
 
     // Not retained: nothing keeps it but the htpasswd file, rewritten from it at every boot.
-    this.graphiteAuth = new secretsmanager.Secret(this, 'GraphiteAuth', {
+    this.graphiteAuthSecret = new secretsmanager.Secret(this, 'GraphiteAuth', {
       description: 'cdk-sitespeed: the user and password of Graphite\'s HTTP side (annotations, Grafana)',
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ username: 'sitespeed' }),
@@ -305,7 +307,8 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
         passwordLength: 32,
       },
     });
-    this.graphiteAuth.grantRead(instanceRole);
+    this.graphiteAuth = this.graphiteAuthSecret;
+    this.graphiteAuthSecret.grantRead(instanceRole);
 
     const graphiteUrl = `http://graphite.${namespaceName}:${this.graphiteHttpPort}`;
     this.writeBootScripts(launchTemplate.userData!, props, graphiteUrl);
@@ -379,7 +382,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
 
   private writeBootScripts(userData: ec2.UserData, props: GraphiteGrafanaProps, graphiteUrl: string): void {
     // First: Graphite is placed only once the volume step sets its attribute, and it mounts this file.
-    runShellAtBoot(userData, 'sitespeed-graphite-auth', { SECRET_ARN: this.graphiteAuth.secretArn, AWS_REGION: Aws.REGION, HTPASSWD_FILE: GRAPHITE_HTPASSWD });
+    runShellAtBoot(userData, 'sitespeed-graphite-auth', { SECRET_ARN: this.graphiteAuthSecret.secretArn, AWS_REGION: Aws.REGION, HTPASSWD_FILE: GRAPHITE_HTPASSWD });
     runShellAtBoot(userData, 'sitespeed-metrics-volume', {
       VOLUME_ID: this.volume.volumeId, MOUNT_POINT: DATA, AWS_REGION: Aws.REGION, DEVICE_NAME: '/dev/xvdf', ECS_ATTRIBUTE: VOLUME_ATTRIBUTE,
     });
@@ -469,8 +472,8 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
         GF_SECURITY_ADMIN_USER: ecs.Secret.fromSecretsManager(this.grafanaAdminSecret, 'username'),
         GF_SECURITY_ADMIN_PASSWORD: ecs.Secret.fromSecretsManager(this.grafanaAdminSecret, 'password'),
         // The provisioned datasource reads them (grafanaDatasourceYaml).
-        GRAPHITE_AUTH_USER: ecs.Secret.fromSecretsManager(this.graphiteAuth, 'username'),
-        GRAPHITE_AUTH_PASSWORD: ecs.Secret.fromSecretsManager(this.graphiteAuth, 'password'),
+        GRAPHITE_AUTH_USER: ecs.Secret.fromSecretsManager(this.graphiteAuthSecret, 'username'),
+        GRAPHITE_AUTH_PASSWORD: ecs.Secret.fromSecretsManager(this.graphiteAuthSecret, 'password'),
       },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'grafana', logGroup: this.logGroup }),
       essential: true,
@@ -514,7 +517,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
       'AttachVolume on the instance the group launches, whose id is unknown at synth: the statement requires the volume\'s grant tag on the instance too.');
     acknowledge(this.backupPlan, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
       'The AWS-maintained policy AWS Backup needs to snapshot EBS volumes; the selection limits it to this volume.');
-    acknowledge(this.graphiteAuth, 'AwsSolutions-SMG4',
+    acknowledge(this.graphiteAuthSecret, 'AwsSolutions-SMG4',
       'Rotation would need the Graphite htpasswd rewritten and Grafana restarted; both read the secret at start. Change it, then replace the instance.');
     acknowledge(this.grafanaAdminSecret, 'AwsSolutions-SMG4',
       'Grafana reads the admin password only when it creates its database; a rotated secret would no longer match. Change it with grafana cli (README).');

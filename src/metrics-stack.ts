@@ -32,7 +32,7 @@ export class MetricsStack extends Stack implements ISitespeedMetrics {
     });
     new CfnOutput(this, 'GraphiteAuthSecret', {
       description: 'The user and password Graphite\'s HTTP side admits (annotations, render API)',
-      value: this.graphiteGrafana.graphiteAuth.secretArn,
+      value: this.graphiteGrafana.graphiteAuthSecret.secretArn,
     });
     new CfnOutput(this, 'GraphiteHost', { description: 'Graphite\'s private DNS name', value: this.graphiteGrafana.graphiteHost });
   }
@@ -49,7 +49,7 @@ export class MetricsStack extends Stack implements ISitespeedMetrics {
     return this.graphiteGrafana.graphiteHttpPort;
   }
 
-  public get graphiteAuth(): secretsmanager.ISecret {
+  public get graphiteAuth(): secretsmanager.ISecret | undefined {
     return this.graphiteGrafana.graphiteAuth;
   }
 

@@ -99,7 +99,7 @@ describe('GraphiteGrafana defaults', () => {
   test('Grafana gets its admin credentials as ECS secrets from Secrets Manager, never in the environment', () => {
     const grafana = containerOf(m.template, 'grafana');
     const secretId = m.stack.getLogicalId(m.construct.grafanaAdminSecret.node.defaultChild as CfnElement);
-    const authId = m.stack.getLogicalId(m.construct.graphiteAuth.node.defaultChild as CfnElement);
+    const authId = m.stack.getLogicalId(m.construct.graphiteAuthSecret.node.defaultChild as CfnElement);
     expect(grafana.Secrets.map((s: any) => [s.Name, flatten(s.ValueFrom)])).toEqual([
       ['GF_SECURITY_ADMIN_USER', `<${secretId}>:username::`],
       ['GF_SECURITY_ADMIN_PASSWORD', `<${secretId}>:password::`],
@@ -121,7 +121,7 @@ describe('GraphiteGrafana defaults', () => {
       GenerateSecretString: { GenerateStringKey: 'password', SecretStringTemplate: '{"username":"sitespeed"}', PasswordLength: 32, ExcludePunctuation: true },
     });
     const userData = userDataOf(m.template);
-    const authId = m.stack.getLogicalId(m.construct.graphiteAuth.node.defaultChild as CfnElement);
+    const authId = m.stack.getLogicalId(m.construct.graphiteAuthSecret.node.defaultChild as CfnElement);
     expect(userData).toContain(`SECRET_ARN='<${authId}>' AWS_REGION='<AWS::Region>' HTPASSWD_FILE='/etc/cdk-sitespeed/graphite/htpasswd' \\\n  /usr/local/sbin/sitespeed-graphite-auth`);
     expect(userData.indexOf('/usr/local/sbin/sitespeed-graphite-auth ||')).toBeLessThan(userData.indexOf('/usr/local/sbin/sitespeed-metrics-volume ||'));
     const statements = policyStatementsOfRole(m.template, 'MetricsInstanceRole');

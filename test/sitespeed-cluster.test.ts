@@ -457,7 +457,7 @@ describe('Graphite credentials', () => {
     const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, metrics });
     const site = cluster.addSite('Shop', { schedule: hourly, urls: [{ url: 'https://shop.example.com/' }] });
     const template = Template.fromStack(stack);
-    const authId = stack.getLogicalId(metrics.graphiteAuth.node.defaultChild as CfnElement);
+    const authId = stack.getLogicalId(metrics.graphiteAuthSecret.node.defaultChild as CfnElement);
     const container = Object.values(template.findResources('AWS::ECS::TaskDefinition'))
       .find(t => t.Properties.ContainerDefinitions[0].Name === 'sitespeed')!.Properties.ContainerDefinitions[0];
     expect(container.Secrets.map((s: any) => [s.Name, flatten(s.ValueFrom)])).toEqual([
