@@ -1,4 +1,3 @@
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
@@ -12,6 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { SitespeedCluster } from '../../src';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
+import { listen, LOCAL_ONLY, requireSitespeed, run, SITESPEED } from './sitespeed-cli';
 
 /**
  * Graphite's HTTP credentials end to end: the real sitespeed.io CLI started the way ECS starts the
@@ -20,7 +20,6 @@ import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
  * Graphite whose HTTP side (annotations) rejects requests without them — and against one
  * without authentication. Run with `npm run e2e`.
  */
-const SITESPEED = path.join(__dirname, '..', '..', '.e2e', 'sitespeed', 'node_modules', '.bin', 'sitespeed.io');
 const USER = 'sitespeed';
 const PASSWORD = 'e2eN0tAReal0ne';
 
@@ -41,19 +40,7 @@ async function graphiteStandIn(requireAuth: boolean) {
       res.end();
     });
   });
-  const port = (server: net.Server) => new Promise<number>(resolve => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
-  return { annotations, linePort: await port(lines), httpPort: await port(web), close: () => { lines.close(); web.close(); } };
-}
-
-function run(command: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; output: string }> {
-  return new Promise(resolve => {
-    const child = spawn(command[0], command.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', d => { output += d; });
-    child.stderr.on('data', d => { output += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.on('close', code => { clearTimeout(timer); resolve({ code, output }); });
-  });
+  return { annotations, linePort: await listen(lines), httpPort: await listen(web), close: () => { lines.close(); web.close(); } };
 }
 
 describe('Graphite credentials with the real sitespeed.io CLI', () => {
@@ -62,14 +49,14 @@ describe('Graphite credentials with the real sitespeed.io CLI', () => {
   const s3client = new S3Client(motoClientConfig());
 
   beforeAll(async () => {
-    if (!fs.existsSync(SITESPEED)) throw new Error(`${SITESPEED} is missing: run test/e2e/install-sitespeed.sh (npm run e2e does)`);
+    requireSitespeed();
     await resetMoto();
     await s3client.send(new CreateBucketCommand({ Bucket: 'e2e-auth-reports' }));
     page = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<!doctype html><html><head><title>E2E auth</title></head><body><h1>Auth</h1></body></html>');
     });
-    pagePort = await new Promise(resolve => page.listen(0, '127.0.0.1', () => resolve((page.address() as net.AddressInfo).port)));
+    pagePort = await listen(page);
   });
 
   afterAll(() => { page?.close(); s3client.destroy(); });
@@ -96,12 +83,9 @@ describe('Graphite credentials with the real sitespeed.io CLI', () => {
     const entryPoint: string[] = container.EntryPoint;
     expect(entryPoint.slice(-1)).toEqual(['/start.sh']);
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-auth-'));
-    const command = [...entryPoint.slice(0, -1), SITESPEED, ...args,
-      // What differs on this machine only: the stand-in's HTTP port, moto's S3, Debian's chromium.
-      '--graphite.httpPort', String(graphite.httpPort), '--s3.endpoint', motoEndpoint(),
-      '--browsertime.chrome.chromedriverPath', '/usr/bin/chromedriver', '--browsertime.chrome.binaryPath', '/usr/bin/chromium',
-      '--browsertime.chrome.args', 'no-sandbox', '--browsertime.chrome.args', 'disable-gpu', '--headless'];
-    const result = await run(command, {
+    // What differs on this machine only: the stand-in's HTTP port, and LOCAL_ONLY.
+    const command = [...entryPoint.slice(1, -1), SITESPEED, ...args, '--graphite.httpPort', String(graphite.httpPort), ...LOCAL_ONLY(motoEndpoint())];
+    const result = await run(entryPoint[0], command, {
       PATH: process.env.PATH, HOME: cwd, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', ...env,
     }, cwd);
     fs.mkdirSync(path.join(__dirname, '..', '..', 'test-artifacts'), { recursive: true });

@@ -1,4 +1,3 @@
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
@@ -12,37 +11,13 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { SitespeedCluster } from '../../src';
 import { startCarbon } from '../harness/carbon';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
+import { listen, LOCAL_ONLY, requireSitespeed, run, SITESPEED } from './sitespeed-cli';
 
 /**
  * End to end: the real sitespeed.io CLI (test/e2e/install-sitespeed.sh) runs with exactly the
  * arguments a ScheduledSite renders, plus only what differs on this machine (the S3 endpoint
  * of moto, Debian's chromium). Run with `npm run e2e`.
  */
-const SITESPEED = path.join(__dirname, '..', '..', '.e2e', 'sitespeed', 'node_modules', '.bin', 'sitespeed.io');
-const LOCAL_ONLY = (s3Endpoint: string) => [
-  '--s3.endpoint', s3Endpoint,
-  '--browsertime.chrome.chromedriverPath', '/usr/bin/chromedriver',
-  '--browsertime.chrome.binaryPath', '/usr/bin/chromium',
-  '--browsertime.chrome.args', 'no-sandbox',
-  '--browsertime.chrome.args', 'disable-gpu',
-  '--headless',
-];
-
-function listen(server: net.Server): Promise<number> {
-  return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; output: string }> {
-  return new Promise(resolve => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', d => { output += d; });
-    child.stderr.on('data', d => { output += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.on('close', code => { clearTimeout(timer); resolve({ code, output }); });
-  });
-}
-
 describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
   const s3client = new S3Client(motoClientConfig());
   const metricLines: string[] = [];
@@ -53,7 +28,7 @@ describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
   const startedAt = new Date();
 
   beforeAll(async () => {
-    if (!fs.existsSync(SITESPEED)) throw new Error(`${SITESPEED} is missing: run test/e2e/install-sitespeed.sh (npm run e2e does)`);
+    requireSitespeed();
     await resetMoto();
     await s3client.send(new CreateBucketCommand({ Bucket: 'e2e-reports' }));
 
