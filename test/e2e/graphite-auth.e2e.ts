@@ -9,9 +9,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { listen, LOCAL_ONLY, requireSitespeed, run, SITESPEED } from './sitespeed-cli';
 import { SitespeedCluster } from '../../src';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
-import { listen, LOCAL_ONLY, requireSitespeed, run, SITESPEED } from './sitespeed-cli';
 
 /**
  * Graphite's HTTP credentials end to end: the real sitespeed.io CLI started the way ECS starts the

@@ -8,10 +8,10 @@ import { App, Stack, TimeZone } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { listen, LOCAL_ONLY, requireSitespeed, run, SITESPEED } from './sitespeed-cli';
 import { SitespeedCluster } from '../../src';
 import { startCarbon } from '../harness/carbon';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
-import { listen, LOCAL_ONLY, requireSitespeed, run, SITESPEED } from './sitespeed-cli';
 
 /**
  * End to end: the real sitespeed.io CLI (test/e2e/install-sitespeed.sh) runs with exactly the
