@@ -289,10 +289,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       cpu: this.taskCpu,
       memoryReservationMiB: this.taskMemoryReservationMiB,
       linuxParameters,
-      environment: {
-        MAX_OLD_SPACE_SIZE: String(maxOldSpaceSizeMiB(this.taskMemoryReservationMiB)),
-        ...shaping.environment,
-      },
+      environment: { MAX_OLD_SPACE_SIZE: String(maxOldSpaceSizeMiB(this.taskMemoryReservationMiB)), ...shaping.environment },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'sitespeed', logGroup: this.logGroup }),
       essential: true,
     });

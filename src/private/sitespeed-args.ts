@@ -87,9 +87,8 @@ export function declaredOption(spelling: string): string {
   return DECLARED_NAME.get(name) ?? name;
 }
 
-/** Why an option may not be given, or undefined when it may. */
-function refusal(name: string): { readonly reason: string; readonly typed: boolean } | undefined {
-  const declared = declaredOption(name);
+/** Why the option sitespeed.io declares as `declared` may not be given, or undefined when it may. */
+function refusal(declared: string): { readonly reason: string; readonly typed: boolean } | undefined {
   if (FORBIDDEN[declared]) return { reason: FORBIDDEN[declared], typed: false };
   if (CREDENTIAL.test(declared)) return { reason: `it is a credential: ${CREDENTIAL_ADVICE}`, typed: false };
   if (TYPED[declared]) return { reason: TYPED[declared], typed: true };
@@ -98,9 +97,9 @@ function refusal(name: string): { readonly reason: string; readonly typed: boole
 
 /** Refuses an option that is typed or forbidden, naming where it came from and what to use. */
 export function checkOption(name: string, source: string): void {
-  const refused = refusal(name);
-  if (!refused) return;
   const declared = declaredOption(name);
+  const refused = refusal(declared);
+  if (!refused) return;
   const spelled = declared === name ? `'${name}'` : `'${name}' (sitespeed.io's '${declared}')`;
   if (!refused.typed) throw new Error(`${source}: ${spelled} is not allowed: ${refused.reason}.`);
   throw new Error(`${source}: ${spelled} is set by cdk-sitespeed; use ${refused.reason} instead.`);
@@ -115,7 +114,11 @@ export function checkOption(name: string, source: string): void {
 export function optionNames(args: string[]): string[] {
   const names: string[] = [];
   for (const arg of args) {
-    if (arg === '--') {names.push('');} else if (arg.startsWith('--')) {names.push(arg.slice(2).split('=')[0]);} else if (/^-[A-Za-z]/.test(arg)) {
+    if (arg === '--') {
+      names.push('');
+    } else if (arg.startsWith('--')) {
+      names.push(arg.slice(2).split('=')[0]);
+    } else if (/^-[A-Za-z]/.test(arg)) {
       const group = arg.slice(1);
       for (let i = 0; i < group.length; i++) {
         if (!/[A-Za-z]/.test(group[i])) break;
@@ -204,8 +207,8 @@ export function runArgsProblems(site: string, args: string[]): string[] {
       problems.push("a bare '--' ends sitespeed.io's options: the arguments after it would be read as URLs");
       continue;
     }
-    const refused = refusal(name);
     const declared = declaredOption(name);
+    const refused = refusal(declared);
     if (refused && !refused.typed) problems.push(`'${name}' is not allowed: ${refused.reason}`);
     else if (refused && seen.has(declared)) problems.push(`'${name}' sets '${declared}' again (it is set by ${refused.reason})`);
     seen.add(declared);
