@@ -40,6 +40,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-ec2@^3',
     '@aws-sdk/client-ssm@^3',
     '@aws-sdk/client-auto-scaling@^3',
+    '@aws-sdk/client-cloudformation@^3',
+    '@aws-sdk/client-cloudwatch@^3',
+    '@aws-sdk/client-lambda@^3',
+    '@aws-sdk/client-scheduler@^3',
+    '@aws-sdk/client-sqs@^3',
     'aws-sdk-client-mock@^4',
     'flatpickr@^4.6.13',
     'playwright-core@^1.65.1',
@@ -56,11 +61,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   eslintOptions: {
     dirs: ['src'],
     // lambda-src is bundled into assets/, so its imports are build-time (dev) dependencies.
-    devdirs: ['lambda-src', 'test', 'examples', 'bench', 'viewer'],
+    devdirs: ['lambda-src', 'cli-src', 'test', 'examples', 'bench', 'viewer'],
   },
   tsconfigDev: {
     // Paths are relative to test/, where projen writes the dev tsconfig of a jsii project.
-    include: ['../src/**/*.ts', '../lambda-src/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts', '../viewer/**/*.ts'],
+    include: ['../src/**/*.ts', '../lambda-src/**/*.ts', '../cli-src/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts', '../viewer/**/*.ts'],
     // The viewer and its browser test use the DOM; the jsii compile of src/ does not see this.
     compilerOptions: { lib: ['es2022', 'dom'] },
   },
@@ -96,6 +101,15 @@ for (const name of ['run-task', 'sync-config', 'write-tree', 'cluster-teardown']
   });
 }
 
+// `cdk-sitespeed check` (cli-src/): bundled with the SDK into assets/, run by bin/cdk-sitespeed
+// (which falls back to ts-node in a source checkout that has not been built).
+project.bundler.addBundle('cli-src/cdk-sitespeed.ts', {
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  mainFields: ['module', 'main'],
+});
+
 // The report viewer: bundled (with its calendar library) into assets/viewer at build time.
 const bundleViewer = project.addTask('bundle:viewer', {
   description: 'Bundle the report viewer into assets/viewer',
@@ -125,7 +139,7 @@ new JsonFile(project, 'cdk.json', {
 
 // eslint's project service looks for the nearest tsconfig.json: give each dev-only folder one
 // that extends the dev config (which includes them all).
-for (const dir of ['examples', 'lambda-src', 'bench', 'viewer']) {
+for (const dir of ['examples', 'lambda-src', 'cli-src', 'bench', 'viewer']) {
   new JsonFile(project, `${dir}/tsconfig.json`, { obj: { extends: '../test/tsconfig.json' } });
 }
 
@@ -187,7 +201,7 @@ project.testTask.prependSpawn(project.bundler.bundleTask);
 project.testTask.prependSpawn(testTools);
 
 // Shell that runs on instances ships with the package; lib/ code reads it at synth.
-project.npmignore?.exclude('/lambda-src/', '/examples/', '/bench/', '/.ci/', '/cdk.out/', '/test-artifacts/', '/cdk.json');
+project.npmignore?.exclude('/lambda-src/', '/cli-src/', '/examples/', '/bench/', '/.ci/', '/cdk.out/', '/test-artifacts/', '/cdk.json');
 project.npmignore?.include('/shell/');
 
 project.synth();

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { markForCheck } from './private/check-metadata';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { CLUSTER_TAG } from './private/site-names';
@@ -84,6 +85,7 @@ export class ConfigSync extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
+    markForCheck(this.function, { kind: 'function', role: 'syncConfig' });
     this.grantSync(role, cluster.instanceTagValue);
 
     this.rule = new events.Rule(this, 'OnChange', {

@@ -13,6 +13,8 @@ import { GrafanaAccess } from './grafana-access';
 import { GrafanaDashboards } from './grafana-dashboards';
 import { InstanceSchedule } from './instance-schedule';
 import { checkUserDataSize, installShell, runShellAtBoot, writeFileAtBoot } from './private/boot-shell';
+import { VOLUME_ATTRIBUTE } from './private/check-entry';
+import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { checkGraphiteGrafanaProps } from './private/graphite-grafana-props';
 import {
@@ -152,7 +154,6 @@ const DATA = '/data/metrics';
 const CONF = '/etc/cdk-sitespeed';
 /** Graphite's htpasswd on the instance (sitespeed-graphite-auth writes it at every boot). */
 const GRAPHITE_HTPASSWD = `${CONF}/graphite/htpasswd`;
-const VOLUME_ATTRIBUTE = 'cdk-sitespeed.metrics-volume';
 const GRAFANA_DASHBOARDS_IN_CONTAINER = '/etc/grafana/dashboards';
 const DASHBOARDS_UNIT = 'cdk-sitespeed-dashboards.service';
 
@@ -329,6 +330,13 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
       description: 'cdk-sitespeed: Graphite for sitespeed.io',
     });
     this.graphiteHost = `graphite.${namespaceName}`;
+    markForCheck(this.cluster, {
+      kind: 'metrics-cluster',
+      autoScalingGroup: logicalIdOf(this.autoScalingGroup),
+      graphiteAuthSecret: logicalIdOf(this.graphiteAuthSecret),
+      graphiteUrl,
+      grafanaPort: this.grafanaPort,
+    });
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
     scopeInstanceLogWrites(instanceRole, this.logGroup);

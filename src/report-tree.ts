@@ -11,6 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { allowListCode, isCidr, isIpv6Cidr } from './private/allow-list';
+import { markForCheck } from './private/check-metadata';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
 import { requirePlain } from './private/tokens';
@@ -114,6 +115,7 @@ export class ReportTree extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
+    markForCheck(this.function, { kind: 'function', role: 'writeTree' });
     this.grantTreeAccess(role, bucket);
 
     this.rule = new events.Rule(this, 'OnTaskStopped', {

@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { Browser } from './browser';
 import { ConnectivityProfile } from './connectivity-profile';
+import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { claimSlug } from './private/data-homes';
 import { firesOutside } from './private/schedule-window';
 import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE, URL_ALIAS, URL_ALIAS_RULE } from './private/site-names';
@@ -255,6 +256,7 @@ export class ScheduledSite extends Construct {
         deadLetterQueue: runner.deadLetterQueue,
       }),
     });
+    markForCheck(this.schedule, { kind: 'site', site: this.slug, cluster: logicalIdOf(cluster.cluster) });
   }
 
   /**

@@ -12,6 +12,7 @@ import { Connectivity } from './connectivity';
 import { InstanceSchedule } from './instance-schedule';
 import { checkUserDataSize, installedShell, installShell, runShellAtBoot } from './private/boot-shell';
 import { SHAPING_ATTRIBUTE } from './private/bound-connectivity';
+import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { ClusterTeardown } from './private/cluster-teardown';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { maxOldSpaceSizeMiB } from './private/instance-capacity';
@@ -260,6 +261,9 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       targetCapacityPercent: 100,
     });
     this.cluster.addAsgCapacityProvider(this.capacityProvider);
+    markForCheck(this.cluster, {
+      kind: 'sitespeed-cluster', autoScalingGroup: logicalIdOf(this.autoScalingGroup), shaping: this.connectivity._engine,
+    });
     this.cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);
 
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;

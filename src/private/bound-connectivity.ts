@@ -33,7 +33,7 @@ export interface BoundConnectivity {
 }
 
 /** The ECS instance attribute the boot script sets to `ready` once the shaping modules are loaded. */
-export const SHAPING_ATTRIBUTE = 'cdk-sitespeed.shaping';
+export { SHAPING_ATTRIBUTE } from './check-entry';
 
 /** Host tc's wrapper: where the instance keeps it, and where the task sees it. */
 export const HOST_TC_SCRIPT: HostScript = {

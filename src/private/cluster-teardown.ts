@@ -4,6 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { markForCheck } from './check-metadata';
 import { ClusterTeardownFunction } from './cluster-teardown-function';
 import { functionRoleAndLogs } from './function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './nag';
@@ -41,6 +42,7 @@ export class ClusterTeardown extends Construct {
       memorySize: 256,
       environment: { GROUP_NAME: groupName, CLUSTER_ARN: props.cluster.clusterArn, NODE_OPTIONS: '--enable-source-maps' },
     });
+    markForCheck(this.function, { kind: 'function', role: 'clusterTeardown' });
 
     // arn:aws:autoscaling:<region>:<account>:autoScalingGroup:<uuid>:autoScalingGroupName/<name>
     const groupArn = stack.formatArn({

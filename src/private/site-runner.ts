@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { markForCheck } from './check-metadata';
 import { functionRoleAndLogs } from './function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './nag';
 import { RunTaskFunction } from './run-task-function';
@@ -62,6 +63,8 @@ export class SiteRunner extends Construct {
       },
     });
     target.grantRun(role);
+    markForCheck(this.function, { kind: 'function', role: 'runTask' });
+    markForCheck(this.deadLetterQueue, { kind: 'dead-letter-queue', role: 'runs that could not start' });
 
     const stack = Stack.of(this);
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {

@@ -1,0 +1,70 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { check, CheckIo } from './check/check';
+import { Clock, realClock } from './check/clock';
+import { Clients } from './check/context';
+import { CHECK_USAGE, parseCheckOptions, UsageError } from './check/options';
+
+const USAGE = `Usage: cdk-sitespeed <command> [options]
+
+Commands:
+  check    prove a deployed cdk-sitespeed deployment works on your account (cdk-sitespeed check --help)`;
+
+/** The SDK clients of the real account, from the usual AWS configuration (profile, region, environment). */
+export function awsClients(region?: string): Clients {
+  const config = { region, maxAttempts: 5 };
+  return {
+    cfn: new CloudFormationClient(config),
+    ecs: new ECSClient(config),
+    autoScaling: new AutoScalingClient(config),
+    ssm: new SSMClient(config),
+    s3: new S3Client(config),
+    sqs: new SQSClient(config),
+    lambda: new LambdaClient({ ...config, requestHandler: { requestTimeout: 60_000 } }),
+    scheduler: new SchedulerClient(config),
+    cloudWatch: new CloudWatchClient(config),
+    httpStatus: async url => (await fetch(url, { method: 'GET', redirect: 'follow', signal: AbortSignal.timeout(20_000) })).status,
+  };
+}
+
+const processIo: CheckIo = {
+  out: text => process.stdout.write(`${text}\n`),
+  err: text => process.stderr.write(text),
+  tty: Boolean(process.stderr.isTTY),
+};
+
+/** The command line: returns the exit code (the bin sets it). `clients` and `clock` are for the tests. */
+export async function main(argv: string[], io: CheckIo = processIo, clients?: (region?: string) => Clients,
+  clock: Clock = realClock): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'check') {
+    io.err(`cdk-sitespeed: unknown command '${command}'\n${USAGE}\n`);
+    return 2;
+  }
+  let options;
+  try {
+    options = parseCheckOptions(rest);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`cdk-sitespeed check: ${e.message}\nRun cdk-sitespeed check --help for the options.\n`);
+    return 2;
+  }
+  if (options.help) {
+    io.out(CHECK_USAGE);
+    return 0;
+  }
+  if (options.profile) process.env.AWS_PROFILE = options.profile;
+  const { exitCode } = await check(options, (clients ?? awsClients)(options.region), clock, io);
+  return exitCode;
+}

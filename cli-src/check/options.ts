@@ -1,0 +1,93 @@
+import { parseArgs } from 'util';
+
+export interface CheckOptions {
+  /** Stack names or patterns with `*`. */
+  readonly stacks: string[];
+  readonly site?: string;
+  /** Start one run of the site (the only thing the check changes). */
+  readonly run: boolean;
+  readonly json: boolean;
+  readonly stepTimeoutSeconds: number;
+  readonly runTimeoutSeconds: number;
+  readonly region?: string;
+  readonly profile?: string;
+  readonly help: boolean;
+}
+
+export const CHECK_USAGE = `Usage: cdk-sitespeed check --stack NAME [--stack NAME …] [options]
+
+Proves a deployed cdk-sitespeed deployment works on your account: instances joined to their
+clusters (with the shaping and metrics-volume attributes), Graphite closed to anonymous requests
+and open with the stack's credentials, Grafana healthy, one real run of a site followed to its
+report in S3, its day in the calendar, its link through the viewer and its keys in Graphite, the
+config folder in sync, the dead-letter queues empty and the functions without errors.
+Read-only, except the one run it starts (leave it out with --no-run).
+
+Options:
+  --stack NAME          a stack of the deployment (repeat; '*' matches, e.g. 'prod-*')
+  --site SLUG           the site to run (default: the first site by name)
+  --no-run              start no run (the run, report, calendar, viewer and keys are not checked)
+  --json                print the verdict as JSON on stdout (progress stays on stderr)
+  --step-timeout SEC    give up on a step after this long (default 300)
+  --run-timeout SEC     give up on the run after this long, scale-out included (default 1800)
+  --region REGION       the stacks' region (default: your AWS configuration's)
+  --profile NAME        the AWS profile to use (default: your AWS configuration's)
+  -h, --help            this help
+
+Exit code: 0 when every line is ✓ (or – not checked), 1 on any ✗, 2 on a usage error.
+Each ✗ line says what to do. It needs read access to CloudFormation, ECS, Auto Scaling, S3, SQS,
+CloudWatch and Scheduler, ssm:SendCommand and GetCommandInvocation on the instances (the probes
+are read-only shell scripts shipped in the package's shell/ folder), and lambda:InvokeFunction on
+the runTask function for the run.`;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function parseCheckOptions(argv: string[]): CheckOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'stack': { type: 'string', multiple: true },
+        'site': { type: 'string' },
+        'no-run': { type: 'boolean' },
+        'json': { type: 'boolean' },
+        'step-timeout': { type: 'string' },
+        'run-timeout': { type: 'string' },
+        'region': { type: 'string' },
+        'profile': { type: 'string' },
+        'help': { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e: any) {
+    throw new UsageError(e.message);
+  }
+  const v = parsed.values;
+  const help = v.help ?? false;
+  const stacks = v.stack ?? [];
+  if (!help && stacks.length === 0) throw new UsageError('--stack is required: the name of a stack of the deployment (e.g. --stack prod-Sitespeed --stack prod-Metrics, or --stack \'prod-*\').');
+  return {
+    stacks,
+    site: v.site,
+    run: !(v['no-run'] ?? false),
+    json: v.json ?? false,
+    stepTimeoutSeconds: seconds('--step-timeout', v['step-timeout'], 300),
+    runTimeoutSeconds: seconds('--run-timeout', v['run-timeout'], 1800),
+    region: v.region,
+    profile: v.profile,
+    help,
+  };
+}
+
+function seconds(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${flag} must be a whole number of seconds, at least 1 (got '${value}').`);
+  return Number(value);
+}

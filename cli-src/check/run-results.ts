@@ -1,0 +1,123 @@
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { argValue, CheckContext, RunResult } from './context';
+import { probeMetrics } from './metrics';
+import { probeScript, probeValues, runOnInstance } from './remote-shell';
+import { fail, Line, pass, skip } from './report';
+import { folderOfTask, parseTree, runsOf } from '../../lambda-src/write-tree/tree';
+
+const TREE_KEY = 'tree.json';
+const noRun = (step: string) => skip(step, 'not checked: no run finished (see run)');
+const noFolder = (ctx: CheckContext, step: string) => (ctx.run ? skip(step, 'not checked: the run left no report folder (see report)') : noRun(step));
+
+/** The run's report folder in the reports bucket: `<slug>/<UTC time>/`, as writeTree finds it. */
+export async function checkReport(ctx: CheckContext): Promise<Line[]> {
+  const run = ctx.run;
+  if (!run) return [noRun('report')];
+  const bucket = argValue(run.args, '--s3.bucketname');
+  if (!bucket) return [skip('report', `${run.site.site} uploads no report (no --s3.bucketname in its arguments)`)];
+  const listed = await ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${run.site.site}/`, Delimiter: '/' }));
+  const folders = (listed.CommonPrefixes ?? []).map(p => p.Prefix!.slice(run.site.site.length + 1, -1));
+  // Prefixes come sorted; the newest run folders are last. A long history needs the pages after the first.
+  let token = listed.NextContinuationToken;
+  while (token) {
+    const page = await ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${run.site.site}/`, Delimiter: '/', ContinuationToken: token }));
+    folders.push(...(page.CommonPrefixes ?? []).map(p => p.Prefix!.slice(run.site.site.length + 1, -1)));
+    token = page.NextContinuationToken;
+  }
+  const folder = folderOfTask(folders, run.startedAt, run.stoppedAt);
+  if (!folder) {
+    return [fail('report', `no report folder of this run under s3://${bucket}/${run.site.site}/`,
+      'the run\'s log stream says why the upload failed (the task role\'s access to the bucket, or the run failed before it)')];
+  }
+  run.folder = folder;
+  const index = await ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${run.site.site}/${folder}/index.html`, MaxKeys: 1 }));
+  return [(index.KeyCount ?? 0) > 0
+    ? pass('report', `s3://${bucket}/${run.site.site}/${folder}/index.html`)
+    : fail('report', `s3://${bucket}/${run.site.site}/${folder}/ has no index.html`, 'the upload was cut short: the run\'s log stream says why')];
+}
+
+/** The run in the calendar's index (written by writeTree on the task's STOPPED event, within seconds). */
+export async function checkCalendar(ctx: CheckContext): Promise<Line[]> {
+  const run = ctx.run;
+  if (!run?.folder) return [noFolder(ctx, 'calendar')];
+  if (!argValue(run.args, '--resultBaseURL')) return [skip('calendar', `${run.site.site}'s cluster has no ReportTree`)];
+  const bucket = argValue(run.args, '--s3.bucketname')!;
+  const deadline = ctx.clock.now() + ctx.options.stepTimeoutSeconds * 1000;
+  let seen = 'no tree.json';
+  for (;;) {
+    try {
+      const object = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: TREE_KEY }));
+      const tree = parseTree(await object.Body!.transformToString());
+      const entry = tree && runsOf(tree, run.site.site).find(r => r.run === run.folder);
+      if (entry) return [pass('calendar', `${run.site.site} ${run.folder} is in s3://${bucket}/${TREE_KEY} as ${entry.status}`)];
+      seen = tree ? `tree.json without ${run.folder}` : 'a tree.json that is not a tree';
+    } catch (e: any) {
+      if (e?.name !== 'NoSuchKey') throw e;
+    }
+    if (ctx.clock.now() > deadline) break;
+    await ctx.clock.sleep(ctx.clock.pollMs);
+  }
+  return [fail('calendar', `after ${ctx.options.stepTimeoutSeconds} s, ${seen}`,
+    'the writeTree function did not index the run: its log group says why (it logs every event it ignores, with the reason)')];
+}
+
+/** The report's link as the viewer serves it (CloudFront, its allow-list included). */
+export async function checkViewer(ctx: CheckContext): Promise<Line[]> {
+  const run = ctx.run;
+  if (!run?.folder) return [noFolder(ctx, 'viewer')];
+  const base = argValue(run.args, '--resultBaseURL');
+  if (!base) return [skip('viewer', `${run.site.site} has no resultBaseURL (no ReportTree)`)];
+  const url = `${base.replace(/\/$/, '')}/${run.site.site}/${run.folder}/index.html`;
+  const status = await ctx.clients.httpStatus(url).catch(() => 0);
+  if (status === 200) return [pass('viewer', `${url} answers 200`)];
+  return [fail('viewer', `${url} answers ${status || 'nothing (no connection)'}`, status === 403
+    ? 'the distribution refused this machine: with allowedCidrs, run the check from an address in them (or the report is missing)'
+    : 'the distribution\'s origin access to the reports bucket, or DNS for a custom domainName: the distribution\'s settings in the CloudFront console')];
+}
+
+/** The site's keys and the run's annotation in the Graphite it sends to (when that Graphite is one of these stacks'). */
+export async function checkKeys(ctx: CheckContext): Promise<Line[]> {
+  const run = ctx.run;
+  if (!run) return [noRun('keys')];
+  const host = argValue(run.args, '--graphite.host');
+  const namespace = argValue(run.args, '--graphite.namespace');
+  if (!host || !namespace) return [skip('keys', `${run.site.site} sends no metrics to Graphite`)];
+  const metrics = ctx.deployment.metrics.find(m => new URL(m.graphiteUrl).hostname === host);
+  if (!metrics) return [skip('keys', `${run.site.site} sends to ${host}, which is not in these stacks`, 'add the metrics stack with --stack')];
+  const values = await probeMetrics(ctx, metrics, 'keys', {
+    keys: `${namespace}.${run.site.site}.*`, tag: run.site.site, from: Math.floor(run.startedAt.getTime() / 1000) - 60,
+  });
+  if (!(values instanceof Map)) return [values];
+  const keys = Number(values.get('keys') ?? 0);
+  const events = Number(values.get('events') ?? 0);
+  return [
+    keys > 0
+      ? pass('keys', `Graphite has ${keys} key(s) under ${namespace}.${run.site.site}`)
+      : fail('keys', `Graphite has no key under ${namespace}.${run.site.site}`,
+        'the run could not reach Graphite\'s port 2003: the run\'s log stream, and the security groups between the cluster and the metrics instance'),
+    events > 0
+      ? pass('keys', `Graphite has the run's annotation (tag ${run.site.site})`)
+      : fail('keys', `Graphite has no annotation of this run (tag ${run.site.site})`,
+        'the run\'s log says "Got 401 from Graphite" when the credentials did not reach it: the entrypoint shim exports them only for the stack\'s Graphite host'),
+  ];
+}
+
+/** The config folder on the run's instance mirrors the config prefix (a dry run of the same sync). */
+export async function checkConfig(ctx: CheckContext): Promise<Line[]> {
+  const instanceId = ctx.run?.instanceId;
+  if (!instanceId) return [skip('config', 'not checked: no instance of the run to ask (see run)')];
+  const result = await runOnInstance(ctx.clients.ssm, instanceId, probeScript('sitespeed-check-config.sh'), {}, ctx.clock, ctx.options.stepTimeoutSeconds);
+  const values = probeValues(result.output);
+  const state = values.get('config');
+  if (result.status !== 'Success' || !state) {
+    return [fail('config', `the probe on ${instanceId} ended ${result.status} (exit ${result.exitCode}) ${result.errors.trim()}`.trim(),
+      `is the instance managed by SSM? \`aws ssm describe-instance-information --filters Key=InstanceIds,Values=${instanceId}\``)];
+  }
+  if (state === 'none') return [skip('config', `${ctx.run!.site.cluster.name} has no ConfigSync`)];
+  if (state === 'current') return [pass('config', `${instanceId}'s config folder mirrors the config prefix (${values.get('files')} files)`)];
+  const changes = result.output.split('\n').filter(l => l.startsWith('(dryrun)')).slice(0, 3).join('; ');
+  return [fail('config', `${instanceId}'s config folder is ${state}${state === 'behind' ? ` by ${values.get('changes')} change(s): ${changes}` : ''}`,
+    'the sync on upload did not reach it: the syncConfig function\'s log group, and `aws ssm list-commands --max-items 3`')];
+}
+
+export type { RunResult };

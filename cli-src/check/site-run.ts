@@ -1,0 +1,127 @@
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeContainerInstancesCommand, DescribeTasksCommand, Task } from '@aws-sdk/client-ecs';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
+import { CheckContext } from './context';
+import { Site } from './deployment';
+import { shapingLine } from './instances';
+import { fail, Line, pass, skip } from './report';
+
+const STEP = 'run';
+
+/** The site the run step starts: the one asked for, else the first by name. */
+export function chosenSite(ctx: CheckContext): Site | Line {
+  const sites = ctx.deployment.sites;
+  if (sites.length === 0) return fail(STEP, 'no ScheduledSite in these stacks', 'name the stack that holds the cluster and its sites with --stack');
+  if (!ctx.options.site) return sites[0];
+  return sites.find(s => s.site === ctx.options.site)
+    ?? fail(STEP, `no site '${ctx.options.site}' in these stacks`, `choose one of: ${sites.map(s => s.site).join(', ')}`);
+}
+
+/**
+ * Starts one run of the site exactly as its schedule would (the schedule's own target and
+ * input, through the runTask function) and follows it to STOPPED.
+ */
+export async function checkRun(ctx: CheckContext): Promise<Line[]> {
+  if (!ctx.options.run) return [skip(STEP, 'no run started (--no-run): the report, calendar, viewer, keys and config are not checked')];
+  const site = chosenSite(ctx);
+  if (!('site' in site)) return [site];
+
+  const schedule = await ctx.clients.scheduler.send(new GetScheduleCommand({ Name: site.scheduleName, GroupName: site.scheduleGroup }));
+  const target = schedule.Target;
+  let request: { site?: string; args?: string[] };
+  try {
+    request = JSON.parse(target?.Input ?? '');
+  } catch {
+    return [fail(STEP, `the schedule ${site.scheduleName} has no run request as its input`, 'deploy the stack again (the input is written by ScheduledSite)')];
+  }
+  if (!target?.Arn || !Array.isArray(request.args)) {
+    return [fail(STEP, `the schedule ${site.scheduleName} has no target or no arguments`, 'deploy the stack again (the input is written by ScheduledSite)')];
+  }
+  const startedAt = new Date(ctx.clock.now());
+  const invoked = await ctx.clients.lambda.send(new InvokeCommand({
+    FunctionName: target.Arn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(target.Input),
+  }));
+  const answer = parseAnswer(invoked.Payload);
+  if (invoked.FunctionError) {
+    return [fail(STEP, `the runTask function refused the run of ${site.site}: ${answer?.errorMessage ?? invoked.FunctionError}`,
+      `its log group (/aws/lambda/${target.Arn.split(':').pop()}) has the whole error; a RunTask failure names the missing capacity or permission`)];
+  }
+  const taskArn: string | undefined = answer?.started ?? answer?.running?.[0]?.split(' ')[0];
+  if (!taskArn) return [fail(STEP, `the runTask function answered without a task: ${JSON.stringify(answer)}`, 'its log group has the details')];
+  const lines: Line[] = [];
+  lines.push(answer.started
+    ? pass(STEP, `started ${site.site} on ${site.cluster.name} (${taskArn.split('/').pop()}) through its schedule's target and input`)
+    : skip(STEP, `a run of ${site.site} was already in progress (the overlap guard kept a second one from starting): following it`));
+
+  const task = await follow(ctx, site, taskArn, startedAt);
+  if (!task || task.lastStatus !== 'STOPPED') {
+    const status = task?.lastStatus ?? 'unknown';
+    lines.push(fail(STEP, `${site.site} is still ${status} after ${ctx.options.runTimeoutSeconds} s`, status === 'PROVISIONING'
+      ? `no instance took it: the group ${site.cluster.autoScalingGroup}'s activity history says why (instance type capacity, the schedule's hardStop), and the instances line above`
+      : 'a long run: raise --run-timeout, or look at the run\'s log stream'));
+    return lines;
+  }
+  const container = task.containers?.find(c => c.name === 'sitespeed') ?? task.containers?.[0];
+  const stoppedAt = task.stoppedAt ?? new Date(ctx.clock.now());
+  const instanceId = await instanceOf(ctx, site, task);
+  ctx.run = { site, args: request.args, startedAt: task.startedAt ?? startedAt, stoppedAt, exitCode: container?.exitCode, instanceId };
+  const took = Math.round((stoppedAt.getTime() - (task.createdAt ?? startedAt).getTime()) / 1000);
+  if (container?.exitCode === 0) {
+    lines.push(pass(STEP, `${site.site} stopped after ${took} s with exit code 0`));
+  } else {
+    const why = [container?.reason, task.stoppedReason].filter(Boolean).join('; ');
+    lines.push(fail(STEP, `${site.site} stopped after ${took} s with exit code ${container?.exitCode ?? 'none'}${why ? ` (${why})` : ''}`,
+      container?.exitCode === 1
+        ? 'sitespeed.io exits 1 on a failed budget or a page it could not test: the run\'s log stream and its report say which'
+        : 'the run\'s log stream in the cluster\'s log group says why (no exit code: the container never started, e.g. the image could not be pulled)'));
+  }
+  if (instanceId && site.cluster.shaping !== 'none') {
+    const described = await ctx.clients.ecs.send(new DescribeContainerInstancesCommand({
+      cluster: site.cluster.name, containerInstances: [task.containerInstanceArn!],
+    }));
+    const instance = described.containerInstances?.[0];
+    if (instance) lines.push({ ...shapingLine(site.cluster.name, instance), step: STEP });
+  }
+  return lines;
+}
+
+function parseAnswer(payload: Uint8Array | undefined): any {
+  try {
+    return JSON.parse(new TextDecoder().decode(payload ?? new Uint8Array()));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Polls the task until it stops or the run time-out passes, with a progress line on every change. */
+async function follow(ctx: CheckContext, site: Site, taskArn: string, startedAt: Date): Promise<Task | undefined> {
+  const deadline = startedAt.getTime() + ctx.options.runTimeoutSeconds * 1000;
+  let task: Task | undefined;
+  for (;;) {
+    const described = await ctx.clients.ecs.send(new DescribeTasksCommand({ cluster: site.cluster.name, tasks: [taskArn] }));
+    task = described.tasks?.[0] ?? task;
+    const elapsed = Math.round((ctx.clock.now() - startedAt.getTime()) / 1000);
+    const scaling = task?.lastStatus === 'PROVISIONING' ? await scaleOut(ctx, site.cluster.autoScalingGroup) : '';
+    ctx.progress(`${site.site}: ${task?.lastStatus ?? 'unknown'} ${Math.floor(elapsed / 60)}:${String(elapsed % 60).padStart(2, '0')}${scaling}`);
+    if (task?.lastStatus === 'STOPPED' || ctx.clock.now() > deadline) return task;
+    await ctx.clock.sleep(ctx.clock.pollMs);
+  }
+}
+
+async function scaleOut(ctx: CheckContext, group: string): Promise<string> {
+  if (!group) return '';
+  const described = await ctx.clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [group] }));
+  const g = described.AutoScalingGroups?.[0];
+  if (!g) return '';
+  const inService = (g.Instances ?? []).filter(i => i.LifecycleState === 'InService').length;
+  return `, scaling out: ${inService} of ${g.DesiredCapacity ?? 0} instances in service`;
+}
+
+async function instanceOf(ctx: CheckContext, site: Site, task: Task): Promise<string | undefined> {
+  if (!task.containerInstanceArn) return undefined;
+  const described = await ctx.clients.ecs.send(new DescribeContainerInstancesCommand({
+    cluster: site.cluster.name, containerInstances: [task.containerInstanceArn],
+  }));
+  return described.containerInstances?.[0]?.ec2InstanceId;
+}

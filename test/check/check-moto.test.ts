@@ -1,0 +1,130 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { DeployedFixture, Knobs } from './deployment-fixture';
+import { main } from '../../cli-src/cdk-sitespeed';
+import { resetMoto } from '../harness/moto';
+
+// `cdk-sitespeed check` against the reference deployment's prod stage "deployed" on moto
+// (test/check/deployment-fixture.ts says what is moto, what is middleware and what runs here).
+
+interface Outcome { code: number; out: string; err: string; fixture: DeployedFixture }
+
+async function runCheck(knobs: Knobs = {}, args: string[] = [], stacks = ['--stack', 'prod-*']): Promise<Outcome> {
+  await resetMoto();
+  const fixture = await DeployedFixture.create(knobs);
+  const out: string[] = [];
+  const err: string[] = [];
+  try {
+    const code = await main(['check', ...stacks, '--step-timeout', '20', ...args],
+      { out: t => out.push(t), err: t => err.push(t), tty: false }, () => fixture.clients(), fixture.clock());
+    return { code, out: out.join('\n'), err: err.join(''), fixture };
+  } finally {
+    await fixture.close();
+  }
+}
+
+const PROBES = ['sitespeed-check-metrics.sh', 'sitespeed-check-config.sh'].map(name => fs.readFileSync(path.join(__dirname, '..', '..', 'shell', name), 'utf8'));
+
+/** The script an SSM command carries (remoteCommand sends it base64-encoded). */
+function scriptOf(command: string): string {
+  return Buffer.from(/printf %s (\S+) \| base64 -d/.exec(command)![1], 'base64').toString();
+}
+
+describe('cdk-sitespeed check against the reference deployment on moto', () => {
+  test('the happy path: every step ✓, exit code 0, and nothing sent to the instances but the read-only probes', async () => {
+    const { code, out, err, fixture } = await runCheck();
+    expect(out).not.toMatch(/✗/);
+    expect(code).toBe(0);
+    for (const step of ['stacks', 'instances', 'metrics', 'run', 'report', 'calendar', 'viewer', 'keys', 'config', 'queues', 'functions']) {
+      expect(out).toMatch(new RegExp(`^✓ ${step}: `, 'm'));
+    }
+    expect(out).toMatch(/^✓ stacks: .*2 clusters, 5 sites, 1 metrics instance group, 2 dead-letter queues, 6 functions$/m);
+    expect(out).toMatch(/^✓ run: started blog on prod-Sitespeed-SitespeedCluster\w+ \(.+\) through its schedule's target and input$/m);
+    expect(out).toMatch(/^✓ calendar: blog \d{4}-\d\d-\d\d-\d\d-\d\d-\d\d is in s3:\/\/.+\/tree\.json as ok$/m);
+    expect(out).toMatch(/^✓ keys: Graphite has 1 key\(s\) under sitespeed_io\.prod\.blog$/m);
+    expect(out).toMatch(/^– alerts: /m);
+    expect(out.split('\n').pop()).toMatch(/^✓ \d+ passed, 0 failed, 1 not checked$/);
+    expect(err).toMatch(/read-only, except one run of blog it starts now/);
+    expect(err).toMatch(/blog: STOPPED \d:\d\d/);
+    expect(fixture.ssmCommands.length).toBe(3);
+    for (const command of fixture.ssmCommands) expect(PROBES).toContain(scriptOf(command));
+    // The password stays on the instance: it is in no command and no line.
+    expect(fixture.ssmCommands.join('\n') + out + err).not.toContain('graphite-password-from-the-secret');
+  });
+
+  test('--site picks the site (here the host tc cluster\'s), --json prints the verdict as JSON', async () => {
+    const { code, out } = await runCheck({}, ['--site', 'landing', '--json']);
+    expect(code).toBe(0);
+    const verdict = JSON.parse(out);
+    expect(verdict.ok).toBe(true);
+    expect(verdict.lines.find((l: any) => l.step === 'run').text).toMatch(/^started landing on prod-Sitespeed-SitespeedHostTcCluster/);
+    expect(verdict.lines.every((l: any) => ['pass', 'skip'].includes(l.verdict))).toBe(true);
+  });
+
+  test('--no-run starts nothing: run, report, calendar, viewer, keys and config say not checked', async () => {
+    const { code, out, fixture } = await runCheck({}, ['--no-run']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^– run: no run started \(--no-run\)/m);
+    for (const step of ['report', 'calendar', 'viewer', 'keys', 'config']) expect(out).toMatch(new RegExp(`^– ${step}: not checked`, 'm'));
+    expect(fixture.ssmCommands.map(scriptOf)).toEqual([PROBES[0]]);
+  });
+
+  const failures: Array<[string, Knobs, string[], RegExp, RegExp]> = [
+    ['a stack that is not there', {}, ['--stack', 'prod-Nope'], /^✗ stacks: prod-Nope: ValidationError: Stack with id prod-Nope does not exist$/m, /→ check the name and the region/],
+    ['a stack whose update rolled back', { stackStatus: 'UPDATE_ROLLBACK_COMPLETE' }, [], /^✗ stacks: prod-Metrics is UPDATE_ROLLBACK_COMPLETE$/m, /describe-stack-events --stack-name prod-Metrics/],
+    ['a deployment without check metadata', { noMetadata: true }, [], /^✗ stacks: no cdk-sitespeed part in prod-Metrics, prod-Network, prod-Sitespeed$/m, /deploy it again/],
+    ['an instance without the shaping modules', { shaping: 'failed' }, [], /^✗ instances: prod-Sitespeed-SitespeedCluster\w+: i-\w+ has cdk-sitespeed\.shaping=failed: tasks are never placed on it$/m, /kernel-modules-extra/],
+    ['a metrics instance without its volume', { volume: '' }, [], /^✗ instances: prod-Metrics-MetricsCluster\w+: i-\w+ has cdk-sitespeed\.metrics-volume=\(not set\)/m, /the volume step did not finish/],
+    ['no metrics instance', { metricsInstance: false }, [], /^✗ instances: prod-Metrics-MetricsCluster\w+: no instance \(group .* wants 0\): Graphite and Grafana are down$/m, /InstanceSchedule/],
+    ['Graphite open to anyone', { graphiteAuth: false }, [], /^✗ metrics: Graphite at http:\/\/graphite\.sitespeed\.internal:80 answers anonymous requests with 200, not 401$/m, /htpasswd was not mounted/],
+    ['a secret the instance cannot read', { secretReadable: false }, [], /^✗ metrics: the metrics instance cannot read Graphite's credentials secret$/m, /secretsmanager:GetSecretValue/],
+    ['Grafana unhealthy', { grafanaHealth: 503 }, [], /^✗ metrics: Grafana's \/api\/health answers 503$/m, /the Grafana service/],
+    ['an instance SSM cannot run commands on', { ssmStatus: 'Failed' }, ['--no-run'], /^✗ metrics: prod-Metrics-MetricsCluster\w+: the probe on i-\w+ ended Failed/m, /describe-instance-information/],
+    ['RunTask refused', { runTaskFails: true }, [], /^✗ run: the runTask function refused the run of blog: /m, /its log group \(\/aws\/lambda\/prod-Sitespeed-SitespeedRunnerFunction\w+\)/],
+    ['a run that fails its budget', { exitCode: 1 }, [], /^✗ run: blog stopped after \d+ s with exit code 1/m, /sitespeed\.io exits 1 on a failed budget/],
+    ['a run that never stops', { finishRun: false }, ['--run-timeout', '2'], /^✗ run: blog is still RUNNING after 2 s$/m, /raise --run-timeout/],
+    ['no report uploaded', { uploadReport: false }, [], /^✗ report: no report folder of this run under s3:\/\/[\w-]+\/blog\/$/m, /why the upload failed/],
+    ['a run writeTree never indexed', { indexTree: false }, ['--step-timeout', '2'], /^✗ calendar: after \d+ s, (no tree\.json|tree\.json without)/m, /writeTree function did not index the run/],
+    ['a viewer that refuses this machine', { viewerDenies: true }, [], /^✗ viewer: https:\/\/d111111abcdef8\.cloudfront\.net\/blog\/[\d-]+\/index\.html answers 403$/m, /allowedCidrs/],
+    ['no keys in Graphite', { sendMetrics: false }, [], /^✗ keys: Graphite has no key under sitespeed_io\.prod\.blog$/m, /port 2003/],
+    ['no annotation in Graphite', { sendAnnotation: false }, [], /^✗ keys: Graphite has no annotation of this run \(tag blog\)$/m, /Got 401 from Graphite/],
+    ['a config folder behind the bucket', { configChanges: ['download: s3://config/config/urls/docs.txt to /config/urls/docs.txt'] }, [],
+      /^✗ config: i-\w+'s config folder is behind by 1 change\(s\): \(dryrun\) download: s3:\/\/config\/config\/urls\/docs\.txt/m, /syncConfig function/],
+    ['run requests in a dead-letter queue', { deadLetters: 2 }, ['--no-run'], /^✗ queues: prod-Sitespeed-SitespeedRunnerDeadLetterQueue\w+ \(runs that could not start\) holds 2 message\(s\)$/m, /aws sqs receive-message/],
+    ['a function with errors', { lambdaErrors: 3 }, ['--no-run'], /^✗ functions: runTask \(prod-Sitespeed-SitespeedRunnerFunction\w+\): 3 error\(s\) in 24 h$/m, /aws logs tail/],
+    ['a site that is not there', {}, ['--site', 'nope'], /^✗ run: no site 'nope' in these stacks$/m, /choose one of: blog, checkout, docs, landing, shop/],
+  ];
+  test.each(failures)('%s: its ✗ line, what to do, exit code 1', async (_, knobs, args, line, fix) => {
+    const stacks = args[0] === '--stack' ? args.splice(0, 2) : ['--stack', 'prod-*'];
+    const { code, out } = await runCheck(knobs, args, stacks);
+    expect(out).toMatch(line);
+    const failed = out.split('\n').findIndex(l => line.test(l));
+    expect(out.split('\n')[failed + 1]).toMatch(fix);
+    expect(code).toBe(1);
+  });
+});
+
+describe('cdk-sitespeed usage', () => {
+  const run = async (...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(argv, { out: t => out.push(t), err: t => err.push(t), tty: false }, () => { throw new Error('no AWS in usage tests'); });
+    return { code, out: out.join('\n'), err: err.join('') };
+  };
+  test('check --help: the options and the permissions, exit code 0', async () => {
+    const { code, out } = await run('check', '--help');
+    expect(code).toBe(0);
+    for (const option of ['--stack', '--site', '--no-run', '--json', '--step-timeout', '--run-timeout', '--region', '--profile']) expect(out).toContain(option);
+    expect(out).toMatch(/Read-only, except the one run it starts/);
+  });
+  test.each([
+    [['check'], /--stack is required/],
+    [['check', '--stack', 'a', '--step-timeout', 'soon'], /--step-timeout must be a whole number of seconds, at least 1 \(got 'soon'\)/],
+    [['check', '--stack', 'a', '--bogus'], /Unknown option '--bogus'/],
+    [['deploy'], /unknown command 'deploy'/],
+  ])('%j: a usage error on stderr, exit code 2', async (argv, message) => {
+    const { code, err } = await run(...argv);
+    expect(err).toMatch(message);
+    expect(code).toBe(2);
+  });
+});

@@ -1,0 +1,485 @@
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateClusterCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, PutAttributesCommand, RegisterContainerInstanceCommand,
+  RegisterTaskDefinitionCommand, StopTaskCommand,
+} from '@aws-sdk/client-ecs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { App } from 'aws-cdk-lib';
+import { DeployedTemplates, resolveValue } from './resolve-template';
+import { Clock } from '../../cli-src/check/clock';
+import { Clients } from '../../cli-src/check/context';
+import { buildReferenceApp } from '../../examples/app';
+import { parseRunRequest, runnerConfigFromEnv } from '../../lambda-src/run-task/request';
+import { runSite } from '../../lambda-src/run-task/run-site';
+import { updateSite } from '../../lambda-src/write-tree/s3-tree';
+import { folderOf } from '../../lambda-src/write-tree/tree';
+import { CHECK_METADATA, SHAPING_ATTRIBUTE, VOLUME_ATTRIBUTE } from '../../src/private/check-entry';
+import { motoClientConfig } from '../harness/moto';
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+export const STACKS = ['prod-Network', 'prod-Metrics', 'prod-Sitespeed'];
+const GRAPHITE_USER = 'sitespeed';
+const GRAPHITE_PASSWORD = 'graphite-password-from-the-secret';
+
+/** What the deployment on moto does; each knob turns one thing a real account could get wrong. */
+export interface Knobs {
+  stackStatus?: string;
+  shaping?: string;
+  volume?: string;
+  metricsInstance?: boolean;
+  graphiteAuth?: boolean;
+  secretReadable?: boolean;
+  grafanaHealth?: number;
+  finishRun?: boolean;
+  exitCode?: number;
+  uploadReport?: boolean;
+  indexTree?: boolean;
+  sendMetrics?: boolean;
+  sendAnnotation?: boolean;
+  viewerDenies?: boolean;
+  configChanges?: string[];
+  deadLetters?: number;
+  lambdaErrors?: number;
+  ssmStatus?: string;
+  runTaskFails?: boolean;
+  /** Strip the check metadata from the templates (a deployment made before the check existed). */
+  noMetadata?: boolean;
+}
+
+let synthesized: Record<string, any> | undefined;
+/** The reference app's prod stage, synthesized once per test file (a few seconds). */
+function referenceTemplates(): Record<string, any> {
+  if (!synthesized) {
+    const app = new App();
+    const [stage] = buildReferenceApp(app, { nag: false, stages: ['prod'], env: { account: ACCOUNT, region: REGION } });
+    const assembly = stage.synth();
+    synthesized = Object.fromEntries(STACKS.map(name => [name, assembly.getStackByName(name).template]));
+  }
+  return JSON.parse(JSON.stringify(synthesized));
+}
+
+const metadataOf = (resource: any) => resource?.Metadata?.[CHECK_METADATA];
+
+/**
+ * The reference deployment's prod stage "deployed" on moto: every marked resource moto can hold
+ * is created there (clusters, groups with registered container instances, buckets, queues,
+ * schedules with their resolved input, task definitions); CloudFormation's read calls, Lambda's
+ * invoke (the real runTask code against moto's ECS) and SSM's command results (the real probe
+ * scripts run here with bash, against Graphite and Grafana stand-ins, with a stub `aws`) are
+ * answered through SDK middleware. Time passing is the clock's sleep: the "instance" then works
+ * the running task (report to S3, keys and annotation to Graphite, stop, writeTree's update).
+ */
+export class DeployedFixture {
+  public static async create(knobs: Knobs = {}): Promise<DeployedFixture> {
+    const fixture = new DeployedFixture(knobs);
+    await fixture.deploy();
+    return fixture;
+  }
+
+  public readonly templates = referenceTemplates();
+  public readonly physical = new Map<string, string>();
+  public readonly attributes = new Map<string, string>();
+  /** Every command sent through SSM, as the instance would run it. */
+  public readonly ssmCommands: string[] = [];
+  public readonly progress: string[] = [];
+  private readonly ecs = new ECSClient(motoClientConfig());
+  private readonly s3 = new S3Client(motoClientConfig());
+  private readonly graphite = { keys: [] as string[], events: [] as string[] };
+  private readonly servers: http.Server[] = [];
+  private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-'));
+  private readonly ssmResults = new Map<string, any>();
+  private readonly clientsMade: Array<{ destroy(): void }> = [];
+  private graphiteUrl = '';
+  private grafanaPort = 0;
+  private viewerUrl = '';
+  /** The bucket the runs upload to (read from their arguments), which the viewer stand-in serves. */
+  private reportsBucket = '';
+  private instanceOfCluster = new Map<string, string>();
+
+  private constructor(private readonly knobs: Knobs) {
+    if (knobs.noMetadata) {
+      for (const template of Object.values(this.templates)) {
+        for (const resource of Object.values<any>(template.Resources)) delete resource.Metadata?.[CHECK_METADATA];
+      }
+    }
+  }
+
+  private get deployed(): DeployedTemplates {
+    return { templates: this.templates, physical: this.physical, attributes: this.attributes, region: REGION, account: ACCOUNT };
+  }
+
+  private resources(type?: string): Array<{ stack: string; id: string; resource: any }> {
+    return Object.entries(this.templates).flatMap(([stack, t]) => Object.entries<any>(t.Resources)
+      .filter(([, r]) => !type || r.Type === type).map(([id, resource]) => ({ stack, id, resource })));
+  }
+
+  private resolve(stack: string, value: any): any {
+    return resolveValue(this.deployed, stack, value);
+  }
+
+  private async deploy(): Promise<void> {
+    const ec2 = new EC2Client(motoClientConfig());
+    const autoScaling = new AutoScalingClient(motoClientConfig());
+    const sqs = new SQSClient(motoClientConfig());
+    for (const { stack, id, resource } of this.resources()) {
+      const name = `${stack}-${id}`.slice(0, 60);
+      this.physical.set(`${stack}/${id}`, name);
+      // An ARN for what moto does not hold here (roles, log groups): only its shape matters.
+      const service = String(resource.Type).split('::')[1].toLowerCase();
+      this.attributes.set(`${stack}/${id}.Arn`, service === 'iam' ? `arn:aws:iam::${ACCOUNT}:role/${name}` : `arn:aws:${service}:${REGION}:${ACCOUNT}:${name}`);
+    }
+    for (const { stack, id, resource } of this.resources()) {
+      const key = `${stack}/${id}`;
+      const name = this.physical.get(key)!;
+      switch (resource.Type) {
+        case 'AWS::ECS::Cluster': {
+          const created = await this.ecs.send(new CreateClusterCommand({ clusterName: name }));
+          this.attributes.set(`${key}.Arn`, created.cluster!.clusterArn!);
+          break;
+        }
+        case 'AWS::S3::Bucket': {
+          const bucket = name.toLowerCase();
+          this.physical.set(key, bucket);
+          await this.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+          this.attributes.set(`${key}.Arn`, `arn:aws:s3:::${bucket}`);
+          this.attributes.set(`${key}.RegionalDomainName`, `${bucket}.s3.${REGION}.amazonaws.com`);
+          break;
+        }
+        case 'AWS::SQS::Queue': {
+          const created = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+          this.physical.set(key, created.QueueUrl!);
+          this.attributes.set(`${key}.Arn`, `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`);
+          break;
+        }
+        case 'AWS::Lambda::Function':
+          this.attributes.set(`${key}.Arn`, `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`);
+          break;
+        case 'AWS::SecretsManager::Secret':
+          this.physical.set(key, `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`);
+          break;
+        case 'AWS::CloudFront::Distribution':
+          this.attributes.set(`${key}.DomainName`, 'd111111abcdef8.cloudfront.net');
+          break;
+      }
+    }
+    for (const { stack, id, resource } of this.resources('AWS::ECS::TaskDefinition')) {
+      const containers = (resource.Properties.ContainerDefinitions ?? []).map((c: any) => ({ name: c.Name, image: 'sitespeedio/sitespeed.io', memory: 512 }));
+      const registered = await this.ecs.send(new RegisterTaskDefinitionCommand({ family: `${stack}-${id}`.slice(0, 60), containerDefinitions: containers }));
+      this.physical.set(`${stack}/${id}`, registered.taskDefinition!.taskDefinitionArn!);
+    }
+
+    // Each cluster's group with one instance, joined to its cluster with the attribute its boot sets.
+    await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'lt', LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 'c5.large' } }));
+    for (const { stack, id, resource } of this.resources('AWS::ECS::Cluster')) {
+      const entry = metadataOf(this.synthesizedResource(stack, id));
+      const groupKey = `${stack}/${entry.autoScalingGroup}`;
+      const group = this.physical.get(groupKey)!;
+      const metrics = entry.kind === 'metrics-cluster';
+      const running = metrics ? this.knobs.metricsInstance ?? true : true;
+      await autoScaling.send(new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: group,
+        LaunchTemplate: { LaunchTemplateName: 'lt', Version: '$Latest' },
+        MinSize: 0,
+        MaxSize: 2,
+        DesiredCapacity: running ? 1 : 0,
+        AvailabilityZones: [`${REGION}a`],
+      }));
+      void resource;
+      if (!running) continue;
+      const described = await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [group] }));
+      const instanceId = described.AutoScalingGroups![0].Instances![0].InstanceId!;
+      const attribute = metrics
+        ? { name: VOLUME_ATTRIBUTE, value: this.knobs.volume ?? 'mounted' }
+        : entry.shaping !== 'none' ? { name: SHAPING_ATTRIBUTE, value: this.knobs.shaping ?? 'ready' } : undefined;
+      const registered = await this.ecs.send(new RegisterContainerInstanceCommand({
+        cluster: this.physical.get(`${stack}/${id}`),
+        instanceIdentityDocument: JSON.stringify({ instanceId, region: REGION }),
+        totalResources: [{ name: 'CPU', type: 'INTEGER', integerValue: 2048 }, { name: 'MEMORY', type: 'INTEGER', integerValue: 3700 }],
+      }));
+      // moto keeps attributes given by PutAttributes (and finds the instance by its id, not its ARN).
+      if (attribute?.value) {
+        await this.ecs.send(new PutAttributesCommand({
+          cluster: this.physical.get(`${stack}/${id}`),
+          attributes: [{ ...attribute, targetType: 'container-instance', targetId: registered.containerInstance!.containerInstanceArn!.split('/').pop() }],
+        }));
+      }
+      this.instanceOfCluster.set(`${stack}/${id}`, instanceId);
+    }
+
+    await this.startStandIns();
+    for (const { stack, id, resource } of this.resources('AWS::Scheduler::Schedule')) {
+      const target = this.resolve(stack, resource.Properties.Target);
+      await new SchedulerClient(motoClientConfig()).send(new CreateScheduleCommand({
+        Name: this.physical.get(`${stack}/${id}`),
+        ScheduleExpression: 'rate(1 hour)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: { Arn: target.Arn, RoleArn: target.RoleArn, Input: target.Input },
+      }));
+    }
+    const [runner] = this.functionsOf('runTask');
+    for (let i = 0; i < (this.knobs.deadLetters ?? 0); i++) {
+      const queue = this.resources('AWS::SQS::Queue').find(q => metadataOf(q.resource))!;
+      await sqs.send(new SendMessageCommand({ QueueUrl: this.physical.get(`${queue.stack}/${queue.id}`), MessageBody: '{"site":"blog"}' }));
+    }
+    if (this.knobs.lambdaErrors) {
+      await new CloudWatchClient(motoClientConfig()).send(new PutMetricDataCommand({
+        Namespace: 'AWS/Lambda',
+        MetricData: [{ MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: runner.name }], Value: this.knobs.lambdaErrors, Timestamp: new Date(Date.now() - 600_000) }],
+      }));
+    }
+    autoScaling.destroy();
+    ec2.destroy();
+    sqs.destroy();
+  }
+
+  /** The synthesized resource (the metadata survives noMetadata here, for building the fixture itself). */
+  private synthesizedResource(stack: string, id: string): any {
+    return referenceTemplates()[stack].Resources[id];
+  }
+
+  /** The marked functions of a role: physical names and template resources. */
+  private functionsOf(role: string): Array<{ stack: string; id: string; name: string; resource: any }> {
+    return this.resources('AWS::Lambda::Function').filter(f => metadataOf(this.synthesizedResource(f.stack, f.id))?.role === role)
+      .map(found => ({ ...found, name: this.physical.get(`${found.stack}/${found.id}`)! }));
+  }
+
+  private async startStandIns(): Promise<void> {
+    const authorized = (req: http.IncomingMessage) => this.knobs.graphiteAuth === false
+      || req.headers.authorization === `Basic ${Buffer.from(`${GRAPHITE_USER}:${GRAPHITE_PASSWORD}`).toString('base64')}`;
+    const graphite = await this.listen((req, res) => {
+      if (!authorized(req)) return res.writeHead(401).end('401 Authorization Required');
+      const url = new URL(req.url!, 'http://graphite');
+      if (url.pathname === '/render') return res.writeHead(200).end('[]');
+      if (url.pathname === '/metrics/find') {
+        const prefix = url.searchParams.get('query')!.replace(/\*$/, '');
+        const found = this.graphite.keys.filter(k => k.startsWith(prefix)).map(k => k.slice(prefix.length).split('.')[0]);
+        return res.writeHead(200).end(JSON.stringify([...new Set(found)].map(text => ({ text, id: `${prefix}${text}`, leaf: 0 }))));
+      }
+      if (url.pathname === '/events/get_data') {
+        const tag = url.searchParams.get('tags');
+        return res.writeHead(200).end(JSON.stringify(this.graphite.events.filter(t => t === tag).map(t => ({ what: 'Run', tags: [t] }))));
+      }
+      return res.writeHead(404).end();
+    });
+    this.graphiteUrl = `http://127.0.0.1:${graphite}`;
+    this.grafanaPort = await this.listen((req, res) => res.writeHead(req.url === '/api/health' ? this.knobs.grafanaHealth ?? 200 : 404).end('{}'));
+    const viewer = await this.listen(async (req, res) => {
+      if (this.knobs.viewerDenies) {
+        res.writeHead(403).end();
+        return;
+      }
+      try {
+        await this.s3.send(new GetObjectCommand({ Bucket: this.reportsBucket, Key: decodeURIComponent(req.url!.slice(1)) }));
+        res.writeHead(200).end();
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    this.viewerUrl = `http://127.0.0.1:${viewer}`;
+
+    fs.writeFileSync(path.join(this.dir, 'aws'), [
+      '#!/bin/bash',
+      '# Stand-in for the AWS CLI on an instance: the two calls the probes make.',
+      'case "$1 $2" in',
+      '  "secretsmanager get-secret-value") [ "$STUB_SECRET_READABLE" = yes ] || { echo "AccessDeniedException" >&2; exit 254; }',
+      `    echo '{"username":"${GRAPHITE_USER}","password":"${GRAPHITE_PASSWORD}"}' ;;`,
+      '  "s3 sync") cat "$STUB_DRYRUN" ;;',
+      '  *) echo "unexpected aws $*" >&2; exit 2 ;;',
+      'esac',
+    ].join('\n'), { mode: 0o755 });
+    const configDir = path.join(this.dir, 'config');
+    fs.mkdirSync(configDir);
+    fs.writeFileSync(path.join(configDir, 'docs.txt'), 'https://docs.example.com/\n');
+    fs.writeFileSync(path.join(this.dir, 'config-sync.env'), `CONFIG_BUCKET=config\nCONFIG_PREFIX=config/\nCONFIG_DIR=${configDir}\n`);
+    fs.writeFileSync(path.join(this.dir, 'dryrun'), (this.knobs.configChanges ?? []).map(c => `(dryrun) ${c}\n`).join(''));
+  }
+
+  private async listen(handler: http.RequestListener): Promise<number> {
+    const server = http.createServer(handler);
+    this.servers.push(server);
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** The clients the check gets: moto where it serves, middleware where it cannot. */
+  public clients(): Clients {
+    const cfn = new CloudFormationClient(motoClientConfig());
+    answer(cfn, command => this.cloudFormation(command));
+    const lambda = new LambdaClient(motoClientConfig());
+    answer(lambda, command => (command.name === 'InvokeCommand' ? this.invoke(command.input) : undefined));
+    const ssm = new SSMClient(motoClientConfig());
+    answer(ssm, command => this.ssm(command));
+    const ecs = new ECSClient(motoClientConfig());
+    ecs.middlewareStack.add((next, context) => async args => {
+      const result: any = await next(args);
+      if (context.commandName === 'DescribeTasksCommand') {
+        for (const task of result.output.tasks ?? []) {
+          // moto moves a task on to STOPPED by itself after a few calls; a run that never ends stays RUNNING.
+          if (this.knobs.finishRun === false) task.lastStatus = 'RUNNING';
+          for (const c of task.containers ?? []) c.exitCode = task.lastStatus === 'STOPPED' ? this.knobs.exitCode ?? 0 : undefined;
+        }
+      }
+      return result;
+    }, { step: 'initialize', name: 'exitCodes' });
+    const clients = {
+      cfn,
+      lambda,
+      ssm,
+      ecs,
+      autoScaling: new AutoScalingClient(motoClientConfig()),
+      s3: new S3Client(motoClientConfig()),
+      sqs: new SQSClient(motoClientConfig()),
+      scheduler: new SchedulerClient(motoClientConfig()),
+      cloudWatch: new CloudWatchClient(motoClientConfig()),
+    };
+    this.clientsMade.push(...Object.values(clients));
+    return {
+      ...clients,
+      httpStatus: async url => (await fetch(url.replace(/^https:\/\/d111111abcdef8\.cloudfront\.net/, this.viewerUrl))).status,
+    };
+  }
+
+  /** Time passing: the instance works the running task (unless finishRun is false). */
+  public clock(): Clock {
+    return { now: () => Date.now(), sleep: () => this.instanceWorks(), pollMs: 0 };
+  }
+
+  private async instanceWorks(): Promise<void> {
+    if (this.knobs.finishRun === false) return;
+    for (const { stack, id } of this.resources('AWS::ECS::Cluster')) {
+      const cluster = this.physical.get(`${stack}/${id}`)!;
+      const listed = await this.ecs.send(new ListTasksCommand({ cluster, desiredStatus: 'RUNNING' }));
+      if (!listed.taskArns?.length) continue;
+      const tasks = (await this.ecs.send(new DescribeTasksCommand({ cluster, tasks: listed.taskArns }))).tasks ?? [];
+      for (const task of tasks.filter(t => t.startedBy?.startsWith('sitespeed/'))) {
+        const run = JSON.parse(this.scheduleInputOf(task.startedBy!.slice('sitespeed/'.length)));
+        const arg = (flag: string) => run.args[run.args.indexOf(flag) + 1];
+        const site = run.site;
+        this.reportsBucket = arg('--s3.bucketname');
+        const startedAt = task.startedAt ?? task.createdAt ?? new Date();
+        const folder = folderOf(new Date());
+        if (this.knobs.uploadReport ?? true) {
+          await this.s3.send(new PutObjectCommand({ Bucket: arg('--s3.bucketname'), Key: `${site}/${folder}/index.html`, Body: '<html>report</html>' }));
+        }
+        if (this.knobs.sendMetrics ?? true) this.graphite.keys.push(`${arg('--graphite.namespace')}.${site}.pageSummary.blog_example_com._.firefox.native.x`);
+        if (this.knobs.sendAnnotation ?? true) this.graphite.events.push(site);
+        await this.ecs.send(new StopTaskCommand({ cluster, task: task.taskArn, reason: 'Essential container in task exited' }));
+        if (this.knobs.indexTree ?? true) {
+          await updateSite(this.s3, { bucket: arg('--s3.bucketname'), key: 'tree.json' },
+            { site, exitCode: this.knobs.exitCode ?? 0, startedAt, stoppedAt: new Date() }, () => {});
+        }
+      }
+    }
+  }
+
+  private scheduleInputOf(site: string): string {
+    const schedule = this.resources('AWS::Scheduler::Schedule').find(s => metadataOf(this.synthesizedResource(s.stack, s.id)).site === site)!;
+    return this.resolve(schedule.stack, schedule.resource.Properties.Target.Input);
+  }
+
+  private cloudFormation(command: { name: string; input: any }): any {
+    const known = (name: string) => {
+      if (!this.templates[name]) throw Object.assign(new Error(`Stack with id ${name} does not exist`), { name: 'ValidationError' });
+      return name;
+    };
+    switch (command.name) {
+      case 'ListStacksCommand':
+        return { StackSummaries: STACKS.map(StackName => ({ StackName, StackStatus: 'UPDATE_COMPLETE' })) };
+      case 'DescribeStacksCommand':
+        return { Stacks: [{ StackName: known(command.input.StackName), StackStatus: this.knobs.stackStatus ?? 'UPDATE_COMPLETE' }] };
+      case 'GetTemplateCommand':
+        return { TemplateBody: JSON.stringify(this.templates[known(command.input.StackName)]) };
+      case 'ListStackResourcesCommand': {
+        const stack = known(command.input.StackName);
+        return {
+          StackResourceSummaries: Object.entries<any>(this.templates[stack].Resources).map(([id, r]) => ({
+            LogicalResourceId: id, PhysicalResourceId: this.physical.get(`${stack}/${id}`), ResourceType: r.Type, ResourceStatus: 'CREATE_COMPLETE',
+          })),
+        };
+      }
+    }
+    throw new Error(`the fixture does not answer CloudFormation ${command.name}`);
+  }
+
+  /** Lambda Invoke of the runTask function: its real code, with its resolved environment, against moto's ECS. */
+  private async invoke(input: any): Promise<any> {
+    const runner = this.functionsOf('runTask').find(f => String(input.FunctionName).endsWith(`:function:${f.name}`));
+    if (!runner) throw new Error(`unexpected function ${input.FunctionName}`);
+    const env = this.resolve(runner.stack, runner.resource.Properties.Environment.Variables);
+    if (this.knobs.runTaskFails) env.TASK_DEFINITION_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/missing:1`;
+    const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    try {
+      const outcome = await runSite(this.ecs, parseRunRequest(JSON.parse(new TextDecoder().decode(input.Payload))), runnerConfigFromEnv(env));
+      return { StatusCode: 200, Payload: encode(outcome) };
+    } catch (e: any) {
+      return { StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({ errorType: e.name, errorMessage: e.message }) };
+    }
+  }
+
+  /** SSM Run Command: the command string runs here with bash, with the instance's network swapped for the stand-ins. */
+  private async ssm(command: { name: string; input: any }): Promise<any> {
+    if (command.name === 'SendCommandCommand') {
+      const sent: string = command.input.Parameters.commands[0];
+      this.ssmCommands.push(sent);
+      const local = sent
+        .replace(/GRAPHITE_URL='[^']*'/, `GRAPHITE_URL='${this.graphiteUrl}'`)
+        .replace(/GRAFANA_PORT='[^']*'/, `GRAFANA_PORT='${this.grafanaPort}'`);
+      const result = await new Promise<any>(resolve => execFile('bash', ['-c', local], {
+        env: {
+          ...process.env,
+          PATH: `${this.dir}:${process.env.PATH}`,
+          CONFIG_SYNC_ENV: path.join(this.dir, 'config-sync.env'),
+          STUB_DRYRUN: path.join(this.dir, 'dryrun'),
+          STUB_SECRET_READABLE: this.knobs.secretReadable === false ? 'no' : 'yes',
+        },
+      }, (error, stdout, stderr) => resolve({ code: error ? (error as any).code ?? 1 : 0, stdout, stderr })));
+      const id = `command-${this.ssmResults.size + 1}`;
+      const status = this.knobs.ssmStatus ?? (result.code === 0 ? 'Success' : 'Failed');
+      this.ssmResults.set(id, {
+        CommandId: id,
+        InstanceId: command.input.InstanceIds[0],
+        Status: status,
+        ResponseCode: result.code,
+        StandardOutputContent: result.stdout,
+        StandardErrorContent: result.stderr,
+      });
+      return { Command: { CommandId: id } };
+    }
+    if (command.name === 'GetCommandInvocationCommand') return this.ssmResults.get(command.input.CommandId);
+    return undefined;
+  }
+
+  public async close(): Promise<void> {
+    await Promise.all(this.servers.map(s => new Promise(resolve => {
+      s.close(resolve);
+      s.closeAllConnections();
+    })));
+    fs.rmSync(this.dir, { recursive: true, force: true });
+    this.ecs.destroy();
+    this.s3.destroy();
+    this.clientsMade.forEach(c => c.destroy());
+  }
+}
+
+/** Answers a client's commands in the initialize step (before anything is sent) when `handler` returns a value. */
+function answer(client: { middlewareStack: any }, handler: (command: { name: string; input: any }) => any): void {
+  client.middlewareStack.add((next: any, context: any) => async (args: any) => {
+    const output = await handler({ name: context.commandName, input: args.input });
+    if (output === undefined) return next(args);
+    return { output: { $metadata: {}, ...output }, response: {} };
+  }, { step: 'initialize', name: 'fixtureAnswers' });
+}
