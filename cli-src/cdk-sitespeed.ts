@@ -26,7 +26,8 @@ export function awsClients(region?: string): Clients {
     autoScaling: new AutoScalingClient(config),
     ssm: new SSMClient(config),
     s3: new S3Client(config),
-    sqs: new SQSClient(config),
+    // The queue's own URL names its region's endpoint; the client's (the stacks' region, or AWS_ENDPOINT_URL) is the same one.
+    sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: false }),
     lambda: new LambdaClient({ ...config, requestHandler: { requestTimeout: 60_000 } }),
     scheduler: new SchedulerClient(config),
     cloudWatch: new CloudWatchClient(config),

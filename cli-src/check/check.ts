@@ -5,7 +5,7 @@ import { checkAlerts, checkFunctions, checkQueues } from './health';
 import { checkInstances } from './instances';
 import { checkMetrics } from './metrics';
 import { CheckOptions } from './options';
-import { fail, formatLine, jsonReport, Line, pass, summary } from './report';
+import { fail, formatLine, jsonReport, Line, pass, skip, summary } from './report';
 import { checkCalendar, checkConfig, checkKeys, checkReport, checkViewer } from './run-results';
 import { chosenSite, checkRun } from './site-run';
 
@@ -109,6 +109,10 @@ async function discover(options: CheckOptions, clients: Clients): Promise<{ line
     return { lines };
   }
   lines.push(pass('stacks', `${stacks.map(s => `${s.name} (${s.status})`).join(', ')}: ${parts.join(', ')}`));
+  for (const clusterStack of [...new Set(deployment.strays.map(s => s.clusterStack))]) {
+    const strays = deployment.strays.filter(s => s.clusterStack === clusterStack).map(s => s.site);
+    lines.push(skip('stacks', `site(s) ${strays.join(', ')} run on a cluster in ${clusterStack}, which is not among these stacks`, `add it: --stack ${clusterStack}`));
+  }
   return { lines, deployment };
 }
 

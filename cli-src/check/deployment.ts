@@ -45,6 +45,8 @@ export interface Deployment {
   readonly functions: Named[];
   /** Queue URLs. */
   readonly queues: Named[];
+  /** Sites whose cluster is in a stack that was not given. */
+  readonly strays: Array<{ site: string; clusterStack: string }>;
 }
 
 /** Statuses of a stack that exists and is not being deleted. */
@@ -98,7 +100,7 @@ function parseTemplate(stack: string, body: string | undefined): any {
 export function deploymentOf(stacks: DeployedStack[]): Deployment {
   const clusters: Cluster[] = [];
   const metrics: Metrics[] = [];
-  const sites: Array<Omit<Site, 'cluster'> & { clusterId: string }> = [];
+  const sites: Array<Omit<Site, 'cluster'> & { clusterId: string; clusterStack: string }> = [];
   const functions: Named[] = [];
   const queues: Named[] = [];
   for (const stack of stacks) {
@@ -123,7 +125,12 @@ export function deploymentOf(stacks: DeployedStack[]): Deployment {
           break;
         case 'site':
           sites.push({
-            stack: stack.name, site: entry.site, scheduleName: id, scheduleGroup: scheduleGroupOf(resource, physical), clusterId: entry.cluster,
+            stack: stack.name,
+            site: entry.site,
+            scheduleName: id,
+            scheduleGroup: scheduleGroupOf(resource, physical),
+            clusterId: entry.cluster,
+            clusterStack: entry.clusterStack ?? stack.name,
           });
           break;
         case 'function':
@@ -135,11 +142,14 @@ export function deploymentOf(stacks: DeployedStack[]): Deployment {
       }
     }
   }
-  const resolved = sites.flatMap(({ clusterId, ...site }) => {
-    const cluster = clusters.find(c => c.stack === site.stack && c.logicalId === clusterId);
-    return cluster ? [{ ...site, cluster }] : [];
-  });
-  return { stacks, clusters, metrics, sites: resolved.sort((a, b) => a.site.localeCompare(b.site)), functions, queues };
+  const resolved: Site[] = [];
+  const strays: Deployment['strays'] = [];
+  for (const { clusterId, clusterStack, ...site } of sites) {
+    const cluster = clusters.find(c => c.stack === clusterStack && c.logicalId === clusterId);
+    if (cluster) resolved.push({ ...site, cluster });
+    else strays.push({ site: site.site, clusterStack });
+  }
+  return { stacks, clusters, metrics, sites: resolved.sort((a, b) => a.site.localeCompare(b.site)), functions, queues, strays };
 }
 
 function scheduleGroupOf(resource: any, physical: Map<string, string>): string {

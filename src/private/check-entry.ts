@@ -13,7 +13,7 @@ export const CHECK_METADATA = 'cdk-sitespeed:check';
 export type CheckEntry =
   | { kind: 'sitespeed-cluster'; autoScalingGroup: string; shaping: string }
   | { kind: 'metrics-cluster'; autoScalingGroup: string; graphiteAuthSecret: string; graphiteUrl: string; grafanaPort: number }
-  | { kind: 'site'; site: string; cluster: string }
+  | { kind: 'site'; site: string; cluster: string; clusterStack: string }
   | { kind: 'function'; role: string }
   | { kind: 'dead-letter-queue'; role: string };
 
