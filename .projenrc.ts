@@ -201,6 +201,8 @@ project.testTask.prependSpawn(project.bundler.bundleTask);
 project.testTask.prependSpawn(testTools);
 
 // Shell that runs on instances ships with the package; lib/ code reads it at synth.
+// The test tools and the e2e's sitespeed.io are git-ignored, but npm reads only .npmignore.
+project.npmignore?.exclude('/.venv*/', '/.e2e/', '/.sitespeed-cli/', '/dist-python/', '/coverage/');
 project.npmignore?.exclude('/lambda-src/', '/cli-src/', '/examples/', '/bench/', '/.ci/', '/cdk.out/', '/test-artifacts/', '/cdk.json');
 project.npmignore?.include('/shell/');
 
