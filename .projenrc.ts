@@ -48,6 +48,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4',
     'flatpickr@^4.6.13',
     'playwright-core@^1.65.1',
+    // The newest served here; its peer range takes the aws-cdk-lib we develop against.
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
   ],
 
   jestOptions: {
@@ -189,6 +191,13 @@ const cfnLintExample = project.addTask('cfn-lint:example', {
 });
 cfnLintExample.spawn(testTools);
 cfnLintExample.exec('ts-node --project test/tsconfig.json --transpile-only test/harness/cfn-lint-cli.ts cdk.out');
+
+// The integ test (test/integ/integ.check.ts, aws-cdk's style): its snapshot is committed and
+// compared offline by test/integ/integ-snapshot.test.ts; regenerate it after changing the test.
+project.addTask('integ:snapshot', {
+  description: 'Synthesize test/integ/integ.check.ts into its committed snapshot (templates and manifests)',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only test/integ/snapshot.ts',
+});
 
 // Type-check everything the jsii compile does not see: lambda-src, examples, bench, test.
 const typecheck = project.addTask('typecheck', {
