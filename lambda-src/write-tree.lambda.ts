@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { loggedHandler, requiredEnv } from './shared/handler';
+import { stoppedTaskOf } from './shared/task-event';
 import { rebuildTree, updateSite } from './write-tree/s3-tree';
-import { stoppedTaskOf } from './write-tree/task-event';
 
 const s3 = new S3Client({});
 const log = (line: object) => console.log(JSON.stringify(line));

@@ -17,6 +17,7 @@ import { ClusterTeardown } from './private/cluster-teardown';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { maxOldSpaceSizeMiB } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
+import { RunOutcomes } from './private/run-outcomes';
 import { CLUSTER_TAG } from './private/site-names';
 import { SiteRunner } from './private/site-runner';
 import { CONTAINER_NAME } from './private/sitespeed-args';
@@ -160,6 +161,12 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   public readonly container: ecs.ContainerDefinition;
   /** The bucket reports are uploaded to. */
   public readonly reportsBucket: s3.IBucket;
+  /**
+   * Puts every stopped run's outcome on the account's default event bus ("Sitespeed Run
+   * Finished": status, exit code, failing budget checks, report link) and logs its per-site
+   * metrics (README "Run events").
+   */
+  public readonly runOutcomeFunction: lambda.IFunction;
   /** The log group of the sitespeed.io container. */
   public readonly logGroup: logs.ILogGroup;
   /** The test instances' security group (no inbound rules). */
@@ -298,6 +305,14 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       essential: true,
     });
     this.grantReportWrites(this.taskDefinition.taskRole);
+    this.runOutcomeFunction = new RunOutcomes(this, 'RunOutcomes', {
+      clusterArn: this.cluster.clusterArn,
+      clusterName: this.cluster.clusterName,
+      taskDefinitionFamily: this.taskDefinition.family,
+      containerName: this.container.containerName,
+      reportsBucket: this.reportsBucket,
+      logRetention: this._logRetention,
+    }).function;
     for (const script of shaping.hostScripts) this._mountHostPath(script.volumeName, script.hostDir, script.containerDir);
     if (shaping.netAdmin) this.node.addValidation({ validate: () => this.checkShapingCapability(linuxParameters) });
 

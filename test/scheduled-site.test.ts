@@ -73,9 +73,10 @@ describe('runTask function', () => {
     cluster.addSite('A', { schedule: daily, urls: [{ url: 'https://a.example/' }] });
     cluster.addSite('B', { schedule: daily, urls: [{ url: 'https://b.example/' }] });
     const template = Template.fromStack(stack);
-    // The runTask function, and the teardown's (which only runs when the stack is deleted).
+    // The runTask function, the run outcomes' and the teardown's (which only runs when the stack is deleted).
     expect(Object.values(template.findResources('AWS::Lambda::Function')).map(f => f.Properties.Description).sort()).toEqual([
       expect.stringMatching(/^cdk-sitespeed: on stack deletion, empties the cluster's Auto Scaling group/),
+      expect.stringMatching(/^cdk-sitespeed: puts each stopped run's outcome on the default event bus/),
       expect.stringMatching(/^cdk-sitespeed: starts a sitespeed.io run/),
     ]);
     template.resourceCountIs('AWS::Scheduler::Schedule', 2);
@@ -100,9 +101,13 @@ describe('runTask function', () => {
     const statements = policyStatementsOfRole(template, 'SitespeedRunnerRole');
     const actions = statements.map(s => [s.Action].flat().join(',')).sort();
     expect(actions).toEqual([
-      'ecs:DescribeTasks,ecs:StopTask', 'ecs:ListTasks', 'ecs:RunTask', 'ecs:TagResource', 'iam:PassRole',
+      'ecs:DescribeTasks,ecs:StopTask', 'ecs:ListTasks', 'ecs:RunTask', 'ecs:TagResource', 'events:PutEvents', 'iam:PassRole',
       'logs:CreateLogStream,logs:PutLogEvents', 'sqs:SendMessage',
     ]);
+    // Skipped and refused runs go to the default bus, and nowhere else.
+    expect(statements.find(s => s.Action === 'events:PutEvents').Resource).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-north-1:123456789012:event-bus/default']],
+    });
     const logs = statements.find(s => [s.Action].flat().includes('logs:PutLogEvents'));
     expect(logs.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^SitespeedRunnerLogGroup/), 'Arn'] });
     template.hasResourceProperties('AWS::IAM::Role', {

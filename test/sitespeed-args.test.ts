@@ -45,7 +45,7 @@ describe('renderRunArgs', () => {
       '--browsertime.browser', 'firefox',
       '--browsertime.connectivity.profile', 'cable',
       '--mobile', 'true',
-      '--budget.configPath', '/config/budget.json',
+      '--budget.configPath', '/config/budget.json', '--budget.output', 'json',
       '--graphite.host', 'graphite.internal', '--graphite.port', '2003', '--graphite.namespace', 'sitespeed_io.prod',
       '--browsertime.firefox.includeResponseBodies=html',
       '--slug', 'shop', '--utc', 'true',

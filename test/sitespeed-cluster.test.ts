@@ -491,3 +491,39 @@ describe('Graphite credentials', () => {
     expect(container.EntryPoint).toEqual(['/bin/bash', '-c', installedShell('sitespeed-run-env.sh'), 'sitespeed-run-env', '/start.sh']);
   });
 });
+
+describe('run outcomes', () => {
+  const { stack, vpc } = stackWithVpc();
+  const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+  const template = Template.fromStack(stack);
+
+  test('every stopped run of this cluster\'s family reaches the outcome function, whether or not there is a ReportTree', () => {
+    const rule = Object.values(template.findResources('AWS::Events::Rule')).find(r => /outcome/.test(r.Properties.Description))!;
+    expect(rule.Properties.EventPattern).toEqual({
+      'source': ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      'detail': {
+        clusterArn: [stack.resolve(cluster.cluster.clusterArn)],
+        lastStatus: ['STOPPED'],
+        taskDefinitionArn: [{ prefix: expect.anything() }],
+      },
+    });
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: stack.resolve((cluster.runOutcomeFunction as any).functionArn) })]);
+  });
+
+  test('its role: events on the default bus, the bucket\'s listing and budget files, its own logs; nothing else', () => {
+    const statements = policyStatementsOfRole(template, 'SitespeedRunOutcomesRole');
+    expect(statements.map(s => [[s.Action].flat().join(','), flatten(s.Resource)]).sort()).toEqual([
+      ['events:PutEvents', expect.stringMatching(/:events:eu-north-1:123456789012:event-bus\/default$/)],
+      ['logs:CreateLogStream,logs:PutLogEvents', expect.stringContaining('SitespeedRunOutcomesLogGroup')],
+      ['s3:GetObject', expect.stringMatching(/SitespeedReportsBucket.*\/\*\/budgetResult\.json$/)],
+      ['s3:ListBucket', expect.stringContaining('SitespeedReportsBucket')],
+    ]);
+  });
+
+  test('the function knows its cluster, family and container, on Node.js 24', () => {
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(f => /outcome/.test(f.Properties.Description))!;
+    expect(fn.Properties.Runtime).toBe('nodejs24.x');
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['AWS_NODEJS_CONNECTION_REUSE_ENABLED', 'CLUSTER_ARN', 'CLUSTER_NAME', 'CONTAINER_NAME', 'NODE_OPTIONS', 'TASK_FAMILY']);
+  });
+});

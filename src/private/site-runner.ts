@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { markForCheck } from './check-metadata';
 import { functionRoleAndLogs } from './function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './nag';
+import { defaultEventBusArn } from './run-outcomes';
 import { RunTaskFunction } from './run-task-function';
 
 /** What the runner needs of its cluster (an interface, so this file does not import the cluster). */
@@ -63,6 +64,8 @@ export class SiteRunner extends Construct {
       },
     });
     target.grantRun(role);
+    // Skipped and refused runs are events too (lambda-src/run-task/announce.ts).
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [defaultEventBusArn(this)] }));
     markForCheck(this.function, { kind: 'function', role: 'runTask' });
     markForCheck(this.deadLetterQueue, { kind: 'dead-letter-queue', role: 'runs that could not start' });
 

@@ -45,6 +45,7 @@ const TYPED: Record<string, string> = {
   'browsertime.connectivity.rtt': 'ConnectivityProfile.custom()',
   'mobile': 'the mobile prop',
   'budget.configPath': 'the budgetFile prop',
+  'budget.output': 'the budgetFile prop (json: the run outcome reads budgetResult.json for the failing checks)',
   'graphite.host': 'the graphiteHost prop',
   'graphite.port': 'the graphitePort prop',
   'graphite.namespace': 'the graphiteNamespace prop',
@@ -247,7 +248,8 @@ export function renderRunArgs(input: RunArgsInput): string[] {
   args.push('--browsertime.browser', input.browser);
   args.push(...input.connectivity);
   if (input.mobile) args.push('--mobile', 'true');
-  if (input.budgetConfigPath) args.push('--budget.configPath', input.budgetConfigPath);
+  // budgetResult.json in the report folder names the failing checks (test/e2e/budget.e2e.ts).
+  if (input.budgetConfigPath) args.push('--budget.configPath', input.budgetConfigPath, '--budget.output', 'json');
   if (input.graphite) {
     args.push(
       '--graphite.host', input.graphite.host,

@@ -38,7 +38,7 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     for (const step of ['stacks', 'instances', 'metrics', 'run', 'report', 'calendar', 'viewer', 'keys', 'config', 'queues', 'functions']) {
       expect(out).toMatch(new RegExp(`^✓ ${step}: `, 'm'));
     }
-    expect(out).toMatch(/^✓ stacks: .*2 clusters, 5 sites, 1 metrics instance group, 2 dead-letter queues, 6 functions$/m);
+    expect(out).toMatch(/^✓ stacks: .*2 clusters, 5 sites, 1 metrics instance group, 2 dead-letter queues, 8 functions$/m);
     expect(out).toMatch(/^✓ run: started blog on prod-Sitespeed-SitespeedCluster\w+ \(.+\) through its schedule's target and input$/m);
     expect(out).toMatch(/^✓ calendar: blog \d{4}-\d\d-\d\d-\d\d-\d\d-\d\d is in s3:\/\/.+\/tree\.json as ok$/m);
     expect(out).toMatch(/^✓ keys: Graphite has 1 key\(s\) under sitespeed_io\.prod\.blog$/m);

@@ -2,12 +2,15 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { listen, LOCAL_ONLY, requireSitespeed, run, SITESPEED } from './sitespeed-cli';
+import { publishRunFinished } from '../../lambda-src/run-outcome/publish';
 import { ConfigSync, SitespeedCluster } from '../../src';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
 
@@ -16,12 +19,16 @@ import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
  * and the file that names the failing checks. For run outcomes and alerts (the alerts issue): they
  * read this file from the report folder in S3, so it must be uploaded with the report.
  * sitespeed.io writes budgetResult.json into the result folder on `sitespeedio.render` when
- * `--budget.output json` is given (lib/plugins/budget/json.js, the same in 39.2.0 and 42.7.0).
+ * `--budget.output json` is given (lib/plugins/budget/json.js, the same in 39.2.0 and 42.7.0),
+ * which a ScheduledSite with a budgetFile renders.
  */
 describe('a run with a failing budget, with the real sitespeed.io CLI', () => {
   const s3client = new S3Client(motoClientConfig());
   let page: http.Server;
   let result: { code: number | null; output: string };
+  let args: string[];
+  let startedAt: Date;
+  let stoppedAt: Date;
 
   beforeAll(async () => {
     requireSitespeed();
@@ -43,18 +50,20 @@ describe('a run with a failing budget, with the real sitespeed.io CLI', () => {
       urls: [{ url: `http://127.0.0.1:${pagePort}/`, alias: 'home' }],
       iterations: 1,
       budgetFile: 'budgets/docs.json',
-      sitespeedArgs: ['--plugins.remove', 'screenshot', '--budget.output', 'json'],
+      sitespeedArgs: ['--plugins.remove', 'screenshot'],
     });
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-budget-'));
     // One check that fails (a page has at least one request) and one that holds.
     const budget = path.join(cwd, 'docs.json');
     fs.writeFileSync(budget, JSON.stringify({ budget: { requests: { total: 0 }, transferSize: { total: 100_000_000 } } }));
     // The instance's config folder path, swapped for this machine's file: the only change.
-    const args = (stack.resolve(site.sitespeedArgs) as string[]).map(a => (a.endsWith('/budgets/docs.json') ? budget : a));
+    args = (stack.resolve(site.sitespeedArgs) as string[]).map(a => (a.endsWith('/budgets/docs.json') ? budget : a));
     expect(args).toContain(budget);
+    startedAt = new Date();
     result = await run(SITESPEED, [...args, ...LOCAL_ONLY(motoEndpoint())], {
       PATH: process.env.PATH, HOME: cwd, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
     }, cwd);
+    stoppedAt = new Date();
     fs.mkdirSync(path.join(__dirname, '..', '..', 'test-artifacts'), { recursive: true });
     fs.writeFileSync(path.join(__dirname, '..', '..', 'test-artifacts', 'e2e-budget.log'), `${JSON.stringify(args)}\n\n${result.output}`);
   }, 300_000);
@@ -80,5 +89,32 @@ describe('a run with a failing budget, with the real sitespeed.io CLI', () => {
     const failing = Object.values<any>(budget.failing).flat();
     expect(failing).toEqual([expect.objectContaining({ metric: expect.stringMatching(/requests/i), limit: 0, status: 'failing' })]);
     expect(Object.values<any>(budget.working).flat()).toEqual([expect.objectContaining({ status: 'working' })]);
+  });
+
+  test('the run outcome of that run: budget failed, with the failing check named, delivered by EventBridge', async () => {
+    const sqs = new SQSClient(motoClientConfig());
+    const events = new EventBridgeClient(motoClientConfig());
+    try {
+      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'outcomes' }))).QueueUrl!;
+      const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
+      await events.send(new PutRuleCommand({ Name: 'outcomes', EventPattern: JSON.stringify({ 'source': ['cdk-sitespeed'], 'detail-type': ['Sitespeed Run Finished'] }) }));
+      await events.send(new PutTargetsCommand({ Rule: 'outcomes', Targets: [{ Id: 'queue', Arn: queueArn }] }));
+
+      // What the ECS STOPPED event gives the outcome function: the site, its arguments, the exit code, the times.
+      await publishRunFinished({ s3: s3client, events }, 'e2e', { site: 'docs', args, exitCode: result.code ?? undefined, startedAt, stoppedAt }, () => {});
+      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const [event] = (received.Messages ?? []).map(m => JSON.parse(m.Body!));
+      expect(event.detail).toMatchObject({
+        site: 'docs',
+        status: 'budget failed',
+        exitCode: 1,
+        run: expect.stringMatching(/^\d{4}(-\d{2}){5}$/),
+        failedBudgetChecks: [expect.objectContaining({ page: 'home', metric: 'Total Requests', type: 'requests', limit: 0 })],
+      });
+      expect(event.detail.failedBudgetChecks[0].value).toBeGreaterThan(0);
+    } finally {
+      sqs.destroy();
+      events.destroy();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { StoppedTask } from '../../lambda-src/shared/task-event';
 import { rebuildTree, updateSite } from '../../lambda-src/write-tree/s3-tree';
-import { StoppedTask } from '../../lambda-src/write-tree/task-event';
 import { motoClientConfig, resetMoto } from '../harness/moto';
 
 // writeTree against a real S3 API (moto, which implements If-Match and If-None-Match on PutObject).

@@ -1,4 +1,5 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BadRequestError, parseRunRequest, runnerConfigFromEnv } from '../../lambda-src/run-task/request';
 import { runSite } from '../../lambda-src/run-task/run-site';
@@ -14,6 +15,8 @@ const config = {
 };
 const request = { site: 'shop', args: ['https://shop.example.com/', '--slug', 'shop', '--utc', 'true'] };
 const ecs = mockClient(ECSClient);
+// The handler announces skipped and refused runs on EventBridge (run-task/announce.ts): never the real one here.
+const eventBridge = mockClient(EventBridgeClient);
 
 beforeEach(() => ecs.reset());
 
@@ -180,13 +183,19 @@ describe('handler', () => {
     errors.mockRestore();
   });
 
-  test('logs one structured line per decision', async () => {
+  test('logs one structured line per decision, after its metrics line, and puts the skipped run on the default bus', async () => {
     ecs.on(ListTasksCommand).resolves({ taskArns: ['arn:task/old'] });
     ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: 'arn:task/old', lastStatus: 'RUNNING' }] });
+    eventBridge.reset();
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
     const logs = jest.spyOn(console, 'log').mockImplementation(() => {});
     await handler(request);
-    expect(logs).toHaveBeenCalledTimes(1);
-    expect(JSON.parse(logs.mock.calls[0][0])).toEqual({ site: 'shop', skipped: 'previous run still in progress', running: ['arn:task/old RUNNING'] });
+    const lines = logs.mock.calls.map(c => JSON.parse(c[0]));
+    expect(lines).toEqual([
+      expect.objectContaining({ Cluster: 'sitespeed', Site: 'shop', RunsSkipped: 1 }),
+      { site: 'shop', skipped: 'previous run still in progress', running: ['arn:task/old RUNNING'] },
+    ]);
+    expect(eventBridge.commandCalls(PutEventsCommand)[0].args[0].input.Entries![0].DetailType).toBe('Sitespeed Run Skipped');
     logs.mockRestore();
   });
 });

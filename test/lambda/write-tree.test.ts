@@ -1,4 +1,4 @@
-import { stoppedTaskOf } from '../../lambda-src/write-tree/task-event';
+import { stoppedTaskOf } from '../../lambda-src/shared/task-event';
 import { folderOf, folderOfTask, mergeSite, parseTree } from '../../lambda-src/write-tree/tree';
 
 const filter = { clusterArn: 'arn:aws:ecs:eu-north-1:1:cluster/sitespeed', family: 'sitespeed', containerName: 'sitespeed' };
@@ -21,6 +21,9 @@ describe('stoppedTaskOf', () => {
   test('reads the site from the run\'s --slug, the exit code and the times', () => {
     expect(stoppedTaskOf(stopped({}), filter)).toEqual({
       site: 'shop',
+      args: ['https://a/', '--slug', 'shop'],
+      taskArn: undefined,
+      rerun: false,
       exitCode: 0,
       reason: undefined,
       startedAt: new Date('2026-11-27T08:15:00.000Z'),

@@ -1,9 +1,13 @@
-import { SITE_SLUG } from './tree';
-import { siteOfStartedBy } from '../../src/private/site-names';
+import { SITE_SLUG, siteOfStartedBy } from '../../src/private/site-names';
 
-/** What writeTree needs of an "ECS Task State Change" event of a stopped sitespeed.io task. */
+/** What writeTree and the run outcomes need of an "ECS Task State Change" event of a stopped sitespeed.io task. */
 export interface StoppedTask {
   readonly site: string;
+  /** The run's sitespeed.io arguments (the container's command override), when the event has them. */
+  readonly args?: string[];
+  readonly taskArn?: string;
+  /** True for a confirmation run (SiteAlerts), which never triggers another. */
+  readonly rerun?: boolean;
   readonly exitCode?: number;
   readonly reason?: string;
   readonly startedAt: Date;
@@ -15,6 +19,9 @@ export interface TaskFilter {
   readonly family: string;
   readonly containerName: string;
 }
+
+/** The container environment variable that marks a confirmation run. */
+export const RERUN_VARIABLE = 'CDK_SITESPEED_RERUN';
 
 /** The stopped task of this cluster's family, or why the event is not one (to log and ignore). */
 export function stoppedTaskOf(event: any, filter: TaskFilter): StoppedTask | { ignored: string } {
@@ -31,8 +38,14 @@ export function stoppedTaskOf(event: any, filter: TaskFilter): StoppedTask | { i
   const startedAt = new Date(detail.startedAt ?? detail.createdAt ?? detail.stoppedAt);
   const stoppedAt = new Date(detail.stoppedAt ?? Date.now());
   if (Number.isNaN(startedAt.getTime()) || Number.isNaN(stoppedAt.getTime())) return { ignored: 'the task has no start or stop time' };
+  const override = (detail.overrides?.containerOverrides ?? []).find((o: any) => o?.name === filter.containerName);
+  const args = Array.isArray(override?.command) ? override.command.filter((a: unknown) => typeof a === 'string') : undefined;
+  const rerun = (override?.environment ?? []).some((e: any) => e?.name === RERUN_VARIABLE && e?.value === 'true');
   return {
     site,
+    args,
+    taskArn: typeof detail.taskArn === 'string' ? detail.taskArn : undefined,
+    rerun,
     exitCode: typeof container?.exitCode === 'number' ? container.exitCode : undefined,
     reason: container?.reason ?? detail.stoppedReason,
     startedAt,

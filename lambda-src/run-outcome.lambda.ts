@@ -1,0 +1,24 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { publishRunFinished } from './run-outcome/publish';
+import { loggedHandler, requiredEnv } from './shared/handler';
+import { stoppedTaskOf } from './shared/task-event';
+
+const s3 = new S3Client({});
+const events = new EventBridgeClient({});
+
+/**
+ * On a stopped sitespeed.io task of this cluster: its outcome (ok, budget failed, failed, no
+ * report, with the failing budget checks) as a "Sitespeed Run Finished" event on the default bus,
+ * and its per-site metrics in the log (embedded metric format).
+ */
+export const handler = loggedHandler(async (event: unknown): Promise<object> => {
+  const task = stoppedTaskOf(event, {
+    clusterArn: requiredEnv(process.env, 'CLUSTER_ARN'),
+    family: requiredEnv(process.env, 'TASK_FAMILY'),
+    containerName: requiredEnv(process.env, 'CONTAINER_NAME'),
+  });
+  if ('ignored' in task) return task;
+  const detail = await publishRunFinished({ s3, events }, requiredEnv(process.env, 'CLUSTER_NAME'), task, line => console.log(JSON.stringify(line)));
+  return { site: detail.site, run: detail.run, status: detail.status };
+});

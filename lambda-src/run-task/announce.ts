@@ -1,0 +1,35 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { Outcome, RunTaskFailedError } from './run-site';
+import { metricsLine, putRunEvent, RUN_NOT_STARTED, RUN_SKIPPED } from '../shared/run-events';
+
+/**
+ * Starts a run (`start`) and says what became of it: a run skipped by the overlap guard and a run
+ * RunTask refused become events ("Sitespeed Run Skipped", "Sitespeed Run Not Started") and
+ * metrics, as finished runs do. A refused run still throws afterwards, so Lambda retries it and
+ * finally dead-letters it: each attempt is one Not Started event (up to three per schedule
+ * firing). The skipped event is best effort: the run's fate is decided, a lost event must not
+ * make Lambda start it again.
+ */
+export async function announcedRun(events: EventBridgeClient, clusterArn: string, site: string, start: () => Promise<Outcome>,
+  log: (line: object) => void): Promise<Outcome> {
+  const cluster = clusterArn.split('/').pop()!;
+  let outcome: Outcome;
+  try {
+    outcome = await start();
+  } catch (error) {
+    if (error instanceof RunTaskFailedError) {
+      log(metricsLine(cluster, site, { RunsNotStarted: 1 }));
+      await putRunEvent(events, RUN_NOT_STARTED, { version: 1, cluster, site, reason: error.message })
+        .catch(e => log({ event: RUN_NOT_STARTED, lost: `${e.name}: ${e.message}` }));
+    }
+    throw error;
+  }
+  if ('skipped' in outcome) {
+    log(metricsLine(cluster, site, { RunsSkipped: 1 }));
+    await putRunEvent(events, RUN_SKIPPED, { version: 1, cluster, site, reason: outcome.skipped, running: outcome.running })
+      .catch(e => log({ event: RUN_SKIPPED, lost: `${e.name}: ${e.message}` }));
+  } else {
+    log(metricsLine(cluster, site, { RunsStarted: 1 }));
+  }
+  return outcome;
+}
