@@ -43,6 +43,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudformation@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-eventbridge@^3',
+    '@aws-sdk/client-dynamodb@^3',
+    '@aws-sdk/client-sns@^3',
     '@aws-sdk/client-lambda@^3',
     '@aws-sdk/client-scheduler@^3',
     '@aws-sdk/client-sqs@^3',
@@ -94,7 +96,7 @@ const LAMBDA_BUNDLING: Omit<javascript.AddBundleOptions, 'target' | 'platform'> 
   minify: true,
   mainFields: ['module', 'main'],
 };
-for (const name of ['run-task', 'sync-config', 'write-tree', 'cluster-teardown', 'run-outcome']) {
+for (const name of ['run-task', 'sync-config', 'write-tree', 'cluster-teardown', 'run-outcome', 'site-alerts']) {
   new awscdk.LambdaFunction(project, {
     entrypoint: `lambda-src/${name}.lambda.ts`,
     constructFile: `src/private/${name}-function.ts`,

@@ -9,6 +9,7 @@ export * from './graphite-grafana';
 export * from './metrics-stack';
 export * from './report-tree';
 export * from './scheduled-site';
+export * from './site-alerts';
 export * from './sitespeed-cluster';
 export * from './sitespeed-image';
 export * from './sitespeed-metrics';

@@ -7,6 +7,8 @@ export interface RunRequest {
   readonly site: string;
   /** sitespeed.io's arguments, one element per argument: never a joined string. */
   readonly args: string[];
+  /** A confirmation run SiteAlerts starts after a failure: its outcome never starts another. */
+  readonly rerun?: boolean;
 }
 
 /** Where runs go: the Lambda's environment, set by the construct. */
@@ -32,7 +34,10 @@ export function parseRunRequest(event: unknown): RunRequest {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     throw new BadRequestError(`the event must be an object {"site": string, "args": string[]}, got ${describe(event)}`);
   }
-  const { site, args } = event as Record<string, unknown>;
+  const { site, args, rerun } = event as Record<string, unknown>;
+  if (rerun !== undefined && typeof rerun !== 'boolean') {
+    throw new BadRequestError(`"rerun" must be true or false when given, got ${describe(rerun)}`);
+  }
   if (typeof site !== 'string' || !SITE_SLUG.test(site)) {
     throw new BadRequestError(`"site" must be a slug of ${SITE_SLUG_RULE}, got ${describe(site)}`);
   }
@@ -47,7 +52,7 @@ export function parseRunRequest(event: unknown): RunRequest {
   if (problems.length > 0) {
     throw new BadRequestError(`"args" break the rules of a rendered run, so nothing starts: ${problems.join('; ')}`);
   }
-  return { site, args: args as string[] };
+  return rerun ? { site, args: args as string[], rerun } : { site, args: args as string[] };
 }
 
 /** The runner's configuration from its environment; a missing variable is a deployment bug. */

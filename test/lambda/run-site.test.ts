@@ -105,6 +105,22 @@ describe('runSite', () => {
   });
 });
 
+describe('confirmation runs (SiteAlerts)', () => {
+  test('a request with rerun: true starts the run with the mark its stopped event carries, and nothing else changes', async () => {
+    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/2' }], failures: [] });
+    await runSite(new ECSClient({}), parseRunRequest({ ...request, rerun: true }), config);
+    expect(ecs.commandCalls(RunTaskCommand)[0].args[0].input.overrides).toEqual({
+      containerOverrides: [{ name: 'sitespeed', command: request.args, environment: [{ name: 'CDK_SITESPEED_RERUN', value: 'true' }] }],
+    });
+  });
+
+  test('rerun must be a boolean when given; false is an ordinary run', () => {
+    expect(() => parseRunRequest({ ...request, rerun: 'yes' })).toThrow(/"rerun" must be true or false when given, got/);
+    expect(parseRunRequest({ ...request, rerun: false })).toEqual(request);
+  });
+});
+
 describe('startedByFor', () => {
   test('fits ECS\'s 128 characters and keeps long slugs apart', () => {
     const a = 'a'.repeat(150) + 'x';

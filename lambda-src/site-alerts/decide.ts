@@ -1,0 +1,51 @@
+import { RunFinished } from '../run-outcome/outcome';
+
+/** What SiteAlerts remembers of a site (one DynamoDB item): enough to alert on change only. */
+export interface SiteState {
+  readonly site: string;
+  readonly state: 'ok' | 'failing';
+  /** Confirmed failed runs in a row. */
+  readonly failures: number;
+  /** When the site started failing (the first confirmed failed run's stop). */
+  readonly since?: string;
+  readonly reminded: boolean;
+  readonly lastRun?: string;
+  readonly lastStatus?: string;
+  readonly lastFinishedAt?: string;
+}
+
+export type AlertKind = 'failing' | 'still failing' | 'recovered';
+export type Action = { readonly kind: 'rerun' } | { readonly kind: 'alert'; readonly alert: AlertKind };
+
+export interface AlertOptions {
+  /** Re-run a failed run once and alert only when that fails too. */
+  readonly confirm: boolean;
+  /** Remind once when a site has failed this many confirmed runs in a row (0: never). */
+  readonly remindAfter: number;
+}
+
+/**
+ * The next state of a site and what to do, for one finished run:
+ * - ok after failing: "recovered"; ok otherwise: nothing (a failure whose re-run passed was a flake).
+ * - a failure of a site that is ok: one re-run first (unless confirm is off, or this is the re-run),
+ *   then "failing" when it is confirmed.
+ * - a failure of a site already failing: counted; "still failing" once at remindAfter.
+ * A re-run never starts another.
+ */
+export function decide(previous: SiteState | undefined, run: RunFinished, options: AlertOptions): { next: SiteState; actions: Action[] } {
+  const seen = { lastRun: run.run ?? undefined, lastStatus: run.status, lastFinishedAt: run.stoppedAt };
+  const was: SiteState = previous ?? { site: run.site, state: 'ok', failures: 0, reminded: false };
+  if (run.status === 'ok') {
+    const next: SiteState = { site: run.site, state: 'ok', failures: 0, reminded: false, ...seen };
+    return { next, actions: was.state === 'failing' ? [{ kind: 'alert', alert: 'recovered' }] : [] };
+  }
+  if (was.state === 'ok') {
+    if (options.confirm && !run.rerun) return { next: { ...was, ...seen }, actions: [{ kind: 'rerun' }] };
+    const next: SiteState = { site: run.site, state: 'failing', failures: 1, since: run.stoppedAt, reminded: false, ...seen };
+    return { next, actions: [{ kind: 'alert', alert: 'failing' }] };
+  }
+  const failures = was.failures + 1;
+  const remind = options.remindAfter > 0 && failures >= options.remindAfter && !was.reminded;
+  const next: SiteState = { ...was, failures, reminded: was.reminded || remind, ...seen };
+  return { next, actions: remind ? [{ kind: 'alert', alert: 'still failing' }] : [] };
+}

@@ -1,0 +1,79 @@
+import { AlertKind, SiteState } from './decide';
+import { BudgetCheck, RunFinished } from '../run-outcome/outcome';
+
+/** One alert, for each kind of subscriber: plain text (email, SQS, anything) and AWS Chatbot's custom format (Slack). */
+export interface AlertMessage {
+  readonly subject: string;
+  readonly text: string;
+  /** https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html */
+  readonly chatbot: object;
+}
+
+const STATUS_WORDS: Record<string, string> = {
+  'budget failed': 'its performance budget failed',
+  'failed': 'the run failed',
+  'no report': 'the run left no report',
+  'ok': 'the run passed',
+};
+
+function when(iso: string | undefined): string {
+  return iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : 'an unknown time';
+}
+
+function check(c: BudgetCheck): string {
+  const shown = (friendly: unknown, raw: unknown) => String(friendly ?? raw);
+  const limit = c.limitType === 'min' ? 'at least' : 'at most';
+  return `${c.page}: ${c.metric} is ${shown(c.friendlyValue, c.value)}, ${limit} ${shown(c.friendlyLimit, c.limit)} allowed`;
+}
+
+/** What happened, the failing checks (at most 10), and the links, as lines. */
+function details(run: RunFinished): string[] {
+  const lines = [`What happened: ${STATUS_WORDS[run.status] ?? run.status}${run.exitCode === null ? '' : ` (exit code ${run.exitCode})`}${run.reason ? `: ${run.reason}` : ''}.`];
+  if (run.failedBudgetChecks.length > 0) {
+    lines.push('Failing budget checks:', ...run.failedBudgetChecks.slice(0, 10).map(c => `  - ${check(c)}`));
+    if (run.failedBudgetChecks.length > 10) lines.push(`  - and ${run.failedBudgetChecks.length - 10} more in the report`);
+  }
+  if (run.reportUrl) lines.push(`Report: ${run.reportUrl}`);
+  if (run.viewerUrl) lines.push(`Calendar: ${run.viewerUrl}`);
+  return lines;
+}
+
+export function alertMessage(kind: AlertKind, run: RunFinished, state: SiteState): AlertMessage {
+  let subject: string;
+  let lead: string;
+  let tail: string;
+  switch (kind) {
+    case 'failing':
+      subject = `${run.site} is failing: ${run.status}`;
+      lead = `${run.site} started failing at ${when(run.stoppedAt)} on ${run.cluster}${run.rerun ? ', confirmed by a second run' : ''}.`;
+      tail = 'You get one message when it recovers.';
+      break;
+    case 'still failing':
+      subject = `${run.site} is still failing after ${state.failures} runs`;
+      lead = `${run.site} has failed ${state.failures} runs in a row since ${when(state.since)} on ${run.cluster}.`;
+      tail = 'This is the only reminder; you get one message when it recovers.';
+      break;
+    case 'recovered':
+      subject = `${run.site} recovered`;
+      lead = `${run.site} passed again at ${when(run.stoppedAt)} on ${run.cluster}, after failing since ${when(state.since)}.`;
+      tail = '';
+      break;
+  }
+  const body = kind === 'recovered'
+    ? [lead, ...(run.reportUrl ? [`Report: ${run.reportUrl}`] : []), ...(run.viewerUrl ? [`Calendar: ${run.viewerUrl}`] : [])]
+    : [lead, '', ...details(run), '', tail];
+  const fullSubject = `[cdk-sitespeed] ${subject}`.slice(0, 99);
+  return {
+    subject: fullSubject,
+    text: body.join('\n').trim(),
+    chatbot: {
+      version: '1.0',
+      source: 'custom',
+      content: {
+        textType: 'client-markdown',
+        title: `${kind === 'recovered' ? ':white_check_mark:' : ':rotating_light:'} ${subject}`,
+        description: body.filter(Boolean).map(l => (l.startsWith('  - ') ? `• ${l.slice(4)}` : l)).join('\n'),
+      },
+    },
+  };
+}

@@ -1,0 +1,214 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { markForCheck } from './private/check-metadata';
+import { functionRoleAndLogs } from './private/function-logging';
+import { acknowledge, acknowledgeWildcardResource } from './private/nag';
+import { SiteAlertsFunction } from './private/site-alerts-function';
+import { SITE_SLUG, SITE_SLUG_RULE } from './private/site-names';
+import { requirePlain } from './private/tokens';
+import type { SitespeedCluster } from './sitespeed-cluster';
+
+/** Properties of {@link SiteAlerts}. */
+export interface SiteAlertsProps {
+  /** The cluster whose sites (and whose own functions and queue) are watched. */
+  readonly cluster: SitespeedCluster;
+  /**
+   * Email addresses subscribed to the topic (each confirms once, by the link AWS mails).
+   * @default none
+   */
+  readonly emails?: string[];
+  /**
+   * The topic alerts go to, to share one between clusters or subscribe your own endpoints.
+   * @default a new topic, encrypted with a key of its own (CloudWatch alarms can publish to it)
+   */
+  readonly topic?: sns.ITopic;
+  /**
+   * The Slack workspace id for AWS Chatbot (with `slackChannelId`). Chatbot needs a one-time step
+   * in its console first: authorize the workspace (README "Alerts").
+   * @default no Slack
+   */
+  readonly slackWorkspaceId?: string;
+  /**
+   * The Slack channel id (from the channel's link, e.g. C0123456789), with `slackWorkspaceId`.
+   * @default no Slack
+   */
+  readonly slackChannelId?: string;
+  /**
+   * Re-run a failed run once, at once, and alert only when that run fails too: a flaky page or
+   * a network blip does not wake anyone.
+   * @default true
+   */
+  readonly confirmFailures?: boolean;
+  /**
+   * Sites (slugs) alerted on their first failed run, without a confirmation run.
+   * @default none
+   */
+  readonly unconfirmedSites?: string[];
+  /**
+   * Remind once when a site has failed this many confirmed runs in a row (0: never).
+   * @default 0
+   */
+  readonly remindAfterRuns?: number;
+}
+
+/**
+ * Alerts a team can trust: a site's failed run (a broken budget, an error, no report) is re-run
+ * once and alerted only when that fails too; one message when a site starts failing, one when it
+ * recovers, at most one reminder; and the system's own failures (runs that could not start,
+ * function errors) as CloudWatch alarms on the same topic. Email, Slack (AWS Chatbot) or any SNS
+ * subscriber. Built on the cluster's run events (README "Run events").
+ */
+export class SiteAlerts extends Construct {
+  /** Where alerts go: subscribe anything to it. */
+  public readonly topic: sns.ITopic;
+  /** The function that keeps each site's alert state and sends the messages. */
+  public readonly function: lambda.IFunction;
+  /** Each site's alert state (ok or failing, since when, how many runs). */
+  public readonly table: dynamodb.Table;
+  /** The system alarms: the runs' dead-letter queue, and errors of the cluster's functions and this one. */
+  public readonly alarms: cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: SiteAlertsProps) {
+    super(scope, id);
+    const cluster = props.cluster;
+    const remindAfter = props.remindAfterRuns ?? 0;
+    requirePlain('remindAfterRuns', remindAfter, 'the alert function reads it as a number');
+    if (!Number.isInteger(remindAfter) || remindAfter < 0) throw new Error(`remindAfterRuns (${remindAfter}) must be a whole number, 0 (never) or more.`);
+    for (const [i, site] of (props.unconfirmedSites ?? []).entries()) {
+      requirePlain(`unconfirmedSites[${i}]`, site, 'the alert function compares slugs');
+      if (!SITE_SLUG.test(site)) throw new Error(`unconfirmedSites[${i}] '${site}' is not a site slug (${SITE_SLUG_RULE}).`);
+    }
+    if ((props.slackWorkspaceId === undefined) !== (props.slackChannelId === undefined)) {
+      throw new Error('slackWorkspaceId and slackChannelId go together: give both (Chatbot needs the workspace and the channel) or neither.');
+    }
+    for (const [i, email] of (props.emails ?? []).entries()) {
+      if (!Token.isUnresolved(email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new Error(`emails[${i}] '${email}' is not an email address.`);
+    }
+
+    this.topic = props.topic ?? this.createTopic();
+    for (const email of props.emails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    if (props.slackWorkspaceId && props.slackChannelId) {
+      new chatbot.SlackChannelConfiguration(this, 'Slack', {
+        slackChannelConfigurationName: `sitespeed-${this.node.addr.slice(0, 20)}`,
+        slackWorkspaceId: props.slackWorkspaceId,
+        slackChannelId: props.slackChannelId,
+        notificationTopics: [this.topic],
+      });
+    }
+
+    // State is rebuilt by the next runs: it may go with the stack.
+    this.table = new dynamodb.Table(this, 'State', {
+      partitionKey: { name: 'site', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledge(this.table, 'AwsSolutions-DDB3', 'Point-in-time recovery for a few alert states per site, which the next runs rebuild, costs more than it saves.');
+
+    const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
+    const runTask = cluster.runTaskFunction;
+    this.function = new SiteAlertsFunction(this, 'Function', {
+      description: 'cdk-sitespeed: alerts when a site starts failing (after a confirmation run) and when it recovers',
+      role,
+      logGroup,
+      timeout: Duration.seconds(60),
+      memorySize: 256,
+      environment: {
+        TABLE: this.table.tableName,
+        TOPIC_ARN: this.topic.topicArn,
+        RUN_TASK_FUNCTION: runTask.functionArn,
+        CLUSTER_ARN: cluster.cluster.clusterArn,
+        CONTAINER_NAME: cluster.container.containerName,
+        CONFIRM: String(props.confirmFailures ?? true),
+        UNCONFIRMED_SITES: JSON.stringify(props.unconfirmedSites ?? []),
+        REMIND_AFTER: String(remindAfter),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+    markForCheck(this.function, { kind: 'function', role: 'siteAlerts' });
+    this.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    this.topic.grantPublish(role);
+    runTask.grantInvoke(role);
+    // The stopped run's arguments, for its confirmation run: this cluster's tasks only.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ecs:DescribeTasks'],
+      resources: [cluster.cluster.arnForTasks('*')],
+      conditions: { ArnEquals: { 'ecs:cluster': cluster.cluster.clusterArn } },
+    }));
+    acknowledgeWildcardResource(role, cluster.cluster.arnForTasks('*'),
+      'Describing the stopped tasks of this cluster (their ids are not known before they run) for a confirmation run\'s arguments.');
+    acknowledgeWildcardResource(role, `${runTask.functionArn}:*`, 'Invoking the cluster\'s runTask function (any version) to start a confirmation run.');
+    acknowledge(role, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      'Publishing to the encrypted topic: SNS asks for a data key of the topic\'s own key (the grant names that key only).');
+
+    new events.Rule(this, 'OnRunFinished', {
+      description: 'cdk-sitespeed: finished runs of this cluster, for alerts',
+      eventPattern: { source: ['cdk-sitespeed'], detailType: ['Sitespeed Run Finished'], detail: { cluster: [cluster.cluster.clusterName] } },
+      targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+    });
+
+    this.alarms = this.systemAlarms(cluster);
+    const watched = { reportTree: cluster.reportTree, configSync: cluster.configSync };
+    this.node.addValidation({
+      validate: () => (['reportTree', 'configSync'] as const)
+        .filter(k => cluster[k] && !watched[k])
+        .map(k => `${cluster.node.path} got its ${k === 'reportTree' ? 'ReportTree' : 'ConfigSync'} after this SiteAlerts, so its function's errors are not watched: create the SiteAlerts after it.`),
+    });
+  }
+
+  private createTopic(): sns.Topic {
+    const key = new kms.Key(this, 'TopicKey', {
+      description: 'cdk-sitespeed: encrypts the alert topic; CloudWatch alarms may use it to publish',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // The AWS managed SNS key would refuse CloudWatch alarms (their service principal cannot use it).
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const topic = new sns.Topic(this, 'Topic', { displayName: 'cdk-sitespeed alerts', masterKey: key, enforceSSL: true });
+    return topic;
+  }
+
+  private systemAlarms(cluster: SitespeedCluster): cloudwatch.Alarm[] {
+    const action = new cloudwatchActions.SnsAction(this.topic);
+    const alarm = (id: string, metric: cloudwatch.IMetric, description: string) => {
+      const created = new cloudwatch.Alarm(this, id, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+      return created;
+    };
+    const fiveMinutes = { period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM };
+    const sum = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+    const alarms = [
+      alarm('DeadLetters', cluster._runner().deadLetterQueue.metricApproximateNumberOfMessagesVisible(fiveMinutes),
+        'cdk-sitespeed: scheduled runs that could not start after their retries (RunTask refused, or Scheduler could not invoke runTask). Read the queue\'s messages and the runTask log group.'),
+      alarm('RunTaskErrors', cluster.runTaskFunction.metricErrors(sum), 'cdk-sitespeed: the runTask function failed (a run did not start); its log group says why.'),
+      alarm('RunOutcomeErrors', cluster.runOutcomeFunction.metricErrors(sum), 'cdk-sitespeed: the run outcome function failed (run events and alerts are missing); its log group says why.'),
+      alarm('AlertErrors', this.function.metricErrors(sum), 'cdk-sitespeed: the alert function failed (site alerts may be missing); its log group says why.'),
+    ];
+    if (cluster.reportTree) {
+      alarms.push(alarm('WriteTreeErrors', cluster.reportTree.function.metricErrors(sum), 'cdk-sitespeed: writeTree failed (runs missing from the calendar); its log group says why.'));
+    }
+    if (cluster.configSync) {
+      alarms.push(alarm('SyncConfigErrors', cluster.configSync.function.metricErrors(sum), 'cdk-sitespeed: the config sync failed (instances may test with old URL files or scripts); its log group says why.'));
+    }
+    return alarms;
+  }
+}

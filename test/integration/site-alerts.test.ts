@@ -1,0 +1,146 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateClusterCommand, ECSClient, RegisterContainerInstanceCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { parseRunRequest } from '../../lambda-src/run-task/request';
+import { AlertConfig, handleRunFinished, runFinishedOf } from '../../lambda-src/site-alerts/alerts';
+import { motoClientConfig, resetMoto } from '../harness/moto';
+import { finished } from '../lambda/fixtures/run-finished';
+
+// SiteAlerts' function against moto: its state in DynamoDB, its messages through SNS to an SQS
+// queue subscribed to the topic, the stopped run's arguments from ECS; only Lambda's Invoke of
+// runTask (the confirmation run) is answered by middleware, which keeps its payload.
+describe('site alerts on moto', () => {
+  const dynamodb = new DynamoDBClient(motoClientConfig());
+  const sns = new SNSClient(motoClientConfig());
+  const sqs = new SQSClient(motoClientConfig());
+  const ecs = new ECSClient(motoClientConfig());
+  const ec2 = new EC2Client(motoClientConfig());
+  const lambda = new LambdaClient(motoClientConfig());
+  const invoked: any[] = [];
+  lambda.middlewareStack.add((_next: any, context: any) => async (args: any) => {
+    if (context.commandName !== 'InvokeCommand') throw new Error(`unexpected ${context.commandName}`);
+    const payload = JSON.parse(new TextDecoder().decode(args.input.Payload));
+    invoked.push({ function: args.input.FunctionName, type: args.input.InvocationType, payload });
+    return { output: { $metadata: {}, StatusCode: 202 }, response: {} };
+  }, { step: 'initialize', name: 'keepInvokes' });
+  let config: AlertConfig;
+  let queueUrl: string;
+  let taskArn: string;
+  const logs: object[] = [];
+  const args = ['https://docs.example.com/', '--browsertime.iterations', '1', '--slug', 'docs', '--utc', 'true', '--s3.bucketname', 'reports', '--s3.region', 'us-east-1'];
+
+  beforeEach(async () => {
+    await resetMoto();
+    invoked.length = 0;
+    logs.length = 0;
+    await dynamodb.send(new CreateTableCommand({
+      TableName: 'alerts',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'site', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'site', KeyType: 'HASH' }],
+    }));
+    const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'alerts' }))).TopicArn!;
+    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'inbox' }))).QueueUrl!;
+    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+
+    // The stopped run, as ECS keeps it: its arguments are what the confirmation run repeats.
+    const cluster = (await ecs.send(new CreateClusterCommand({ clusterName: 'sitespeed' }))).cluster!.clusterArn!;
+    const instance = (await ec2.send(new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 1, MaxCount: 1 }))).Instances![0].InstanceId;
+    await ecs.send(new RegisterContainerInstanceCommand({
+      cluster: 'sitespeed',
+      instanceIdentityDocument: JSON.stringify({ instanceId: instance, region: 'us-east-1' }),
+      totalResources: [{ name: 'CPU', type: 'INTEGER', integerValue: 2048 }, { name: 'MEMORY', type: 'INTEGER', integerValue: 3700 }],
+    }));
+    const definition = (await ecs.send(new RegisterTaskDefinitionCommand({
+      family: 'sitespeed', containerDefinitions: [{ name: 'sitespeed', image: 'sitespeedio/sitespeed.io', memory: 512 }],
+    }))).taskDefinition!.taskDefinitionArn!;
+    taskArn = (await ecs.send(new RunTaskCommand({
+      cluster: 'sitespeed', taskDefinition: definition, startedBy: 'sitespeed/docs', overrides: { containerOverrides: [{ name: 'sitespeed', command: args }] },
+    }))).tasks![0].taskArn!;
+    config = {
+      table: 'alerts',
+      topicArn,
+      runTaskFunction: 'arn:aws:lambda:us-east-1:123456789012:function:runTask',
+      clusterArn: cluster,
+      containerName: 'sitespeed',
+      confirm: true,
+      unconfirmedSites: [],
+      remindAfter: 0,
+    };
+  });
+  afterAll(() => [dynamodb, sns, sqs, ecs, ec2, lambda].forEach(c => c.destroy()));
+
+  const clients = () => ({ dynamodb, sns, ecs, lambda });
+  const handle = (run: ReturnType<typeof finished>, c: AlertConfig = config) =>
+    handleRunFinished(clients(), c, { ...run, taskArn }, l => logs.push(l));
+  async function inbox(): Promise<Array<{ Subject: string; Message: string }>> {
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    return (received.Messages ?? []).map(m => JSON.parse(m.Body!));
+  }
+
+  test('a failed budget: a confirmation run with the same arguments, then one message when that fails too', async () => {
+    expect(await handle(finished('budget failed'))).toEqual({ site: 'docs', actions: ['rerun'] });
+    expect(invoked).toEqual([{ function: config.runTaskFunction, type: 'Event', payload: { site: 'docs', args, rerun: true } }]);
+    // runTask takes it as it takes a schedule's.
+    expect(parseRunRequest(invoked[0].payload)).toEqual({ site: 'docs', args, rerun: true });
+    expect(await inbox()).toEqual([]);
+
+    expect(await handle(finished('budget failed', { rerun: true }))).toEqual({ site: 'docs', actions: ['failing'] });
+    const [message, ...more] = await inbox();
+    expect(more).toEqual([]);
+    expect(message.Subject).toBe('[cdk-sitespeed] docs is failing: budget failed');
+    expect(message.Message).toContain('  - home: Total Requests is 42, at most 30 allowed');
+    expect(message.Message).toContain('Report: https://d111111abcdef8.cloudfront.net/docs/2026-11-28-05-00-06/index.html');
+    expect(message.Message).toContain('Calendar: https://d111111abcdef8.cloudfront.net');
+    expect(invoked).toHaveLength(1);
+  });
+
+  test('repeated failures: no flood (no message, no re-run); recovery: one message; ok again: none', async () => {
+    await handle(finished('failed'));
+    await handle(finished('failed', { rerun: true }));
+    expect(await inbox()).toHaveLength(1);
+    for (let i = 0; i < 5; i++) await handle(finished('failed'));
+    expect(await inbox()).toEqual([]);
+    expect(invoked).toHaveLength(1);
+    await handle(finished('ok'));
+    const recovered = await inbox();
+    expect(recovered.map(m => m.Subject)).toEqual(['[cdk-sitespeed] docs recovered']);
+    expect(recovered[0].Message).toMatch(/^docs passed again at 2026-11-28 05:03 UTC on .+, after failing since 2026-11-28 05:03 UTC\.$/m);
+    await handle(finished('ok'));
+    expect(await inbox()).toEqual([]);
+  });
+
+  test('a flake: the confirmation run passes, nobody is alerted', async () => {
+    await handle(finished('no report'));
+    await handle(finished('ok', { rerun: true }));
+    expect(await inbox()).toEqual([]);
+  });
+
+  test('a site without confirmation, and a stopped task ECS no longer knows: alerted at the first failure', async () => {
+    await handle(finished('failed'), { ...config, unconfirmedSites: ['docs'] });
+    expect((await inbox()).map(m => m.Subject)).toEqual(['[cdk-sitespeed] docs is failing: failed']);
+
+    await resetMoto();
+    const table = { TableName: 'alerts', BillingMode: 'PAY_PER_REQUEST' as const, AttributeDefinitions: [{ AttributeName: 'site', AttributeType: 'S' as const }], KeySchema: [{ AttributeName: 'site', KeyType: 'HASH' as const }] };
+    await dynamodb.send(new CreateTableCommand(table));
+    const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'alerts' }))).TopicArn!;
+    const url = (await sqs.send(new CreateQueueCommand({ QueueName: 'inbox2' }))).QueueUrl!;
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: arn }));
+    await ecs.send(new CreateClusterCommand({ clusterName: 'sitespeed' }));
+    await handle(finished('failed'), { ...config, topicArn });
+    expect(invoked).toEqual([]);
+    expect(logs).toContainEqual({ site: 'docs', confirmation: 'impossible: the stopped task cannot be described any more' });
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    expect((received.Messages ?? []).map(m => JSON.parse(m.Body!).Subject)).toEqual(['[cdk-sitespeed] docs is failing: failed']);
+  });
+
+  test('an event that is not a finished run fails the invocation with the field it lacks', () => {
+    expect(() => runFinishedOf({ 'detail-type': 'ECS Task State Change', 'detail': {} })).toThrow(/not a Sitespeed Run Finished event/);
+    expect(() => runFinishedOf({ 'detail-type': 'Sitespeed Run Finished', 'detail': { site: 'docs' } })).toThrow(/detail\.status must be a string/);
+  });
+});

@@ -1,0 +1,94 @@
+import { finished } from './fixtures/run-finished';
+import { decide, SiteState } from '../../lambda-src/site-alerts/decide';
+import { alertMessage } from '../../lambda-src/site-alerts/message';
+
+const confirm = { confirm: true, remindAfter: 0 };
+
+describe('decide: alert on change, confirmed, never a flood', () => {
+  test('a first failure asks for a confirmation run and alerts nobody', () => {
+    expect(decide(undefined, finished('budget failed'), confirm).actions).toEqual([{ kind: 'rerun' }]);
+  });
+
+  test('the confirmation run fails too: failing, alerted once', () => {
+    const { next, actions } = decide(undefined, finished('budget failed', { rerun: true }), confirm);
+    expect(actions).toEqual([{ kind: 'alert', alert: 'failing' }]);
+    expect(next).toMatchObject({ state: 'failing', failures: 1, since: '2026-11-28T05:03:40.000Z', reminded: false });
+  });
+
+  test('the confirmation run passes: a flake, nobody alerted, still ok', () => {
+    expect(decide(undefined, finished('ok', { rerun: true }), confirm)).toMatchObject({ next: { state: 'ok' }, actions: [] });
+  });
+
+  test('a site already failing: counted, no re-run, no message', () => {
+    const failing: SiteState = { site: 'docs', state: 'failing', failures: 3, since: 'x', reminded: false };
+    expect(decide(failing, finished('failed'), confirm)).toMatchObject({ next: { failures: 4 }, actions: [] });
+  });
+
+  test('recovery: one message; the next ok run none', () => {
+    const failing: SiteState = { site: 'docs', state: 'failing', failures: 3, since: 'x', reminded: false };
+    const recovered = decide(failing, finished('ok'), confirm);
+    expect(recovered.actions).toEqual([{ kind: 'alert', alert: 'recovered' }]);
+    expect(decide(recovered.next, finished('ok'), confirm).actions).toEqual([]);
+  });
+
+  test('remindAfter 3: one reminder at the third failure in a row, none after', () => {
+    const options = { confirm: false, remindAfter: 3 };
+    let state: SiteState | undefined;
+    const alerts: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const d = decide(state, finished('failed'), options);
+      alerts.push(...d.actions.map(a => (a.kind === 'alert' ? a.alert : a.kind)));
+      state = d.next;
+    }
+    expect(alerts).toEqual(['failing', 'still failing']);
+    expect(state).toMatchObject({ failures: 6, reminded: true });
+  });
+
+  test('confirmation off: the first failure alerts', () => {
+    expect(decide(undefined, finished('no report'), { confirm: false, remindAfter: 0 }).actions).toEqual([{ kind: 'alert', alert: 'failing' }]);
+  });
+});
+
+describe('alert messages', () => {
+  test('failing: the site, what happened, each failing check with value and limit, the report and the calendar; no raw JSON', () => {
+    const run = finished('budget failed', { rerun: true });
+    const message = alertMessage('failing', run, decide(undefined, run, confirm).next);
+    expect(message.subject).toBe('[cdk-sitespeed] docs is failing: budget failed');
+    expect(message.text).toBe([
+      'docs started failing at 2026-11-28 05:03 UTC on prod-Sitespeed-SitespeedClusterBD33854B-Xy12Ab34Cd56, confirmed by a second run.',
+      '',
+      'What happened: its performance budget failed (exit code 1): Essential container in task exited.',
+      'Failing budget checks:',
+      '  - home: Total Requests is 42, at most 30 allowed',
+      'Report: https://d111111abcdef8.cloudfront.net/docs/2026-11-28-05-00-06/index.html',
+      'Calendar: https://d111111abcdef8.cloudfront.net',
+      '',
+      'You get one message when it recovers.',
+    ].join('\n'));
+    expect(message.text).not.toMatch(/[{}]/);
+    expect(message.chatbot).toEqual({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown', title: ':rotating_light: docs is failing: budget failed', description: expect.stringContaining('• home: Total Requests is 42, at most 30 allowed') },
+    });
+  });
+
+  test('recovered: when, since when, the links', () => {
+    const state: SiteState = { site: 'docs', state: 'failing', failures: 4, since: '2026-11-27T09:03:40.000Z', reminded: false };
+    const message = alertMessage('recovered', finished('ok'), state);
+    expect(message.subject).toBe('[cdk-sitespeed] docs recovered');
+    expect(message.text).toBe([
+      'docs passed again at 2026-11-28 05:03 UTC on prod-Sitespeed-SitespeedClusterBD33854B-Xy12Ab34Cd56, after failing since 2026-11-27 09:03 UTC.',
+      'Report: https://d111111abcdef8.cloudfront.net/docs/2026-11-28-05-00-06/index.html',
+      'Calendar: https://d111111abcdef8.cloudfront.net',
+    ].join('\n'));
+  });
+
+  test('a run without a report: no links it does not have; at most ten checks listed', () => {
+    const many = Array.from({ length: 12 }, (_, i) => ({ page: `p${i}`, metric: 'Total Requests', type: 'requests', value: 9, limit: 1 }));
+    const text = alertMessage('failing', finished('no report', { failedBudgetChecks: many }), { site: 'docs', state: 'failing', failures: 1, reminded: false }).text;
+    expect(text).not.toMatch(/Report:/);
+    expect(text).toContain('  - and 2 more in the report');
+    expect(text.match(/^ {2}- p\d+:/gm)).toHaveLength(10);
+  });
+});

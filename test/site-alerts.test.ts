@@ -1,0 +1,120 @@
+import { Duration } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { cfnLintTemplate } from './harness/cfn-lint';
+import { runNag } from './harness/nag';
+import { flatten, policyStatementsOfRole, stackWithVpc } from './helpers';
+import { ConfigSync, ReportTree, SiteAlerts, SitespeedCluster } from '../src';
+
+function alertedCluster(props: Partial<ConstructorParameters<typeof SiteAlerts>[2]> = {}) {
+  const { stack, vpc } = stackWithVpc();
+  const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+  cluster.addSite('Docs', { schedule: ScheduleExpression.rate(Duration.hours(3)), urls: [{ url: 'https://docs.example.com/' }] });
+  new ReportTree(stack, 'Reports', { cluster });
+  new ConfigSync(stack, 'Config', { cluster });
+  const alerts = new SiteAlerts(stack, 'Alerts', { cluster, emails: ['oncall@example.com'], ...props });
+  return { stack, cluster, alerts, get template() { return Template.fromStack(stack); } };
+}
+
+describe('SiteAlerts', () => {
+  test('an encrypted topic of its own (a key CloudWatch may use) with the email subscriptions', () => {
+    const { template } = alertedCluster({ emails: ['oncall@example.com', 'team@example.com'] });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+    });
+    expect(Object.values(template.findResources('AWS::SNS::Subscription')).map(s => [s.Properties.Protocol, s.Properties.Endpoint]))
+      .toEqual([['email', 'oncall@example.com'], ['email', 'team@example.com']]);
+  });
+
+  test('Slack through AWS Chatbot, on the same topic', () => {
+    const { template } = alertedCluster({ slackWorkspaceId: 'T0123456789', slackChannelId: 'C0123456789' });
+    template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      SlackWorkspaceId: 'T0123456789', SlackChannelId: 'C0123456789', SnsTopicArns: [Match.anyValue()],
+    });
+  });
+
+  test('a topic of yours instead: nothing else created for it', () => {
+    const { stack, vpc } = stackWithVpc();
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+    const topic = new sns.Topic(stack, 'Mine');
+    const alerts = new SiteAlerts(stack, 'Alerts', { cluster, topic });
+    expect(alerts.topic).toBe(topic);
+    Template.fromStack(stack).resourceCountIs('AWS::KMS::Key', 0);
+  });
+
+  test('finished runs of this cluster only reach the alert function', () => {
+    const { stack, cluster, template } = alertedCluster();
+    const rule = Object.values(template.findResources('AWS::Events::Rule')).find(r => /for alerts/.test(r.Properties.Description))!;
+    expect(rule.Properties.EventPattern).toEqual({
+      'source': ['cdk-sitespeed'], 'detail-type': ['Sitespeed Run Finished'], 'detail': { cluster: [stack.resolve(cluster.cluster.clusterName)] },
+    });
+  });
+
+  test('its role: its table, publishing, invoking runTask, describing this cluster\'s tasks, its own logs', () => {
+    const { template } = alertedCluster();
+    const statements = policyStatementsOfRole(template, 'AlertsRole');
+    expect(statements.map(s => [s.Action].flat().join(',')).sort()).toEqual([
+      'dynamodb:GetItem,dynamodb:PutItem', 'ecs:DescribeTasks', 'kms:Decrypt,kms:GenerateDataKey*', 'lambda:InvokeFunction',
+      'logs:CreateLogStream,logs:PutLogEvents', 'sns:Publish',
+    ]);
+    const describe = statements.find(s => s.Action === 'ecs:DescribeTasks');
+    expect(flatten(describe.Resource)).toMatch(/:task\/.*SitespeedCluster.*\/\*$/);
+    expect(describe.Condition).toEqual({ ArnEquals: { 'ecs:cluster': expect.anything() } });
+  });
+
+  test('system alarms on the topic: dead letters, and errors of runTask, the run outcomes, writeTree, the config sync and alerts', () => {
+    const { alerts, template } = alertedCluster();
+    expect(alerts.alarms).toHaveLength(6);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(a => a.Properties);
+    expect(alarms.map(a => a.MetricName).sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'Errors', 'Errors', 'Errors', 'Errors', 'Errors']);
+    for (const a of alarms) {
+      expect(a).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+      expect(a.AlarmActions).toHaveLength(1);
+      expect(a.OKActions).toEqual(a.AlarmActions);
+      expect(a.AlarmDescription).toMatch(/^cdk-sitespeed: .+ says why\.$|Read the queue/);
+    }
+  });
+
+  test('the confirmation and reminder settings reach the function', () => {
+    const { alerts, stack } = alertedCluster({ confirmFailures: false, unconfirmedSites: ['docs'], remindAfterRuns: 6 });
+    const logicalId = stack.resolve((alerts.function.node.defaultChild as any).logicalId);
+    const env = Template.fromStack(stack).toJSON().Resources[logicalId].Properties.Environment.Variables;
+    expect(env).toMatchObject({ CONFIRM: 'false', UNCONFIRMED_SITES: '["docs"]', REMIND_AFTER: '6' });
+  });
+
+  test.each([
+    [{ remindAfterRuns: -1 }, /remindAfterRuns \(-1\) must be a whole number, 0 \(never\) or more/],
+    [{ remindAfterRuns: 1.5 }, /remindAfterRuns \(1.5\) must be a whole number/],
+    [{ unconfirmedSites: ['-docs'] }, /unconfirmedSites\[0\] '-docs' is not a site slug/],
+    [{ slackWorkspaceId: 'T0123456789' }, /slackWorkspaceId and slackChannelId go together/],
+    [{ emails: ['oncall'] }, /emails\[0\] 'oncall' is not an email address/],
+  ])('bad props fail at synth with the prop and what is allowed: %j', (props, message) => {
+    expect(() => alertedCluster(props as any)).toThrow(message);
+  });
+
+  test('a ReportTree added after the SiteAlerts fails the synth: its errors would not be watched', () => {
+    const { stack, vpc } = stackWithVpc();
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+    new SiteAlerts(stack, 'Alerts', { cluster });
+    new ReportTree(stack, 'Reports', { cluster });
+    expect(() => Template.fromStack(stack)).toThrow(/got its ReportTree after this SiteAlerts, so its function's errors are not watched/);
+  });
+
+  test('cdk-nag clean: every finding of its own acknowledged with a reason', () => {
+    const { stack } = alertedCluster({ slackWorkspaceId: 'T0123456789', slackChannelId: 'C0123456789' });
+    const nag = runNag(stack);
+    // The test's own VPC (no flow log) is not ours to judge.
+    expect(nag.errors.filter(e => !e.path.startsWith('Test/Vpc'))).toEqual([]);
+    expect(nag.acknowledged.filter(a => a.path.startsWith('Test/Alerts')).length).toBeGreaterThan(0);
+  });
+
+  test('cfn-lint: no error; no synth warning', () => {
+    const slack = { slackWorkspaceId: 'T0123456789', slackChannelId: 'C0123456789' };
+    expect(cfnLintTemplate(alertedCluster(slack).template.toJSON()).filter(m => m.level === 'Error')).toEqual([]);
+    // A second app: one app synthesizes once.
+    expect(Annotations.fromStack(alertedCluster(slack).stack).findWarning('/Test/Alerts*', Match.anyValue())).toEqual([]);
+  });
+});
