@@ -5,6 +5,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { check, CheckIo } from './check/check';
@@ -28,6 +29,7 @@ export function awsClients(region?: string): Clients {
     s3: new S3Client(config),
     // The queue's own URL names its region's endpoint; the client's (the stacks' region, or AWS_ENDPOINT_URL) is the same one.
     sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: false }),
+    sns: new SNSClient(config),
     lambda: new LambdaClient({ ...config, requestHandler: { requestTimeout: 60_000 } }),
     scheduler: new SchedulerClient(config),
     cloudWatch: new CloudWatchClient(config),

@@ -15,6 +15,9 @@
  *   grafanaCidrs=203.0.113.0/24
  *                         comma-separated IPv4 ranges that may open Grafana (default: none, i.e.
  *                         private: open it through SSM port forwarding)
+ *   alertEmails=oncall@example.com
+ *                         comma-separated addresses that get the running stages' alerts (default:
+ *                         none: the alert topic has no subscriber until you add one)
  * Environment:
  *   CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION
  *                         set by the cdk CLI from your AWS profile: the stacks deploy there.
@@ -27,7 +30,7 @@ import { TimeZone } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
-  Browser, ConfigSync, Connectivity, ConnectivityProfile, GrafanaAccess, InstanceSchedule, MetricsStack, ReportTree, SitespeedCluster,
+  Browser, ConfigSync, Connectivity, ConnectivityProfile, GrafanaAccess, InstanceSchedule, MetricsStack, ReportTree, SiteAlerts, SitespeedCluster,
 } from '../src';
 
 export const STAGES = ['dev', 'staging', 'prod'];
@@ -38,6 +41,8 @@ export interface SitespeedStageProps extends StageProps {
   readonly running: boolean;
   /** IPv4 ranges that may open Grafana; empty for private (SSM port forwarding). */
   readonly grafanaCidrs: string[];
+  /** Who gets the alerts of a running stage. */
+  readonly alertEmails: string[];
 }
 
 /** The VPC of a stage: no NAT gateway (about 35 USD a month per AZ saved), rejected traffic logged. */
@@ -59,6 +64,8 @@ export interface SitespeedStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
   readonly metrics: MetricsStack;
   readonly running: boolean;
+  /** Who gets the alerts (a running stage has them). */
+  readonly alertEmails: string[];
 }
 
 /** The stack that runs the tests. */
@@ -145,6 +152,15 @@ export class SitespeedStack extends Stack {
     new CfnOutput(this, 'ViewerUrl', { value: this.reports.viewerUrl });
     new CfnOutput(this, 'ConfigBucket', { value: this.config.bucket.bucketName });
     new CfnOutput(this, 'ConfigPrefix', { value: this.config.prefix });
+
+    // A running stage tells people when a site starts failing (confirmed by a second run) and
+    // when it recovers; both clusters share one topic. After the ReportTree and the ConfigSync,
+    // so their functions' errors are watched too.
+    if (props.running) {
+      const alerts = new SiteAlerts(this, 'Alerts', { cluster: this.sitespeed, emails: props.alertEmails });
+      new SiteAlerts(this, 'HostTcAlerts', { cluster: this.hostTcCluster, topic: alerts.topic });
+      new CfnOutput(this, 'AlertTopic', { value: alerts.topic.topicArn });
+    }
   }
 }
 
@@ -164,7 +180,9 @@ export class SitespeedStage extends Stage {
       graphiteNamespace: `sitespeed_io.${id}`,
       grafanaAccess: props.grafanaCidrs.length > 0 ? GrafanaAccess.fromCidrs(props.grafanaCidrs) : GrafanaAccess.privateOnly(),
     });
-    this.sitespeed = new SitespeedStack(this, 'Sitespeed', { vpc: this.network.vpc, metrics: this.metrics, running: props.running });
+    this.sitespeed = new SitespeedStack(this, 'Sitespeed', {
+      vpc: this.network.vpc, metrics: this.metrics, running: props.running, alertEmails: props.alertEmails,
+    });
   }
 }
 
@@ -177,6 +195,8 @@ export interface ReferenceAppOptions {
   readonly running?: string[];
   /** IPv4 ranges that may open Grafana. @default none */
   readonly grafanaCidrs?: string[];
+  /** Email addresses for the running stages' alerts. @default none */
+  readonly alertEmails?: string[];
   /** Where to deploy. @default environment-agnostic */
   readonly env?: Environment;
 }
@@ -196,6 +216,7 @@ export function buildReferenceApp(app: App, options: ReferenceAppOptions): Sites
     env: options.env,
     running: name === 'prod' || (options.running ?? []).includes(name),
     grafanaCidrs: options.grafanaCidrs ?? [],
+    alertEmails: options.alertEmails ?? [],
   }));
   if (options.nag) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -217,6 +238,7 @@ if (require.main === module) {
     stages: listContext(app, 'stages'),
     running: listContext(app, 'running'),
     grafanaCidrs: listContext(app, 'grafanaCidrs'),
+    alertEmails: listContext(app, 'alertEmails'),
     env: account && region ? { account, region } : undefined,
   });
   app.synth();

@@ -5,6 +5,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { Clock } from './clock';
@@ -18,6 +19,7 @@ export interface Clients {
   readonly ssm: SSMClient;
   readonly s3: S3Client;
   readonly sqs: SQSClient;
+  readonly sns: SNSClient;
   readonly lambda: LambdaClient;
   readonly scheduler: SchedulerClient;
   readonly cloudWatch: CloudWatchClient;

@@ -1,4 +1,6 @@
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { CheckContext } from './context';
 import { fail, Line, pass, skip } from './report';
@@ -47,7 +49,42 @@ export async function checkFunctions(ctx: CheckContext): Promise<Line[]> {
   return lines;
 }
 
-/** Alerts are not part of cdk-sitespeed yet: said, not hidden. */
-export async function checkAlerts(): Promise<Line[]> {
-  return [skip('alerts', 'this version of cdk-sitespeed has no alerts to check (planned: SiteAlerts); run outcomes are events on the default bus to route yourself (README "Run events")')];
+/**
+ * SiteAlerts wired: each alert function's topic (its TOPIC_ARN) has at least one confirmed
+ * subscription, so an alert reaches somebody.
+ */
+export async function checkAlerts(ctx: CheckContext): Promise<Line[]> {
+  const alerting = ctx.deployment.functions.filter(f => f.role === 'siteAlerts');
+  if (alerting.length === 0) {
+    return [skip('alerts', 'no SiteAlerts in these stacks: failed runs show in the calendar and as run events only', 'add a SiteAlerts (README "Alerts")')];
+  }
+  const lines: Line[] = [];
+  const topics = new Set<string>();
+  for (const fn of alerting) {
+    const config = await ctx.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn.id }));
+    const topic = config.Environment?.Variables?.TOPIC_ARN;
+    if (!topic) {
+      lines.push(fail('alerts', `${fn.id} has no TOPIC_ARN`, 'deploy the stack again (SiteAlerts sets it)'));
+      continue;
+    }
+    if (topics.has(topic)) continue;
+    topics.add(topic);
+    const subscriptions = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await ctx.clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic, NextToken }));
+      subscriptions.push(...(page.Subscriptions ?? []));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    const confirmed = subscriptions.filter(s => s.SubscriptionArn && s.SubscriptionArn.startsWith('arn:'));
+    const pending = subscriptions.length - confirmed.length;
+    const name = topic.split(':').pop();
+    if (confirmed.length > 0) {
+      lines.push(pass('alerts', `${name}: ${confirmed.map(s => `${s.Protocol} ${s.Protocol === 'email' ? s.Endpoint : ''}`.trim()).join(', ')}${pending ? ` (${pending} pending)` : ''}`));
+    } else {
+      lines.push(fail('alerts', `${name} has no confirmed subscription${pending ? ` (${pending} waiting for confirmation)` : ''}: alerts reach nobody`,
+        pending ? 'each address got a mail from AWS Notifications: open its "Confirm subscription" link' : 'give SiteAlerts emails, Slack ids, or subscribe to the topic (stack output AlertTopic)'));
+    }
+  }
+  return lines;
 }

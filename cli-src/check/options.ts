@@ -36,7 +36,7 @@ Options:
 
 Exit code: 0 when every line is ✓ (or – not checked), 1 on any ✗, 2 on a usage error.
 Each ✗ line says what to do. It needs read access to CloudFormation, ECS, Auto Scaling, S3, SQS,
-CloudWatch and Scheduler, ssm:SendCommand and GetCommandInvocation on the instances (the probes
+CloudWatch, Scheduler and SNS (its subscriptions), lambda:GetFunctionConfiguration, ssm:SendCommand and GetCommandInvocation on the instances (the probes
 are read-only shell scripts shipped in the package's shell/ folder), and lambda:InvokeFunction on
 the runTask function for the run.`;
 

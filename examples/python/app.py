@@ -21,6 +21,7 @@ from cdk_sitespeed import (
     InstanceSchedule,
     MetricsStack,
     ReportTree,
+    SiteAlerts,
     SitespeedCluster,
 )
 
@@ -39,7 +40,7 @@ class NetworkStack(cdk.Stack):
 
 class SitespeedStack(cdk.Stack):
     def __init__(self, scope: Construct, id: str, *, vpc: ec2.IVpc, metrics: MetricsStack, running: bool,
-                 **kwargs) -> None:
+                 alert_emails: list, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
         enabled = running
         stockholm = cdk.TimeZone.of("Europe/Stockholm")
@@ -110,9 +111,15 @@ class SitespeedStack(cdk.Stack):
         cdk.CfnOutput(self, "ConfigBucket", value=self.config.bucket.bucket_name)
         cdk.CfnOutput(self, "ConfigPrefix", value=self.config.prefix)
 
+        if running:
+            alerts = SiteAlerts(self, "Alerts", cluster=self.sitespeed, emails=alert_emails)
+            SiteAlerts(self, "HostTcAlerts", cluster=self.host_tc_cluster, topic=alerts.topic)
+            cdk.CfnOutput(self, "AlertTopic", value=alerts.topic.topic_arn)
+
 
 class SitespeedStage(cdk.Stage):
-    def __init__(self, scope: Construct, id: str, *, running: bool, grafana_cidrs: list, **kwargs) -> None:
+    def __init__(self, scope: Construct, id: str, *, running: bool, grafana_cidrs: list, alert_emails: list,
+                 **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
         self.network = NetworkStack(self, "Network")
         # Graphite and Grafana, on their own: they outlive redeployments of the test clusters.
@@ -123,7 +130,8 @@ class SitespeedStage(cdk.Stage):
             graphite_namespace=f"sitespeed_io.{id}",
             grafana_access=GrafanaAccess.from_cidrs(grafana_cidrs) if grafana_cidrs else GrafanaAccess.private_only(),
         )
-        self.sitespeed = SitespeedStack(self, "Sitespeed", vpc=self.network.vpc, metrics=self.metrics, running=running)
+        self.sitespeed = SitespeedStack(self, "Sitespeed", vpc=self.network.vpc, metrics=self.metrics, running=running,
+                                        alert_emails=alert_emails)
 
 
 def main() -> None:
@@ -133,7 +141,7 @@ def main() -> None:
     account = os.environ.get("CDK_DEFAULT_ACCOUNT")
     region = os.environ.get("CDK_DEFAULT_REGION")
     env = cdk.Environment(account=account, region=region) if account and region else None
-    SitespeedStage(app, "prod", env=env, running=True, grafana_cidrs=[])
+    SitespeedStage(app, "prod", env=env, running=True, grafana_cidrs=[], alert_emails=[])
     app.synth()
 
 

@@ -38,12 +38,12 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     for (const step of ['stacks', 'instances', 'metrics', 'run', 'report', 'calendar', 'viewer', 'keys', 'config', 'queues', 'functions']) {
       expect(out).toMatch(new RegExp(`^✓ ${step}: `, 'm'));
     }
-    expect(out).toMatch(/^✓ stacks: .*2 clusters, 5 sites, 1 metrics instance group, 2 dead-letter queues, 8 functions$/m);
+    expect(out).toMatch(/^✓ stacks: .*2 clusters, 5 sites, 1 metrics instance group, 2 dead-letter queues, 10 functions$/m);
     expect(out).toMatch(/^✓ run: started blog on prod-Sitespeed-SitespeedCluster\w+ \(.+\) through its schedule's target and input$/m);
     expect(out).toMatch(/^✓ calendar: blog \d{4}-\d\d-\d\d-\d\d-\d\d-\d\d is in s3:\/\/.+\/tree\.json as ok$/m);
     expect(out).toMatch(/^✓ keys: Graphite has 1 key\(s\) under sitespeed_io\.prod\.blog$/m);
-    expect(out).toMatch(/^– alerts: /m);
-    expect(out.split('\n').pop()).toMatch(/^✓ \d+ passed, 0 failed, 1 not checked$/);
+    expect(out).toMatch(/^✓ alerts: .+: email oncall@example\.com$/m);
+    expect(out.split('\n').pop()).toMatch(/^✓ \d+ passed, 0 failed, 0 not checked$/);
     expect(err).toMatch(/read-only, except one run of blog it starts now/);
     expect(err).toMatch(/blog: STOPPED \d:\d\d/);
     expect(fixture.ssmCommands.length).toBe(3);
@@ -92,6 +92,7 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
       /^✗ config: i-\w+'s config folder is behind by 1 change\(s\): \(dryrun\) download: s3:\/\/config\/config\/urls\/docs\.txt/m, /syncConfig function/],
     ['run requests in a dead-letter queue', { deadLetters: 2 }, ['--no-run'], /^✗ queues: prod-Sitespeed-SitespeedRunnerDeadLetterQueue\w+ \(runs that could not start\) holds 2 message\(s\)$/m, /aws sqs receive-message/],
     ['a function with errors', { lambdaErrors: 3 }, ['--no-run'], /^✗ functions: runTask \(prod-Sitespeed-SitespeedRunnerFunction\w+\): 3 error\(s\) in 24 h$/m, /aws logs tail/],
+    ['alerts that reach nobody', { noSubscriber: true }, ['--no-run'], /^✗ alerts: .+ has no confirmed subscription: alerts reach nobody$/m, /subscribe to the topic \(stack output AlertTopic\)/],
     ['a site that is not there', {}, ['--site', 'nope'], /^✗ run: no site 'nope' in these stacks$/m, /choose one of: blog, checkout, docs, landing, shop/],
   ];
   test.each(failures)('%s: its ✗ line, what to do, exit code 1', async (_, knobs, args, line, fix) => {

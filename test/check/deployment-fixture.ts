@@ -15,6 +15,7 @@ import {
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { App } from 'aws-cdk-lib';
@@ -56,6 +57,8 @@ export interface Knobs {
   lambdaErrors?: number;
   ssmStatus?: string;
   runTaskFails?: boolean;
+  /** Leave the alert topic without its email subscription. */
+  noSubscriber?: boolean;
   /** Strip the check metadata from the templates (a deployment made before the check existed). */
   noMetadata?: boolean;
 }
@@ -65,7 +68,7 @@ let synthesized: Record<string, any> | undefined;
 function referenceTemplates(): Record<string, any> {
   if (!synthesized) {
     const app = new App();
-    const [stage] = buildReferenceApp(app, { nag: false, stages: ['prod'], env: { account: ACCOUNT, region: REGION } });
+    const [stage] = buildReferenceApp(app, { nag: false, stages: ['prod'], env: { account: ACCOUNT, region: REGION }, alertEmails: ['oncall@example.com'] });
     const assembly = stage.synth();
     synthesized = Object.fromEntries(STACKS.map(name => [name, assembly.getStackByName(name).template]));
   }
@@ -171,6 +174,12 @@ export class DeployedFixture {
         case 'AWS::SecretsManager::Secret':
           this.physical.set(key, `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`);
           break;
+        case 'AWS::SNS::Topic': {
+          const created = await new SNSClient(motoClientConfig()).send(new CreateTopicCommand({ Name: name }));
+          this.physical.set(key, created.TopicArn!);
+          this.attributes.set(`${key}.TopicArn`, created.TopicArn!);
+          break;
+        }
         case 'AWS::CloudFront::Distribution':
           this.attributes.set(`${key}.DomainName`, 'd111111abcdef8.cloudfront.net');
           break;
@@ -220,6 +229,14 @@ export class DeployedFixture {
       this.instanceOfCluster.set(`${stack}/${id}`, instanceId);
     }
 
+    if (!this.knobs.noSubscriber) {
+      for (const { stack, id, resource } of this.resources('AWS::SNS::Subscription')) {
+        const p = this.resolve(stack, resource.Properties);
+        const subscribe = new SubscribeCommand({ TopicArn: p.TopicArn, Protocol: p.Protocol, Endpoint: p.Endpoint });
+        const subscribed = await new SNSClient(motoClientConfig()).send(subscribe);
+        this.physical.set(`${stack}/${id}`, subscribed.SubscriptionArn!);
+      }
+    }
     await this.startStandIns();
     for (const { stack, id, resource } of this.resources('AWS::Scheduler::Schedule')) {
       const target = this.resolve(stack, resource.Properties.Target);
@@ -320,7 +337,11 @@ export class DeployedFixture {
     const cfn = new CloudFormationClient(motoClientConfig());
     answer(cfn, command => this.cloudFormation(command));
     const lambda = new LambdaClient(motoClientConfig());
-    answer(lambda, command => (command.name === 'InvokeCommand' ? this.invoke(command.input) : undefined));
+    answer(lambda, command => {
+      if (command.name === 'InvokeCommand') return this.invoke(command.input);
+      if (command.name === 'GetFunctionConfigurationCommand') return this.functionConfiguration(command.input.FunctionName);
+      return undefined;
+    });
     const ssm = new SSMClient(motoClientConfig());
     answer(ssm, command => this.ssm(command));
     const ecs = new ECSClient(motoClientConfig());
@@ -343,6 +364,7 @@ export class DeployedFixture {
       autoScaling: new AutoScalingClient(motoClientConfig()),
       s3: new S3Client(motoClientConfig()),
       sqs: new SQSClient(motoClientConfig()),
+      sns: new SNSClient(motoClientConfig()),
       scheduler: new SchedulerClient(motoClientConfig()),
       cloudWatch: new CloudWatchClient(motoClientConfig()),
     };
@@ -428,6 +450,13 @@ export class DeployedFixture {
     } catch (e: any) {
       return { StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({ errorType: e.name, errorMessage: e.message }) };
     }
+  }
+
+  /** GetFunctionConfiguration: the function's environment as CloudFormation resolves it. */
+  private functionConfiguration(name: string): any {
+    const found = this.resources('AWS::Lambda::Function').find(f => this.physical.get(`${f.stack}/${f.id}`) === name);
+    if (!found) throw Object.assign(new Error(`Function not found: ${name}`), { name: 'ResourceNotFoundException' });
+    return { FunctionName: name, Environment: { Variables: this.resolve(found.stack, found.resource.Properties.Environment?.Variables ?? {}) } };
   }
 
   /** SSM Run Command: the command string runs here with bash, with the instance's network swapped for the stand-ins. */
