@@ -1,20 +1,18 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { loggedHandler, requiredEnv } from './shared/handler';
-import { handleRunFinished, runFinishedOf } from './site-alerts/alerts';
+import { AlertConfig, handleRunFinished, runFinishedOf } from './site-alerts/alerts';
+import { sweep } from './site-alerts/sweep';
 
-const clients = { dynamodb: new DynamoDBClient({}), sns: new SNSClient({}), ecs: new ECSClient({}), lambda: new LambdaClient({}) };
+const clients = {
+  autoScaling: new AutoScalingClient({}), dynamodb: new DynamoDBClient({}), sns: new SNSClient({}), ecs: new ECSClient({}), lambda: new LambdaClient({}),
+};
 
-/**
- * SiteAlerts: each "Sitespeed Run Finished" event of the cluster through the site's alert state
- * (site-alerts/decide.ts): a confirmation run after a first failure, one message when a site
- * starts failing, one when it recovers, at most one reminder.
- */
-export const handler = loggedHandler(async (event: unknown): Promise<object> => {
-  const env = process.env;
-  return handleRunFinished(clients, {
+function configOf(env: NodeJS.ProcessEnv): AlertConfig {
+  return {
     table: requiredEnv(env, 'TABLE'),
     topicArn: requiredEnv(env, 'TOPIC_ARN'),
     runTaskFunction: requiredEnv(env, 'RUN_TASK_FUNCTION'),
@@ -23,5 +21,24 @@ export const handler = loggedHandler(async (event: unknown): Promise<object> => 
     confirm: requiredEnv(env, 'CONFIRM') === 'true',
     unconfirmedSites: JSON.parse(env.UNCONFIRMED_SITES || '[]'),
     remindAfter: Number(requiredEnv(env, 'REMIND_AFTER')),
-  }, runFinishedOf(event), line => console.log(JSON.stringify(line)));
+  };
+}
+
+/**
+ * SiteAlerts. On each "Sitespeed Run Finished" event of the cluster: the site's alert state
+ * (site-alerts/decide.ts): a confirmation run after a first failure, one message when a site
+ * starts failing, one when it recovers, at most one reminder. Hourly ({"sweep": true}): sites
+ * that stopped running and instances that never joined the cluster (site-alerts/sweep.ts).
+ */
+export const handler = loggedHandler(async (event: any): Promise<object> => {
+  const log = (line: object) => console.log(JSON.stringify(line));
+  const config = configOf(process.env);
+  if (event?.sweep === true) {
+    return sweep(clients, {
+      ...config,
+      staleAfter: JSON.parse(requiredEnv(process.env, 'STALE_AFTER')),
+      autoScalingGroup: requiredEnv(process.env, 'AUTO_SCALING_GROUP'),
+    }, new Date(), log);
+  }
+  return handleRunFinished(clients, config, runFinishedOf(event), log);
 });

@@ -6,6 +6,7 @@ import { Browser } from './browser';
 import { ConnectivityProfile } from './connectivity-profile';
 import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { claimSlug } from './private/data-homes';
+import { maxIntervalMinutes } from './private/schedule-interval';
 import { firesOutside } from './private/schedule-window';
 import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE, URL_ALIAS, URL_ALIAS_RULE } from './private/site-names';
 import { MAX_OVERRIDES_CHARS, overridesSize, renderRunArgs, RunArgsInput } from './private/sitespeed-args';
@@ -160,6 +161,12 @@ export class ScheduledSite extends Construct {
   public readonly slug: string;
   /** The run request the schedule sends the runTask Lambda (also what "run now" sends). */
   public readonly runRequest: string;
+  /**
+   * The longest time between two of its runs, in minutes; undefined when its schedule is
+   * disabled or cannot be read (SiteAlerts' stale check).
+   * @internal
+   */
+  public readonly _expectedIntervalMinutes?: number;
   /** The schedule. */
   public readonly schedule: scheduler.Schedule;
 
@@ -256,6 +263,8 @@ export class ScheduledSite extends Construct {
         deadLetterQueue: runner.deadLetterQueue,
       }),
     });
+    this._expectedIntervalMinutes = (props.enabled ?? true) ? maxIntervalMinutes(props.schedule.expressionString) : undefined;
+    cluster._registerSite(this);
     markForCheck(this.schedule, { kind: 'site', site: this.slug, cluster: logicalIdOf(cluster.cluster), clusterStack: Stack.of(cluster).stackName });
   }
 

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -60,6 +60,13 @@ export interface SiteAlertsProps {
    * @default 0
    */
   readonly remindAfterRuns?: number;
+  /**
+   * Alert when a site has not finished a run for this many times the longest gap its schedule
+   * allows (plus an hour, for daylight saving and slow runs); 0 turns it off. Checked hourly.
+   * Sites whose schedule is disabled or cannot be read (at(), a month or year field) are left out.
+   * @default 2
+   */
+  readonly staleAfterIntervals?: number;
 }
 
 /**
@@ -83,6 +90,9 @@ export class SiteAlerts extends Construct {
     super(scope, id);
     const cluster = props.cluster;
     const remindAfter = props.remindAfterRuns ?? 0;
+    const staleFactor = props.staleAfterIntervals ?? 2;
+    requirePlain('staleAfterIntervals', staleFactor, 'the stale limits are computed from it at synth');
+    if (!(staleFactor >= 0) || !Number.isFinite(staleFactor)) throw new Error(`staleAfterIntervals (${staleFactor}) must be 0 (off) or a positive number of intervals.`);
     requirePlain('remindAfterRuns', remindAfter, 'the alert function reads it as a number');
     if (!Number.isInteger(remindAfter) || remindAfter < 0) throw new Error(`remindAfterRuns (${remindAfter}) must be a whole number, 0 (never) or more.`);
     for (const [i, site] of (props.unconfirmedSites ?? []).entries()) {
@@ -133,6 +143,9 @@ export class SiteAlerts extends Construct {
         CONFIRM: String(props.confirmFailures ?? true),
         UNCONFIRMED_SITES: JSON.stringify(props.unconfirmedSites ?? []),
         REMIND_AFTER: String(remindAfter),
+        // Every site of the cluster, also those added after this construct: known at synth.
+        STALE_AFTER: Lazy.string({ produce: () => JSON.stringify(staleLimits(cluster, staleFactor)) }),
+        AUTO_SCALING_GROUP: cluster.autoScalingGroup.autoScalingGroupName,
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
@@ -151,6 +164,19 @@ export class SiteAlerts extends Construct {
     acknowledgeWildcardResource(role, `${runTask.functionArn}:*`, 'Invoking the cluster\'s runTask function (any version) to start a confirmation run.');
     acknowledge(role, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       'Publishing to the encrypted topic: SNS asks for a data key of the topic\'s own key (the grant names that key only).');
+
+    // The hourly sweep: sites that stopped running, instances that never joined.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }));
+    acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'autoscaling:DescribeAutoScalingGroups has no resource-level permissions (Service Authorization Reference).');
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:ListContainerInstances'], resources: [cluster.cluster.clusterArn] }));
+    const containerInstances = Stack.of(this).formatArn({ service: 'ecs', resource: 'container-instance', resourceName: `${cluster.cluster.clusterName}/*` });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeContainerInstances'], resources: [containerInstances] }));
+    acknowledgeWildcardResource(role, containerInstances, 'Describing the container instances of this cluster only (their ids come and go with the instances).');
+    new events.Rule(this, 'Hourly', {
+      description: 'cdk-sitespeed: hourly sweep for sites that stopped running and instances that never joined',
+      schedule: events.Schedule.rate(Duration.hours(1)),
+      targets: [new eventsTargets.LambdaFunction(this.function, { event: events.RuleTargetInput.fromObject({ sweep: true }), retryAttempts: 2 })],
+    });
 
     new events.Rule(this, 'OnRunFinished', {
       description: 'cdk-sitespeed: finished runs of this cluster, for alerts',
@@ -211,4 +237,14 @@ export class SiteAlerts extends Construct {
     }
     return alarms;
   }
+}
+
+/** Each enabled site's stale limit in minutes: `factor` times its longest gap, plus an hour. */
+function staleLimits(cluster: SitespeedCluster, factor: number): Record<string, number> {
+  if (factor === 0) return {};
+  const limits: Record<string, number> = {};
+  for (const site of cluster._sites) {
+    if (site._expectedIntervalMinutes !== undefined) limits[site.slug] = Math.ceil(site._expectedIntervalMinutes * factor) + 60;
+  }
+  return limits;
 }

@@ -194,6 +194,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   private readonly maxProvisioningWaitMinutes: number;
   private readonly userData: ec2.UserData;
   private readonly slugs = new Map<string, string>();
+  private readonly siteList: ScheduledSite[] = [];
   private siteRunner?: SiteRunner;
   private graphiteAuthOf?: ISitespeedMetrics;
   private config?: ConfigSync;
@@ -424,6 +425,16 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   public _mountHostPath(volumeName: string, hostPath: string, containerPath: string): void {
     this.taskDefinition.addVolume({ name: volumeName, host: { sourcePath: hostPath } });
     this.container.addMountPoints({ sourceVolume: volumeName, containerPath, readOnly: true });
+  }
+
+  /** The sites of this cluster, in the order they were added. @internal */
+  public get _sites(): ScheduledSite[] {
+    return [...this.siteList];
+  }
+
+  /** @internal */
+  public _registerSite(site: ScheduledSite): void {
+    this.siteList.push(site);
   }
 
   /** Two sites of one cluster would write into one report folder: refuse it. @internal */

@@ -57,8 +57,8 @@ describe('SiteAlerts', () => {
     const { template } = alertedCluster();
     const statements = policyStatementsOfRole(template, 'AlertsRole');
     expect(statements.map(s => [s.Action].flat().join(',')).sort()).toEqual([
-      'dynamodb:GetItem,dynamodb:PutItem', 'ecs:DescribeTasks', 'kms:Decrypt,kms:GenerateDataKey*', 'lambda:InvokeFunction',
-      'logs:CreateLogStream,logs:PutLogEvents', 'sns:Publish',
+      'autoscaling:DescribeAutoScalingGroups', 'dynamodb:GetItem,dynamodb:PutItem', 'ecs:DescribeContainerInstances', 'ecs:DescribeTasks',
+      'ecs:ListContainerInstances', 'kms:Decrypt,kms:GenerateDataKey*', 'lambda:InvokeFunction', 'logs:CreateLogStream,logs:PutLogEvents', 'sns:Publish',
     ]);
     const describe = statements.find(s => s.Action === 'ecs:DescribeTasks');
     expect(flatten(describe.Resource)).toMatch(/:task\/.*SitespeedCluster.*\/\*$/);
@@ -85,7 +85,27 @@ describe('SiteAlerts', () => {
     expect(env).toMatchObject({ CONFIRM: 'false', UNCONFIRMED_SITES: '["docs"]', REMIND_AFTER: '6' });
   });
 
+  test('stale limits: twice each enabled site\'s longest gap plus an hour, sites added later included; an hourly sweep', () => {
+    const { stack, cluster, alerts } = alertedCluster();
+    cluster.addSite('Shop', { schedule: ScheduleExpression.expression('cron(15 8-18/2 ? * MON-FRI *)'), urls: [{ url: 'https://shop.example.com/' }] });
+    cluster.addSite('Off', { schedule: ScheduleExpression.rate(Duration.hours(1)), enabled: false, urls: [{ url: 'https://off.example.com/' }] });
+    const template = Template.fromStack(stack);
+    const logicalId = stack.resolve((alerts.function.node.defaultChild as any).logicalId);
+    const env = template.toJSON().Resources[logicalId].Properties.Environment.Variables;
+    expect(JSON.parse(env.STALE_AFTER)).toEqual({ docs: 2 * 180 + 60, shop: 2 * 3720 + 60 });
+    const hourly = Object.values(template.findResources('AWS::Events::Rule')).find(r => /hourly sweep/.test(r.Properties.Description))!;
+    expect(hourly.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(JSON.parse(hourly.Properties.Targets[0].Input)).toEqual({ sweep: true });
+  });
+
+  test('staleAfterIntervals: 0 turns the stale check off', () => {
+    const { stack, alerts } = alertedCluster({ staleAfterIntervals: 0 });
+    const logicalId = stack.resolve((alerts.function.node.defaultChild as any).logicalId);
+    expect(Template.fromStack(stack).toJSON().Resources[logicalId].Properties.Environment.Variables.STALE_AFTER).toBe('{}');
+  });
+
   test.each([
+    [{ staleAfterIntervals: -1 }, /staleAfterIntervals \(-1\) must be 0 \(off\) or a positive number of intervals/],
     [{ remindAfterRuns: -1 }, /remindAfterRuns \(-1\) must be a whole number, 0 \(never\) or more/],
     [{ remindAfterRuns: 1.5 }, /remindAfterRuns \(1.5\) must be a whole number/],
     [{ unconfirmedSites: ['-docs'] }, /unconfirmedSites\[0\] '-docs' is not a site slug/],

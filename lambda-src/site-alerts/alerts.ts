@@ -1,12 +1,14 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Action, AlertOptions, decide, SiteState } from './decide';
-import { alertMessage } from './message';
+import { AlertMessage, alertMessage } from './message';
 import { RunFinished } from '../run-outcome/outcome';
 
 export interface AlertClients {
+  readonly autoScaling: AutoScalingClient;
   readonly dynamodb: DynamoDBClient;
   readonly sns: SNSClient;
   readonly ecs: ECSClient;
@@ -28,14 +30,24 @@ export interface AlertConfig {
 
 const ATTEMPTS = 3;
 
-async function load(dynamodb: DynamoDBClient, table: string, site: string): Promise<{ state?: SiteState; version: number }> {
+/** One alert: email and every other subscriber get the text; AWS Chatbot (https) its custom format. */
+export async function publishAlert(sns: SNSClient, topicArn: string, message: AlertMessage): Promise<void> {
+  await sns.send(new PublishCommand({
+    TopicArn: topicArn,
+    Subject: message.subject,
+    MessageStructure: 'json',
+    Message: JSON.stringify({ default: message.text, email: message.text, https: JSON.stringify(message.chatbot) }),
+  }));
+}
+
+export async function loadState(dynamodb: DynamoDBClient, table: string, site: string): Promise<{ state?: SiteState; version: number }> {
   const item = (await dynamodb.send(new GetItemCommand({ TableName: table, Key: { site: { S: site } }, ConsistentRead: true }))).Item;
   if (!item) return { version: 0 };
   return { state: JSON.parse(item.state.S!), version: Number(item.version.N) };
 }
 
 /** Saves the state if nobody saved another since it was read (false when somebody did). */
-async function save(dynamodb: DynamoDBClient, table: string, state: SiteState, version: number): Promise<boolean> {
+export async function saveState(dynamodb: DynamoDBClient, table: string, state: SiteState, version: number): Promise<boolean> {
   try {
     await dynamodb.send(new PutItemCommand({
       TableName: table,
@@ -67,7 +79,7 @@ async function argsOf(clients: AlertClients, config: AlertConfig, run: RunFinish
 export async function handleRunFinished(clients: AlertClients, config: AlertConfig, run: RunFinished,
   log: (line: object) => void): Promise<{ site: string; actions: string[] }> {
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const { state, version } = await load(clients.dynamodb, config.table, run.site);
+    const { state, version } = await loadState(clients.dynamodb, config.table, run.site);
     const options: AlertOptions = { confirm: config.confirm && !config.unconfirmedSites.includes(run.site), remindAfter: config.remindAfter };
     let { next, actions } = decide(state, run, options);
     const done: string[] = [];
@@ -88,16 +100,10 @@ export async function handleRunFinished(clients: AlertClients, config: AlertConf
     }
     for (const action of actions.filter((a): a is Extract<Action, { kind: 'alert' }> => a.kind === 'alert')) {
       const message = alertMessage(action.alert, run, next.state === 'ok' && state ? state : next);
-      await clients.sns.send(new PublishCommand({
-        TopicArn: config.topicArn,
-        Subject: message.subject,
-        MessageStructure: 'json',
-        // Email and every other subscriber get the text; AWS Chatbot (https) its custom format.
-        Message: JSON.stringify({ default: message.text, email: message.text, https: JSON.stringify(message.chatbot) }),
-      }));
+      await publishAlert(clients.sns, config.topicArn, message);
       done.push(action.alert);
     }
-    if (await save(clients.dynamodb, config.table, next, version)) return { site: run.site, actions: done };
+    if (await saveState(clients.dynamodb, config.table, next, version)) return { site: run.site, actions: done };
     log({ site: run.site, attempt, race: 'the state changed since it was read; deciding again' });
   }
   throw new Error(`the alert state of ${run.site} changed under every one of ${ATTEMPTS} attempts`);

@@ -12,9 +12,11 @@ export interface SiteState {
   readonly lastRun?: string;
   readonly lastStatus?: string;
   readonly lastFinishedAt?: string;
+  /** Alerted as not running for too long (sweep.ts); cleared by its next finished run. */
+  readonly stale?: boolean;
 }
 
-export type AlertKind = 'failing' | 'still failing' | 'recovered';
+export type AlertKind = 'failing' | 'still failing' | 'recovered' | 'running again';
 export type Action = { readonly kind: 'rerun' } | { readonly kind: 'alert'; readonly alert: AlertKind };
 
 export interface AlertOptions {
@@ -33,7 +35,14 @@ export interface AlertOptions {
  * A re-run never starts another.
  */
 export function decide(previous: SiteState | undefined, run: RunFinished, options: AlertOptions): { next: SiteState; actions: Action[] } {
-  const seen = { lastRun: run.run ?? undefined, lastStatus: run.status, lastFinishedAt: run.stoppedAt };
+  const decided = decideRun(previous, run, options);
+  if (!previous?.stale) return decided;
+  // A site alerted as stale runs again: say so once, then alert on its outcome as usual.
+  return { next: { ...decided.next, stale: false }, actions: [{ kind: 'alert', alert: 'running again' }, ...decided.actions] };
+}
+
+function decideRun(previous: SiteState | undefined, run: RunFinished, options: AlertOptions): { next: SiteState; actions: Action[] } {
+  const seen = { lastRun: run.run ?? undefined, lastStatus: run.status, lastFinishedAt: run.stoppedAt, stale: false };
   const was: SiteState = previous ?? { site: run.site, state: 'ok', failures: 0, reminded: false };
   if (run.status === 'ok') {
     const next: SiteState = { site: run.site, state: 'ok', failures: 0, reminded: false, ...seen };

@@ -53,13 +53,18 @@ export function alertMessage(kind: AlertKind, run: RunFinished, state: SiteState
       lead = `${run.site} has failed ${state.failures} runs in a row since ${when(state.since)} on ${run.cluster}.`;
       tail = 'This is the only reminder; you get one message when it recovers.';
       break;
+    case 'running again':
+      subject = `${run.site} is running again`;
+      lead = `${run.site} finished a run again at ${when(run.stoppedAt)} on ${run.cluster} (${STATUS_WORDS[run.status] ?? run.status}), after a long silence.`;
+      tail = '';
+      break;
     case 'recovered':
       subject = `${run.site} recovered`;
       lead = `${run.site} passed again at ${when(run.stoppedAt)} on ${run.cluster}, after failing since ${when(state.since)}.`;
       tail = '';
       break;
   }
-  const body = kind === 'recovered'
+  const body = kind === 'recovered' || kind === 'running again'
     ? [lead, ...(run.reportUrl ? [`Report: ${run.reportUrl}`] : []), ...(run.viewerUrl ? [`Calendar: ${run.viewerUrl}`] : [])]
     : [lead, '', ...details(run), '', tail];
   const fullSubject = `[cdk-sitespeed] ${subject}`.slice(0, 99);
@@ -76,4 +81,32 @@ export function alertMessage(kind: AlertKind, run: RunFinished, state: SiteState
       },
     },
   };
+}
+
+function chatbotOf(title: string, lines: string[]): object {
+  return { version: '1.0', source: 'custom', content: { textType: 'client-markdown', title, description: lines.filter(Boolean).join('\n') } };
+}
+
+/** A site with no finished run for longer than its schedule allows. */
+export function staleMessage(site: string, state: SiteState, limitMinutes: number, cluster: string): AlertMessage {
+  const hours = Math.round(limitMinutes / 6) / 10;
+  const subject = `${site} has not finished a run since ${when(state.lastFinishedAt)}`;
+  const lines = [
+    `${site} has not finished a run on ${cluster} since ${when(state.lastFinishedAt)}; its schedule allows ${hours} h at most between runs.`,
+    '',
+    'Likely: its schedule was disabled, the cluster has no capacity (maxCapacity 0, an InstanceSchedule holding it at zero), or runs cannot start (the dead-letter queue alarm).',
+    'You get one message when it runs again.',
+  ];
+  return { subject: `[cdk-sitespeed] ${subject}`.slice(0, 99), text: lines.join('\n'), chatbot: chatbotOf(`:hourglass: ${subject}`, lines) };
+}
+
+/** An instance in service in the cluster's group that never joined the cluster. */
+export function strayInstanceMessage(instanceId: string, cluster: string, since: string): AlertMessage {
+  const subject = `${instanceId} never joined ${cluster}`;
+  const lines = [
+    `${instanceId} has been in service in the cluster's Auto Scaling group since ${when(since)} but never registered with ${cluster}: no run is placed on it, and runs may wait for capacity.`,
+    '',
+    `On the instance (aws ssm start-session --target ${instanceId}): /var/log/ecs/ecs-init.log and /var/log/cloud-init-output.log say why (a route to ECS, the instance role).`,
+  ];
+  return { subject: `[cdk-sitespeed] ${subject}`.slice(0, 99), text: lines.join('\n'), chatbot: chatbotOf(`:warning: ${subject}`, lines) };
 }

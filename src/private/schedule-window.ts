@@ -16,7 +16,7 @@ function inWindow(w: OnWindow, day: number, minute: number): boolean {
 }
 
 /** The values of one cron field (`*`, `a`, `a-b`, `*\/n`, `a-b/n`, lists) from min to max. */
-function expand(field: string, min: number, max: number): number[] | undefined {
+export function expand(field: string, min: number, max: number): number[] | undefined {
   const values = new Set<number>();
   for (const part of field.split(',')) {
     const m = /^(\*|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(part);
@@ -30,7 +30,7 @@ function expand(field: string, min: number, max: number): number[] | undefined {
 }
 
 /** EventBridge Scheduler's day-of-week field (1–7 or SUN–SAT, 1 = Sunday) as days 0–6. */
-function schedulerDays(field: string): Set<number> | undefined {
+export function schedulerDays(field: string): Set<number> | undefined {
   if (field === '?' || field === '*') return new Set([0, 1, 2, 3, 4, 5, 6]);
   if (/[L#]/.test(field)) return new Set([0, 1, 2, 3, 4, 5, 6]);
   const named = field.toUpperCase().replace(/\b([1-7])\b/g, d => AWS_DAY_NAMES[Number(d) - 1]);

@@ -1,11 +1,15 @@
+import {
+  AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, ECSClient, RegisterContainerInstanceCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseRunRequest } from '../../lambda-src/run-task/request';
 import { AlertConfig, handleRunFinished, runFinishedOf } from '../../lambda-src/site-alerts/alerts';
+import { sweep } from '../../lambda-src/site-alerts/sweep';
 import { motoClientConfig, resetMoto } from '../harness/moto';
 import { finished } from '../lambda/fixtures/run-finished';
 
@@ -72,9 +76,10 @@ describe('site alerts on moto', () => {
       remindAfter: 0,
     };
   });
-  afterAll(() => [dynamodb, sns, sqs, ecs, ec2, lambda].forEach(c => c.destroy()));
+  afterAll(() => [dynamodb, sns, sqs, ecs, ec2, lambda, autoScaling].forEach(c => c.destroy()));
 
-  const clients = () => ({ dynamodb, sns, ecs, lambda });
+  const autoScaling = new AutoScalingClient(motoClientConfig());
+  const clients = () => ({ autoScaling, dynamodb, sns, ecs, lambda });
   const handle = (run: ReturnType<typeof finished>, c: AlertConfig = config) =>
     handleRunFinished(clients(), c, { ...run, taskArn }, l => logs.push(l));
   async function inbox(): Promise<Array<{ Subject: string; Message: string }>> {
@@ -142,5 +147,49 @@ describe('site alerts on moto', () => {
   test('an event that is not a finished run fails the invocation with the field it lacks', () => {
     expect(() => runFinishedOf({ 'detail-type': 'ECS Task State Change', 'detail': {} })).toThrow(/not a Sitespeed Run Finished event/);
     expect(() => runFinishedOf({ 'detail-type': 'Sitespeed Run Finished', 'detail': { site: 'docs' } })).toThrow(/detail\.status must be a string/);
+  });
+
+  describe('the hourly sweep', () => {
+    const sweepConfig = () => ({ ...config, staleAfter: { docs: 420 }, autoScalingGroup: 'sitespeed-asg' });
+    beforeEach(async () => {
+      await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'lt', LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 'c5.large' } }));
+      await autoScaling.send(new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'sitespeed-asg',
+        LaunchTemplate: { LaunchTemplateName: 'lt', Version: '$Latest' },
+        MinSize: 0,
+        MaxSize: 2,
+        DesiredCapacity: 0,
+        AvailabilityZones: ['us-east-1a'],
+      }));
+    });
+
+    test('a site with no finished run for longer than its schedule allows: one message, then silence, then "running again"', async () => {
+      await handle(finished('ok', { stoppedAt: '2026-11-28T05:03:40.000Z' }));
+      const later = (hours: number) => new Date(Date.parse('2026-11-28T05:03:40.000Z') + hours * 3600_000);
+      expect(await sweep(clients(), sweepConfig(), later(6), () => {})).toEqual({ stale: [], strays: [] });
+      expect(await sweep(clients(), sweepConfig(), later(8), () => {})).toEqual({ stale: ['docs'], strays: [] });
+      const [message] = await inbox();
+      expect(message.Subject).toBe('[cdk-sitespeed] docs has not finished a run since 2026-11-28 05:03 UTC');
+      expect(message.Message).toContain('its schedule allows 7 h at most between runs');
+      expect(await sweep(clients(), sweepConfig(), later(20), () => {})).toEqual({ stale: [], strays: [] });
+      expect(await inbox()).toEqual([]);
+      await handle(finished('ok', { stoppedAt: later(21).toISOString() }));
+      expect((await inbox()).map(m => m.Subject)).toEqual(['[cdk-sitespeed] docs is running again']);
+    });
+
+    test('an instance in service that never joins the cluster: alerted once, at the first sweep an hour after it was seen', async () => {
+      await autoScaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'sitespeed-asg', DesiredCapacity: 1 }));
+      const group = (await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['sitespeed-asg'] }))).AutoScalingGroups![0];
+      const stray = group.Instances![0].InstanceId!;
+      const now = new Date();
+      expect((await sweep(clients(), sweepConfig(), now, () => {})).strays).toEqual([]);
+      expect((await sweep(clients(), sweepConfig(), new Date(now.getTime() + 3600_000), () => {})).strays).toEqual([stray]);
+      const [message, ...more] = await inbox();
+      expect(more).toEqual([]);
+      expect(message.Subject).toBe(`[cdk-sitespeed] ${stray} never joined sitespeed`);
+      expect(message.Message).toContain('/var/log/ecs/ecs-init.log');
+      expect((await sweep(clients(), sweepConfig(), new Date(now.getTime() + 2 * 3600_000), () => {})).strays).toEqual([]);
+      expect(await inbox()).toEqual([]);
+    });
   });
 });

@@ -44,6 +44,12 @@ describe('decide: alert on change, confirmed, never a flood', () => {
     expect(state).toMatchObject({ failures: 6, reminded: true });
   });
 
+  test('a site alerted as stale that finishes a run: "running again", then its outcome as usual', () => {
+    const stale: SiteState = { site: 'docs', state: 'ok', failures: 0, reminded: false, stale: true, lastFinishedAt: 'x' };
+    expect(decide(stale, finished('ok'), confirm)).toMatchObject({ next: { stale: false }, actions: [{ kind: 'alert', alert: 'running again' }] });
+    expect(decide(stale, finished('failed'), confirm).actions).toEqual([{ kind: 'alert', alert: 'running again' }, { kind: 'rerun' }]);
+  });
+
   test('confirmation off: the first failure alerts', () => {
     expect(decide(undefined, finished('no report'), { confirm: false, remindAfter: 0 }).actions).toEqual([{ kind: 'alert', alert: 'failing' }]);
   });
