@@ -8,7 +8,11 @@ import { AlertConfig, handleRunFinished, runFinishedOf } from './site-alerts/ale
 import { sweep } from './site-alerts/sweep';
 
 const clients = {
-  autoScaling: new AutoScalingClient({}), dynamodb: new DynamoDBClient({}), sns: new SNSClient({}), ecs: new ECSClient({}), lambda: new LambdaClient({}),
+  autoScaling: new AutoScalingClient({}),
+  dynamodb: new DynamoDBClient({}),
+  sns: new SNSClient({}),
+  ecs: new ECSClient({}),
+  lambda: new LambdaClient({}),
 };
 
 function configOf(env: NodeJS.ProcessEnv): AlertConfig {

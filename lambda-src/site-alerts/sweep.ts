@@ -20,7 +20,8 @@ const JOIN_GRACE_MS = 50 * 60_000;
  * they run again), and instances in service in the cluster's group that never joined the cluster
  * (once each). The run alerts cannot see either: both are about runs that never happen.
  */
-export async function sweep(clients: AlertClients, config: SweepConfig, now: Date, log: (line: object) => void): Promise<{ stale: string[]; strays: string[] }> {
+export async function sweep(clients: AlertClients, config: SweepConfig, now: Date,
+  log: (line: object) => void): Promise<{ stale: string[]; strays: string[] }> {
   const stale: string[] = [];
   for (const [site, minutes] of Object.entries(config.staleAfter)) {
     const { state, version } = await loadState(clients.dynamodb, config.table, site);
@@ -35,11 +36,13 @@ export async function sweep(clients: AlertClients, config: SweepConfig, now: Dat
 }
 
 async function strayInstances(clients: AlertClients, config: SweepConfig, now: Date): Promise<string[]> {
-  const group = (await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [config.autoScalingGroup] }))).AutoScalingGroups?.[0];
+  const described = await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [config.autoScalingGroup] }));
+  const group = described.AutoScalingGroups?.[0];
   const inService = (group?.Instances ?? []).filter(i => i.LifecycleState === 'InService').map(i => i.InstanceId!);
   const arns = (await clients.ecs.send(new ListContainerInstancesCommand({ cluster: config.clusterArn }))).containerInstanceArns ?? [];
-  const joined = new Set(arns.length === 0 ? [] : ((await clients.ecs.send(new DescribeContainerInstancesCommand({ cluster: config.clusterArn, containerInstances: arns })))
-    .containerInstances ?? []).map(c => c.ec2InstanceId));
+  const registered = arns.length === 0 ? []
+    : (await clients.ecs.send(new DescribeContainerInstancesCommand({ cluster: config.clusterArn, containerInstances: arns }))).containerInstances ?? [];
+  const joined = new Set(registered.map(c => c.ec2InstanceId));
   const { state, version } = await loadState(clients.dynamodb, config.table, INSTANCES);
   const memory = (state as any) ?? { site: INSTANCES, seen: {}, alerted: [] };
   const seen: Record<string, string> = {};
