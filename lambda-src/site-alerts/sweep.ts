@@ -40,8 +40,9 @@ async function strayInstances(clients: AlertClients, config: SweepConfig, now: D
   const group = described.AutoScalingGroups?.[0];
   const inService = (group?.Instances ?? []).filter(i => i.LifecycleState === 'InService').map(i => i.InstanceId!);
   const arns = (await clients.ecs.send(new ListContainerInstancesCommand({ cluster: config.clusterArn }))).containerInstanceArns ?? [];
-  const registered = arns.length === 0 ? []
-    : (await clients.ecs.send(new DescribeContainerInstancesCommand({ cluster: config.clusterArn, containerInstances: arns }))).containerInstances ?? [];
+  const registered = arns.length === 0 ? [] : (await clients.ecs.send(new DescribeContainerInstancesCommand({
+    cluster: config.clusterArn, containerInstances: arns,
+  }))).containerInstances ?? [];
   const joined = new Set(registered.map(c => c.ec2InstanceId));
   const { state, version } = await loadState(clients.dynamodb, config.table, INSTANCES);
   const memory = (state as any) ?? { site: INSTANCES, seen: {}, alerted: [] };
