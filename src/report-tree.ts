@@ -14,6 +14,7 @@ import { allowListCode, isCidr, isIpv6Cidr } from './private/allow-list';
 import { markForCheck } from './private/check-metadata';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
+import { stoppedTasksPattern } from './private/stopped-tasks';
 import { requirePlain } from './private/tokens';
 import { WriteTreeFunction } from './private/write-tree-function';
 import type { SitespeedCluster } from './sitespeed-cluster';
@@ -120,15 +121,7 @@ export class ReportTree extends Construct {
 
     this.rule = new events.Rule(this, 'OnTaskStopped', {
       description: 'cdk-sitespeed: sitespeed.io tasks of this cluster that stopped',
-      eventPattern: {
-        source: ['aws.ecs'],
-        detailType: ['ECS Task State Change'],
-        detail: {
-          clusterArn: [cluster.cluster.clusterArn],
-          lastStatus: ['STOPPED'],
-          taskDefinitionArn: [{ prefix: Stack.of(this).formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${cluster.taskDefinition.family}:` }) }],
-        },
-      },
+      eventPattern: stoppedTasksPattern(this, cluster.cluster.clusterArn, cluster.taskDefinition.family),
       targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(2) })],
     });
 

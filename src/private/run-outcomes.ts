@@ -10,6 +10,7 @@ import { markForCheck } from './check-metadata';
 import { functionRoleAndLogs } from './function-logging';
 import { acknowledgeWildcardResource } from './nag';
 import { RunOutcomeFunction } from './run-outcome-function';
+import { stoppedTasksPattern } from './stopped-tasks';
 
 /** What the run outcomes need of their cluster (an interface, so this file does not import the cluster). */
 export interface OutcomeSource {
@@ -65,15 +66,7 @@ export class RunOutcomes extends Construct {
 
     this.rule = new events.Rule(this, 'OnTaskStopped', {
       description: 'cdk-sitespeed: sitespeed.io tasks of this cluster that stopped, for their outcome',
-      eventPattern: {
-        source: ['aws.ecs'],
-        detailType: ['ECS Task State Change'],
-        detail: {
-          clusterArn: [source.clusterArn],
-          lastStatus: ['STOPPED'],
-          taskDefinitionArn: [{ prefix: Stack.of(this).formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${source.taskDefinitionFamily}:` }) }],
-        },
-      },
+      eventPattern: stoppedTasksPattern(this, source.clusterArn, source.taskDefinitionFamily),
       targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(2) })],
     });
   }
