@@ -19,6 +19,7 @@ function configOf(env: NodeJS.ProcessEnv): AlertConfig {
   return {
     table: requiredEnv(env, 'TABLE'),
     topicArn: requiredEnv(env, 'TOPIC_ARN'),
+    slackTopicArn: env.SLACK_TOPIC_ARN || undefined,
     runTaskFunction: requiredEnv(env, 'RUN_TASK_FUNCTION'),
     clusterArn: requiredEnv(env, 'CLUSTER_ARN'),
     containerName: requiredEnv(env, 'CONTAINER_NAME'),

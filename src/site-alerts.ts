@@ -79,12 +79,18 @@ export interface SiteAlertsProps {
 export class SiteAlerts extends Construct {
   /** Where alerts go: subscribe anything to it. */
   public readonly topic: sns.ITopic;
+  /**
+   * With Slack: the topic AWS Chatbot reads, which gets the same alerts in Chatbot's own format
+   * (a topic of its own, so Chatbot gets that format whichever delivery format it subscribes with).
+   */
+  public readonly slackTopic?: sns.ITopic;
   /** The function that keeps each site's alert state and sends the messages. */
   public readonly function: lambda.IFunction;
   /** Each site's alert state (ok or failing, since when, how many runs). */
   public readonly table: dynamodb.Table;
   /** The system alarms: the runs' dead-letter queue, and errors of the cluster's functions and this one. */
   public readonly alarms: cloudwatch.Alarm[];
+  private topicKey?: kms.Key;
 
   constructor(scope: Construct, id: string, props: SiteAlertsProps) {
     super(scope, id);
@@ -106,14 +112,15 @@ export class SiteAlerts extends Construct {
       if (!Token.isUnresolved(email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new Error(`emails[${i}] '${email}' is not an email address.`);
     }
 
-    this.topic = props.topic ?? this.createTopic();
+    this.topic = props.topic ?? this.createTopic('Topic', 'cdk-sitespeed alerts');
     for (const email of props.emails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     if (props.slackWorkspaceId && props.slackChannelId) {
+      this.slackTopic = this.createTopic('SlackTopic', 'cdk-sitespeed alerts for AWS Chatbot');
       new chatbot.SlackChannelConfiguration(this, 'Slack', {
         slackChannelConfigurationName: `sitespeed-${this.node.addr.slice(0, 20)}`,
         slackWorkspaceId: props.slackWorkspaceId,
         slackChannelId: props.slackChannelId,
-        notificationTopics: [this.topic],
+        notificationTopics: [this.slackTopic],
       });
     }
 
@@ -137,6 +144,7 @@ export class SiteAlerts extends Construct {
       environment: {
         TABLE: this.table.tableName,
         TOPIC_ARN: this.topic.topicArn,
+        ...(this.slackTopic ? { SLACK_TOPIC_ARN: this.slackTopic.topicArn } : {}),
         RUN_TASK_FUNCTION: runTask.functionArn,
         CLUSTER_ARN: cluster.cluster.clusterArn,
         CONTAINER_NAME: cluster.container.containerName,
@@ -152,6 +160,7 @@ export class SiteAlerts extends Construct {
     markForCheck(this.function, { kind: 'function', role: 'siteAlerts' });
     this.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem');
     this.topic.grantPublish(role);
+    this.slackTopic?.grantPublish(role);
     runTask.grantInvoke(role);
     // The stopped run's arguments, for its confirmation run: this cluster's tasks only.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -193,7 +202,12 @@ export class SiteAlerts extends Construct {
     });
   }
 
-  private createTopic(): sns.Topic {
+  private createTopic(id: string, displayName: string): sns.Topic {
+    return new sns.Topic(this, id, { displayName, masterKey: this.key(), enforceSSL: true });
+  }
+
+  private key(): kms.Key {
+    if (this.topicKey) return this.topicKey;
     const key = new kms.Key(this, 'TopicKey', {
       description: 'cdk-sitespeed: encrypts the alert topic; CloudWatch alarms may use it to publish',
       enableKeyRotation: true,
@@ -201,12 +215,13 @@ export class SiteAlerts extends Construct {
     });
     // The AWS managed SNS key would refuse CloudWatch alarms (their service principal cannot use it).
     key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    const topic = new sns.Topic(this, 'Topic', { displayName: 'cdk-sitespeed alerts', masterKey: key, enforceSSL: true });
-    return topic;
+    this.topicKey = key;
+    return key;
   }
 
   private systemAlarms(cluster: SitespeedCluster): cloudwatch.Alarm[] {
-    const action = new cloudwatchActions.SnsAction(this.topic);
+    // Chatbot renders CloudWatch alarms itself: the Slack topic gets them as they are.
+    const actions = [this.topic, this.slackTopic].filter((t): t is sns.ITopic => t !== undefined).map(t => new cloudwatchActions.SnsAction(t));
     const alarm = (id: string, metric: cloudwatch.IMetric, description: string) => {
       const created = new cloudwatch.Alarm(this, id, {
         metric,
@@ -216,8 +231,8 @@ export class SiteAlerts extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
       });
-      created.addAlarmAction(action);
-      created.addOkAction(action);
+      created.addAlarmAction(...actions);
+      created.addOkAction(...actions);
       return created;
     };
     const fiveMinutes = { period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM };

@@ -29,11 +29,19 @@ describe('SiteAlerts', () => {
       .toEqual([['email', 'oncall@example.com'], ['email', 'team@example.com']]);
   });
 
-  test('Slack through AWS Chatbot, on the same topic', () => {
-    const { template } = alertedCluster({ slackWorkspaceId: 'T0123456789', slackChannelId: 'C0123456789' });
+  test('Slack through AWS Chatbot, on a topic of its own that gets the alerts in Chatbot\'s format and the alarms', () => {
+    const { stack, alerts, template } = alertedCluster({ slackWorkspaceId: 'T0123456789', slackChannelId: 'C0123456789' });
+    const slackTopic = stack.resolve(alerts.slackTopic!.topicArn);
     template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
-      SlackWorkspaceId: 'T0123456789', SlackChannelId: 'C0123456789', SnsTopicArns: [Match.anyValue()],
+      SlackWorkspaceId: 'T0123456789', SlackChannelId: 'C0123456789', SnsTopicArns: [slackTopic],
     });
+    const logicalId = stack.resolve((alerts.function.node.defaultChild as any).logicalId);
+    expect(template.toJSON().Resources[logicalId].Properties.Environment.Variables.SLACK_TOPIC_ARN).toEqual(slackTopic);
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([stack.resolve(alerts.topic.topicArn), slackTopic]);
+    }
+    // One key for both topics.
+    template.resourceCountIs('AWS::KMS::Key', 1);
   });
 
   test('a topic of yours instead: nothing else created for it', () => {

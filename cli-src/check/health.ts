@@ -59,32 +59,39 @@ export async function checkAlerts(ctx: CheckContext): Promise<Line[]> {
     return [skip('alerts', 'no SiteAlerts in these stacks: failed runs show in the calendar and as run events only', 'add a SiteAlerts (README "Alerts")')];
   }
   const lines: Line[] = [];
-  const topics = new Set<string>();
+  const checked = new Set<string>();
   for (const fn of alerting) {
-    const config = await ctx.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn.id }));
-    const topic = config.Environment?.Variables?.TOPIC_ARN;
-    if (!topic) {
+    const variables = (await ctx.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn.id }))).Environment?.Variables ?? {};
+    const topics = [variables.TOPIC_ARN, variables.SLACK_TOPIC_ARN].filter((t): t is string => Boolean(t));
+    if (topics.length === 0) {
       lines.push(fail('alerts', `${fn.id} has no TOPIC_ARN`, 'deploy the stack again (SiteAlerts sets it)'));
       continue;
     }
-    if (topics.has(topic)) continue;
-    topics.add(topic);
-    const subscriptions = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await ctx.clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic, NextToken }));
-      subscriptions.push(...(page.Subscriptions ?? []));
-      NextToken = page.NextToken;
-    } while (NextToken);
-    const confirmed = subscriptions.filter(s => s.SubscriptionArn && s.SubscriptionArn.startsWith('arn:'));
+    const key = topics.join(' ');
+    if (checked.has(key)) continue;
+    checked.add(key);
+    const subscriptions = (await Promise.all(topics.map(t => subscriptionsOf(ctx, t)))).flat();
+    const confirmed = subscriptions.filter(s => s.SubscriptionArn?.startsWith('arn:'));
     const pending = subscriptions.length - confirmed.length;
-    const name = topic.split(':').pop();
+    const name = topics[0].split(':').pop();
+    const who = (s: { Protocol?: string; Endpoint?: string }) => (s.Protocol === 'email' ? `email ${s.Endpoint}` : /chatbot/.test(s.Endpoint ?? '') ? 'Slack (AWS Chatbot)' : s.Protocol);
     if (confirmed.length > 0) {
-      lines.push(pass('alerts', `${name}: ${confirmed.map(s => `${s.Protocol} ${s.Protocol === 'email' ? s.Endpoint : ''}`.trim()).join(', ')}${pending ? ` (${pending} pending)` : ''}`));
+      lines.push(pass('alerts', `${name}: ${confirmed.map(who).join(', ')}${pending ? ` (${pending} pending)` : ''}`));
     } else {
       lines.push(fail('alerts', `${name} has no confirmed subscription${pending ? ` (${pending} waiting for confirmation)` : ''}: alerts reach nobody`,
         pending ? 'each address got a mail from AWS Notifications: open its "Confirm subscription" link' : 'give SiteAlerts emails, Slack ids, or subscribe to the topic (stack output AlertTopic)'));
     }
   }
   return lines;
+}
+
+async function subscriptionsOf(ctx: CheckContext, topicArn: string) {
+  const subscriptions = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await ctx.clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken }));
+    subscriptions.push(...(page.Subscriptions ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return subscriptions;
 }

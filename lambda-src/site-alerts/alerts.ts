@@ -18,6 +18,8 @@ export interface AlertClients {
 export interface AlertConfig {
   readonly table: string;
   readonly topicArn: string;
+  /** With Slack: the topic AWS Chatbot reads. */
+  readonly slackTopicArn?: string;
   /** The cluster's runTask function, which starts confirmation runs. */
   readonly runTaskFunction: string;
   readonly clusterArn: string;
@@ -30,14 +32,15 @@ export interface AlertConfig {
 
 const ATTEMPTS = 3;
 
-/** One alert: email and every other subscriber get the text; AWS Chatbot (https) its custom format. */
-export async function publishAlert(sns: SNSClient, topicArn: string, message: AlertMessage): Promise<void> {
-  await sns.send(new PublishCommand({
-    TopicArn: topicArn,
-    Subject: message.subject,
-    MessageStructure: 'json',
-    Message: JSON.stringify({ default: message.text, email: message.text, https: JSON.stringify(message.chatbot) }),
-  }));
+/**
+ * One alert: the text to the topic (email and any other subscriber), and Chatbot's custom format
+ * to the Slack topic when there is one. A topic of its own, because which delivery format Chatbot
+ * subscribes with is not documented; on its own topic it gets this format whatever it is.
+ * https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html
+ */
+export async function publishAlert(sns: SNSClient, topics: { topicArn: string; slackTopicArn?: string }, message: AlertMessage): Promise<void> {
+  await sns.send(new PublishCommand({ TopicArn: topics.topicArn, Subject: message.subject, Message: message.text }));
+  if (topics.slackTopicArn) await sns.send(new PublishCommand({ TopicArn: topics.slackTopicArn, Message: JSON.stringify(message.chatbot) }));
 }
 
 export async function loadState(dynamodb: DynamoDBClient, table: string, site: string): Promise<{ state?: SiteState; version: number }> {
@@ -100,7 +103,7 @@ export async function handleRunFinished(clients: AlertClients, config: AlertConf
     }
     for (const action of actions.filter((a): a is Extract<Action, { kind: 'alert' }> => a.kind === 'alert')) {
       const message = alertMessage(action.alert, run, next.state === 'ok' && state ? state : next);
-      await publishAlert(clients.sns, config.topicArn, message);
+      await publishAlert(clients.sns, config, message);
       done.push(action.alert);
     }
     if (await saveState(clients.dynamodb, config.table, next, version)) return { site: run.site, actions: done };

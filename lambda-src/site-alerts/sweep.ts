@@ -28,7 +28,7 @@ export async function sweep(clients: AlertClients, config: SweepConfig, now: Dat
     // A site that never finished a run has nothing to measure from yet.
     if (!state?.lastFinishedAt || state.stale) continue;
     if (now.getTime() - new Date(state.lastFinishedAt).getTime() <= minutes * 60_000) continue;
-    await publishAlert(clients.sns, config.topicArn, staleMessage(site, state, minutes, config.clusterArn.split('/').pop()!));
+    await publishAlert(clients.sns, config, staleMessage(site, state, minutes, config.clusterArn.split('/').pop()!));
     if (await saveState(clients.dynamodb, config.table, { ...state, stale: true }, version)) stale.push(site);
     else log({ site, race: 'a run finished during the sweep; not marked stale' });
   }
@@ -53,7 +53,7 @@ async function strayInstances(clients: AlertClients, config: SweepConfig, now: D
     seen[id] = memory.seen?.[id] ?? now.toISOString();
     const already = (memory.alerted ?? []).includes(id);
     if (already) {alerted.push(id);} else if (now.getTime() - new Date(seen[id]).getTime() >= JOIN_GRACE_MS) {
-      await publishAlert(clients.sns, config.topicArn, strayInstanceMessage(id, config.clusterArn.split('/').pop()!, seen[id]));
+      await publishAlert(clients.sns, config, strayInstanceMessage(id, config.clusterArn.split('/').pop()!, seen[id]));
       alerted.push(id);
       strays.push(id);
     }

@@ -119,6 +119,19 @@ describe('site alerts on moto', () => {
     expect(await inbox()).toEqual([]);
   });
 
+  test('with Slack: the same alert in AWS Chatbot\'s custom format on the Slack topic, the text on the main one', async () => {
+    const slackTopicArn = (await sns.send(new CreateTopicCommand({ Name: 'slack' }))).TopicArn!;
+    const slackUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'chatbot' }))).QueueUrl!;
+    const slackArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: slackUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    await sns.send(new SubscribeCommand({ TopicArn: slackTopicArn, Protocol: 'sqs', Endpoint: slackArn }));
+    await handle(finished('budget failed', { rerun: true }), { ...config, slackTopicArn });
+    expect((await inbox()).map(m => m.Subject)).toEqual(['[cdk-sitespeed] docs is failing: budget failed']);
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: slackUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const [chatbot] = (received.Messages ?? []).map(m => JSON.parse(JSON.parse(m.Body!).Message));
+    expect(chatbot).toMatchObject({ version: '1.0', source: 'custom', content: { title: ':rotating_light: docs is failing: budget failed' } });
+    expect(chatbot.content.description).toContain('• home: Total Requests is 42, at most 30 allowed');
+  });
+
   test('a flake: the confirmation run passes, nobody is alerted', async () => {
     await handle(finished('no report'));
     await handle(finished('ok', { rerun: true }));
