@@ -48,9 +48,3 @@ export interface CheckContext {
   readonly progress: (text: string) => void;
   run?: RunResult;
 }
-
-/** The value after a flag in a run's arguments (as sitespeed-args.ts renders them: flag, value). */
-export function argValue(args: string[], flag: string): string | undefined {
-  const i = args.indexOf(flag);
-  return i >= 0 ? args[i + 1] : undefined;
-}

@@ -1,9 +1,10 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { argValue, CheckContext, RunResult } from './context';
+import { CheckContext } from './context';
 import { probeMetrics } from './metrics';
 import { probeScript, probeValues, runOnInstance } from './remote-shell';
 import { fail, Line, pass, skip } from './report';
 import { folderOfTask, parseTree, runsOf } from '../../lambda-src/write-tree/tree';
+import { argValue } from '../../src/private/sitespeed-args';
 
 const TREE_KEY = 'tree.json';
 const noRun = (step: string) => skip(step, 'not checked: no run finished (see run)');
@@ -119,5 +120,3 @@ export async function checkConfig(ctx: CheckContext): Promise<Line[]> {
   return [fail('config', `${instanceId}'s config folder is ${state}${state === 'behind' ? ` by ${values.get('changes')} change(s): ${changes}` : ''}`,
     'the sync on upload did not reach it: the syncConfig function\'s log group, and `aws ssm list-commands --max-items 3`')];
 }
-
-export type { RunResult };

@@ -1,17 +1,12 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { failingChecks, reportUrlOf, RunFinished, statusOf } from './outcome';
+import { argValue } from '../../src/private/sitespeed-args';
 import { metricsLine, putRunEvent, RUN_FINISHED } from '../shared/run-events';
 import { StoppedTask } from '../shared/task-event';
 import { folderOf, folderOfTask } from '../write-tree/tree';
 
 export const BUDGET_RESULT = 'budgetResult.json';
-
-/** The value after a flag in a run's arguments (rendered as flag, value). */
-function argValue(args: string[] | undefined, flag: string): string | undefined {
-  const i = args?.indexOf(flag) ?? -1;
-  return i >= 0 ? args![i + 1] : undefined;
-}
 
 /**
  * The folder the task wrote: one listing of the site's folders from a minute before the task

@@ -266,3 +266,9 @@ export function renderRunArgs(input: RunArgsInput): string[] {
   args.push(...input.extraArgs);
   return args;
 }
+
+/** The value after a flag in a run's rendered arguments (flag, value: as renderRunArgs writes them). */
+export function argValue(args: readonly string[] | undefined, flag: string): string | undefined {
+  const i = args?.indexOf(flag) ?? -1;
+  return i >= 0 ? args![i + 1] : undefined;
+}
