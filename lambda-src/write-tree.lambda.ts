@@ -1,27 +1,25 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { loggedHandler, requiredEnv } from './shared/handler';
-import { stoppedTaskOf } from './shared/task-event';
-import { rebuildTree, updateSite } from './write-tree/s3-tree';
+import { retentionDaysOf } from './write-tree/index-files';
+import { IndexLocation, rebuildIndex, updateRun } from './write-tree/s3-index';
 
 const s3 = new S3Client({});
 const log = (line: object) => console.log(JSON.stringify(line));
 
 /**
- * On a stopped sitespeed.io task: merges that site's runs into tree.json. Invoked with
- * {"rebuild": true}: rebuilds the whole tree from a full listing of the bucket.
+ * On a "Sitespeed Run Finished" event (the run outcomes of every cluster that writes to this
+ * bucket): files the run in its site's index file and the summary. Invoked with
+ * {"rebuild": true} (daily, and by hand): rebuilds every index file from a full listing.
  */
 export const handler = loggedHandler(async (event: any): Promise<object> => {
-  const location = { bucket: requiredEnv(process.env, 'REPORTS_BUCKET'), key: process.env.TREE_KEY || 'tree.json' };
+  const location: IndexLocation = {
+    bucket: requiredEnv(process.env, 'REPORTS_BUCKET'),
+    retentionDays: retentionDaysOf(process.env.RETENTION_DAYS),
+  };
   if (event?.rebuild === true) {
-    const tree = await rebuildTree(s3, location, log);
-    return { rebuilt: Object.keys(tree.sites).length };
+    const summary = await rebuildIndex(s3, location, log);
+    return { rebuilt: Object.keys(summary.sites).length };
   }
-  const task = stoppedTaskOf(event, {
-    clusterArn: requiredEnv(process.env, 'CLUSTER_ARN'),
-    family: requiredEnv(process.env, 'TASK_FAMILY'),
-    containerName: requiredEnv(process.env, 'CONTAINER_NAME'),
-  });
-  if ('ignored' in task) return task;
-  const run = await updateSite(s3, location, task, log);
-  return { site: task.site, run };
+  const run = await updateRun(s3, location, event, log);
+  return { site: run.site, run: run.run, status: run.status };
 });

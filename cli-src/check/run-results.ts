@@ -3,10 +3,10 @@ import { CheckContext } from './context';
 import { probeMetrics } from './metrics';
 import { probeScript, probeValues, runOnInstance } from './remote-shell';
 import { fail, Line, pass, skip } from './report';
-import { folderOfTask, parseTree, runsOf } from '../../lambda-src/write-tree/tree';
+import { runFolderOf } from '../../lambda-src/shared/run-folder';
+import { parseSiteIndex, parseSummary, siteIndexKey, SUMMARY_KEY } from '../../lambda-src/write-tree/index-files';
 import { argValue } from '../../src/private/sitespeed-args';
 
-const TREE_KEY = 'tree.json';
 const noRun = (step: string) => skip(step, 'not checked: no run finished (see run)');
 const noFolder = (ctx: CheckContext, step: string) => (ctx.run ? skip(step, 'not checked: the run left no report folder (see report)') : noRun(step));
 
@@ -16,16 +16,7 @@ export async function checkReport(ctx: CheckContext): Promise<Line[]> {
   if (!run) return [noRun('report')];
   const bucket = argValue(run.args, '--s3.bucketname');
   if (!bucket) return [skip('report', `${run.site.site} uploads no report (no --s3.bucketname in its arguments)`)];
-  const listed = await ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${run.site.site}/`, Delimiter: '/' }));
-  const folders = (listed.CommonPrefixes ?? []).map(p => p.Prefix!.slice(run.site.site.length + 1, -1));
-  // Prefixes come sorted; the newest run folders are last. A long history needs the pages after the first.
-  let token = listed.NextContinuationToken;
-  while (token) {
-    const page = await ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${run.site.site}/`, Delimiter: '/', ContinuationToken: token }));
-    folders.push(...(page.CommonPrefixes ?? []).map(p => p.Prefix!.slice(run.site.site.length + 1, -1)));
-    token = page.NextContinuationToken;
-  }
-  const folder = folderOfTask(folders, run.startedAt, run.stoppedAt);
+  const folder = await runFolderOf(ctx.clients.s3, bucket, { site: run.site.site, startedAt: run.startedAt, stoppedAt: run.stoppedAt });
   if (!folder) {
     return [fail('report', `no report folder of this run under s3://${bucket}/${run.site.site}/`,
       'the run\'s log stream says why the upload failed (the task role\'s access to the bucket, or the run failed before it)')];
@@ -37,29 +28,43 @@ export async function checkReport(ctx: CheckContext): Promise<Line[]> {
     : fail('report', `s3://${bucket}/${run.site.site}/${folder}/ has no index.html`, 'the upload was cut short: the run\'s log stream says why')];
 }
 
-/** The run in the calendar's index (written by writeTree on the task's STOPPED event, within seconds). */
+/** The run in the calendar's index (written by writeTree on the run's "Sitespeed Run Finished" event, within seconds). */
 export async function checkCalendar(ctx: CheckContext): Promise<Line[]> {
   const run = ctx.run;
   if (!run?.folder) return [noFolder(ctx, 'calendar')];
   if (!argValue(run.args, '--resultBaseURL')) return [skip('calendar', `${run.site.site}'s cluster has no ReportTree`)];
   const bucket = argValue(run.args, '--s3.bucketname')!;
+  const site = run.site.site;
   const deadline = ctx.clock.now() + ctx.options.stepTimeoutSeconds * 1000;
-  let seen = 'no tree.json';
+  let seen = `no ${siteIndexKey(site)}`;
   for (;;) {
-    try {
-      const object = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: TREE_KEY }));
-      const tree = parseTree(await object.Body!.transformToString());
-      const entry = tree && runsOf(tree, run.site.site).find(r => r.run === run.folder);
-      if (entry) return [pass('calendar', `${run.site.site} ${run.folder} is in s3://${bucket}/${TREE_KEY} as ${entry.status}`)];
-      seen = tree ? `tree.json without ${run.folder}` : 'a tree.json that is not a tree';
-    } catch (e: any) {
-      if (e?.name !== 'NoSuchKey') throw e;
+    const siteText = await readText(ctx, bucket, siteIndexKey(site));
+    const index = siteText === undefined ? undefined : parseSiteIndex(siteText, site);
+    const entry = index?.runs.find(r => r.run === run.folder);
+    if (entry) {
+      const summaryText = await readText(ctx, bucket, SUMMARY_KEY);
+      const summary = summaryText === undefined ? undefined : parseSummary(summaryText);
+      if (summary && Object.prototype.hasOwnProperty.call(summary.sites, site)) {
+        return [pass('calendar', `${site} ${run.folder} is in s3://${bucket}/${siteIndexKey(site)} as ${entry.status}, and ${site} in the summary`)];
+      }
+      seen = `${site} ${run.folder} indexed, but ${summary ? `${SUMMARY_KEY} has no entry for ${site}` : `no readable ${SUMMARY_KEY}`}`;
+    } else if (siteText !== undefined) {
+      seen = index ? `${siteIndexKey(site)} without ${run.folder}` : `${siteIndexKey(site)} is not an index file`;
     }
     if (ctx.clock.now() > deadline) break;
     await ctx.clock.sleep(ctx.clock.pollMs);
   }
   return [fail('calendar', `after ${ctx.options.stepTimeoutSeconds} s, ${seen}`,
-    'the writeTree function did not index the run: its log group says why (it logs every event it ignores, with the reason)')];
+    'the writeTree function did not index the run: its log group says why; the runOutcome function\'s log, whether the run\'s event was put')];
+}
+
+async function readText(ctx: CheckContext, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    return await (await ctx.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+  } catch (e: any) {
+    if (e?.name === 'NoSuchKey') return undefined;
+    throw e;
+  }
 }
 
 /** The report's link as the viewer serves it (CloudFront, its allow-list included). */

@@ -1,25 +1,12 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { failingChecks, reportUrlOf, RunFinished, statusOf } from './outcome';
 import { argValue } from '../../src/private/sitespeed-args';
 import { metricsLine, putRunEvent, RUN_FINISHED } from '../shared/run-events';
+import { runFolderOf } from '../shared/run-folder';
 import { StoppedTask } from '../shared/task-event';
-import { folderOf, folderOfTask } from '../write-tree/tree';
 
 export const BUDGET_RESULT = 'budgetResult.json';
-
-/**
- * The folder the task wrote: one listing of the site's folders from a minute before the task
- * started (StartAfter), whatever the number of earlier runs.
- */
-export async function runFolderOf(s3: S3Client, bucket: string, task: StoppedTask): Promise<string | undefined> {
-  const from = folderOf(new Date(task.startedAt.getTime() - 60_000));
-  const listed = await s3.send(new ListObjectsV2Command({
-    Bucket: bucket, Prefix: `${task.site}/`, Delimiter: '/', StartAfter: `${task.site}/${from}`, MaxKeys: 100,
-  }));
-  const folders = (listed.CommonPrefixes ?? []).map(p => p.Prefix!.slice(task.site.length + 1, -1));
-  return folderOfTask(folders, task.startedAt, task.stoppedAt);
-}
 
 async function budgetOf(s3: S3Client, bucket: string, key: string): Promise<unknown> {
   try {

@@ -1,13 +1,14 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Run, RUN_FOLDER, SITE_SLUG, Tree } from './tree';
+import { Run } from './index-files';
+import { RUN_FOLDER, SITE_SLUG } from './tree';
 
 /**
- * Durable run statuses: tree.json is an index that a rebuild recreates from the bucket, and a
- * run's status (failed, its exit code, a run that never uploaded a report) is not in the
- * report. So each stopped task's status is also written as a small object of its own, whose key
- * carries the status: a rebuild restores every status from one listing (1000 runs a call),
- * reading objects only for failed runs' reasons. The prefix starts with '.', which no site slug
- * does, so it never reads as a site.
+ * Durable run statuses: the index is rebuilt from the bucket, and a run's status (failed, its
+ * exit code and reason, its failing budget checks, a run that never uploaded a report) is not in
+ * the report. So each stopped run's status is also written as a small object of its own, whose
+ * key carries the status: a rebuild restores every status from one listing (1000 runs a call),
+ * reading objects only for failed runs the index does not already know. The prefix starts with
+ * '.', which no site slug does, so it never reads as a site.
  *   .cdk-sitespeed/runs/<site>/<run>~<status>~<exitCode>~<report|no-report>.json
  */
 export const STATUS_PREFIX = '.cdk-sitespeed/runs/';
@@ -22,12 +23,17 @@ export async function recordStatus(s3: S3Client, bucket: string, site: string, r
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: statusKey(site, run), Body: JSON.stringify(run), ContentType: 'application/json' }));
 }
 
-/** Every recorded status, by site; the latest record of a run wins. */
-export async function durableStatuses(s3: S3Client, bucket: string): Promise<Map<string, Run[]>> {
+/**
+ * Every recorded status (of one site, or of all), by site; the latest record of a run wins.
+ * `known` says which failed runs need no read of their record (the index has their details).
+ */
+export async function durableStatuses(s3: S3Client, bucket: string, options: { site?: string; known?: (site: string, run: string) => boolean } = {}):
+Promise<Map<string, Run[]>> {
   const found = new Map<string, Map<string, { run: Run; key: string; at: number }>>();
+  const prefix = options.site ? `${STATUS_PREFIX}${options.site}/` : STATUS_PREFIX;
   let ContinuationToken: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: STATUS_PREFIX, ContinuationToken }));
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
     for (const object of page.Contents ?? []) {
       const m = STATUS_KEY.exec(object.Key!.slice(STATUS_PREFIX.length));
       if (!m || !SITE_SLUG.test(m[1]) || !RUN_FOLDER.test(m[2])) continue;
@@ -51,36 +57,24 @@ export async function durableStatuses(s3: S3Client, bucket: string): Promise<Map
   for (const [site, runs] of found) {
     const restored: Run[] = [];
     for (const { run, key } of runs.values()) {
-      // The reason is in the object only: read it for failed runs, which are few.
-      if (run.status === 'failed') {
-        try {
-          const body = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString());
-          if (typeof body?.reason === 'string') {
-            restored.push({ ...run, reason: body.reason });
-            continue;
-          }
-        } catch {
-          // A status object that cannot be read still gives what its key says.
-        }
-      }
-      restored.push(run);
+      restored.push(run.status === 'failed' && !options.known?.(site, run.run) ? { ...run, ...await detailsOf(s3, bucket, key) } : run);
     }
     bySite.set(site, restored);
   }
   return bySite;
 }
 
-/** `tree` with what the durable statuses know added where the tree knows less (absent or unknown). */
-export function withStatuses(tree: Tree, statuses: Map<string, Run[]>): Tree {
-  const sites: Record<string, Run[]> = { ...tree.sites };
-  for (const [site, recorded] of statuses) {
-    const own = Object.prototype.hasOwnProperty.call(sites, site) ? sites[site] : [];
-    const runs = new Map(own.map(r => [r.run, r]));
-    for (const run of recorded) {
-      const known = runs.get(run.run);
-      if (!known || known.status === 'unknown') runs.set(run.run, { ...known, ...run });
-    }
-    sites[site] = [...runs.values()].sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
+/** A failed run's reason and budget checks, which only its record's body holds. */
+async function detailsOf(s3: S3Client, bucket: string, key: string): Promise<Partial<Run>> {
+  try {
+    const body = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString());
+    return {
+      ...(typeof body?.reason === 'string' ? { reason: body.reason } : {}),
+      ...(Array.isArray(body?.budget) ? { budget: body.budget } : {}),
+      ...(body?.rerun === true ? { rerun: true } : {}),
+    };
+  } catch {
+    // A status object that cannot be read still gives what its key says.
+    return {};
   }
-  return { version: 1, sites };
 }

@@ -1,23 +1,22 @@
 /**
- * tree.json: every site's runs, which the calendar viewer reads.
+ * Run folder names, shared by writeTree, the run outcomes and the check command; and the
+ * version 1 index (one tree.json of every site's runs), which writeTree converts once into the
+ * version 2 files (index-files.ts):
  *   { "version": 1, "sites": { "<slug>": [ { "run": "2026-11-27-08-15-03", "status": "ok" }, … ] } }
- * Runs are sorted by their (UTC) folder name; status is "ok", "failed" or "unknown" (a run
- * whose task event was never seen, e.g. after a rebuild of runs older than the tree).
  */
-export type RunStatus = 'ok' | 'failed' | 'unknown';
+export const LEGACY_TREE_KEY = 'tree.json';
 
-export interface Run {
+export interface LegacyRun {
   readonly run: string;
-  readonly status: RunStatus;
+  readonly status: 'ok' | 'failed' | 'unknown';
   readonly exitCode?: number;
   readonly reason?: string;
-  /** False when the run failed before it uploaded a report. */
   readonly report?: boolean;
 }
 
-export interface Tree {
+export interface LegacyTree {
   readonly version: 1;
-  readonly sites: Record<string, Run[]>;
+  readonly sites: Record<string, LegacyRun[]>;
 }
 
 /** A run folder: sitespeed.io's <YYYY-MM-DD-HH-mm-ss>. */
@@ -25,20 +24,8 @@ export const RUN_FOLDER = /^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$/;
 /** What a site folder may be named (sitespeed.io's slug). */
 export { SITE_SLUG } from '../../src/private/site-names';
 
-/**
- * A site's runs. Slugs are user data, and `constructor`, `toString` or `__proto__` are valid
- * slugs that every object also answers to: only the tree's own entries count.
- */
-export function runsOf(tree: Tree, site: string): Run[] {
-  return Object.prototype.hasOwnProperty.call(tree.sites, site) ? tree.sites[site] : [];
-}
-
-export function emptyTree(): Tree {
-  return { version: 1, sites: {} };
-}
-
-/** Parses tree.json, or returns undefined when it is not a tree (corrupt, foreign, truncated). */
-export function parseTree(text: string): Tree | undefined {
+/** Parses a version 1 tree.json, or returns undefined when it is not one (corrupt, foreign, truncated). */
+export function parseTree(text: string): LegacyTree | undefined {
   let data: any;
   try {
     data = JSON.parse(text);
@@ -49,22 +36,7 @@ export function parseTree(text: string): Tree | undefined {
   for (const runs of Object.values(data.sites)) {
     if (!Array.isArray(runs) || runs.some((r: any) => typeof r?.run !== 'string' || typeof r?.status !== 'string')) return undefined;
   }
-  return data as Tree;
-}
-
-/**
- * The tree with `site`'s runs set to the folders listed, keeping what is known of each run and
- * adding `stopped` (the task that just ended). Other sites are untouched.
- */
-export function mergeSite(tree: Tree, site: string, folders: string[], stopped?: Run): Tree {
-  const known = new Map(runsOf(tree, site).map(r => [r.run, r]));
-  const runs = new Map<string, Run>();
-  for (const folder of folders) runs.set(folder, known.get(folder) ?? { run: folder, status: 'unknown' });
-  // A known run without a folder is kept only if it never had a report (a failed start).
-  for (const run of known.values()) if (run.report === false && !runs.has(run.run)) runs.set(run.run, run);
-  if (stopped) runs.set(stopped.run, { ...runs.get(stopped.run), ...stopped });
-  const sorted = [...runs.values()].sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
-  return { version: 1, sites: { ...tree.sites, [site]: sorted } };
+  return data as LegacyTree;
 }
 
 /** The run folder name (UTC) of a moment, as sitespeed.io names it with --utc. */

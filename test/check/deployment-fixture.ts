@@ -25,7 +25,7 @@ import { Clients } from '../../cli-src/check/context';
 import { buildReferenceApp } from '../../examples/app';
 import { parseRunRequest, runnerConfigFromEnv } from '../../lambda-src/run-task/request';
 import { runSite } from '../../lambda-src/run-task/run-site';
-import { updateSite } from '../../lambda-src/write-tree/s3-tree';
+import { updateRun } from '../../lambda-src/write-tree/s3-index';
 import { folderOf } from '../../lambda-src/write-tree/tree';
 import { CHECK_METADATA, SHAPING_ATTRIBUTE, VOLUME_ATTRIBUTE } from '../../src/private/check-entry';
 import { motoClientConfig } from '../harness/moto';
@@ -401,8 +401,16 @@ export class DeployedFixture {
         if (this.knobs.sendAnnotation ?? true) this.graphite.events.push(site);
         await this.ecs.send(new StopTaskCommand({ cluster, task: task.taskArn, reason: 'Essential container in task exited' }));
         if (this.knobs.indexTree ?? true) {
-          await updateSite(this.s3, { bucket: arg('--s3.bucketname'), key: 'tree.json' },
-            { site, exitCode: this.knobs.exitCode ?? 0, startedAt, stoppedAt: new Date() }, () => {});
+          // What writeTree gets: the run outcome's "Sitespeed Run Finished" event.
+          const exitCode = this.knobs.exitCode ?? 0;
+          const uploaded = this.knobs.uploadReport ?? true;
+          await updateRun(this.s3, { bucket: arg('--s3.bucketname'), retentionDays: 90 }, {
+            'detail-type': 'Sitespeed Run Finished',
+            'detail': {
+              version: 1, cluster, site, run: uploaded ? folder : null, status: !uploaded ? 'no report' : exitCode === 0 ? 'ok' : 'failed',
+              exitCode, reason: null, failedBudgetChecks: [], startedAt: startedAt.toISOString(), stoppedAt: new Date().toISOString(),
+            },
+          }, () => {});
         }
       }
     }

@@ -1,13 +1,14 @@
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { StoppedTask } from '../../lambda-src/shared/task-event';
-import { rebuildTree, updateSite } from '../../lambda-src/write-tree/s3-tree';
+import { SITES_PREFIX, siteIndexKey, SUMMARY_KEY } from '../../lambda-src/write-tree/index-files';
+import { IndexLocation, rebuildIndex, updateRun } from '../../lambda-src/write-tree/s3-index';
 import { motoClientConfig, resetMoto } from '../harness/moto';
 
 // writeTree against a real S3 API (moto, which implements If-Match and If-None-Match on PutObject).
 const s3 = new S3Client(motoClientConfig());
 const calls: string[] = [];
 s3.middlewareStack.add(next => async args => { calls.push((args as any).request?.method ?? '?'); return next(args); }, { step: 'finalizeRequest', name: 'countCalls' });
-const location = { bucket: 'reports', key: 'tree.json' };
+const NOW = new Date('2026-11-28T12:00:00Z');
+const location: IndexLocation = { bucket: 'reports', retentionDays: null, now: () => NOW };
 const quiet = () => {};
 
 async function putRuns(site: string, folders: string[]): Promise<void> {
@@ -16,14 +17,40 @@ async function putRuns(site: string, folders: string[]): Promise<void> {
   }
 }
 
-async function tree(): Promise<any> {
-  const object = await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: 'tree.json' }));
-  return JSON.parse(await object.Body!.transformToString());
+async function read(key: string): Promise<any> {
+  return JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: key }))).Body!.transformToString());
+}
+const runsOf = async (site: string) => (await read(siteIndexKey(site))).runs;
+const summary = () => read(SUMMARY_KEY);
+
+/** What the run outcome puts on the bus for a run of `site` that started at `started` (its folder a few seconds later). */
+function finished(site: string, started: string, options: { exitCode?: number | null; folder?: string | null; reason?: string; budget?: object[] } = {}) {
+  const startedAt = new Date(started);
+  const exitCode = options.exitCode === undefined ? 0 : options.exitCode;
+  const folder = options.folder !== undefined ? options.folder : new Date(startedAt.getTime() + 3000).toISOString().slice(0, 19).replace(/[T:]/g, '-');
+  return {
+    'detail-type': 'Sitespeed Run Finished',
+    'detail': {
+      version: 1, cluster: 'c', site, run: folder,
+      status: folder === null ? 'no report' : exitCode === 0 ? 'ok' : options.budget ? 'budget failed' : 'failed',
+      exitCode, reason: options.reason ?? null, failedBudgetChecks: options.budget ?? [],
+      startedAt: startedAt.toISOString(), stoppedAt: new Date(startedAt.getTime() + 240_000).toISOString(), rerun: false,
+    },
+  };
 }
 
-const task = (site: string, started: string, exitCode = 0): StoppedTask => ({
-  site, exitCode, startedAt: new Date(started), stoppedAt: new Date(new Date(started).getTime() + 4 * 60_000),
-});
+/** The index files with each file's write counter left out (a rebuild counts its own writes). */
+async function indexWithoutRevisions(): Promise<{ summary: any; sites: Record<string, any[]> }> {
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'reports', Prefix: SITES_PREFIX }));
+  const sites: Record<string, any[]> = {};
+  for (const object of listed.Contents ?? []) {
+    const file = await read(object.Key!);
+    if (file.runs.length > 0) sites[file.site] = file.runs;
+  }
+  const s = await summary();
+  for (const entry of Object.values<any>(s.sites)) delete entry.revision;
+  return { summary: s, sites };
+}
 
 const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
 
@@ -34,67 +61,78 @@ beforeEach(async () => {
 });
 afterAll(() => s3.destroy());
 
-test('an incremental update lists one site, records the status, and reads and writes tree.json once each', async () => {
+test('an update records the status, then reads and writes the site\'s file and the summary once each: 5 calls, no listing', async () => {
   await putRuns('blog', ['2026-11-26-09-00-00']);
   await putRuns('shop', ['2026-11-26-08-15-02', '2026-11-27-08-15-03']);
-  await rebuildTree(s3, location, quiet); // an existing tree, as in steady state
+  await rebuildIndex(s3, location, quiet); // an existing index, as in steady state
   calls.length = 0;
-  const run = await updateSite(s3, location, task('shop', '2026-11-27T08:15:00Z', 1), quiet);
-  expect(run).toEqual({ run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1 });
-  expect(calls).toEqual(['GET', 'PUT', 'GET', 'PUT']); // list shop/, put the durable status, get tree.json, put tree.json
-  expect((await tree()).sites).toEqual({
-    blog: [{ run: '2026-11-26-09-00-00', status: 'unknown' }],
-    shop: [{ run: '2026-11-26-08-15-02', status: 'unknown' }, { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1 }],
+  const run = await updateRun(s3, location, finished('shop', '2026-11-27T08:15:00Z', { exitCode: 1 }), quiet);
+  expect(run).toEqual({ site: 'shop', run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1 });
+  expect(calls).toEqual(['PUT', 'GET', 'PUT', 'GET', 'PUT']);
+  expect(await runsOf('shop')).toEqual([{ run: '2026-11-26-08-15-02', status: 'unknown' }, { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1 }]);
+  expect((await summary()).sites).toEqual({
+    blog: { revision: 1, runs: 1, first: '2026-11-26-09-00-00', last: { run: '2026-11-26-09-00-00', status: 'unknown' } },
+    shop: { revision: 2, runs: 2, first: '2026-11-26-08-15-02', last: { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1 } },
   });
 });
 
-test('a missing tree.json is built from the whole bucket, created with If-None-Match', async () => {
+test('a failed budget is filed with its checks, which the viewer shows', async () => {
+  await putRuns('docs', ['2026-11-27-12-30-05']);
+  await updateRun(s3, location, finished('docs', '2026-11-27T12:30:02Z', {
+    exitCode: 1, reason: 'Essential container in task exited',
+    budget: [{ page: 'home', metric: 'Total Requests', type: 'requests', value: 42, limit: 30, limitType: 'max' }],
+  }), quiet);
+  expect(await runsOf('docs')).toEqual([{
+    run: '2026-11-27-12-30-05', status: 'failed', exitCode: 1, reason: 'Essential container in task exited',
+    budget: [{ page: 'home', metric: 'Total Requests', value: '42', limit: '30', limitType: 'max' }],
+  }]);
+});
+
+test('a new site\'s file is built from its listing once; a missing summary from the whole bucket', async () => {
   await putRuns('blog', ['2026-11-26-09-00-00']);
-  await putRuns('shop', ['2026-11-27-08-15-03']);
-  await updateSite(s3, location, task('shop', '2026-11-27T08:15:00Z'), quiet);
-  expect((await tree()).sites).toEqual({
-    blog: [{ run: '2026-11-26-09-00-00', status: 'unknown' }],
-    shop: [{ run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 }],
-  });
+  await putRuns('shop', ['2026-11-20-08-15-00', '2026-11-27-08-15-03']);
+  await updateRun(s3, location, finished('shop', '2026-11-27T08:15:00Z'), quiet);
+  expect(await runsOf('shop')).toEqual([{ run: '2026-11-20-08-15-00', status: 'unknown' }, { run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 }]);
+  expect(Object.keys((await summary()).sites)).toEqual(['blog', 'shop']);
+  expect(await runsOf('blog')).toEqual([{ run: '2026-11-26-09-00-00', status: 'unknown' }]);
 });
 
-test('a corrupt tree.json is kept aside and rebuilt, not overwritten blindly', async () => {
+test('a corrupt site file is kept aside and rebuilt, not overwritten blindly', async () => {
   await putRuns('shop', ['2026-11-27-08-15-03']);
-  await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: 'tree.json', Body: '{"version":1,"sites":{"sh' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: siteIndexKey('shop'), Body: '{"version":2,"site":"sh' }));
   const lines: any[] = [];
-  await updateSite(s3, location, task('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
-  expect((await tree()).sites.shop).toEqual([{ run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 }]);
-  const kept = lines.find(l => l.treeCorrupt).keptAs;
-  const copy = await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: kept }));
-  expect(await copy.Body!.transformToString()).toBe('{"version":1,"sites":{"sh');
+  await updateRun(s3, location, finished('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
+  expect(await runsOf('shop')).toEqual([{ run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 }]);
+  const kept = lines.find(l => l.indexCorrupt).keptAs;
+  expect(kept).toMatch(/^\.cdk-sitespeed\/index\/kept\/sites\/shop\.corrupt-\d{4}-.*\.json$/);
+  expect(await (await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: kept }))).Body!.transformToString()).toBe('{"version":2,"site":"sh');
 });
 
-test('incremental updates and a rebuild give the same tree', async () => {
+test('incremental updates and a rebuild give the same files', async () => {
   const sites = ['shop', 'blog', 'docs'];
+  for (const [i, site] of sites.entries()) await putRuns(site, [`2026-11-2${i}-08-00-03`, `2026-11-2${i}-10-00-03`]);
   for (const [i, site] of sites.entries()) {
-    await putRuns(site, [`2026-11-2${i}-08-00-01`, `2026-11-2${i}-10-00-01`]);
+    await updateRun(s3, location, finished(site, `2026-11-2${i}T08:00:00Z`), quiet);
+    await updateRun(s3, location, finished(site, `2026-11-2${i}T10:00:00Z`, { exitCode: i === 1 ? 1 : 0 }), quiet);
   }
   // A run that failed before it could upload a report.
-  for (const [i, site] of sites.entries()) {
-    await updateSite(s3, location, task(site, `2026-11-2${i}T08:00:00Z`, 0), quiet);
-    await updateSite(s3, location, task(site, `2026-11-2${i}T10:00:00Z`, i === 1 ? 1 : 0), quiet);
-  }
-  await updateSite(s3, location, task('gone', '2026-11-25T08:00:00Z', 137), quiet);
-  const incremental = await tree();
-  const rebuilt = await rebuildTree(s3, location, quiet);
-  expect(rebuilt).toEqual(incremental);
-  expect(await tree()).toEqual(incremental);
+  await updateRun(s3, location, finished('gone', '2026-11-25T08:00:00Z', { exitCode: 137, folder: null }), quiet);
+  const incremental = await indexWithoutRevisions();
+  // From nothing: the index deleted, only the bucket's reports and status records left.
+  for (const key of [SUMMARY_KEY, ...['shop', 'blog', 'docs', 'gone'].map(siteIndexKey)]) await s3.send(new DeleteObjectCommand({ Bucket: 'reports', Key: key }));
+  await rebuildIndex(s3, location, quiet);
+  expect(await indexWithoutRevisions()).toEqual(incremental);
   expect(incremental.sites.gone).toEqual([{ run: '2026-11-25-08-00-00', status: 'failed', exitCode: 137, report: false }]);
+  expect(incremental.summary.sites.blog.last).toEqual({ run: '2026-11-21-10-00-03', status: 'failed', exitCode: 1 });
 });
 
-
-test('more than 1000 runs under one site are all listed (pagination)', async () => {
+test('a rebuild lists more than 1000 runs under one site (pagination)', async () => {
   const folders = Array.from({ length: 1100 }, (_, i) => `${day(i % 365)}-${String(8 + Math.floor(i / 365)).padStart(2, '0')}-00-00`);
   await putRuns('shop', folders);
-  await updateSite(s3, location, task('shop', '2026-01-01T08:00:00Z'), quiet);
-  const runs = (await tree()).sites.shop;
-  expect(runs).toHaveLength(1100);
+  await rebuildIndex(s3, location, quiet);
+  const runs = await runsOf('shop');
   expect(runs.map((r: any) => r.run)).toEqual([...folders].sort());
+  expect((await summary()).sites.shop.runs).toBe(1100);
 });
 
 test('odd keys in the bucket neither break the listing nor become sites', async () => {
@@ -102,56 +140,42 @@ test('odd keys in the bucket neither break the listing nor become sites', async 
   for (const key of ['my folder/2026-11-27-08-15-03/index.html', 'ünïcødé/x', 'a+b/2026-11-27-08-15-03/index.html', `${'x'.repeat(900)}/y`, 'shop/not a run/index.html', 'index.html']) {
     await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: key, Body: 'x' }));
   }
-  const rebuilt = await rebuildTree(s3, location, quiet);
+  const rebuilt = await rebuildIndex(s3, location, quiet);
   expect(Object.keys(rebuilt.sites)).toEqual(['shop']);
-  expect(rebuilt.sites.shop).toEqual([{ run: '2026-11-27-08-15-03', status: 'unknown' }]);
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'reports' }));
-  expect(listed.KeyCount).toBeGreaterThan(7);
+  expect(await runsOf('shop')).toEqual([{ run: '2026-11-27-08-15-03', status: 'unknown' }]);
 });
 
 test('slugs every object answers to (constructor, toString, __proto__) are sites like any other', async () => {
   const odd = ['constructor', 'toString', '__proto__', 'hasOwnProperty'];
   for (const site of [...odd, 'shop']) await putRuns(site, ['2026-11-26-09-00-00']);
-  // No tree.json yet: the first update rebuilds from the listing, as after a corrupt tree.
-  await updateSite(s3, location, task('constructor', '2026-11-26T08:59:30Z', 1), quiet);
-  await updateSite(s3, location, task('__proto__', '2026-11-26T08:59:30Z'), quiet);
-  const text = await (await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: 'tree.json' }))).Body!.transformToString();
+  await updateRun(s3, location, finished('constructor', '2026-11-26T08:59:30Z', { exitCode: 1, folder: '2026-11-26-09-00-00' }), quiet);
+  await updateRun(s3, location, finished('__proto__', '2026-11-26T08:59:30Z', { folder: '2026-11-26-09-00-00' }), quiet);
+  const text = await (await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: SUMMARY_KEY }))).Body!.transformToString();
   const written = JSON.parse(text);
   expect(Object.keys(written.sites).sort()).toEqual([...odd, 'shop'].sort());
   expect(Object.getPrototypeOf(written.sites)).toBe(Object.prototype); // the JSON's __proto__ is a site, not a prototype
-  expect(written.sites.constructor).toEqual([{ run: '2026-11-26-09-00-00', status: 'failed', exitCode: 1 }]);
-  expect(written.sites.__proto__).toEqual([{ run: '2026-11-26-09-00-00', status: 'ok', exitCode: 0 }]);
-  expect(written.sites.toString).toEqual([{ run: '2026-11-26-09-00-00', status: 'unknown' }]);
-  // And a full rebuild keeps what it knew of them.
-  await rebuildTree(s3, location, quiet);
-  expect((await tree()).sites.constructor[0].status).toBe('failed');
+  expect(written.sites.constructor.last).toEqual({ run: '2026-11-26-09-00-00', status: 'failed', exitCode: 1 });
+  expect(written.sites.__proto__.last).toEqual({ run: '2026-11-26-09-00-00', status: 'ok', exitCode: 0 });
+  expect(await runsOf('toString')).toEqual([{ run: '2026-11-26-09-00-00', status: 'unknown' }]);
+  await rebuildIndex(s3, location, quiet);
+  expect((await runsOf('constructor'))[0].status).toBe('failed');
 });
 
 describe('writeTree keeps what it cannot understand', () => {
-  test('a tree of a newer version is copied aside before the rebuild replaces it', async () => {
+  test('a summary with fields this version does not know is copied aside first, and its sites are kept', async () => {
     await putRuns('shop', ['2026-11-27-08-15-03']);
-    const newer = JSON.stringify({ version: 2, sites: { shop: [{ run: '2026-11-27-08-15-03', status: 'ok', stars: 5 }] } });
-    await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: 'tree.json', Body: newer }));
+    await rebuildIndex(s3, location, quiet);
+    const withExtra = JSON.stringify({ ...await summary(), owner: 'perf-team' });
+    await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: SUMMARY_KEY, Body: withExtra }));
     const lines: any[] = [];
-    await updateSite(s3, location, task('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
-    expect((await tree()).version).toBe(1);
-    const kept = lines.find(l => l.treeCorrupt).keptAs;
-    expect(await (await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: kept }))).Body!.transformToString()).toBe(newer);
-  });
-
-  test('a tree with fields this version does not know is copied aside first, and its sites are kept', async () => {
-    await putRuns('shop', ['2026-11-27-08-15-03']);
-    const withExtra = JSON.stringify({ version: 1, sites: { blog: [{ run: '2026-11-26-09-00-00', status: 'failed', report: false }] }, owner: 'perf-team' });
-    await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: 'tree.json', Body: withExtra }));
-    const lines: any[] = [];
-    await updateSite(s3, location, task('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
-    const line = lines.find(l => l.treeKept);
-    expect(line).toMatchObject({ treeKept: 'tree.json', why: 'unknown fields owner', keptAs: expect.stringMatching(/^tree\.kept-\d{4}-.*\.json$/) });
+    await updateRun(s3, location, finished('blog', '2026-11-27T09:00:00Z', { folder: null, exitCode: 1 }), l => lines.push(l));
+    const line = lines.find(l => l.indexKept);
+    expect(line).toMatchObject({ indexKept: SUMMARY_KEY, why: 'unknown fields owner', keptAs: expect.stringMatching(/^\.cdk-sitespeed\/index\/kept\/summary\.kept-\d{4}-.*\.json$/) });
     expect(await (await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: line.keptAs }))).Body!.transformToString()).toBe(withExtra);
-    expect(Object.keys((await tree()).sites).sort()).toEqual(['blog', 'shop']);
+    expect(Object.keys((await summary()).sites).sort()).toEqual(['blog', 'shop']);
   });
 
-  test('a missing tree whose creation loses races lists the bucket once, not once per attempt', async () => {
+  test('a missing summary whose creation loses races lists the bucket once, not once per attempt', async () => {
     await putRuns('blog', ['2026-11-26-09-00-00']);
     await putRuns('shop', ['2026-11-27-08-15-03']);
     let refused = 0;
@@ -159,7 +183,7 @@ describe('writeTree keeps what it cannot understand', () => {
     const racer = new S3Client(motoClientConfig());
     racer.middlewareStack.add(next => async args => {
       const input = args.input as any;
-      if (input.IfNoneMatch && refused < 2) {
+      if (input.IfNoneMatch && input.Key === SUMMARY_KEY && refused < 2) {
         refused++;
         throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
       }
@@ -167,64 +191,119 @@ describe('writeTree keeps what it cannot understand', () => {
       return next(args);
     }, { step: 'initialize', name: 'loseTwoCreates' });
     const lines: any[] = [];
-    await updateSite(racer, location, task('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
+    await updateRun(racer, location, finished('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
     racer.destroy();
     expect(lines.filter(l => l.lostRace).length).toBe(2);
-    expect(lines.filter(l => l.treeMissing).length).toBe(3);
     // The root listing (every site) happened once; without the hoist it was once per attempt.
     expect(lists.filter(l => l === '|/').length).toBe(1);
-    expect(Object.keys((await tree()).sites).sort()).toEqual(['blog', 'shop']);
+    expect(Object.keys((await summary()).sites).sort()).toEqual(['blog', 'shop']);
   });
 
-  test('a tree deleted between the read and the conditional write is a lost race: read again, rebuilt, written', async () => {
+  test('a site file deleted between the read and the conditional write is a lost race: read again, rebuilt, written', async () => {
     await putRuns('shop', ['2026-11-27-08-15-03']);
-    await rebuildTree(s3, location, quiet);
+    await rebuildIndex(s3, location, quiet);
     let deleted = false;
     const racer = new S3Client(motoClientConfig());
     racer.middlewareStack.add(next => async args => {
-      if (!deleted && (args.input as any).IfMatch) {
+      if (!deleted && (args.input as any).IfMatch && (args.input as any).Key === siteIndexKey('shop')) {
         deleted = true;
-        await s3.send(new DeleteObjectCommand({ Bucket: 'reports', Key: 'tree.json' }));
+        await s3.send(new DeleteObjectCommand({ Bucket: 'reports', Key: siteIndexKey('shop') }));
       }
       return next(args);
-    }, { step: 'initialize', name: 'deleteTreeBeforeWrite' });
+    }, { step: 'initialize', name: 'deleteBeforeWrite' });
     const lines: any[] = [];
-    await updateSite(racer, location, task('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
+    await updateRun(racer, location, finished('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
     racer.destroy();
     expect(deleted).toBe(true);
     expect(lines.some(l => l.lostRace === 1)).toBe(true);
-    expect((await tree()).sites.shop).toEqual([{ run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 }]);
+    expect(await runsOf('shop')).toEqual([{ run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 }]);
   });
 });
 
 describe('durable run statuses', () => {
-  test('a rebuild restores every status (failed with exit code and reason, report-less runs) from the status records', async () => {
+  test('a rebuild restores every status (failed with exit code, reason and budget; report-less runs) from the status records', async () => {
     await putRuns('shop', ['2026-11-26-08-15-02', '2026-11-27-08-15-03']);
-    await updateSite(s3, location, { ...task('shop', '2026-11-27T08:15:00Z', 1), reason: 'Essential container in task exited' }, quiet);
-    await updateSite(s3, location, task('shop', '2026-11-26T08:14:30Z'), quiet);
-    // A run that failed before uploading anything: no folder, only its status.
-    await updateSite(s3, location, task('blog', '2026-11-27T10:00:00Z', 137), quiet);
-    const before = await tree();
-    // tree.json lost (deleted by hand, or corrupt): the rebuild gets it all back.
-    await s3.send(new DeleteObjectCommand({ Bucket: 'reports', Key: 'tree.json' }));
-    await rebuildTree(s3, location, quiet);
-    const after = await tree();
+    const budget = [{ page: 'home', metric: 'Total Requests', type: 'requests', value: 42, limit: 30, limitType: 'max' }];
+    await updateRun(s3, location, finished('shop', '2026-11-27T08:15:00Z', { exitCode: 1, reason: 'Essential container in task exited', budget }), quiet);
+    await updateRun(s3, location, finished('shop', '2026-11-26T08:14:59Z'), quiet);
+    await updateRun(s3, location, finished('blog', '2026-11-27T10:00:00Z', { exitCode: 137, folder: null }), quiet);
+    const before = await indexWithoutRevisions();
+    for (const key of [SUMMARY_KEY, siteIndexKey('shop'), siteIndexKey('blog')]) await s3.send(new DeleteObjectCommand({ Bucket: 'reports', Key: key }));
+    await rebuildIndex(s3, location, quiet);
+    const after = await indexWithoutRevisions();
     expect(after).toEqual(before);
     expect(after.sites.shop).toEqual([
       { run: '2026-11-26-08-15-02', status: 'ok', exitCode: 0 },
-      { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1, reason: 'Essential container in task exited' },
+      { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1, reason: 'Essential container in task exited',
+        budget: [{ page: 'home', metric: 'Total Requests', value: '42', limit: '30', limitType: 'max' }] },
     ]);
     expect(after.sites.blog).toEqual([{ run: '2026-11-27-10-00-00', status: 'failed', exitCode: 137, report: false }]);
   });
 
-  test('the status records never read as a site, and a missing tree rebuilt by an update keeps them too', async () => {
+  test('a daily rebuild of a current index reads no status record bodies', async () => {
     await putRuns('shop', ['2026-11-27-08-15-03']);
-    await updateSite(s3, location, task('shop', '2026-11-27T08:15:00Z', 2), quiet);
-    await s3.send(new DeleteObjectCommand({ Bucket: 'reports', Key: 'tree.json' }));
-    await putRuns('docs', ['2026-11-27-09-00-00']);
-    await updateSite(s3, location, task('docs', '2026-11-27T08:59:30Z'), quiet);
-    const rebuilt = await tree();
-    expect(Object.keys(rebuilt.sites).sort()).toEqual(['docs', 'shop']);
-    expect(rebuilt.sites.shop).toEqual([{ run: '2026-11-27-08-15-03', status: 'failed', exitCode: 2 }]);
+    await updateRun(s3, location, finished('shop', '2026-11-27T08:15:00Z', { exitCode: 1, reason: 'boom' }), quiet);
+    const reads: string[] = [];
+    const counting = new S3Client(motoClientConfig());
+    counting.middlewareStack.add(next => async args => {
+      if ((args.input as any).Key?.startsWith('.cdk-sitespeed/runs/') && !(args.input as any).Body) reads.push((args.input as any).Key);
+      return next(args);
+    }, { step: 'initialize', name: 'countReads' });
+    await rebuildIndex(counting, location, quiet);
+    counting.destroy();
+    expect(reads).toEqual([]);
+    expect((await runsOf('shop'))[0].reason).toBe('boom');
+  });
+});
+
+describe('migration from the version 1 tree.json', () => {
+  test('the first update converts tree.json once, losing nothing it knew, and leaves it in place', async () => {
+    await putRuns('shop', ['2026-11-26-08-15-02', '2026-11-27-08-15-03']);
+    await putRuns('blog', ['2026-11-20-09-00-00']);
+    const v1 = {
+      version: 1,
+      sites: {
+        shop: [{ run: '2026-11-26-08-15-02', status: 'failed', exitCode: 1, reason: 'budget' }, { run: '2026-11-27-08-15-03', status: 'unknown' }],
+        blog: [{ run: '2026-11-20-09-00-00', status: 'ok', exitCode: 0 }, { run: '2026-11-21-09-00-00', status: 'failed', exitCode: 137, report: false }],
+      },
+    };
+    await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: 'tree.json', Body: JSON.stringify(v1) }));
+    const lines: any[] = [];
+    await updateRun(s3, location, finished('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
+    expect(lines.filter(l => l.legacyTreeRead)).toEqual([{ legacyTreeRead: 'tree.json', sites: 2 }]);
+    expect(await runsOf('shop')).toEqual([
+      { run: '2026-11-26-08-15-02', status: 'failed', exitCode: 1, reason: 'budget' }, { run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 },
+    ]);
+    expect(await runsOf('blog')).toEqual(v1.sites.blog);
+    expect(Object.keys((await summary()).sites)).toEqual(['blog', 'shop']);
+    expect(await read('tree.json')).toEqual(v1);
+    // Read once: later updates do not touch it.
+    lines.length = 0;
+    await updateRun(s3, location, finished('blog', '2026-11-22T09:00:00Z', { folder: null, exitCode: 1 }), l => lines.push(l));
+    expect(lines.filter(l => l.legacyTreeRead)).toEqual([]);
+  });
+});
+
+describe('retention', () => {
+  const kept90: IndexLocation = { bucket: 'reports', retentionDays: 90, now: () => NOW };
+
+  test('an update drops the site\'s runs older than the retention; the summary counts what is left', async () => {
+    await putRuns('shop', ['2026-08-01-08-00-03', '2026-08-31-08-00-03', '2026-11-27-08-00-03']);
+    await rebuildIndex(s3, location, quiet); // kept for ever: all three
+    expect((await runsOf('shop')).length).toBe(3);
+    await updateRun(s3, kept90, finished('shop', '2026-11-28T08:00:00Z', { folder: '2026-11-28-08-00-03' }), quiet);
+    expect((await runsOf('shop')).map((r: any) => r.run)).toEqual(['2026-08-31-08-00-03', '2026-11-27-08-00-03', '2026-11-28-08-00-03']);
+    expect((await summary())).toMatchObject({ retentionDays: 90, sites: { shop: { runs: 3, first: '2026-08-31-08-00-03' } } });
+  });
+
+  test('a rebuild drops expired runs, and sites with none left, even where the lifecycle rule has not deleted the reports yet', async () => {
+    await putRuns('shop', ['2026-08-01-08-00-03', '2026-11-27-08-00-03']);
+    await putRuns('old', ['2026-06-01-08-00-03']);
+    await rebuildIndex(s3, location, quiet);
+    expect(Object.keys((await summary()).sites)).toEqual(['old', 'shop']);
+    await rebuildIndex(s3, kept90, quiet);
+    expect(Object.keys((await summary()).sites)).toEqual(['shop']);
+    expect((await runsOf('shop')).map((r: any) => r.run)).toEqual(['2026-11-27-08-00-03']);
+    expect(await runsOf('old')).toEqual([]);
   });
 });

@@ -1,5 +1,8 @@
 import { stoppedTaskOf } from '../../lambda-src/shared/task-event';
-import { folderOf, folderOfTask, mergeSite, parseTree } from '../../lambda-src/write-tree/tree';
+import {
+  mergeRuns, outcomeOfEvent, retentionDaysOf, parseSiteIndex, parseSummary, reconcile, retentionCutoff, runOfOutcome, summaryOf, withSiteSummaries,
+} from '../../lambda-src/write-tree/index-files';
+import { folderOf, folderOfTask, parseTree } from '../../lambda-src/write-tree/tree';
 
 const filter = { clusterArn: 'arn:aws:ecs:eu-north-1:1:cluster/sitespeed', family: 'sitespeed', containerName: 'sitespeed' };
 const stopped = (detail: object) => ({
@@ -55,22 +58,7 @@ describe('stoppedTaskOf', () => {
   });
 });
 
-describe('tree', () => {
-  test('merging one site keeps the others and what is known of its runs', () => {
-    const tree = { version: 1 as const, sites: { blog: [{ run: '2026-01-01-00-00-00', status: 'ok' as const }], shop: [{ run: '2026-11-26-08-00-00', status: 'failed' as const, exitCode: 1 }] } };
-    const next = mergeSite(tree, 'shop', ['2026-11-27-08-15-03', '2026-11-26-08-00-00'], { run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 });
-    expect(next.sites.blog).toBe(tree.sites.blog);
-    expect(next.sites.shop).toEqual([
-      { run: '2026-11-26-08-00-00', status: 'failed', exitCode: 1 },
-      { run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 },
-    ]);
-  });
-
-  test('a run that failed before uploading stays, marked as having no report', () => {
-    const next = mergeSite({ version: 1, sites: {} }, 'shop', [], { run: '2026-11-27-08-15-00', status: 'failed', report: false });
-    expect(mergeSite(next, 'shop', ['2026-11-28-08-15-00']).sites.shop.map(r => r.run)).toEqual(['2026-11-27-08-15-00', '2026-11-28-08-15-00']);
-  });
-
+describe('run folders and the version 1 tree', () => {
   test('a task is matched to the folder it wrote, allowing a minute of clock skew', () => {
     const folders = ['2026-11-27-08-00-00', '2026-11-27-08-14-30', '2026-11-27-08-15-04', '2026-11-27-09-00-00'];
     expect(folderOfTask(folders, new Date('2026-11-27T08:15:00Z'), new Date('2026-11-27T08:19:00Z'))).toBe('2026-11-27-08-15-04');
@@ -82,7 +70,109 @@ describe('tree', () => {
     ['not JSON', '{"version":1,"sites":'],
     ['another shape', '{"sites":[]}'],
     ['a run without status', '{"version":1,"sites":{"a":[{"run":"x"}]}}'],
-  ])('%s is not a tree', (_name, text) => {
+  ])('%s is not a version 1 tree', (_name, text) => {
     expect(parseTree(text)).toBeUndefined();
+  });
+});
+
+const finished = (detail: object = {}) => ({
+  'source': 'cdk-sitespeed',
+  'detail-type': 'Sitespeed Run Finished',
+  'detail': {
+    version: 1, cluster: 'prod-cluster', site: 'shop', run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0, reason: null,
+    failedBudgetChecks: [], reportUrl: null, viewerUrl: null, startedAt: '2026-11-27T08:15:00.000Z', stoppedAt: '2026-11-27T08:19:00.000Z',
+    durationSeconds: 240, taskArn: null, rerun: false, ...detail,
+  },
+});
+
+describe('the index of a run outcome', () => {
+  test('an ok run is its folder and exit code', () => {
+    expect(runOfOutcome(outcomeOfEvent(finished()))).toEqual({ run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 });
+  });
+
+  test('a failed budget keeps its checks as the viewer shows them, and the reason', () => {
+    const run = runOfOutcome(outcomeOfEvent(finished({
+      status: 'budget failed', exitCode: 1, reason: 'Essential container in task exited', rerun: true,
+      failedBudgetChecks: [
+        { page: 'home', metric: 'Total Requests', type: 'requests', value: 42, limit: 30, limitType: 'max' },
+        { page: 'cart', metric: 'First Contentful Paint', type: 'timings', value: 2400, limit: 1800, friendlyValue: '2.4 s', friendlyLimit: '1.8 s' },
+      ],
+    })));
+    expect(run).toEqual({
+      run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1, reason: 'Essential container in task exited', rerun: true,
+      budget: [
+        { page: 'home', metric: 'Total Requests', value: '42', limit: '30', limitType: 'max' },
+        { page: 'cart', metric: 'First Contentful Paint', value: '2.4 s', limit: '1.8 s' },
+      ],
+    });
+  });
+
+  test('a run without report is filed at its start time, marked so', () => {
+    expect(runOfOutcome(outcomeOfEvent(finished({ run: null, status: 'no report', exitCode: null, reason: 'CannotPullContainerError' }))))
+      .toEqual({ run: '2026-11-27-08-15-00', status: 'failed', reason: 'CannotPullContainerError', report: false });
+  });
+
+  test.each([
+    ['another event', { 'detail-type': 'ECS Task State Change', 'detail': {} }, /expected a "Sitespeed Run Finished" event/],
+    ['a newer version', finished({ version: 2 }), /detail\.version is 2; expected 1/],
+    ['a slug that is no slug', finished({ site: '../etc' }), /detail\.site is "\.\.\/etc"; expected a site slug/],
+    ['a run that is no folder', finished({ run: 'yesterday' }), /detail\.run is "yesterday"; expected null or a run folder/],
+    ['an unknown status', finished({ status: 'great' }), /detail\.status is "great"; expected ok, budget failed, failed, no report/],
+    ['a bad start', finished({ startedAt: 'soon' }), /detail\.startedAt is "soon"; expected an ISO 8601 time/],
+  ])('%s is an error naming the field', (_name, event, message) => {
+    expect(() => outcomeOfEvent(event)).toThrow(message);
+  });
+
+  test('RETENTION_DAYS is a whole number of days or empty', () => {
+    expect(retentionDaysOf('')).toBeNull();
+    expect(retentionDaysOf(undefined)).toBeNull();
+    expect(retentionDaysOf('90')).toBe(90);
+    expect(() => retentionDaysOf('1.5')).toThrow(/RETENTION_DAYS is '1.5'; expected a whole number of days, or empty/);
+  });
+});
+
+describe('index files', () => {
+  const ok = (run: string) => ({ run, status: 'ok' as const, exitCode: 0 });
+
+  test('merging a run keeps what is known and drops runs older than the retention', () => {
+    const runs = [ok('2026-08-01-08-00-00'), { run: '2026-11-26-08-00-00', status: 'unknown' as const }];
+    const cutoff = retentionCutoff(90, new Date('2026-11-27T12:00:00Z'));
+    expect(cutoff).toBe('2026-08-29-12-00-00');
+    expect(mergeRuns(runs, [{ run: '2026-11-26-08-00-00', status: 'failed', exitCode: 1 }, ok('2026-11-27-08-00-00')], cutoff)).toEqual([
+      { run: '2026-11-26-08-00-00', status: 'failed', exitCode: 1 }, ok('2026-11-27-08-00-00'),
+    ]);
+    expect(retentionCutoff(null, new Date())).toBeUndefined();
+  });
+
+  test('a listing keeps known runs, adds unknown ones, drops gone reports but keeps report-less runs', () => {
+    const known = [ok('2026-11-25-08-00-00'), { run: '2026-11-26-08-00-00', status: 'failed' as const, report: false }, ok('2026-11-24-08-00-00')];
+    expect(reconcile(['2026-11-25-08-00-00', '2026-11-27-08-00-00'], known)).toEqual([
+      ok('2026-11-25-08-00-00'), { run: '2026-11-26-08-00-00', status: 'failed', report: false }, { run: '2026-11-27-08-00-00', status: 'unknown' },
+    ]);
+  });
+
+  test('the summary takes a site\'s newer state only: a late writer of an older revision does not win', () => {
+    const older = summaryOf({ version: 2, site: 'shop', revision: 4, runs: [ok('2026-11-26-08-00-00')] });
+    const newer = summaryOf({ version: 2, site: 'shop', revision: 5, runs: [ok('2026-11-26-08-00-00'), ok('2026-11-27-08-00-00')] });
+    const withNewer = withSiteSummaries(undefined, new Map([['shop', newer]]), 90);
+    expect(withSiteSummaries(withNewer, new Map([['shop', older]]), 90).sites.shop).toEqual(newer);
+    expect(newer).toEqual({ revision: 5, runs: 2, first: '2026-11-26-08-00-00', last: ok('2026-11-27-08-00-00') });
+  });
+
+  test('__proto__ and constructor are sites of the summary like any other', () => {
+    const entry = summaryOf({ version: 2, site: '__proto__', revision: 1, runs: [ok('2026-11-26-08-00-00')] });
+    const summary = withSiteSummaries(undefined, new Map([['__proto__', entry], ['constructor', entry]]), null);
+    const text = JSON.stringify(summary);
+    expect(text).toContain('"__proto__":');
+    expect(Object.keys(parseSummary(text)!.sites)).toEqual(['__proto__', 'constructor']);
+  });
+
+  test.each([
+    ['not JSON', '{"version":2'],
+    ['version 1', '{"version":1,"site":"shop","revision":1,"runs":[]}'],
+    ['another site\'s file', '{"version":2,"site":"blog","revision":1,"runs":[]}'],
+    ['a run without status', '{"version":2,"site":"shop","revision":1,"runs":[{"run":"x"}]}'],
+  ])('%s is not shop\'s index file', (_name, text) => {
+    expect(parseSiteIndex(text, 'shop')).toBeUndefined();
   });
 });

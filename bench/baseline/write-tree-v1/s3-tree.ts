@@ -1,7 +1,7 @@
 import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { durableStatuses, recordStatus, withStatuses } from './run-status';
 import { emptyTree, folderOf, folderOfTask, mergeSite, parseTree, Run, RUN_FOLDER, runsOf, SITE_SLUG, Tree } from './tree';
-import { StoppedTask } from '../shared/task-event';
+import { StoppedTask } from '../../../lambda-src/shared/task-event';
 
 export interface TreeLocation {
   readonly bucket: string;

@@ -1,0 +1,245 @@
+import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  KEPT_PREFIX, INDEX_PREFIX, mergeRuns, outcomeOfEvent, parseSiteIndex, parseSummary, reconcile, retentionCutoff, Run,
+  runOfOutcome, SiteIndex, siteIndexKey, SiteSummary, Summary, SUMMARY_KEY, summaryOf, withKnown, withSiteSummaries,
+} from './index-files';
+import { durableStatuses, recordStatus, STATUS_PREFIX } from './run-status';
+import { folderOf, LEGACY_TREE_KEY, parseTree, RUN_FOLDER, SITE_SLUG } from './tree';
+
+export interface IndexLocation {
+  readonly bucket: string;
+  /** Runs older than this many days are dropped from the index; null: kept for ever. */
+  readonly retentionDays: number | null;
+  /** @default the clock */
+  readonly now?: () => Date;
+}
+
+type Log = (line: object) => void;
+
+/** Conditional writes lost to another writer are retried this many times, then the update fails loudly. */
+export const MAX_ATTEMPTS = 10;
+/** Sites rebuilt at once: enough to hide S3's latency, few enough for a 512 MB function. */
+const REBUILD_CONCURRENCY = 8;
+
+type Current<T> = { value: T; etag: string; unknown?: string[] } | { missing: true } | { corrupt: true; etag: string };
+
+async function readJson<T>(s3: S3Client, bucket: string, key: string, parse: (text: string) => T | undefined, fields: string[]): Promise<Current<T>> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const text = await object.Body!.transformToString();
+    const value = parse(text);
+    if (value === undefined) return { corrupt: true, etag: object.ETag! };
+    // Fields this version does not know (a newer writer's) would be dropped by the rewrite: keep the object as it was first.
+    const unknown = Object.keys(value as object).filter(k => !fields.includes(k));
+    return { value, etag: object.ETag!, ...(unknown.length > 0 ? { unknown } : {}) };
+  } catch (error: any) {
+    if (error?.name === 'NoSuchKey' || error?.$metadata?.httpStatusCode === 404) return { missing: true };
+    throw error;
+  }
+}
+
+/**
+ * Another writer won: the ETag changed (412), a write was in flight (409), or the object was
+ * deleted since it was read (If-Match on a missing key: 404). Each is read again and retried.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+ */
+function isLostRace(error: any): boolean {
+  const status = error?.$metadata?.httpStatusCode;
+  return status === 412 || status === 409 || status === 404 ||
+    ['PreconditionFailed', 'ConditionalRequestConflict', 'NoSuchKey'].includes(error?.name);
+}
+
+/** Copies an index file this version cannot rewrite without loss to .cdk-sitespeed/index/kept/. */
+async function keepAside(s3: S3Client, bucket: string, key: string, kind: string): Promise<string> {
+  const copy = `${KEPT_PREFIX}${key.slice(INDEX_PREFIX.length).replace(/\.json$/, '')}.${kind}-${folderOf(new Date())}.json`;
+  await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: copy, CopySource: `${bucket}/${encodeURIComponent(key)}` }));
+  return copy;
+}
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+interface Swap<T> {
+  readonly key: string;
+  readonly parse: (text: string) => T | undefined;
+  /** The top-level fields this version writes. */
+  readonly fields: string[];
+  /** What to start from when the object is missing or corrupt (computed once per call, however many races it loses). */
+  readonly rebuild: () => Promise<T>;
+  readonly change: (current: T) => T;
+}
+
+/**
+ * Read, change and write one index file with a compare-and-swap: If-Match the ETag read, or
+ * If-None-Match * when there is none. A lost race reads again; past MAX_ATTEMPTS it throws. A
+ * missing or corrupt file is rebuilt from the bucket, never blindly overwritten (a corrupt one,
+ * or one with fields this version does not know, is copied to .cdk-sitespeed/index/kept/ first).
+ */
+async function compareAndSwap<T>(s3: S3Client, bucket: string, swap: Swap<T>, log: Log): Promise<T> {
+  let rebuilt: T | undefined;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const current = await readJson(s3, bucket, swap.key, swap.parse, swap.fields);
+    let base: T;
+    if ('value' in current) {
+      base = current.value;
+      if (current.unknown) log({ indexKept: swap.key, why: `unknown fields ${current.unknown.join(', ')}`, keptAs: await keepAside(s3, bucket, swap.key, 'kept') });
+    } else {
+      if ('corrupt' in current) log({ indexCorrupt: swap.key, keptAs: await keepAside(s3, bucket, swap.key, 'corrupt') });
+      else log({ indexMissing: swap.key });
+      rebuilt ??= await swap.rebuild();
+      base = rebuilt;
+    }
+    const next = swap.change(base);
+    try {
+      await s3.send(new PutObjectCommand({
+        Bucket: bucket,
+        Key: swap.key,
+        Body: JSON.stringify(next),
+        ContentType: 'application/json',
+        CacheControl: 'no-cache',
+        ...('missing' in current ? { IfNoneMatch: '*' } : { IfMatch: current.etag }),
+      }));
+      return next;
+    } catch (error) {
+      if (!isLostRace(error)) throw error;
+      const pause = Math.random() * Math.min(2000, 50 * 2 ** attempt);
+      log({ lostRace: attempt, key: swap.key, retryInMs: Math.round(pause) });
+      await sleep(pause);
+    }
+  }
+  throw new Error(`${swap.key}: gave up after ${MAX_ATTEMPTS} conditional writes lost to other writers`);
+}
+
+/** The names of the folders directly under `prefix` (all pages). */
+async function folders(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken }));
+    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) names.push(p.Prefix.slice(prefix.length, -1));
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
+  return names;
+}
+
+/** The run folders of one site (all pages). */
+export async function runFolders(s3: S3Client, bucket: string, site: string): Promise<string[]> {
+  return (await folders(s3, bucket, `${site}/`)).filter(f => RUN_FOLDER.test(f)).sort();
+}
+
+const SITE_FIELDS = ['version', 'site', 'revision', 'runs'];
+const SUMMARY_FIELDS = ['version', 'retentionDays', 'sites'];
+
+function siteSwap(site: string, rebuild: () => Promise<Run[]>, change: (runs: Run[]) => Run[]): Swap<SiteIndex> {
+  return {
+    key: siteIndexKey(site),
+    parse: text => parseSiteIndex(text, site),
+    fields: SITE_FIELDS,
+    rebuild: async () => ({ version: 2, site, revision: 0, runs: await rebuild() }),
+    change: current => ({ version: 2, site, revision: current.revision + 1, runs: change(current.runs) }),
+  };
+}
+
+/** One site's runs from its folders and its status records, keeping what `known` says of them. */
+async function listedRuns(s3: S3Client, location: IndexLocation, site: string, known: Run[]): Promise<Run[]> {
+  const knownFailed = new Set(known.filter(r => r.status === 'failed').map(r => r.run));
+  const statuses = await durableStatuses(s3, location.bucket, { site, known: (_, run) => knownFailed.has(run) });
+  const runFoldersOfSite = await runFolders(s3, location.bucket, site);
+  return reconcile(runFoldersOfSite, withKnown(known, statuses.get(site) ?? []), cutoffOf(location));
+}
+
+function cutoffOf(location: IndexLocation): string | undefined {
+  return retentionCutoff(location.retentionDays, (location.now ?? (() => new Date()))());
+}
+
+/**
+ * One stopped run, from its "Sitespeed Run Finished" event: its status record, then its site's
+ * file and the summary, each read once and written once with a compare-and-swap (5 S3 calls;
+ * more only on lost races, or once when a file is missing). Nothing here lists the bucket, so
+ * the cost does not grow with the number of sites or runs.
+ */
+export async function updateRun(s3: S3Client, location: IndexLocation, event: unknown, log: Log): Promise<Run & { site: string }> {
+  const detail = outcomeOfEvent(event);
+  const run = runOfOutcome(detail);
+  const site = detail.site;
+  // First the durable record, so a rebuild knows this run's status even if an index write fails.
+  await recordStatus(s3, location.bucket, site, run);
+  const index = await compareAndSwap(s3, location.bucket,
+    siteSwap(site, () => listedRuns(s3, location, site, [run]), runs => mergeRuns(runs, [run], cutoffOf(location))), log);
+  await compareAndSwap(s3, location.bucket, {
+    key: SUMMARY_KEY,
+    parse: parseSummary,
+    fields: SUMMARY_FIELDS,
+    rebuild: async () => withSiteSummaries(undefined, await rebuildSites(s3, location, log), location.retentionDays, true),
+    change: current => withSiteSummaries(current, new Map([[site, summaryOf(index)]]), location.retentionDays),
+  }, log);
+  return { site, ...run };
+}
+
+/** A version 1 tree.json, if the bucket has one: its runs are known facts for the rebuild (read once, never written). */
+async function legacyRuns(s3: S3Client, bucket: string, log: Log): Promise<Map<string, Run[]>> {
+  const current = await readJson(s3, bucket, LEGACY_TREE_KEY, parseTree, ['version', 'sites']);
+  if ('missing' in current) return new Map();
+  if ('corrupt' in current) {
+    log({ legacyTreeUnreadable: LEGACY_TREE_KEY, kept: 'in place' });
+    return new Map();
+  }
+  log({ legacyTreeRead: LEGACY_TREE_KEY, sites: Object.keys(current.value.sites).length });
+  return new Map(Object.entries(current.value.sites));
+}
+
+/** Every site the bucket knows of: run folders, status records, the version 1 tree and the summary. */
+async function sitesOfBucket(s3: S3Client, bucket: string, legacy: Map<string, Run[]>, summary: Summary | undefined): Promise<string[]> {
+  const sites = new Set([...await folders(s3, bucket, ''), ...await folders(s3, bucket, STATUS_PREFIX), ...legacy.keys()]);
+  if (summary) for (const site of Object.keys(summary.sites)) sites.add(site);
+  return [...sites].filter(s => SITE_SLUG.test(s)).sort();
+}
+
+/** How long a run may take from its start to its upload: a rebuild keeps runs this recent that its listing missed. */
+const IN_FLIGHT_MS = 6 * 3600_000;
+
+/**
+ * Every site's file rebuilt from a full listing of the bucket (each with a compare-and-swap of
+ * its own, so updates may run meanwhile), keeping what the site's file, its status records and
+ * a version 1 tree.json know of each run. Returns the sites' summaries.
+ */
+async function rebuildSites(s3: S3Client, location: IndexLocation, log: Log): Promise<Map<string, SiteSummary>> {
+  const legacy = await legacyRuns(s3, location.bucket, log);
+  const summary = await readJson(s3, location.bucket, SUMMARY_KEY, parseSummary, SUMMARY_FIELDS);
+  const sites = await sitesOfBucket(s3, location.bucket, legacy, 'value' in summary ? summary.value : undefined);
+  const entries = new Map<string, SiteSummary>();
+  let next = 0;
+  const worker = async () => {
+    while (next < sites.length) {
+      const site = sites[next++];
+      const listedAt = (location.now ?? (() => new Date()))();
+      const existing = await readJson(s3, location.bucket, siteIndexKey(site), text => parseSiteIndex(text, site), SITE_FIELDS);
+      const knownFailed = new Set('value' in existing ? existing.value.runs.filter(r => r.status === 'failed').map(r => r.run) : []);
+      const statuses = (await durableStatuses(s3, location.bucket, { site, known: (_, run) => knownFailed.has(run) })).get(site) ?? [];
+      const siteFolders = await runFolders(s3, location.bucket, site);
+      const recent = folderOf(new Date(listedAt.getTime() - IN_FLIGHT_MS));
+      const index = await compareAndSwap(s3, location.bucket, siteSwap(site, async () => [], current => {
+        const rebuilt = reconcile(siteFolders, withKnown(withKnown(current, statuses), legacy.get(site) ?? []), cutoffOf(location));
+        // Runs written by updates since the listing (their folders may be newer than it).
+        const inFlight = current.filter(r => r.run >= recent && !rebuilt.some(b => b.run === r.run));
+        return mergeRuns(rebuilt, inFlight, cutoffOf(location));
+      }), log);
+      entries.set(site, summaryOf(index));
+    }
+  };
+  await Promise.all(Array.from({ length: REBUILD_CONCURRENCY }, worker));
+  log({ rebuiltSites: sites.length });
+  return entries;
+}
+
+/** Rebuild mode: every site's file and the summary, from a full listing of the bucket. */
+export async function rebuildIndex(s3: S3Client, location: IndexLocation, log: Log): Promise<Summary> {
+  const entries = await rebuildSites(s3, location, log);
+  return compareAndSwap(s3, location.bucket, {
+    key: SUMMARY_KEY,
+    parse: parseSummary,
+    fields: SUMMARY_FIELDS,
+    rebuild: async () => withSiteSummaries(undefined, entries, location.retentionDays, true),
+    change: current => withSiteSummaries(current, entries, location.retentionDays, true),
+  }, log);
+}
+
