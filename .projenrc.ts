@@ -74,7 +74,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The viewer and its browser test use the DOM; the jsii compile of src/ does not see this.
     compilerOptions: { lib: ['es2022', 'dom'] },
   },
-  gitignore: ['/.e2e/', '/cdk.out/', '/test-artifacts/', '/.venv*/', '/dist-python/', '/.sitespeed-cli/'],
+  gitignore: ['/.e2e/', '/build/', '/cdk.out/', '/test-artifacts/', '/.venv*/', '/dist-python/', '/.sitespeed-cli/'],
   // No GitHub in this workplace; CI is .ci/run.
   github: false,
   release: false,
@@ -115,13 +115,19 @@ project.bundler.addBundle('cli-src/cdk-sitespeed.ts', {
   mainFields: ['module', 'main'],
 });
 
-// The report viewer: bundled (with its calendar library) into assets/viewer at build time.
+// The report viewer, built into assets/viewer: the site list's script and styles inlined into
+// index.html (the list shows as soon as the summary arrives), the calendar (with its library)
+// in .viewer/, loaded when a site is opened.
 const bundleViewer = project.addTask('bundle:viewer', {
   description: 'Bundle the report viewer into assets/viewer',
   steps: [
-    { exec: 'mkdir -p assets/viewer/.viewer && cp viewer/index.html assets/viewer/index.html' },
-    { exec: 'esbuild viewer/viewer.ts --bundle --minify --format=iife --target=es2019 --outfile=assets/viewer/.viewer/viewer.js --log-level=warning' },
-    { exec: 'esbuild viewer/viewer.css --bundle --minify --outfile=assets/viewer/.viewer/viewer.css --log-level=warning' },
+    { exec: 'mkdir -p assets/viewer/.viewer build/viewer' },
+    { exec: 'esbuild viewer/site-list.ts --bundle --minify --format=iife --target=es2019 --outfile=build/viewer/site-list.js --log-level=warning' },
+    { exec: 'esbuild viewer/site-list.css --bundle --minify --outfile=build/viewer/site-list.css --log-level=warning' },
+    { exec: 'node viewer/inline.js viewer/index.html build/viewer/site-list.css build/viewer/site-list.js assets/viewer/index.html' },
+    { exec: 'esbuild viewer/calendar.ts --bundle --minify --format=iife --target=es2019 --outfile=assets/viewer/.viewer/calendar.js --log-level=warning' },
+    { exec: 'esbuild viewer/calendar.css --bundle --minify --outfile=assets/viewer/.viewer/calendar.css --log-level=warning' },
+    { exec: 'rm -f assets/viewer/.viewer/viewer.js assets/viewer/.viewer/viewer.css' },
   ],
 });
 project.bundler.bundleTask.spawn(bundleViewer);
@@ -214,7 +220,7 @@ project.testTask.prependSpawn(testTools);
 
 // Shell that runs on instances ships with the package; lib/ code reads it at synth.
 // The test tools and the e2e's sitespeed.io are git-ignored, but npm reads only .npmignore.
-project.npmignore?.exclude('/.venv*/', '/.e2e/', '/.sitespeed-cli/', '/dist-python/', '/coverage/');
+project.npmignore?.exclude('/.venv*/', '/.e2e/', '/.sitespeed-cli/', '/dist-python/', '/coverage/', '/build/');
 project.npmignore?.exclude('/lambda-src/', '/cli-src/', '/examples/', '/bench/', '/.ci/', '/cdk.out/', '/test-artifacts/', '/cdk.json');
 project.npmignore?.include('/shell/');
 

@@ -7,6 +7,8 @@
  *    group: median of RUNS interleaved runs each. All three stages take about three times as long.
  * 2. Every Lambda bundle in assets/: its size, and its module load time in a fresh Node
  *    process against the load time of an empty module.
+ * 3. writeTree per update on moto (bench/tree.ts) and 4. the calendar viewer in Chromium
+ *    (bench/calendar.ts): the per-site index against the single tree.json it replaced.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -15,6 +17,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { benchCalendar } from './calendar';
 import { benchTree } from './tree';
 import { buildReferenceApp } from '../examples/app';
 
@@ -104,13 +107,14 @@ function benchBundles(): void {
   }
 }
 
-// BENCH_ONLY=synth|bundles|tree runs one part (all by default).
+// BENCH_ONLY=synth|bundles|tree|calendar runs one part (all by default).
 const ONLY = process.env.BENCH_ONLY;
 
 async function main(): Promise<void> {
   if (!ONLY || ONLY === 'synth') benchSynth();
   if (!ONLY || ONLY === 'bundles') benchBundles();
   if (!ONLY || ONLY === 'tree') await benchTree();
+  if (!ONLY || ONLY === 'calendar') await benchCalendar();
 }
 
 main().catch(error => {

@@ -1,24 +1,21 @@
 /**
- * writeTree benchmark on moto_server: 200 sites × 365 runs. The original setup's approach (list
- * every site, then every date of every site, rewrite the whole tree) against the incremental
- * update (one site's listing, one read and one conditional write of tree.json): S3 calls and
- * wall time per update, median of 3 alternating runs each, as ratios.
+ * writeTree on moto_server at the calendar fixture's size (bench/calendar-fixture.ts: 200 sites ×
+ * 6 runs a day × a year): today's single tree.json (bench/baseline/write-tree-v1: one site's
+ * listing, the status record, a read and a conditional write of the whole tree.json) against the
+ * per-site index (the status record, a read and a write of the site's file and of the summary):
+ * S3 calls, bytes moved and wall time per update, median of alternating runs.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { rebuildTree, runFolders, updateSite } from '../lambda-src/write-tree/s3-tree';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { calendarFixture, RUNS_PER_DAY, SITES, siteName } from './calendar-fixture';
+import { updateSite as updateSiteV1 } from './baseline/write-tree-v1/s3-tree';
+import { siteIndexKey, SUMMARY_KEY } from '../lambda-src/write-tree/index-files';
+import { updateRun } from '../lambda-src/write-tree/s3-index';
 import { freePort, waitForMoto } from '../test/harness/local-server';
 import { testTool } from '../test/harness/tools';
 
-const SITES = Number(process.env.BENCH_TREE_SITES ?? 200);
-const RUNS_PER_SITE = Number(process.env.BENCH_TREE_RUNS ?? 365);
-// Each legacy update lists 73,000 keys 201 times in moto: 3 alternating runs keep the bench in minutes.
-const RUNS = Number(process.env.BENCH_TREE_REPEATS ?? 3);
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
+const REPEATS = Number(process.env.BENCH_TREE_REPEATS ?? 5);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function startMoto(): Promise<{ endpoint: string; child: ChildProcess }> {
   const port = await freePort();
@@ -28,67 +25,65 @@ async function startMoto(): Promise<{ endpoint: string; child: ChildProcess }> {
   return { endpoint, child };
 }
 
-/** The original setup's writeTree: every site, every date of every site, the whole tree rewritten. */
-async function legacyWriteTree(s3: S3Client, bucket: string): Promise<void> {
-  const list = async (prefix: string) => {
-    const names: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
-      for (const p of page.CommonPrefixes ?? []) names.push(p.Prefix!.slice(prefix.length, -1));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return names;
-  };
-  const tree: Record<string, string[]> = {};
-  for (const site of await list('')) tree[site] = await list(`${site}/`);
-  // Its own key, so the incremental runs keep finding their own tree.json.
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'legacy-tree.json', Body: JSON.stringify(tree) }));
-}
-
 export async function benchTree(): Promise<void> {
   const { endpoint, child } = await startMoto();
   try {
     const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     let calls = 0;
-    s3.middlewareStack.add(next => async args => { calls++; return next(args); }, { step: 'finalizeRequest', name: 'count' });
+    let bytes = 0;
+    s3.middlewareStack.add(next => async (args: any) => {
+      calls++;
+      const body = args.request?.body;
+      if (typeof body === 'string') bytes += Buffer.byteLength(body);
+      const result: any = await next(args);
+      bytes += Number(result.response?.headers?.['content-length'] ?? 0);
+      return result;
+    }, { step: 'finalizeRequest', name: 'count' });
     await s3.send(new CreateBucketCommand({ Bucket: 'reports' }));
 
     const fill = Date.now();
-    const keys: string[] = [];
-    for (let site = 0; site < SITES; site++) {
-      for (let day = 0; day < RUNS_PER_SITE; day++) {
-        const date = new Date(Date.UTC(2025, 0, 1) + day * 86_400_000).toISOString().slice(0, 10);
-        keys.push(`site-${String(site).padStart(3, '0')}/${date}-08-15-03/index.html`);
-      }
-    }
-    for (let i = 0; i < keys.length; i += 64) {
-      await Promise.all(keys.slice(i, i + 64).map(Key => s3.send(new PutObjectCommand({ Bucket: 'reports', Key, Body: 'r' }))));
-    }
-    console.log(`tree   fixture: ${SITES} sites × ${RUNS_PER_SITE} runs = ${keys.length} reports in moto (${((Date.now() - fill) / 1000).toFixed(0)} s to load)`);
-    await rebuildTree(s3, { bucket: 'reports', key: 'tree.json' }, () => {});
+    const fixture = calendarFixture();
+    const site = siteName(Math.floor(SITES / 2));
+    const put = (Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket: 'reports', Key, Body }));
+    // v1: the whole tree.json, and the site's run folders (its update lists them).
+    await put('tree.json', JSON.stringify(fixture.v1));
+    const folders = fixture.siteFiles.get(site)!.runs.map(r => r.run);
+    for (let i = 0; i < folders.length; i += 64) await Promise.all(folders.slice(i, i + 64).map(f => put(`${site}/${f}/index.html`, 'r')));
+    // v2: the summary and every site's file.
+    await put(SUMMARY_KEY, JSON.stringify(fixture.summary));
+    const files = [...fixture.siteFiles];
+    for (let i = 0; i < files.length; i += 16) await Promise.all(files.slice(i, i + 16).map(([name, file]) => put(siteIndexKey(name), JSON.stringify(file))));
+    console.log(`tree   fixture in moto: tree.json of ${fixture.runs} runs, ${folders.length} run folders of ${site}, the summary and ${SITES} site files ` +
+      `(${((Date.now() - fill) / 1000).toFixed(0)} s to load)`);
 
-    const legacy: { calls: number; ms: number }[] = [];
-    const incremental: { calls: number; ms: number }[] = [];
-    const site = `site-${String(Math.floor(SITES / 2)).padStart(3, '0')}`;
-    const pages = Math.ceil(RUNS_PER_SITE / 1000);
-    for (let i = 0; i < RUNS; i++) {
-      calls = 0;
+    const v1: { calls: number; bytes: number; ms: number }[] = [];
+    const v2: { calls: number; bytes: number; ms: number }[] = [];
+    const last = folders[folders.length - 1];
+    for (let i = 0; i < REPEATS; i++) {
+      // A new run after the fixture's last, its folder written as sitespeed.io would.
+      const started = new Date(Date.parse(`${last.slice(0, 10)}T${last.slice(11).replace(/-/g, ':')}Z`) + (i + 1) * 86_400_000);
+      const folder = started.toISOString().slice(0, 19).replace(/[T:]/g, '-');
+      await put(`${site}/${folder}/index.html`, 'r');
+      calls = 0; bytes = 0;
       let start = process.hrtime.bigint();
-      await legacyWriteTree(s3, 'reports');
-      legacy.push({ calls, ms: Number(process.hrtime.bigint() - start) / 1e6 });
-      calls = 0;
+      await updateSiteV1(s3, { bucket: 'reports', key: 'tree.json' }, { site, exitCode: 0, startedAt: started, stoppedAt: new Date(started.getTime() + 240_000) }, () => {});
+      v1.push({ calls, bytes, ms: Number(process.hrtime.bigint() - start) / 1e6 });
+      calls = 0; bytes = 0;
       start = process.hrtime.bigint();
-      await updateSite(s3, { bucket: 'reports', key: 'tree.json' }, {
-        site, exitCode: 0, startedAt: new Date('2025-06-01T08:15:00Z'), stoppedAt: new Date('2025-06-01T08:19:00Z'),
+      await updateRun(s3, { bucket: 'reports', retentionDays: null }, {
+        'detail-type': 'Sitespeed Run Finished',
+        'detail': { version: 1, cluster: 'c', site, run: folder, status: 'ok', exitCode: 0, reason: null, failedBudgetChecks: [], startedAt: started.toISOString(), rerun: false },
       }, () => {});
-      incremental.push({ calls, ms: Number(process.hrtime.bigint() - start) / 1e6 });
+      v2.push({ calls, bytes, ms: Number(process.hrtime.bigint() - start) / 1e6 });
     }
-    const l = { calls: median(legacy.map(r => r.calls)), ms: median(legacy.map(r => r.ms)) };
-    const n = { calls: median(incremental.map(r => r.calls)), ms: median(incremental.map(r => r.ms)) };
-    console.log(`tree   original (full listing + rewrite)  ${l.calls} S3 calls  median ${l.ms.toFixed(0)} ms per update`);
-    console.log(`tree   incremental (one site + CAS)          ${n.calls} S3 calls  median ${n.ms.toFixed(1)} ms per update  (${(await runFolders(s3, 'reports', site)).length} runs in the site, ${pages} page)`);
-    console.log(`tree   ratio: ${(l.calls / n.calls).toFixed(0)}x fewer calls, ${(l.ms / n.ms).toFixed(0)}x faster (goal: ≤ 3 + ${pages} calls, ≥ 50x fewer, ≥ 10x faster)`);
+    const m = (rows: typeof v1) => ({ calls: median(rows.map(r => r.calls)), bytes: median(rows.map(r => r.bytes)), ms: median(rows.map(r => r.ms)) });
+    const a = m(v1);
+    const b = m(v2);
+    console.log(`tree   v1 single tree.json   ${a.calls} S3 calls  ${(a.bytes / 1e6).toFixed(1)} MB moved  median ${a.ms.toFixed(0)} ms per update`);
+    console.log(`tree   v2 per-site index     ${b.calls} S3 calls  ${(b.bytes / 1e3).toFixed(0)} kB moved  median ${b.ms.toFixed(0)} ms per update ` +
+      `(goal ≤ 5 calls whatever the number of sites: ${b.calls <= 5 ? 'met' : 'MISSED'})`);
+    console.log(`tree   ratio: ${(a.bytes / b.bytes).toFixed(0)}x fewer bytes, ${(a.ms / b.ms).toFixed(1)}x faster; v1's calls grow with the site's runs ` +
+      `(${Math.ceil(folders.length / 1000)} listing pages here), v2's do not; median of ${REPEATS}, ${SITES} sites × ${RUNS_PER_DAY} runs a day`);
     s3.destroy();
   } finally {
     child.kill();

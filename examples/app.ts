@@ -91,7 +91,7 @@ export class SitespeedStack extends Stack {
     });
 
     // The calendar of every run, on CloudFront; before the sites, so their Grafana annotations
-    // link to it (--resultBaseURL).
+    // link to it (--resultBaseURL). Reports are kept 90 days (the default; README "Report retention").
     this.reports = new ReportTree(this, 'Reports', { cluster: this.sitespeed });
 
     // URL files, scripts and budgets live under s3://<config bucket>/config/; people who never
@@ -137,12 +137,15 @@ export class SitespeedStack extends Stack {
 
     // The other way to shape: tc on the instance's interface, with AWS traffic exempt. One
     // small cluster for the sites that must run on the host's network.
+    // It writes to the first cluster's bucket, so both clusters' runs share one calendar.
     this.hostTcCluster = new SitespeedCluster(this, 'SitespeedHostTc', {
       vpc: props.vpc,
       maxCapacity: enabled ? 1 : 0,
       connectivity: Connectivity.hostTc(ConnectivityProfile.FOUR_G),
       metrics: props.metrics,
+      reportsBucket: this.sitespeed.reportsBucket,
     });
+    this.reports.addCluster(this.hostTcCluster);
     this.hostTcCluster.addSite('Landing', {
       schedule: ScheduleExpression.cron({ minute: '45', hour: '10', timeZone: TimeZone.of('America/New_York') }),
       enabled,

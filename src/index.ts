@@ -7,6 +7,7 @@ export * from './grafana-dashboards';
 export * from './instance-schedule';
 export * from './graphite-grafana';
 export * from './metrics-stack';
+export * from './report-retention';
 export * from './report-tree';
 export * from './scheduled-site';
 export * from './site-alerts';

@@ -14,15 +14,26 @@ import { allowListCode, isCidr, isIpv6Cidr } from './private/allow-list';
 import { markForCheck } from './private/check-metadata';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
-import { stoppedTasksPattern } from './private/stopped-tasks';
 import { requirePlain } from './private/tokens';
 import { WriteTreeFunction } from './private/write-tree-function';
+import { ReportRetention } from './report-retention';
 import type { SitespeedCluster } from './sitespeed-cluster';
 
 /** Properties of a {@link ReportTree}. */
 export interface ReportTreeProps {
-  /** The cluster whose runs are indexed; its reports bucket holds the tree and the viewer. */
+  /**
+   * The cluster whose runs are indexed; its reports bucket holds the index and the viewer. More
+   * clusters that write to the same bucket join with `addCluster`.
+   */
   readonly cluster: SitespeedCluster;
+
+  /**
+   * How long reports are kept: an S3 lifecycle rule per site deletes a run's report at this age,
+   * and the index drops the run at the same age. Needs a reports bucket this app creates (the
+   * cluster's own, or an `s3.Bucket` you pass as its `reportsBucket`).
+   * @default ReportRetention.expireAfter(Duration.days(90)) - see ReportRetention.DEFAULT_DAYS
+   */
+  readonly reportRetention?: ReportRetention;
 
   /**
    * Only these IPv4 or IPv6 addresses and CIDRs may open the viewer and the reports (checked by
@@ -54,30 +65,54 @@ export interface ReportTreeProps {
   readonly certificate?: acm.ICertificate;
 }
 
-const TREE_KEY = 'tree.json';
+// The index (lambda-src/write-tree/index-files.ts), the run status records (run-status.ts) and the
+// version 1 index, read once to convert it.
+const INDEX_OBJECTS = '.cdk-sitespeed/index/*';
+const STATUS_PREFIX = '.cdk-sitespeed/runs/';
+const LEGACY_TREE_KEY = 'tree.json';
+/** S3's limit, less the bucket's own rules and the status records' rule. */
+const MAX_LIFECYCLE_RULES = 1000;
 /** The largest CloudFront Function CloudFront accepts. */
 const MAX_FUNCTION_BYTES = 10240;
 
 /**
- * An index of every run (`tree.json`: site → runs with their status), kept current by the
- * writeTree Lambda on every stopped task of the cluster, and a calendar viewer served by
- * CloudFront from the private reports bucket. `viewerUrl` feeds sitespeed.io's
- * `--resultBaseURL`, so Grafana annotations link to the reports.
+ * An index of every run (a summary of every site and one file of runs per site, under
+ * `.cdk-sitespeed/index/`), kept current by the writeTree Lambda on every "Sitespeed Run
+ * Finished" event of its clusters, rebuilt daily from the bucket; a calendar viewer served by
+ * CloudFront from the private reports bucket; and the reports' retention. `viewerUrl` feeds
+ * sitespeed.io's `--resultBaseURL`, so Grafana annotations link to the reports.
  */
 export class ReportTree extends Construct {
-  /** The writeTree Lambda (invoke it with `{"rebuild": true}` to rebuild the whole tree). */
+  /** The writeTree Lambda (invoke it with `{"rebuild": true}` to rebuild the whole index). */
   public readonly function: lambda.IFunction;
   /** The CloudFront distribution of the viewer and the reports. */
   public readonly distribution: cloudfront.Distribution;
   /** The viewer's URL, e.g. `https://d111111abcdef8.cloudfront.net`. */
   public readonly viewerUrl: string;
-  /** The EventBridge rule for the cluster's stopped tasks. */
+  /** The EventBridge rule for the "Sitespeed Run Finished" events of the clusters. */
   public readonly rule: events.Rule;
+  /** The daily rebuild of the index from the bucket (runs whose events were lost, expired runs of sites that stopped). */
+  public readonly rebuildRule: events.Rule;
+  /** How long reports are kept. */
+  public readonly reportRetention: ReportRetention;
+  /** The reports bucket: the index, the viewer, and every indexed cluster's reports. */
+  public readonly bucket: s3.IBucket;
+
+  private readonly clusterList: SitespeedCluster[] = [];
+  private readonly retainedSlugs = new Set<string>();
 
   constructor(scope: Construct, id: string, props: ReportTreeProps) {
     super(scope, id);
     const cluster = props.cluster;
     const bucket = cluster.reportsBucket;
+    this.bucket = bucket;
+    this.reportRetention = props.reportRetention ?? ReportRetention.expireAfter(Duration.days(ReportRetention.DEFAULT_DAYS));
+    if (this.reportRetention.expiryDays !== undefined && !(bucket instanceof s3.Bucket)) {
+      throw new Error(
+        `reportRetention: the reports bucket of ${cluster.node.path} is not created in this app, so no lifecycle rule can be added to it. ` +
+        'Pass an s3.Bucket of this app as the cluster\'s reportsBucket, or give ReportRetention.forever() and expire reports with rules of your own.',
+      );
+    }
     for (const [i, cidr] of (props.allowedCidrs ?? []).entries()) {
       requirePlain(`allowedCidrs[${i}]`, cidr, 'the allow-list function is written from it at synth');
       if (!isCidr(cidr)) throw new Error(`allowedCidrs[${i}] '${cidr}' is not an IPv4 or IPv6 address or CIDR (e.g. '203.0.113.0/24', '2001:db8::/32').`);
@@ -102,28 +137,35 @@ export class ReportTree extends Construct {
 
     const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
     this.function = new WriteTreeFunction(this, 'Function', {
-      description: 'cdk-sitespeed: indexes a stopped run in tree.json for the report viewer',
+      description: 'cdk-sitespeed: files each finished run in the report index for the calendar viewer',
       role,
       logGroup,
-      timeout: Duration.minutes(5),
+      // An update takes 5 S3 calls; the daily rebuild lists the whole bucket (about a minute for 200 sites with a year of runs).
+      timeout: Duration.minutes(15),
       memorySize: 512,
       environment: {
         REPORTS_BUCKET: bucket.bucketName,
-        TREE_KEY,
-        CLUSTER_ARN: cluster.cluster.clusterArn,
-        TASK_FAMILY: cluster.taskDefinition.family,
-        CONTAINER_NAME: cluster.container.containerName,
+        RETENTION_DAYS: String(this.reportRetention.expiryDays ?? ''),
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
     markForCheck(this.function, { kind: 'function', role: 'writeTree' });
-    this.grantTreeAccess(role, bucket);
+    this.grantIndexAccess(role, bucket);
 
-    this.rule = new events.Rule(this, 'OnTaskStopped', {
-      description: 'cdk-sitespeed: sitespeed.io tasks of this cluster that stopped',
-      eventPattern: stoppedTasksPattern(this, cluster.cluster.clusterArn, cluster.taskDefinition.family),
+    // The run outcomes (every cluster has them) find the run's folder and budget: the index takes them from there.
+    this.rule = new events.Rule(this, 'OnRunFinished', {
+      description: 'cdk-sitespeed: finished runs of the clusters that write to this reports bucket',
+      eventPattern: { source: ['cdk-sitespeed'], detailType: ['Sitespeed Run Finished'], detail: { cluster: [cluster.cluster.clusterName] } },
       targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(2) })],
     });
+    this.rebuildRule = new events.Rule(this, 'DailyRebuild', {
+      description: 'cdk-sitespeed: rebuilds the report index from the bucket (lost events, expired runs)',
+      schedule: events.Schedule.cron({ minute: '17', hour: '3' }),
+      targets: [new eventsTargets.LambdaFunction(this.function, { event: events.RuleTargetInput.fromObject({ rebuild: true }), retryAttempts: 2 })],
+    });
+    if (bucket instanceof s3.Bucket && this.reportRetention.expiryDays !== undefined) {
+      bucket.addLifecycleRule({ id: 'run-statuses', prefix: STATUS_PREFIX, expiration: Duration.days(this.reportRetention.expiryDays) });
+    }
 
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'cdk-sitespeed report viewer',
@@ -164,27 +206,64 @@ export class ReportTree extends Construct {
       cacheControl: [s3deploy.CacheControl.noCache()],
     });
 
-    cluster._attachReportTree(this);
+    this.addCluster(cluster);
     this.acknowledgeNagFindings(props);
   }
 
-  private grantTreeAccess(role: iam.IRole, bucket: s3.IBucket): void {
+  /** The clusters whose runs are indexed. */
+  public get clusters(): SitespeedCluster[] {
+    return [...this.clusterList];
+  }
+
+  /**
+   * Indexes the runs of another cluster that writes to this reports bucket (create it with
+   * `reportsBucket: <first cluster>.reportsBucket`): one calendar for both. Slugs stay unique
+   * across the clusters of one bucket.
+   */
+  public addCluster(cluster: SitespeedCluster): void {
+    if (this.clusterList.includes(cluster)) return;
+    if (cluster.reportsBucket !== this.bucket) {
+      throw new Error(
+        `addCluster: ${cluster.node.path} writes its reports to another bucket than ${this.node.path} indexes; ` +
+        `create it with reportsBucket: ${this.clusterList[0]?.node.path ?? 'the first cluster'}.reportsBucket to share one calendar.`,
+      );
+    }
+    cluster._attachReportTree(this);
+    this.clusterList.push(cluster);
+    if (this.clusterList.length > 1) this.rule.addEventPattern({ detail: { cluster: [cluster.cluster.clusterName] } });
+    for (const site of cluster._sites) this._retainReportsOf(site.slug);
+  }
+
+  /** Adds the lifecycle rule that expires a site's reports (S3 filters by prefix; reports have no common one). @internal */
+  public _retainReportsOf(slug: string): void {
+    const { expiryDays, infrequentAccessDays } = this.reportRetention;
+    if (!(this.bucket instanceof s3.Bucket) || this.retainedSlugs.has(slug) || (expiryDays === undefined && infrequentAccessDays === undefined)) return;
+    this.retainedSlugs.add(slug);
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html (up to 1,000 rules per bucket)
+    if (this.retainedSlugs.size > MAX_LIFECYCLE_RULES - 4) {
+      throw new Error(`${this.node.path}: ${this.retainedSlugs.size} sites in one reports bucket; S3 allows 1000 lifecycle rules, one per site: use another bucket for more sites.`);
+    }
+    this.bucket.addLifecycleRule({
+      id: `reports-${slug}`,
+      prefix: `${slug}/`,
+      expiration: expiryDays !== undefined ? Duration.days(expiryDays) : undefined,
+      transitions: infrequentAccessDays !== undefined
+        ? [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(infrequentAccessDays) }]
+        : undefined,
+    });
+  }
+
+  private grantIndexAccess(role: iam.IRole, bucket: s3.IBucket): void {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
-    // The durable run statuses (lambda-src/write-tree/run-status.ts): one small object per run.
-    const statuses = bucket.arnForObjects('.cdk-sitespeed/runs/*');
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(TREE_KEY), statuses] }));
-    const corruptCopies = bucket.arnForObjects('tree.corrupt-*.json');
-    const keptCopies = bucket.arnForObjects('tree.kept-*.json');
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['s3:PutObject'],
-      resources: [bucket.arnForObjects(TREE_KEY), corruptCopies, keptCopies, statuses],
-    }));
-    acknowledgeWildcardResource(role, corruptCopies,
-      'A corrupt tree.json is copied aside under a timestamped name before it is rebuilt.');
-    acknowledgeWildcardResource(role, keptCopies,
-      'A tree.json with fields this version does not know is copied aside under a timestamped name before it is rewritten.');
+    const index = bucket.arnForObjects(INDEX_OBJECTS);
+    const statuses = bucket.arnForObjects(`${STATUS_PREFIX}*`);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [index, statuses, bucket.arnForObjects(LEGACY_TREE_KEY)] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [index, statuses] }));
+    bucket.encryptionKey?.grantEncryptDecrypt(role);
+    acknowledgeWildcardResource(role, index,
+      'The index: a summary and one file per site (named by its slug, known at run time), and copies of unreadable ones under kept/.');
     acknowledgeWildcardResource(role, statuses,
-      'Each run\'s status is kept as a small object of its own under .cdk-sitespeed/runs/, so a rebuild of tree.json restores it; the Lambda writes nothing else.');
+      'Each run\'s status is kept as a small object of its own under .cdk-sitespeed/runs/, so a rebuild of the index restores it.');
   }
 
   private acknowledgeNagFindings(props: ReportTreeProps): void {

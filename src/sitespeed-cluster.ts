@@ -33,6 +33,8 @@ const SITESPEED_IMAGE_ENTRYPOINT = '/start.sh';
 /** How long a deleted or overwritten report can be restored from the reports bucket's versions. */
 const REPORT_VERSION_DAYS = 30;
 
+/** Which site claimed each slug, per reports bucket (clusters may share one). */
+const SLUGS_BY_BUCKET = new WeakMap<s3.IBucket, Map<string, { site: string; cluster: string }>>();
 /** Properties of a {@link SitespeedCluster}. */
 export interface SitespeedClusterProps {
   /** The VPC the test instances run in. It needs no NAT gateway (see `vpcSubnets`). */
@@ -193,7 +195,6 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   private readonly logRetention: logs.RetentionDays;
   private readonly maxProvisioningWaitMinutes: number;
   private readonly userData: ec2.UserData;
-  private readonly slugs = new Map<string, string>();
   private readonly siteList: ScheduledSite[] = [];
   private siteRunner?: SiteRunner;
   private graphiteAuthOf?: ISitespeedMetrics;
@@ -435,15 +436,22 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   /** @internal */
   public _registerSite(site: ScheduledSite): void {
     this.siteList.push(site);
+    this.tree?._retainReportsOf(site.slug);
   }
 
-  /** Two sites of one cluster would write into one report folder: refuse it. @internal */
+  /**
+   * Two sites writing to one reports bucket (of this cluster, or of clusters that share it) would
+   * write into one report folder and one calendar entry: refuse it. @internal
+   */
   public _claimSlug(slug: string, sitePath: string): void {
-    const owner = this.slugs.get(slug);
+    const slugs = SLUGS_BY_BUCKET.get(this.reportsBucket) ?? new Map<string, { site: string; cluster: string }>();
+    SLUGS_BY_BUCKET.set(this.reportsBucket, slugs);
+    const owner = slugs.get(slug);
     if (owner) {
-      throw new Error(`slug '${slug}' of site ${sitePath} is already used by site ${owner} on this cluster; give one of them another slug.`);
+      const where = owner.cluster === this.node.path ? 'on this cluster' : `on ${owner.cluster}, which writes to the same reports bucket`;
+      throw new Error(`slug '${slug}' of site ${sitePath} is already used by site ${owner.site} ${where}; give one of them another slug.`);
     }
-    this.slugs.set(slug, sitePath);
+    slugs.set(slug, { site: sitePath, cluster: this.node.path });
   }
 
   /**
@@ -504,13 +512,13 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       removalPolicy: RemovalPolicy.RETAIN,
       // A deleted or overwritten report (any run's task may put any key) can be restored for 30
       // days. Reports are written once, so versions cost nothing until something is deleted or
-      // overwritten; the index (tree*.json) is rewritten on every run, so its old versions go after
+      // overwritten; the index (.cdk-sitespeed/index/) is rewritten on every run, so its old versions go after
       // a day. Where two rules expire the same noncurrent version, S3 applies the cheaper, shorter
       // one (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html).
       versioned: true,
       lifecycleRules: [
         { id: 'old-versions-30-days', noncurrentVersionExpiration: Duration.days(REPORT_VERSION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(7) },
-        { id: 'old-index-versions-1-day', prefix: 'tree', noncurrentVersionExpiration: Duration.days(1) },
+        { id: 'old-index-versions-1-day', prefix: '.cdk-sitespeed/index/', noncurrentVersionExpiration: Duration.days(1) },
         { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
       ],
     });

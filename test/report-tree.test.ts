@@ -1,11 +1,12 @@
 import * as vm from 'vm';
-import { TimeZone } from 'aws-cdk-lib';
+import { Duration, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { runNag } from './harness/nag';
 import { flatten, onlyLogicalId, policyStatementsOfRole, stackWithVpc } from './helpers';
-import { ReportTree, ReportTreeProps, SitespeedCluster } from '../src';
+import { ReportRetention, ReportTree, ReportTreeProps, SitespeedCluster } from '../src';
 import { allowListCode } from '../src/private/allow-list';
 
 const daily = ScheduleExpression.cron({ minute: '0', hour: '9', timeZone: TimeZone.of('Europe/Stockholm') });
@@ -17,37 +18,127 @@ function withTree(props: Partial<ReportTreeProps> = {}) {
   return { stack, cluster, tree, get template() { return Template.fromStack(stack); } };
 }
 
-test('writeTree runs on this cluster\'s stopped tasks of its family only', () => {
+test('writeTree files the "Sitespeed Run Finished" events of its cluster, and rebuilds the index daily', () => {
   const { template } = withTree();
   template.hasResourceProperties('AWS::Events::Rule', {
-    EventPattern: {
-      'source': ['aws.ecs'],
-      'detail-type': ['ECS Task State Change'],
-      'detail': {
-        clusterArn: [{ 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::ECS::Cluster'), 'Arn'] }],
-        lastStatus: ['STOPPED'],
-        taskDefinitionArn: [{ prefix: Match.anyValue() }],
-      },
-    },
+    EventPattern: { 'source': ['cdk-sitespeed'], 'detail-type': ['Sitespeed Run Finished'], 'detail': { cluster: [{ Ref: onlyLogicalId(template, 'AWS::ECS::Cluster') }] } },
   });
-  const rule = Object.values(template.findResources('AWS::Events::Rule'))[0];
-  expect(flatten(rule.Properties.EventPattern.detail.taskDefinitionArn[0].prefix)).toMatch(/:task-definition\/TestSitespeedTaskDefinition[0-9A-F]+:$/);
+  template.hasResourceProperties('AWS::Events::Rule', {
+    ScheduleExpression: 'cron(17 3 * * ? *)',
+    Targets: [Match.objectLike({ Input: '{"rebuild":true}' })],
+  });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ REPORTS_BUCKET: { Ref: onlyLogicalId(template, 'AWS::S3::Bucket') }, RETENTION_DAYS: '90' }) },
+    Timeout: 900,
+  });
 });
 
-test('writeTree may list the bucket and read and write tree.json, its kept copies and the run statuses only', () => {
+test('writeTree may list the bucket, read and write the index and the run statuses, and read the version 1 tree.json only', () => {
   const { template } = withTree();
   const bucket = onlyLogicalId(template, 'AWS::S3::Bucket');
   const arn = { 'Fn::GetAtt': [bucket, 'Arn'] };
+  const key = (k: string) => ({ 'Fn::Join': ['', [arn, k]] });
   const statements = policyStatementsOfRole(template, 'ReportsRole').filter(s => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
   expect(statements).toEqual([
     { Action: 's3:ListBucket', Effect: 'Allow', Resource: arn },
-    { Action: 's3:GetObject', Effect: 'Allow', Resource: [{ 'Fn::Join': ['', [arn, '/tree.json']] }, { 'Fn::Join': ['', [arn, '/.cdk-sitespeed/runs/*']] }] },
-    {
-      Action: 's3:PutObject',
-      Effect: 'Allow',
-      Resource: ['/tree.json', '/tree.corrupt-*.json', '/tree.kept-*.json', '/.cdk-sitespeed/runs/*'].map(key => ({ 'Fn::Join': ['', [arn, key]] })),
-    },
+    { Action: 's3:GetObject', Effect: 'Allow', Resource: [key('/.cdk-sitespeed/index/*'), key('/.cdk-sitespeed/runs/*'), key('/tree.json')] },
+    { Action: 's3:PutObject', Effect: 'Allow', Resource: [key('/.cdk-sitespeed/index/*'), key('/.cdk-sitespeed/runs/*')] },
   ]);
+});
+
+describe('report retention', () => {
+  const rulesOf = (template: Template) => Object.values(template.findResources('AWS::S3::Bucket'))[0].Properties.LifecycleConfiguration.Rules;
+
+  test('by default each site\'s reports and the run statuses expire after 90 days, sites added before or after the ReportTree alike', () => {
+    const { stack, vpc } = stackWithVpc();
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+    cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://shop.example.com/' }] });
+    new ReportTree(stack, 'Reports', { cluster });
+    cluster.addSite('Blog', { schedule: daily, urls: [{ url: 'https://blog.example.com/' }], slug: 'the-blog' });
+    const rules = rulesOf(Template.fromStack(stack));
+    expect(rules.filter((r: any) => r.ExpirationInDays)).toEqual([
+      { Id: 'run-statuses', Status: 'Enabled', Prefix: '.cdk-sitespeed/runs/', ExpirationInDays: 90 },
+      { Id: 'reports-shop', Status: 'Enabled', Prefix: 'shop/', ExpirationInDays: 90 },
+      { Id: 'reports-the-blog', Status: 'Enabled', Prefix: 'the-blog/', ExpirationInDays: 90 },
+    ]);
+    // Nothing expires the viewer (index.html, .viewer/) or the index.
+    expect(rules.filter((r: any) => r.ExpirationInDays && !r.Prefix)).toEqual([]);
+  });
+
+  test('a retention of your own, with a move to Standard-IA', () => {
+    const { stack, vpc } = stackWithVpc();
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+    new ReportTree(stack, 'Reports', { cluster, reportRetention: ReportRetention.expireAfter(Duration.days(400), { infrequentAccessAfter: Duration.days(60) }) });
+    cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://shop.example.com/' }] });
+    const template = Template.fromStack(stack);
+    expect(rulesOf(template).find((r: any) => r.Id === 'reports-shop')).toEqual({
+      Id: 'reports-shop', Status: 'Enabled', Prefix: 'shop/', ExpirationInDays: 400,
+      Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 60 }],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ RETENTION_DAYS: '400' }) } });
+  });
+
+  test('forever: no expiry rule, and the index keeps every run', () => {
+    const { template } = withTree({ reportRetention: ReportRetention.forever() });
+    expect(rulesOf(template).filter((r: any) => r.ExpirationInDays || r.Transitions)).toEqual([]);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ RETENTION_DAYS: '' }) } });
+  });
+
+  test.each([
+    ['a partial day', () => ReportRetention.expireAfter(Duration.hours(36)), /expireAfter is 1 day 12 hours; S3 lifecycle rules count whole days/],
+    ['a move before 30 days', () => ReportRetention.expireAfter(Duration.days(90), { infrequentAccessAfter: Duration.days(7) }), /infrequentAccessAfter is 7 days; S3 moves objects to Standard-IA after 30 days at the earliest/],
+    ['a move after the expiry', () => ReportRetention.expireAfter(Duration.days(60), { infrequentAccessAfter: Duration.days(60) }), /infrequentAccessAfter \(60 days\) must be shorter than expireAfter \(60 days\)/],
+  ])('%s is refused, saying what is allowed', (_name, make, message) => {
+    expect(make).toThrow(message);
+  });
+
+  test('a bucket not created in this app cannot get the rules: an error says what to do; forever is accepted', () => {
+    const { stack, vpc } = stackWithVpc();
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, reportsBucket: s3.Bucket.fromBucketName(stack, 'Given', 'my-reports') });
+    expect(() => new ReportTree(stack, 'Reports', { cluster })).toThrow(/reportRetention: the reports bucket of Test\/Sitespeed is not created in this app.*ReportRetention\.forever\(\)/);
+    const forever = new ReportTree(stack, 'Forever', {
+      cluster: new SitespeedCluster(stack, 'Other', { vpc, reportsBucket: s3.Bucket.fromBucketName(stack, 'Given2', 'other-reports') }),
+      reportRetention: ReportRetention.forever(),
+    });
+    expect(forever.reportRetention.expiryDays).toBeUndefined();
+  });
+});
+
+describe('one calendar, several clusters', () => {
+  function twoClusters() {
+    const { stack, vpc } = stackWithVpc();
+    const first = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+    const second = new SitespeedCluster(stack, 'HostTc', { vpc, reportsBucket: first.reportsBucket });
+    const tree = new ReportTree(stack, 'Reports', { cluster: first });
+    tree.addCluster(second);
+    return { stack, vpc, first, second, tree };
+  }
+
+  test('a cluster that shares the bucket joins: its runs are filed, its sites link to the one viewer and get their lifecycle rule', () => {
+    const { stack, first, second, tree } = twoClusters();
+    second.addSite('Landing', { schedule: daily, urls: [{ url: 'https://www.example.com/' }] });
+    const template = Template.fromStack(stack);
+    const clusters = Object.entries(template.findResources('AWS::ECS::Cluster')).map(([id]) => ({ Ref: id }));
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'source': ['cdk-sitespeed'], 'detail-type': ['Sitespeed Run Finished'], 'detail': { cluster: clusters } } });
+    expect(tree.clusters).toEqual([first, second]);
+    expect(second.reportTree).toBe(tree);
+    expect(JSON.stringify(Object.values(template.findResources('AWS::Scheduler::Schedule'))[0].Properties.Target.Input)).toContain('--resultBaseURL');
+    expect(template.findResources('AWS::S3::Bucket')).toEqual({ [onlyLogicalId(template, 'AWS::S3::Bucket')]: expect.anything() });
+    expect(Object.values(template.findResources('AWS::S3::Bucket'))[0].Properties.LifecycleConfiguration.Rules.map((r: any) => r.Id)).toContain('reports-landing');
+  });
+
+  test('a slug is unique across the clusters of one bucket', () => {
+    const { first, second } = twoClusters();
+    first.addSite('Shop', { schedule: daily, urls: [{ url: 'https://shop.example.com/' }] });
+    expect(() => second.addSite('Shop', { schedule: daily, urls: [{ url: 'https://shop.example.com/' }] }))
+      .toThrow("slug 'shop' of site Test/HostTc/Shop is already used by site Test/Sitespeed/Shop on Test/Sitespeed, which writes to the same reports bucket; give one of them another slug.");
+  });
+
+  test('a cluster with a bucket of its own cannot join', () => {
+    const { stack, vpc, tree } = twoClusters();
+    const other = new SitespeedCluster(stack, 'Other', { vpc });
+    expect(() => tree.addCluster(other)).toThrow(/addCluster: Test\/Other writes its reports to another bucket than Test\/Reports indexes; create it with reportsBucket: Test\/Sitespeed\.reportsBucket/);
+  });
 });
 
 test('the viewer is served by CloudFront from the private bucket over HTTPS with security headers', () => {

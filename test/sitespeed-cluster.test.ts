@@ -331,7 +331,7 @@ describe('reports bucket', () => {
       LifecycleConfiguration: {
         Rules: [
           { Id: 'old-versions-30-days', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
-          { Id: 'old-index-versions-1-day', Status: 'Enabled', Prefix: 'tree', NoncurrentVersionExpiration: { NoncurrentDays: 1 } },
+          { Id: 'old-index-versions-1-day', Status: 'Enabled', Prefix: '.cdk-sitespeed/index/', NoncurrentVersionExpiration: { NoncurrentDays: 1 } },
           { Id: 'expired-delete-markers', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
         ],
       },

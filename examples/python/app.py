@@ -93,13 +93,16 @@ class SitespeedStack(cdk.Stack):
             connectivity_profile=ConnectivityProfile.FOUR_G,
         )
 
+        # It writes to the first cluster's bucket, so both clusters' runs share one calendar.
         self.host_tc_cluster = SitespeedCluster(
             self, "SitespeedHostTc",
             vpc=vpc,
             max_capacity=1 if enabled else 0,
             connectivity=Connectivity.host_tc(ConnectivityProfile.FOUR_G),
             metrics=metrics,
+            reports_bucket=self.sitespeed.reports_bucket,
         )
+        self.reports.add_cluster(self.host_tc_cluster)
         self.host_tc_cluster.add_site(
             "Landing",
             schedule=ScheduleExpression.cron(minute="45", hour="10", time_zone=cdk.TimeZone.of("America/New_York")),

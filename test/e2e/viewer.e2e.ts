@@ -3,41 +3,68 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser, chromium, Page } from 'playwright-core';
+import { Run, SiteIndex, siteIndexKey, summaryOf, SUMMARY_KEY, withSiteSummaries } from '../../lambda-src/write-tree/index-files';
 
 /**
  * The calendar viewer as built into assets/viewer, in headless Debian chromium, served from
- * 127.0.0.1 with a fixture tree.json and one report.
+ * 127.0.0.1 with a fixture index of 200 sites and one report.
  */
 const ASSETS = path.join(__dirname, '..', '..', 'assets', 'viewer');
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
-const tree = {
-  version: 1,
-  sites: {
-    blog: [{ run: '2026-10-30-09-00-01', status: 'ok', exitCode: 0 }],
-    shop: [
-      { run: '2026-11-03-08-15-02', status: 'ok', exitCode: 0 },
-      { run: '2026-11-10-08-15-03', status: 'ok', exitCode: 0 },
-      { run: '2026-11-10-10-15-04', status: 'failed', exitCode: 1, reason: 'budget' },
-      { run: '2026-11-20-08-15-05', status: 'ok', exitCode: 0 },
-    ],
+const SITE_COUNT = 200;
+const FAILING = ['site-013', 'site-077', 'site-150'];
+
+const shopRuns: Run[] = [
+  { run: '2026-11-03-08-15-02', status: 'ok', exitCode: 0 },
+  { run: '2026-11-10-08-15-03', status: 'ok', exitCode: 0 },
+  {
+    run: '2026-11-10-10-15-04', status: 'failed', exitCode: 1, reason: 'Essential container in task exited',
+    budget: [{ page: 'home', metric: 'Total Requests', value: '42', limit: '30', limitType: 'max' }],
   },
-};
+  { run: '2026-11-20-08-15-05', status: 'ok', exitCode: 0 },
+  { run: '2026-11-21-08-15-05', status: 'failed', exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage', report: false },
+];
+
+/** 200 sites: shop, blog, and site-000… with a run a day for a week (three of them failing now). */
+function fixtureIndex(): { summary: object; files: SiteIndex[] } {
+  const files: SiteIndex[] = [
+    { version: 2, site: 'shop', revision: 5, runs: shopRuns },
+    { version: 2, site: 'blog', revision: 1, runs: [{ run: '2026-10-30-09-00-01', status: 'ok', exitCode: 0 }] },
+  ];
+  for (let i = 0; files.length < SITE_COUNT; i++) {
+    const site = `site-${String(i).padStart(3, '0')}`;
+    const runs: Run[] = Array.from({ length: 7 }, (_, d) => ({ run: `2026-11-${String(20 + d).padStart(2, '0')}-06-00-0${i % 10}`, status: 'ok', exitCode: 0 }));
+    if (FAILING.includes(site)) runs[6] = { ...runs[6], status: 'failed', exitCode: 1, reason: 'Essential container in task exited' };
+    files.push({ version: 2, site, revision: 7, runs });
+  }
+  // Kept for ever: the fixture's dates are fixed, the clock is not.
+  return { summary: withSiteSummaries(undefined, new Map(files.map(f => [f.site, summaryOf(f)])), null), files };
+}
 
 let server: http.Server;
 let browser: Browser;
 let base: string;
+let root: string;
+const requested: string[] = [];
 
 beforeAll(async () => {
   if (!fs.existsSync(path.join(ASSETS, 'index.html'))) throw new Error('assets/viewer is not built: run npx projen bundle');
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'viewer-'));
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'viewer-'));
   fs.cpSync(ASSETS, root, { recursive: true });
-  fs.writeFileSync(path.join(root, 'tree.json'), JSON.stringify(tree));
-  fs.mkdirSync(path.join(root, 'shop', '2026-11-10-08-15-03'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'shop', '2026-11-10-08-15-03', 'index.html'), '<title>Report shop 08:15:03</title><h1>report</h1>');
+  const { summary, files } = fixtureIndex();
+  const write = (key: string, body: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, key)), { recursive: true });
+    fs.writeFileSync(path.join(root, key), body);
+  };
+  write(SUMMARY_KEY, JSON.stringify(summary));
+  for (const file of files) write(siteIndexKey(file.site), JSON.stringify(file));
+  write('shop/2026-11-10-08-15-03/index.html', '<title>Report shop 08:15:03</title><h1>report</h1>');
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
   server = http.createServer((req, res) => {
-    const file = path.join(root, decodeURIComponent(new URL(req.url!, 'http://x').pathname));
+    const url = new URL(req.url!, 'http://x');
+    requested.push(url.pathname);
+    const file = path.join(root, decodeURIComponent(url.pathname));
     const target = file.endsWith('/') ? path.join(file, 'index.html') : file;
     if (!target.startsWith(root) || !fs.existsSync(target)) {
       res.writeHead(404);
@@ -60,32 +87,74 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   server?.close();
+  if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-test('lists the sites, marks the days with runs and failed days, lists a day\'s runs and links to the report', async () => {
+const sites = (page: Page) => page.locator('#sites button .name').allTextContents();
+const month = '.flatpickr-day:not(.prevMonthDay):not(.nextMonthDay)';
+
+test('200 sites: the list shows each site\'s latest status and time from the summary alone; failing first; a filter', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  requested.length = 0;
+  await page.goto(`${base}/`);
+  await page.waitForFunction(n => document.querySelectorAll('#sites button').length === n, SITE_COUNT);
+  expect(await page.locator('#status').textContent()).toBe('200 sites, 4 failing');
+  // The site list came from the summary; of the 200 sites' files, only the opened one's is fetched.
+  await page.waitForSelector('.flatpickr-calendar');
+  expect(requested.filter(p => p.includes('/index/'))).toEqual(['/.cdk-sitespeed/index/summary.json', '/.cdk-sitespeed/index/sites/blog.json']);
+  expect((await sites(page)).slice(0, 3)).toEqual(['blog', 'shop', 'site-000']);
+  expect(await page.locator('#sites button[data-site="shop"] .last').textContent()).toBe('failing · 2026-11-21 08:15');
+  expect(await page.locator('#sites button[data-site="site-000"] .last').textContent()).toBe('ok · 2026-11-26 06:00');
+
+  await page.check('#failing-first');
+  expect((await sites(page)).slice(0, 5)).toEqual(['shop', ...FAILING, 'blog']);
+  expect(await page.locator('#sites button.failed').count()).toBe(4);
+
+  await page.fill('#filter', '07');
+  expect(await sites(page)).toEqual(['site-077', 'site-007', 'site-070', 'site-071', 'site-072', 'site-073', 'site-074', 'site-075', 'site-076', 'site-078', 'site-079', 'site-107']);
+  expect(await page.locator('#shown').textContent()).toBe('12 of 200 shown');
+  await page.close();
+});
+
+test('the calendar stays in view however long the list: the list scrolls on its own', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${base}/`);
+  await page.waitForSelector('.flatpickr-calendar');
+  const list = await page.locator('#sites').evaluate(e => ({ scroll: e.scrollHeight, client: e.clientHeight }));
+  expect(list.scroll).toBeGreaterThan(list.client * 3);
+  await page.locator('#sites button[data-site="site-190"]').click();
+  await page.waitForFunction(() => document.getElementById('site-name')?.textContent === 'site-190');
+  const calendar = await page.locator('.flatpickr-calendar').boundingBox();
+  expect(calendar!.y).toBeGreaterThanOrEqual(0);
+  expect(calendar!.y + calendar!.height).toBeLessThanOrEqual(800);
+  expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThanOrEqual(820);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'viewer-200-sites.png') });
+  await page.close();
+});
+
+test('a site: failed days marked, a day\'s runs with why they failed (budget checks, reason), the report link; the URL holds site and day', async () => {
   const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
   await page.goto(`${base}/`);
   await page.waitForSelector('#sites button');
-  expect(await page.locator('#sites button').allTextContents()).toEqual(['blog', 'shop']);
-
-  await page.click('#sites button:has-text("shop")');
-  await page.waitForSelector('.flatpickr-day.has-runs');
-  const month = '.flatpickr-day:not(.prevMonthDay):not(.nextMonthDay)';
-  expect(await page.locator(`${month}.has-runs`).evaluateAll(days => days.map(d => d.getAttribute('aria-label'))))
-    .toEqual(['November 3, 2026', 'November 20, 2026']);
-  expect(await page.locator(`${month}.has-failed`).evaluateAll(days => days.map(d => d.getAttribute('aria-label'))))
-    .toEqual(['November 10, 2026']);
-  // Visibly different: the failed day's background is not the one of a day with good runs.
+  await page.click('#sites button[data-site="shop"]');
+  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-21 (UTC)');
+  expect(page.url()).toBe(`${base}/#site=shop&day=2026-11-21`);
+  expect(await page.locator('#runs li').allTextContents()).toEqual(['08:15:05 UTCfailed (exit 137), OutOfMemoryError: Container killed due to memory usage, no report']);
+  expect(await page.locator(`${month}.has-runs`).evaluateAll(days => days.map(d => d.getAttribute('aria-label')))).toEqual(['November 3, 2026', 'November 20, 2026']);
+  expect(await page.locator(`${month}.has-failed`).evaluateAll(days => days.map(d => d.getAttribute('aria-label')))).toEqual(['November 10, 2026', 'November 21, 2026']);
   const background = (selector: string) => page.locator(selector).first().evaluate(d => getComputedStyle(d).backgroundColor);
-  expect(await background(`${month}.has-failed`)).not.toBe(await background(`${month}.has-runs:not(.selected)`));
+  expect(await background(`${month}.has-failed:not(.selected)`)).not.toBe(await background(`${month}.has-runs:not(.selected)`));
 
   await page.click(`${month}[aria-label="November 10, 2026"]`);
   await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-10 (UTC)');
-  const runs = page.locator('#runs li');
-  expect(await runs.allTextContents()).toEqual(['08:15:03 UTCok', '10:15:04 UTCfailed (exit 1): budget']);
+  expect(page.url()).toBe(`${base}/#site=shop&day=2026-11-10`);
+  const runs = page.locator('#runs > li');
+  expect(await runs.nth(0).textContent()).toBe('08:15:03 UTCok');
+  expect(await runs.nth(1).locator('.status').textContent()).toBe('failed (exit 1), budget: 1 check failing');
+  expect(await runs.nth(1).locator('.reason').textContent()).toBe('Essential container in task exited');
+  expect(await runs.nth(1).locator('.budget li').allTextContents()).toEqual(['home: Total Requests is 42, at most 30 allowed']);
   expect(await runs.nth(1).getAttribute('class')).toBe('failed');
-
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'viewer.png'), fullPage: true });
 
   await runs.nth(0).locator('a').click();
@@ -94,11 +163,90 @@ test('lists the sites, marks the days with runs and failed days, lists a day\'s 
   await page.close();
 });
 
-test('says so when there is no tree yet', async () => {
+test('a shared link opens its site and day; the old #<site> links still open the site', async () => {
   const page = await browser.newPage();
+  await page.goto(`${base}/#site=shop&day=2026-11-03`);
+  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-03 (UTC)');
+  expect(await page.locator('#site-name').textContent()).toBe('shop');
+  expect(await page.locator('#sites button[aria-current="true"] .name').textContent()).toBe('shop');
+  await page.goto(`${base}/#blog`);
+  await page.reload();
+  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-10-30 (UTC)');
+  expect(page.url()).toBe(`${base}/#site=blog&day=2026-10-30`);
+  await page.close();
+});
+
+test('keyboard: / focuses the filter, Tab and Enter open a site, the day buttons walk the days with runs', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/`);
+  await page.waitForSelector('.flatpickr-calendar');
+  await page.keyboard.press('/');
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('filter');
+  await page.keyboard.type('shop');
+  await page.keyboard.press('Tab'); // the failing-first box
+  await page.keyboard.press('Tab'); // the first site shown
+  expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.site)).toBe('shop');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-21 (UTC)');
+  expect(await page.locator('#later').isDisabled()).toBe(true);
+  await page.focus('#earlier');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-20 (UTC)');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-10 (UTC)');
+  expect(await page.locator('.flatpickr-day.selected').getAttribute('aria-label')).toBe('November 10, 2026');
+  await page.close();
+});
+
+test('on a phone: one column, the site list above the calendar, nothing wider than the screen', async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await page.goto(`${base}/#site=shop&day=2026-11-10`);
+  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-10 (UTC)');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const nav = (await page.locator('nav').boundingBox())!;
+  const calendar = (await page.locator('.flatpickr-calendar').boundingBox())!;
+  expect(calendar.y).toBeGreaterThanOrEqual(nav.y + nav.height);
+  expect(nav.height).toBeLessThanOrEqual(844 * 0.5);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'viewer-phone.png'), fullPage: true });
+  await page.close();
+});
+
+test('before the first run of this version: the version 1 tree.json is shown', async () => {
+  const page = await browser.newPage();
+  await page.route(`**/${SUMMARY_KEY}`, route => route.fulfill({ status: 404, body: '' }));
+  await page.route('**/tree.json', route => route.fulfill({
+    status: 200, contentType: 'application/json',
+    body: JSON.stringify({ version: 1, sites: { legacy: [{ run: '2026-09-01-08-00-00', status: 'ok', exitCode: 0 }] } }),
+  }));
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-09-01 (UTC)');
+  expect(await sites(page)).toEqual(['legacy']);
+  await page.close();
+});
+
+test('says so when there is no index yet', async () => {
+  const page = await browser.newPage();
+  await page.route(`**/${SUMMARY_KEY}`, route => route.fulfill({ status: 404, body: '' }));
   await page.route('**/tree.json', route => route.fulfill({ status: 404, body: '' }));
   await page.goto(`${base}/`);
   await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('No runs yet'));
-  expect(await page.locator('#status').textContent()).toContain('HTTP 404');
+  expect(await page.locator('#status').textContent()).toContain(`no ${SUMMARY_KEY}`);
+  await page.close();
+});
+
+test('runs older than the retention are not shown, even from a site that stopped running', async () => {
+  const page = await browser.newPage();
+  const { summary } = fixtureIndex();
+  await page.route(`**/${SUMMARY_KEY}`, route => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...summary, retentionDays: 30 }) }));
+  const today = new Date();
+  const recent = new Date(today.getTime() - 2 * 86_400_000).toISOString().slice(0, 19).replace(/[T:]/g, '-');
+  await page.route('**/sites/blog.json', route => route.fulfill({
+    status: 200, contentType: 'application/json',
+    body: JSON.stringify({ version: 2, site: 'blog', revision: 2, runs: [{ run: '2025-01-01-09-00-00', status: 'ok' }, { run: recent, status: 'ok' }] }),
+  }));
+  await page.goto(`${base}/#site=blog`);
+  await page.waitForFunction(d => document.getElementById('day-title')?.textContent === `${d} (UTC)`, recent.slice(0, 10));
+  expect(await page.locator('#status').textContent()).toBe('200 sites, 4 failing; reports are kept 30 days');
+  expect(await page.locator('#earlier').isDisabled()).toBe(true);
   await page.close();
 });

@@ -1,0 +1,180 @@
+/**
+ * The calendar viewer at scale (200 sites × 6 runs a day × a year, bench/calendar-fixture.ts),
+ * today's single-tree.json viewer (bench/baseline/viewer-v1, bundled here as it was shipped)
+ * against the per-site index, side by side in the same run: bytes transferred before the site
+ * list shows, time until it shows in headless Chromium, and bytes to open one site. Served from
+ * 127.0.0.1 compressed as CloudFront would: gzip for 1,000 B to 10,000,000 B, nothing above
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html).
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { Browser, chromium } from 'playwright-core';
+import { calendarFixture, DAYS, RUNS_PER_DAY, SITES, siteName } from './calendar-fixture';
+import { siteIndexKey, SUMMARY_KEY } from '../lambda-src/write-tree/index-files';
+
+const ROOT = path.join(__dirname, '..');
+const REPEATS = Number(process.env.BENCH_VIEWER_REPEATS ?? 5);
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
+const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+function write(file: string, body: string | Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, body);
+}
+
+/** Both viewers with their index, under <root>/v1 and <root>/v2. */
+function buildSite(): { root: string; sizes: Record<string, number> } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-calendar-'));
+  const fixture = calendarFixture();
+  const esbuild = path.join(ROOT, 'node_modules', '.bin', 'esbuild');
+  const baseline = path.join(ROOT, 'bench', 'baseline', 'viewer-v1');
+  fs.mkdirSync(path.join(root, 'v1', '.viewer'), { recursive: true });
+  fs.copyFileSync(path.join(baseline, 'index.html'), path.join(root, 'v1', 'index.html'));
+  execFileSync(esbuild, [path.join(baseline, 'viewer.ts'), '--bundle', '--minify', '--format=iife', '--target=es2019',
+    `--outfile=${path.join(root, 'v1', '.viewer', 'viewer.js')}`, '--log-level=warning'], { cwd: ROOT });
+  execFileSync(esbuild, [path.join(baseline, 'viewer.css'), '--bundle', '--minify', `--outfile=${path.join(root, 'v1', '.viewer', 'viewer.css')}`, '--log-level=warning'], { cwd: ROOT });
+  const tree = JSON.stringify(fixture.v1);
+  write(path.join(root, 'v1', 'tree.json'), tree);
+
+  fs.cpSync(path.join(ROOT, 'assets', 'viewer'), path.join(root, 'v2'), { recursive: true });
+  // The floor: a page whose only script records when it runs (what any page costs this browser here).
+  write(path.join(root, 'floor', 'index.html'), '<!doctype html><title>floor</title><script>window.listShownAt = performance.now()</script>');
+  const summary = JSON.stringify(fixture.summary);
+  write(path.join(root, 'v2', SUMMARY_KEY), summary);
+  for (const [site, file] of fixture.siteFiles) write(path.join(root, 'v2', siteIndexKey(site)), JSON.stringify(file));
+  const one = JSON.stringify(fixture.siteFiles.get(siteName(Math.floor(SITES / 2))));
+  console.log(`calendar fixture: ${SITES} sites × ${RUNS_PER_DAY} runs a day × ${DAYS} days = ${fixture.runs} runs`);
+  console.log(`calendar   v1 tree.json ${MB(tree.length)} (${MB(zlib.gzipSync(tree).length)} gzipped, but CloudFront compresses up to 10 MB only)`);
+  console.log(`calendar   v2 summary ${kB(summary.length)} (${kB(zlib.gzipSync(summary).length)} gzipped); one site's file ${kB(one.length)} (${kB(zlib.gzipSync(one).length)} gzipped)`);
+  return { root, sizes: { tree: tree.length } };
+}
+
+/** A static server that compresses as CloudFront does and counts the body bytes it sends. */
+async function serve(root: string): Promise<{ base: string; bytes: () => number; reset: () => void; close: () => void }> {
+  let sent = 0;
+  const gzipped = new Map<string, Buffer>();
+  const server = http.createServer((req, res) => {
+    const pathname = decodeURIComponent(new URL(req.url!, 'http://x').pathname);
+    const file = path.join(root, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
+    if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    let body: Buffer = fs.readFileSync(file);
+    const headers: Record<string, string> = { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' };
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) && body.length >= 1000 && body.length <= 10_000_000) {
+      if (!gzipped.has(file)) gzipped.set(file, zlib.gzipSync(body));
+      body = gzipped.get(file)!;
+      headers['content-encoding'] = 'gzip';
+    }
+    sent += body.length;
+    res.writeHead(200, { ...headers, 'content-length': String(body.length) });
+    res.end(body);
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    base: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    bytes: () => sent,
+    reset: () => { sent = 0; },
+    close: () => server.close(),
+  };
+}
+
+interface Throttle { readonly name: string; readonly latencyMs: number; readonly bytesPerSecond: number }
+type Figures = { ms: number[]; bytes: number[]; openBytes: number[]; openMs: number[] };
+
+/** How long a page with nothing but an inline script takes to run it, in a fresh context (median). */
+async function floorMs(browser: Browser, server: Awaited<ReturnType<typeof serve>>, repeats: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.base}/floor/`);
+    times.push(await (await page.waitForFunction(() => (window as any).listShownAt)).jsonValue() as number);
+    await context.close();
+  }
+  return median(times);
+}
+
+async function measure(browser: Browser, server: Awaited<ReturnType<typeof serve>>, repeats: number, throttle?: Throttle): Promise<Record<'v1' | 'v2', Figures>> {
+  const results: Record<'v1' | 'v2', Figures> = { v1: { ms: [], bytes: [], openBytes: [], openMs: [] }, v2: { ms: [], bytes: [], openBytes: [], openMs: [] } };
+  const site = siteName(Math.floor(SITES / 2));
+  for (let i = 0; i < repeats; i++) {
+    for (const version of ['v1', 'v2'] as const) {
+      // A fresh context each time: nothing cached, as a first visit.
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      // The moment the list has every site, seen by an observer in the page (a poll from here would wait out the page's long tasks).
+      await context.addInitScript(`new MutationObserver((_, observer) => {
+        if (document.querySelectorAll('#sites button').length === ${SITES}) { window.listShownAt = performance.now(); observer.disconnect(); }
+      }).observe(document, { childList: true, subtree: true });`);
+      const page = await context.newPage();
+      if (throttle) {
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Network.emulateNetworkConditions', {
+          offline: false, latency: throttle.latencyMs, downloadThroughput: throttle.bytesPerSecond, uploadThroughput: throttle.bytesPerSecond,
+        });
+      }
+      server.reset();
+      await page.goto(`${server.base}/${version}/`);
+      const shownAt = await page.waitForFunction(() => (window as any).listShownAt, null, { timeout: 300_000 });
+      results[version].ms.push(await shownAt.jsonValue() as number);
+      results[version].bytes.push(server.bytes());
+      // Let the first site (which both open on load) settle, then open another one.
+      await page.waitForSelector('#runs li', { timeout: 300_000 });
+      server.reset();
+      const start = Date.now();
+      await page.locator('#sites button').filter({ hasText: site }).first().click();
+      await page.waitForFunction(s => document.getElementById('site-name')?.textContent === s && document.querySelectorAll('#runs li').length > 0, site, { timeout: 300_000 });
+      results[version].openMs.push(Date.now() - start);
+      results[version].openBytes.push(server.bytes());
+      await context.close();
+    }
+  }
+  return results;
+}
+
+function report(where: string, results: Record<'v1' | 'v2', Figures>, floor?: number): void {
+  const m = (f: Figures) => ({ ms: median(f.ms), bytes: median(f.bytes), open: median(f.openBytes), openMs: median(f.openMs) });
+  const v1 = m(results.v1);
+  const v2 = m(results.v2);
+  const runs = `runs v1 ${results.v1.ms.map(x => x.toFixed(0)).join(' ')}, v2 ${results.v2.ms.map(x => x.toFixed(0)).join(' ')}`;
+  console.log(`calendar [${where}] bytes before the site list shows: v1 ${MB(v1.bytes)}, v2 ${kB(v2.bytes)} ` +
+    `(${(v1.bytes / v2.bytes).toFixed(0)}x less; goal ≤ 100 kB: ${v2.bytes <= 100_000 ? 'met' : 'MISSED'})`);
+  console.log(`calendar [${where}] time until the site list shows, median: v1 ${v1.ms.toFixed(0)} ms, v2 ${v2.ms.toFixed(0)} ms ` +
+    `(${(v1.ms / v2.ms).toFixed(1)}x faster; goal ≥ 10x: ${v1.ms / v2.ms >= 10 ? 'met' : 'MISSED'}; ${runs})`);
+  if (floor !== undefined) {
+    console.log(`calendar [${where}] of which any page costs this browser ${floor.toFixed(0)} ms (an empty page's first script, same run): ` +
+      `beyond that, v1 ${(v1.ms - floor).toFixed(0)} ms, v2 ${(v2.ms - floor).toFixed(0)} ms (${((v1.ms - floor) / Math.max(1, v2.ms - floor)).toFixed(1)}x)`);
+  }
+  console.log(`calendar [${where}] opening one site: v2 ${kB(v2.open)} in ${v2.openMs} ms (goal ≤ 60 kB: ${v2.open <= 60_000 ? 'met' : 'MISSED'}); ` +
+    `v1 ${kB(v1.open)} in ${v1.openMs} ms, having loaded every site's runs first`);
+}
+
+export async function benchCalendar(): Promise<void> {
+  const { root } = buildSite();
+  const server = await serve(root);
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const floor = await floorMs(browser, server, REPEATS);
+    report(`127.0.0.1, ${REPEATS} runs each`, await measure(browser, server, REPEATS), floor);
+    // The same on a link like a good office connection (Chromium's network emulation): what a team sees.
+    const office = { name: '50 Mbit/s, 20 ms', latencyMs: 20, bytesPerSecond: 50e6 / 8 };
+    report(`${office.name}, 3 runs each`, await measure(browser, server, 3, office));
+  } finally {
+    await browser.close();
+    server.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}

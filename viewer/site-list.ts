@@ -1,0 +1,157 @@
+/**
+ * The report viewer's first part, inlined into index.html so the site list shows as soon as the
+ * summary arrives (no script or stylesheet to wait for): every site with its latest run, a filter
+ * and "failing first". Opening a site loads the calendar (calendar.ts, with its calendar library)
+ * once. The URL holds the site and the day (#site=shop&day=2026-11-27) for shareable links.
+ */
+import type { Run, SiteIndex, SiteSummary, Summary } from '../lambda-src/write-tree/index-files';
+import { byId, Calendar, CALENDAR_GLOBAL, CalendarHost, dayOf, timeOf } from './shared';
+
+const SUMMARY = '.cdk-sitespeed/index/summary.json';
+const siteFile = (site: string) => `.cdk-sitespeed/index/sites/${encodeURIComponent(site)}.json`;
+/** The version 1 index, read when there is no summary yet (a bucket whose writeTree has not run since the upgrade). */
+const LEGACY_TREE = 'tree.json';
+
+const own = <T>(record: Record<string, T>, key: string): T | undefined => (Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined);
+// Started before anything else on the page.
+const summaryRequest = getJson(SUMMARY);
+
+let summary: Summary = { version: 2, retentionDays: null, sites: {} };
+const runsOfSite = new Map<string, Promise<Run[]>>();
+let current: { site?: string; day?: string } = {};
+let calendar: Promise<Calendar> | undefined;
+
+async function getJson(path: string): Promise<any | undefined> {
+  const response = await fetch(path, { cache: 'no-cache' });
+  if (response.status === 404 || response.status === 403) return undefined; // S3 answers 403 for a missing key without ListBucket
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+/** A version 1 tree.json as a summary (its runs are all there already). */
+function fromLegacy(tree: { sites: Record<string, Run[]> }): Summary {
+  const sites: Record<string, SiteSummary> = {};
+  for (const [site, runs] of Object.entries(tree.sites)) {
+    runsOfSite.set(site, Promise.resolve(runs));
+    Object.defineProperty(sites, site, { value: { revision: 0, runs: runs.length, first: runs[0]?.run, last: runs[runs.length - 1] }, enumerable: true });
+  }
+  return { version: 2, retentionDays: null, sites };
+}
+
+function loadCalendar(): Promise<Calendar> {
+  calendar ??= new Promise((resolve, reject) => {
+    const styles = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '.viewer/calendar.css' });
+    const script = Object.assign(document.createElement('script'), { src: '.viewer/calendar.js' });
+    script.onload = () => resolve((window as any)[CALENDAR_GLOBAL]);
+    script.onerror = () => reject(new Error('.viewer/calendar.js did not load'));
+    document.head.append(styles, script);
+  });
+  return calendar;
+}
+
+const host: CalendarHost = {
+  get retentionDays() { return summary.retentionDays; },
+  runsOf: site => {
+    let runs = runsOfSite.get(site);
+    if (!runs) {
+      runs = getJson(siteFile(site)).then((index: SiteIndex | undefined) => index?.runs ?? []);
+      runs.catch(() => runsOfSite.delete(site)); // a failed fetch is tried again next time
+      runsOfSite.set(site, runs);
+    }
+    return runs;
+  },
+  shown: (site, day) => {
+    current = { site, day };
+    const params = new URLSearchParams({ site, ...(day ? { day } : {}) });
+    history.replaceState(null, '', `#${params.toString()}`);
+  },
+};
+
+async function openSite(site: string, day?: string): Promise<void> {
+  document.querySelectorAll<HTMLButtonElement>('#sites button').forEach(b => b.setAttribute('aria-current', String(b.dataset.site === site)));
+  current = { site, day };
+  byId('site').hidden = false;
+  byId('site-name').textContent = site;
+  byId('day-title').textContent = 'Loading…';
+  byId('runs').replaceChildren();
+  try {
+    await (await loadCalendar()).showSite(host, site, day);
+  } catch (error) {
+    byId('day-title').textContent = `The runs of ${site} cannot be shown (${(error as Error).message}).`;
+  }
+}
+
+function renderSites(): void {
+  const filter = byId<HTMLInputElement>('filter').value.trim().toLowerCase();
+  const failingFirst = byId<HTMLInputElement>('failing-first').checked;
+  const names = Object.keys(summary.sites).filter(s => s.toLowerCase().includes(filter)).sort();
+  const failing = (s: string) => (own(summary.sites, s)!.last?.status === 'failed' ? 0 : 1);
+  if (failingFirst) names.sort((a, b) => failing(a) - failing(b));
+  byId('sites').replaceChildren(...names.map(site => {
+    const entry = own(summary.sites, site)!;
+    const item = document.createElement('li');
+    const button = document.createElement('button');
+    button.dataset.site = site;
+    button.className = entry.last?.status ?? 'unknown';
+    button.setAttribute('aria-current', String(site === current.site));
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = site;
+    const last = document.createElement('span');
+    last.className = 'last';
+    last.textContent = entry.last
+      ? `${entry.last.status === 'failed' ? 'failing' : entry.last.status} · ${dayOf(entry.last.run)} ${timeOf(entry.last.run).slice(0, 5)}`
+      : 'no runs';
+    button.append(name, last);
+    button.addEventListener('click', () => void openSite(site));
+    item.append(button);
+    return item;
+  }));
+  const all = Object.keys(summary.sites).length;
+  byId('shown').textContent = names.length === all ? '' : `${names.length} of ${all} shown`;
+}
+
+function fromHash(): { site?: string; day?: string } {
+  const hash = location.hash.slice(1);
+  if (!hash.includes('=')) return { site: hash ? decodeURIComponent(hash) : undefined }; // the first viewer's #<site>
+  const params = new URLSearchParams(hash);
+  return { site: params.get('site') ?? undefined, day: params.get('day') ?? undefined };
+}
+
+async function main(): Promise<void> {
+  const status = byId('status');
+  try {
+    const loaded: Summary | undefined = await summaryRequest;
+    if (loaded) summary = loaded;
+    else {
+      const legacy = await getJson(LEGACY_TREE);
+      if (!legacy) throw new Error(`no ${SUMMARY}`);
+      summary = fromLegacy(legacy);
+    }
+  } catch (error) {
+    status.textContent = `No runs yet, or the index cannot be read (${(error as Error).message}).`;
+    return;
+  }
+  const sites = Object.keys(summary.sites).sort();
+  const failing = sites.filter(s => own(summary.sites, s)!.last?.status === 'failed').length;
+  status.textContent = `${sites.length} site${sites.length === 1 ? '' : 's'}, ${failing} failing` +
+    (summary.retentionDays !== null ? `; reports are kept ${summary.retentionDays} days` : '');
+  byId('filter').addEventListener('input', renderSites);
+  byId('failing-first').addEventListener('change', renderSites);
+  document.addEventListener('keydown', event => {
+    if (event.key === '/' && document.activeElement?.tagName !== 'INPUT') {
+      event.preventDefault();
+      byId('filter').focus();
+    }
+  });
+  renderSites();
+  const open = () => {
+    const wanted = fromHash();
+    const site = wanted.site && own(summary.sites, wanted.site) ? wanted.site : sites[0];
+    if (site && (site !== current.site || (wanted.day && wanted.day !== current.day))) void openSite(site, wanted.day);
+  };
+  window.addEventListener('hashchange', open);
+  open();
+}
+
+void main();
