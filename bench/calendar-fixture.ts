@@ -21,7 +21,10 @@ function runOf(site: number, day: number, slot: number): Run {
   if (n % 40 !== 0 && !failingNow) return { run: folderOf(at), status: 'ok', exitCode: 0 };
   if (n % 80 === 0) return { run: folderOf(at), status: 'failed', exitCode: 2, reason: 'Essential container in task exited' };
   return {
-    run: folderOf(at), status: 'failed', exitCode: 1, reason: 'Essential container in task exited',
+    run: folderOf(at),
+    status: 'failed',
+    exitCode: 1,
+    reason: 'Essential container in task exited',
     budget: failedChecksOf([{ page: 'home', metric: 'Total Requests', type: 'requests', value: 42 + (n % 9), limit: 40, limitType: 'max' }]),
   };
 }

@@ -7,8 +7,8 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { calendarFixture, RUNS_PER_DAY, SITES, siteName } from './calendar-fixture';
 import { updateSite as updateSiteV1 } from './baseline/write-tree-v1/s3-tree';
+import { calendarFixture, RUNS_PER_DAY, SITES, siteName } from './calendar-fixture';
 import { siteIndexKey, SUMMARY_KEY } from '../lambda-src/write-tree/index-files';
 import { updateRun } from '../lambda-src/write-tree/s3-index';
 import { freePort, waitForMoto } from '../test/harness/local-server';
@@ -52,7 +52,9 @@ export async function benchTree(): Promise<void> {
     // v2: the summary and every site's file.
     await put(SUMMARY_KEY, JSON.stringify(fixture.summary));
     const files = [...fixture.siteFiles];
-    for (let i = 0; i < files.length; i += 16) await Promise.all(files.slice(i, i + 16).map(([name, file]) => put(siteIndexKey(name), JSON.stringify(file))));
+    for (let i = 0; i < files.length; i += 16) {
+      await Promise.all(files.slice(i, i + 16).map(([name, file]) => put(siteIndexKey(name), JSON.stringify(file))));
+    }
     console.log(`tree   fixture in moto: tree.json of ${fixture.runs} runs, ${folders.length} run folders of ${site}, the summary and ${SITES} site files ` +
       `(${((Date.now() - fill) / 1000).toFixed(0)} s to load)`);
 
@@ -76,7 +78,9 @@ export async function benchTree(): Promise<void> {
       }, () => {});
       v2.push({ calls, bytes, ms: Number(process.hrtime.bigint() - start) / 1e6 });
     }
-    const m = (rows: typeof v1) => ({ calls: median(rows.map(r => r.calls)), bytes: median(rows.map(r => r.bytes)), ms: median(rows.map(r => r.ms)) });
+    const m = (rows: typeof v1) => ({
+      calls: median(rows.map(r => r.calls)), bytes: median(rows.map(r => r.bytes)), ms: median(rows.map(r => r.ms)),
+    });
     const a = m(v1);
     const b = m(v2);
     console.log(`tree   v1 single tree.json   ${a.calls} S3 calls  ${(a.bytes / 1e6).toFixed(1)} MB moved  median ${a.ms.toFixed(0)} ms per update`);

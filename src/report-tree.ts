@@ -237,7 +237,8 @@ export class ReportTree extends Construct {
   /** Adds the lifecycle rule that expires a site's reports (S3 filters by prefix; reports have no common one). @internal */
   public _retainReportsOf(slug: string): void {
     const { expiryDays, infrequentAccessDays } = this.reportRetention;
-    if (!(this.bucket instanceof s3.Bucket) || this.retainedSlugs.has(slug) || (expiryDays === undefined && infrequentAccessDays === undefined)) return;
+    const retains = expiryDays !== undefined || infrequentAccessDays !== undefined;
+    if (!(this.bucket instanceof s3.Bucket) || this.retainedSlugs.has(slug) || !retains) return;
     this.retainedSlugs.add(slug);
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html (up to 1,000 rules per bucket)
     if (this.retainedSlugs.size > MAX_LIFECYCLE_RULES - 4) {

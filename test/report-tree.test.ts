@@ -72,7 +72,10 @@ describe('report retention', () => {
     cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://shop.example.com/' }] });
     const template = Template.fromStack(stack);
     expect(rulesOf(template).find((r: any) => r.Id === 'reports-shop')).toEqual({
-      Id: 'reports-shop', Status: 'Enabled', Prefix: 'shop/', ExpirationInDays: 400,
+      Id: 'reports-shop',
+      Status: 'Enabled',
+      Prefix: 'shop/',
+      ExpirationInDays: 400,
       Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 60 }],
     });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ RETENTION_DAYS: '400' }) } });

@@ -5,8 +5,8 @@
  * Run folders are UTC.
  */
 import flatpickr from 'flatpickr';
-import type { Run } from '../lambda-src/write-tree/index-files';
 import { byId, Calendar, CALENDAR_GLOBAL, CalendarHost, dayOf, timeOf } from './shared';
+import type { Run } from '../lambda-src/write-tree/index-files';
 
 let picker: flatpickr.Instance | undefined;
 

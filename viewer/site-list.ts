@@ -4,15 +4,16 @@
  * and "failing first". Opening a site loads the calendar (calendar.ts, with its calendar library)
  * once. The URL holds the site and the day (#site=shop&day=2026-11-27) for shareable links.
  */
-import type { Run, SiteIndex, SiteSummary, Summary } from '../lambda-src/write-tree/index-files';
 import { byId, Calendar, CALENDAR_GLOBAL, CalendarHost, dayOf, timeOf } from './shared';
+import type { Run, SiteIndex, SiteSummary, Summary } from '../lambda-src/write-tree/index-files';
 
 const SUMMARY = '.cdk-sitespeed/index/summary.json';
 const siteFile = (site: string) => `.cdk-sitespeed/index/sites/${encodeURIComponent(site)}.json`;
 /** The version 1 index, read when there is no summary yet (a bucket whose writeTree has not run since the upgrade). */
 const LEGACY_TREE = 'tree.json';
 
-const own = <T>(record: Record<string, T>, key: string): T | undefined => (Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined);
+const own = <T>(record: Record<string, T>, key: string): T | undefined =>
+  (Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined);
 // Started before anything else on the page.
 const summaryRequest = getJson(SUMMARY);
 
@@ -33,7 +34,8 @@ function fromLegacy(tree: { sites: Record<string, Run[]> }): Summary {
   const sites: Record<string, SiteSummary> = {};
   for (const [site, runs] of Object.entries(tree.sites)) {
     runsOfSite.set(site, Promise.resolve(runs));
-    Object.defineProperty(sites, site, { value: { revision: 0, runs: runs.length, first: runs[0]?.run, last: runs[runs.length - 1] }, enumerable: true });
+    const entry: SiteSummary = { revision: 0, runs: runs.length, first: runs[0]?.run, last: runs[runs.length - 1] };
+    Object.defineProperty(sites, site, { value: entry, enumerable: true });
   }
   return { version: 2, retentionDays: null, sites };
 }
@@ -122,8 +124,7 @@ async function main(): Promise<void> {
   const status = byId('status');
   try {
     const loaded: Summary | undefined = await summaryRequest;
-    if (loaded) summary = loaded;
-    else {
+    if (loaded) {summary = loaded;} else {
       const legacy = await getJson(LEGACY_TREE);
       if (!legacy) throw new Error(`no ${SUMMARY}`);
       summary = fromLegacy(legacy);

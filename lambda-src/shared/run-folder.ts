@@ -6,7 +6,8 @@ import { folderOf, folderOfTask } from '../write-tree/tree';
  * folders from a minute before the run started (StartAfter), whatever the number of earlier
  * runs. Shared by the run outcomes and the check command.
  */
-export async function runFolderOf(s3: S3Client, bucket: string, run: { site: string; startedAt: Date; stoppedAt: Date }): Promise<string | undefined> {
+export async function runFolderOf(s3: S3Client, bucket: string, run: { site: string; startedAt: Date; stoppedAt: Date }):
+Promise<string | undefined> {
   const from = folderOf(new Date(run.startedAt.getTime() - 60_000));
   const listed = await s3.send(new ListObjectsV2Command({
     Bucket: bucket, Prefix: `${run.site}/`, Delimiter: '/', StartAfter: `${run.site}/${from}`, MaxKeys: 100,

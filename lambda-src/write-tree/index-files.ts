@@ -12,8 +12,8 @@
  * site's runs only when it is opened. `revision` counts the writes of a site's file, so the
  * summary never takes an older state of a site over a newer one. Pure: the S3 side is s3-index.ts.
  */
-import type { BudgetCheck, RunFinished } from '../run-outcome/outcome';
 import { folderOf, RUN_FOLDER, SITE_SLUG } from './tree';
+import type { BudgetCheck, RunFinished } from '../run-outcome/outcome';
 
 export const INDEX_PREFIX = '.cdk-sitespeed/index/';
 export const SUMMARY_KEY = `${INDEX_PREFIX}summary.json`;

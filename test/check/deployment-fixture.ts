@@ -407,8 +407,16 @@ export class DeployedFixture {
           await updateRun(this.s3, { bucket: arg('--s3.bucketname'), retentionDays: 90 }, {
             'detail-type': 'Sitespeed Run Finished',
             'detail': {
-              version: 1, cluster, site, run: uploaded ? folder : null, status: !uploaded ? 'no report' : exitCode === 0 ? 'ok' : 'failed',
-              exitCode, reason: null, failedBudgetChecks: [], startedAt: startedAt.toISOString(), stoppedAt: new Date().toISOString(),
+              version: 1,
+              cluster,
+              site,
+              run: uploaded ? folder : null,
+              status: !uploaded ? 'no report' : exitCode === 0 ? 'ok' : 'failed',
+              exitCode,
+              reason: null,
+              failedBudgetChecks: [],
+              startedAt: startedAt.toISOString(),
+              stoppedAt: new Date().toISOString(),
             },
           }, () => {});
         }

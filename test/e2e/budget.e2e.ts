@@ -11,6 +11,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { listen, LOCAL_ONLY, requireSitespeed, run, SITESPEED } from './sitespeed-cli';
 import { publishRunFinished } from '../../lambda-src/run-outcome/publish';
+import { siteIndexKey } from '../../lambda-src/write-tree/index-files';
+import { updateRun } from '../../lambda-src/write-tree/s3-index';
 import { ConfigSync, SitespeedCluster } from '../../src';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
 
@@ -112,6 +114,16 @@ describe('a run with a failing budget, with the real sitespeed.io CLI', () => {
         failedBudgetChecks: [expect.objectContaining({ page: 'home', metric: 'Total Requests', type: 'requests', limit: 0 })],
       });
       expect(event.detail.failedBudgetChecks[0].value).toBeGreaterThan(0);
+
+      // The event as EventBridge delivers it to writeTree: the run, with why it failed, in the calendar's index.
+      await updateRun(s3client, { bucket: 'e2e-budget', retentionDays: null }, event, () => {});
+      const index = JSON.parse(await (await s3client.send(new GetObjectCommand({ Bucket: 'e2e-budget', Key: siteIndexKey('docs') }))).Body!.transformToString());
+      expect(index.runs).toEqual([expect.objectContaining({
+        run: event.detail.run,
+        status: 'failed',
+        exitCode: 1,
+        budget: [expect.objectContaining({ page: 'home', metric: 'Total Requests', limit: expect.any(String), value: expect.any(String) })],
+      })]);
     } finally {
       sqs.destroy();
       events.destroy();

@@ -19,7 +19,10 @@ const shopRuns: Run[] = [
   { run: '2026-11-03-08-15-02', status: 'ok', exitCode: 0 },
   { run: '2026-11-10-08-15-03', status: 'ok', exitCode: 0 },
   {
-    run: '2026-11-10-10-15-04', status: 'failed', exitCode: 1, reason: 'Essential container in task exited',
+    run: '2026-11-10-10-15-04',
+    status: 'failed',
+    exitCode: 1,
+    reason: 'Essential container in task exited',
     budget: [{ page: 'home', metric: 'Total Requests', value: '42', limit: '30', limitType: 'max' }],
   },
   { run: '2026-11-20-08-15-05', status: 'ok', exitCode: 0 },
@@ -215,7 +218,8 @@ test('before the first run of this version: the version 1 tree.json is shown', a
   const page = await browser.newPage();
   await page.route(`**/${SUMMARY_KEY}`, route => route.fulfill({ status: 404, body: '' }));
   await page.route('**/tree.json', route => route.fulfill({
-    status: 200, contentType: 'application/json',
+    status: 200,
+    contentType: 'application/json',
     body: JSON.stringify({ version: 1, sites: { legacy: [{ run: '2026-09-01-08-00-00', status: 'ok', exitCode: 0 }] } }),
   }));
   await page.goto(`${base}/`);
@@ -241,7 +245,8 @@ test('runs older than the retention are not shown, even from a site that stopped
   const today = new Date();
   const recent = new Date(today.getTime() - 2 * 86_400_000).toISOString().slice(0, 19).replace(/[T:]/g, '-');
   await page.route('**/sites/blog.json', route => route.fulfill({
-    status: 200, contentType: 'application/json',
+    status: 200,
+    contentType: 'application/json',
     body: JSON.stringify({ version: 2, site: 'blog', revision: 2, runs: [{ run: '2025-01-01-09-00-00', status: 'ok' }, { run: recent, status: 'ok' }] }),
   }));
   await page.goto(`${base}/#site=blog`);

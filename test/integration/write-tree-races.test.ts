@@ -28,8 +28,17 @@ const read = async (key: string) => JSON.parse(await (await s3.send(new GetObjec
 const finished = (site: string, run: string) => ({
   'detail-type': 'Sitespeed Run Finished',
   'detail': {
-    version: 1, cluster: 'c', site, run, status: 'ok', exitCode: 0, reason: null, failedBudgetChecks: [],
-    startedAt: '2026-11-27T08:00:00.000Z', stoppedAt: '2026-11-27T08:04:00.000Z', rerun: false,
+    version: 1,
+    cluster: 'c',
+    site,
+    run,
+    status: 'ok',
+    exitCode: 0,
+    reason: null,
+    failedBudgetChecks: [],
+    startedAt: '2026-11-27T08:00:00.000Z',
+    stoppedAt: '2026-11-27T08:04:00.000Z',
+    rerun: false,
   },
 });
 

@@ -24,17 +24,25 @@ const runsOf = async (site: string) => (await read(siteIndexKey(site))).runs;
 const summary = () => read(SUMMARY_KEY);
 
 /** What the run outcome puts on the bus for a run of `site` that started at `started` (its folder a few seconds later). */
-function finished(site: string, started: string, options: { exitCode?: number | null; folder?: string | null; reason?: string; budget?: object[] } = {}) {
+type Outcome = { exitCode?: number | null; folder?: string | null; reason?: string; budget?: object[] };
+function finished(site: string, started: string, options: Outcome = {}) {
   const startedAt = new Date(started);
   const exitCode = options.exitCode === undefined ? 0 : options.exitCode;
   const folder = options.folder !== undefined ? options.folder : new Date(startedAt.getTime() + 3000).toISOString().slice(0, 19).replace(/[T:]/g, '-');
   return {
     'detail-type': 'Sitespeed Run Finished',
     'detail': {
-      version: 1, cluster: 'c', site, run: folder,
+      version: 1,
+      cluster: 'c',
+      site,
+      run: folder,
       status: folder === null ? 'no report' : exitCode === 0 ? 'ok' : options.budget ? 'budget failed' : 'failed',
-      exitCode, reason: options.reason ?? null, failedBudgetChecks: options.budget ?? [],
-      startedAt: startedAt.toISOString(), stoppedAt: new Date(startedAt.getTime() + 240_000).toISOString(), rerun: false,
+      exitCode,
+      reason: options.reason ?? null,
+      failedBudgetChecks: options.budget ?? [],
+      startedAt: startedAt.toISOString(),
+      stoppedAt: new Date(startedAt.getTime() + 240_000).toISOString(),
+      rerun: false,
     },
   };
 }
@@ -79,11 +87,15 @@ test('an update records the status, then reads and writes the site\'s file and t
 test('a failed budget is filed with its checks, which the viewer shows', async () => {
   await putRuns('docs', ['2026-11-27-12-30-05']);
   await updateRun(s3, location, finished('docs', '2026-11-27T12:30:02Z', {
-    exitCode: 1, reason: 'Essential container in task exited',
+    exitCode: 1,
+    reason: 'Essential container in task exited',
     budget: [{ page: 'home', metric: 'Total Requests', type: 'requests', value: 42, limit: 30, limitType: 'max' }],
   }), quiet);
   expect(await runsOf('docs')).toEqual([{
-    run: '2026-11-27-12-30-05', status: 'failed', exitCode: 1, reason: 'Essential container in task exited',
+    run: '2026-11-27-12-30-05',
+    status: 'failed',
+    exitCode: 1,
+    reason: 'Essential container in task exited',
     budget: [{ page: 'home', metric: 'Total Requests', value: '42', limit: '30', limitType: 'max' }],
   }]);
 });
@@ -234,8 +246,13 @@ describe('durable run statuses', () => {
     expect(after).toEqual(before);
     expect(after.sites.shop).toEqual([
       { run: '2026-11-26-08-15-02', status: 'ok', exitCode: 0 },
-      { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1, reason: 'Essential container in task exited',
-        budget: [{ page: 'home', metric: 'Total Requests', value: '42', limit: '30', limitType: 'max' }] },
+      {
+        run: '2026-11-27-08-15-03',
+        status: 'failed',
+        exitCode: 1,
+        reason: 'Essential container in task exited',
+        budget: [{ page: 'home', metric: 'Total Requests', value: '42', limit: '30', limitType: 'max' }],
+      },
     ]);
     expect(after.sites.blog).toEqual([{ run: '2026-11-27-10-00-00', status: 'failed', exitCode: 137, report: false }]);
   });

@@ -79,9 +79,22 @@ const finished = (detail: object = {}) => ({
   'source': 'cdk-sitespeed',
   'detail-type': 'Sitespeed Run Finished',
   'detail': {
-    version: 1, cluster: 'prod-cluster', site: 'shop', run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0, reason: null,
-    failedBudgetChecks: [], reportUrl: null, viewerUrl: null, startedAt: '2026-11-27T08:15:00.000Z', stoppedAt: '2026-11-27T08:19:00.000Z',
-    durationSeconds: 240, taskArn: null, rerun: false, ...detail,
+    version: 1,
+    cluster: 'prod-cluster',
+    site: 'shop',
+    run: '2026-11-27-08-15-03',
+    status: 'ok',
+    exitCode: 0,
+    reason: null,
+    failedBudgetChecks: [],
+    reportUrl: null,
+    viewerUrl: null,
+    startedAt: '2026-11-27T08:15:00.000Z',
+    stoppedAt: '2026-11-27T08:19:00.000Z',
+    durationSeconds: 240,
+    taskArn: null,
+    rerun: false,
+    ...detail,
   },
 });
 
@@ -92,14 +105,21 @@ describe('the index of a run outcome', () => {
 
   test('a failed budget keeps its checks as the viewer shows them, and the reason', () => {
     const run = runOfOutcome(outcomeOfEvent(finished({
-      status: 'budget failed', exitCode: 1, reason: 'Essential container in task exited', rerun: true,
+      status: 'budget failed',
+      exitCode: 1,
+      reason: 'Essential container in task exited',
+      rerun: true,
       failedBudgetChecks: [
         { page: 'home', metric: 'Total Requests', type: 'requests', value: 42, limit: 30, limitType: 'max' },
         { page: 'cart', metric: 'First Contentful Paint', type: 'timings', value: 2400, limit: 1800, friendlyValue: '2.4 s', friendlyLimit: '1.8 s' },
       ],
     })));
     expect(run).toEqual({
-      run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1, reason: 'Essential container in task exited', rerun: true,
+      run: '2026-11-27-08-15-03',
+      status: 'failed',
+      exitCode: 1,
+      reason: 'Essential container in task exited',
+      rerun: true,
       budget: [
         { page: 'home', metric: 'Total Requests', value: '42', limit: '30', limitType: 'max' },
         { page: 'cart', metric: 'First Contentful Paint', value: '2.4 s', limit: '1.8 s' },
