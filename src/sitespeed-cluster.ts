@@ -33,8 +33,6 @@ const SITESPEED_IMAGE_ENTRYPOINT = '/start.sh';
 /** How long a deleted or overwritten report can be restored from the reports bucket's versions. */
 const REPORT_VERSION_DAYS = 30;
 
-/** Which site claimed each slug, per reports bucket (clusters may share one). */
-const SLUGS_BY_BUCKET = new WeakMap<s3.IBucket, Map<string, { site: string; cluster: string }>>();
 /** Properties of a {@link SitespeedCluster}. */
 export interface SitespeedClusterProps {
   /** The VPC the test instances run in. It needs no NAT gateway (see `vpcSubnets`). */
@@ -195,6 +193,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   private readonly logRetention: logs.RetentionDays;
   private readonly maxProvisioningWaitMinutes: number;
   private readonly userData: ec2.UserData;
+  private readonly slugs = new Map<string, string>();
   private readonly siteList: ScheduledSite[] = [];
   private siteRunner?: SiteRunner;
   private graphiteAuthOf?: ISitespeedMetrics;
@@ -439,19 +438,13 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     this.tree?._retainReportsOf(site.slug);
   }
 
-  /**
-   * Two sites writing to one reports bucket (of this cluster, or of clusters that share it) would
-   * write into one report folder and one calendar entry: refuse it. @internal
-   */
+  /** Two sites of one cluster would write into one report folder: refuse it. @internal */
   public _claimSlug(slug: string, sitePath: string): void {
-    const slugs = SLUGS_BY_BUCKET.get(this.reportsBucket) ?? new Map<string, { site: string; cluster: string }>();
-    SLUGS_BY_BUCKET.set(this.reportsBucket, slugs);
-    const owner = slugs.get(slug);
+    const owner = this.slugs.get(slug);
     if (owner) {
-      const where = owner.cluster === this.node.path ? 'on this cluster' : `on ${owner.cluster}, which writes to the same reports bucket`;
-      throw new Error(`slug '${slug}' of site ${sitePath} is already used by site ${owner.site} ${where}; give one of them another slug.`);
+      throw new Error(`slug '${slug}' of site ${sitePath} is already used by site ${owner} on this cluster; give one of them another slug.`);
     }
-    slugs.set(slug, { site: sitePath, cluster: this.node.path });
+    this.slugs.set(slug, sitePath);
   }
 
   /**

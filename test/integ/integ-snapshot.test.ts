@@ -28,8 +28,10 @@ test('the assertions run the site, then wait for its report and its calendar ent
   expect(calls.map(c => [c.service, c.api, c.expected])).toEqual([
     ['Lambda', 'invoke', '{"$ObjectLike":{"StatusCode":200}}'],
     ['S3', 'listObjectsV2', expect.stringContaining('^example/')],
-    ['S3', 'getObject', expect.stringContaining('example')],
+    ['S3', 'getObject', expect.stringContaining('runs')],
   ]);
+  // The calendar entry is read from the site's own index file.
+  expect(JSON.stringify(calls[2].parameters)).toContain('.cdk-sitespeed/index/sites/example.json');
   // The two waits poll for up to 40 minutes (a cold cluster starts an instance first).
   const waits = Object.values<any>(assert.Resources).filter(r => r.Type === 'AWS::StepFunctions::StateMachine');
   expect(waits).toHaveLength(2);
