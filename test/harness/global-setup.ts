@@ -1,4 +1,7 @@
 import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { freePort, waitForMoto } from './local-server';
 import { testTool } from './tools';
 
@@ -16,5 +19,8 @@ export default async function globalSetup(): Promise<void> {
   const endpoint = `http://127.0.0.1:${port}`;
   await waitForMoto('moto_server', endpoint, child, () => stderr);
   process.env.MOTO_ENDPOINT = endpoint;
+  // One folder for every synthesized test app of this run (testApp), removed by the teardown:
+  // a fresh outdir per test under /tmp, never removed, filled a developer's disk (67 GB).
+  process.env.CDK_SITESPEED_TEST_OUTDIRS = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-sitespeed-tests-'));
   (globalThis as any).__MOTO__ = child;
 }

@@ -50,5 +50,5 @@ export function runNag(scope: IConstruct): NagResult {
 
 /** A new App writing to a fresh temporary folder, for tests that synthesize. */
 export function testApp(): App {
-  return new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-sitespeed-test-')) });
+  return new App({ outdir: fs.mkdtempSync(path.join(process.env.CDK_SITESPEED_TEST_OUTDIRS ?? os.tmpdir(), 'cdk-sitespeed-test-')) });
 }
