@@ -35,10 +35,11 @@ Options:
   -h, --help            this help
 
 Exit code: 0 when every line is ✓ (or – not checked), 1 on any ✗, 2 on a usage error.
-Each ✗ line says what to do. It needs read access to CloudFormation, ECS, Auto Scaling, S3, SQS,
-CloudWatch, Scheduler and SNS (its subscriptions), lambda:GetFunctionConfiguration, ssm:SendCommand and GetCommandInvocation on the instances (the probes
-are read-only shell scripts shipped in the package's shell/ folder), and lambda:InvokeFunction on
-the runTask function for the run.`;
+Each ✗ line says what to do. It needs read access to CloudFormation, ECS, Auto Scaling, S3
+(objects, and s3:GetLifecycleConfiguration of the reports bucket), SQS, CloudWatch, Scheduler and
+SNS (its subscriptions), lambda:GetFunctionConfiguration, ssm:SendCommand and GetCommandInvocation
+on the instances (the probes are read-only shell scripts shipped in the package's shell/ folder),
+and lambda:InvokeFunction on the runTask function for the run.`;
 
 export class UsageError extends Error {
   constructor(message: string) {

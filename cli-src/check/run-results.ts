@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetBucketLifecycleConfigurationCommand, GetObjectCommand, LifecycleRule, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CheckContext } from './context';
 import { probeMetrics } from './metrics';
 import { probeScript, probeValues, runOnInstance } from './remote-shell';
@@ -45,7 +45,10 @@ export async function checkCalendar(ctx: CheckContext): Promise<Line[]> {
       const summaryText = await readText(ctx, bucket, SUMMARY_KEY);
       const summary = summaryText === undefined ? undefined : parseSummary(summaryText);
       if (summary && Object.prototype.hasOwnProperty.call(summary.sites, site)) {
-        return [pass('calendar', `${site} ${run.folder} is in s3://${bucket}/${siteIndexKey(site)} as ${entry.status}, and ${site} in the summary`)];
+        return [
+          pass('calendar', `${site} ${run.folder} is in s3://${bucket}/${siteIndexKey(site)} as ${entry.status}, and ${site} in the summary`),
+          await retentionLine(ctx, bucket, site, summary.retentionDays),
+        ];
       }
       seen = `${site} ${run.folder} indexed, but ${summary ? `${SUMMARY_KEY} has no entry for ${site}` : `no readable ${SUMMARY_KEY}`}`;
     } else if (siteText !== undefined) {
@@ -56,6 +59,31 @@ export async function checkCalendar(ctx: CheckContext): Promise<Line[]> {
   }
   return [fail('calendar', `after ${ctx.options.stepTimeoutSeconds} s, ${seen}`,
     'the writeTree function did not index the run: its log group says why; the runOutcome function\'s log, whether the run\'s event was put')];
+}
+
+/**
+ * The site's reports expire when the index drops their runs: the bucket's lifecycle rule
+ * reports-<slug> (ReportTree) says the same number of days as the summary.
+ */
+async function retentionLine(ctx: CheckContext, bucket: string, site: string, retentionDays: number | null): Promise<Line> {
+  if (retentionDays === null) return skip('calendar', `reports of ${site} are kept for ever (ReportRetention.forever()): the bucket only grows`);
+  const id = `reports-${site}`;
+  let rules: LifecycleRule[];
+  try {
+    rules = (await ctx.clients.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
+  } catch (e: any) {
+    if (e?.name === 'AccessDenied') {
+      return fail('calendar', `cannot read the lifecycle rules of s3://${bucket}`, 'the check needs s3:GetLifecycleConfiguration on the reports bucket (README "Check it")');
+    }
+    if (e?.name !== 'NoSuchLifecycleConfiguration') throw e;
+    rules = [];
+  }
+  const rule = rules.find(r => r.ID === id);
+  const days = rule?.Status === 'Enabled' ? rule.Expiration?.Days : undefined;
+  if (days === retentionDays) return pass('calendar', `reports of ${site} expire after ${days} days (lifecycle rule ${id}), when the index drops their runs`);
+  const found = !rule ? `has no lifecycle rule ${id}` : rule.Status !== 'Enabled' ? `has the rule ${id} disabled` : `expires ${site}'s reports after ${days ?? 'no'} days`;
+  return fail('calendar', `s3://${bucket} ${found}, while the index drops runs after ${retentionDays} days`,
+    'deploy the stack again: the rule is the ReportTree\'s (a rule changed outside CloudFormation is replaced on the next deploy)');
 }
 
 async function readText(ctx: CheckContext, bucket: string, key: string): Promise<string | undefined> {

@@ -41,6 +41,7 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     expect(out).toMatch(/^✓ stacks: .*2 clusters, 5 sites, 1 metrics instance group, 2 dead-letter queues, 10 functions$/m);
     expect(out).toMatch(/^✓ run: started blog on prod-Sitespeed-SitespeedCluster\w+ \(.+\) through its schedule's target and input$/m);
     expect(out).toMatch(/^✓ calendar: blog \d{4}-\d\d-\d\d-\d\d-\d\d-\d\d is in s3:\/\/.+\/\.cdk-sitespeed\/index\/sites\/blog\.json as ok, and blog in the summary$/m);
+    expect(out).toMatch(/^✓ calendar: reports of blog expire after 90 days \(lifecycle rule reports-blog\), when the index drops their runs$/m);
     expect(out).toMatch(/^✓ keys: Graphite has 1 key\(s\) under sitespeed_io\.prod\.blog$/m);
     expect(out).toMatch(/^✓ alerts: .+: email oncall@example\.com$/m);
     expect(out.split('\n').pop()).toMatch(/^✓ \d+ passed, 0 failed, 0 not checked$/);
@@ -85,6 +86,8 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     ['a run that never stops', { finishRun: false }, ['--run-timeout', '2'], /^✗ run: blog is still RUNNING after 2 s$/m, /raise --run-timeout/],
     ['no report uploaded', { uploadReport: false }, [], /^✗ report: no report folder of this run under s3:\/\/[\w-]+\/blog\/$/m, /why the upload failed/],
     ['a run writeTree never indexed', { indexTree: false }, ['--step-timeout', '2'], /^✗ calendar: after \d+ s, (no \.cdk-sitespeed\/index\/sites\/blog\.json|\.cdk-sitespeed\/index\/sites\/blog\.json without)/m, /writeTree function did not index the run/],
+    ['reports that never expire while the index drops them', { noRetentionRule: true }, [],
+      /^✗ calendar: s3:\/\/[\w-]+ has no lifecycle rule reports-blog, while the index drops runs after 90 days$/m, /deploy the stack again/],
     ['a viewer that refuses this machine', { viewerDenies: true }, [], /^✗ viewer: https:\/\/d111111abcdef8\.cloudfront\.net\/blog\/[\d-]+\/index\.html answers 403$/m, /allowedCidrs/],
     ['no keys in Graphite', { sendMetrics: false }, [], /^✗ keys: Graphite has no key under sitespeed_io\.prod\.blog$/m, /port 2003/],
     ['no annotation in Graphite', { sendAnnotation: false }, [], /^✗ keys: Graphite has no annotation of this run \(tag blog\)$/m, /Got 401 from Graphite/],

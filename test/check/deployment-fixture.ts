@@ -13,7 +13,7 @@ import {
   RegisterTaskDefinitionCommand, StopTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutBucketLifecycleConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -59,6 +59,8 @@ export interface Knobs {
   runTaskFails?: boolean;
   /** Leave the alert topic without its email subscription. */
   noSubscriber?: boolean;
+  /** Leave out the lifecycle rule that expires blog's reports. */
+  noRetentionRule?: boolean;
   /** Strip the check metadata from the templates (a deployment made before the check existed). */
   noMetadata?: boolean;
 }
@@ -158,6 +160,27 @@ export class DeployedFixture {
           const bucket = name.toLowerCase();
           this.physical.set(key, bucket);
           await this.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+          const rules = (resource.Properties?.LifecycleConfiguration?.Rules ?? [])
+            .filter((r: any) => !(this.knobs.noRetentionRule && r.Id === 'reports-blog'));
+          if (rules.length > 0) {
+            // As CloudFormation puts them (AWS::S3::Bucket Rule → the API's LifecycleRule).
+            await this.s3.send(new PutBucketLifecycleConfigurationCommand({
+              Bucket: bucket,
+              LifecycleConfiguration: {
+                Rules: rules.map((r: any) => ({
+                  ID: r.Id,
+                  Status: r.Status,
+                  Filter: { Prefix: r.Prefix ?? '' },
+                  ...(r.ExpirationInDays ? { Expiration: { Days: r.ExpirationInDays } } : {}),
+                  ...(r.ExpiredObjectDeleteMarker ? { Expiration: { ExpiredObjectDeleteMarker: true } } : {}),
+                  ...(r.NoncurrentVersionExpiration ? { NoncurrentVersionExpiration: r.NoncurrentVersionExpiration } : {}),
+                  ...(r.AbortIncompleteMultipartUpload ? { AbortIncompleteMultipartUpload: r.AbortIncompleteMultipartUpload } : {}),
+                  ...(r.Transitions ? { Transitions: r.Transitions.map((t: any) => ({ StorageClass: t.StorageClass, Days: t.TransitionInDays })) }
+                    : {}),
+                })),
+              },
+            }));
+          }
           this.attributes.set(`${key}.Arn`, `arn:aws:s3:::${bucket}`);
           this.attributes.set(`${key}.RegionalDomainName`, `${bucket}.s3.${REGION}.amazonaws.com`);
           break;
