@@ -175,7 +175,7 @@ export async function updateRun(s3: S3Client, location: IndexLocation, event: un
   return { site, ...run };
 }
 
-/** A version 1 tree.json, if the bucket has one: its runs are known facts for the rebuild (read once, never written). */
+/** A version 1 tree.json, if the bucket has one: its runs are known facts for a rebuild without an index (never written). */
 async function legacyRuns(s3: S3Client, bucket: string, log: Log): Promise<Map<string, Run[]>> {
   const current = await readJson(s3, bucket, LEGACY_TREE_KEY, parseTree, ['version', 'sites']);
   if ('missing' in current) return new Map();
@@ -203,8 +203,9 @@ const IN_FLIGHT_MS = 6 * 3600_000;
  * a version 1 tree.json know of each run. Returns the sites' summaries.
  */
 async function rebuildSites(s3: S3Client, location: IndexLocation, log: Log): Promise<Map<string, SiteSummary>> {
-  const legacy = await legacyRuns(s3, location.bucket, log);
   const summary = await readJson(s3, location.bucket, SUMMARY_KEY, parseSummary, SUMMARY_FIELDS);
+  // Once an index exists it holds what tree.json knew: tree.json is read only when there is none (the upgrade, or an index deleted).
+  const legacy = 'value' in summary ? new Map<string, Run[]>() : await legacyRuns(s3, location.bucket, log);
   const sites = await sitesOfBucket(s3, location.bucket, legacy, 'value' in summary ? summary.value : undefined);
   const entries = new Map<string, SiteSummary>();
   let next = 0;

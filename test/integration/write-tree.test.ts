@@ -294,10 +294,14 @@ describe('migration from the version 1 tree.json', () => {
     expect(await runsOf('blog')).toEqual(v1.sites.blog);
     expect(Object.keys((await summary()).sites)).toEqual(['blog', 'shop']);
     expect(await read('tree.json')).toEqual(v1);
-    // Read once: later updates do not touch it.
+    // Read once: later updates and the daily rebuild do not touch it (the index holds what it knew).
     lines.length = 0;
     await updateRun(s3, location, finished('blog', '2026-11-22T09:00:00Z', { folder: null, exitCode: 1 }), l => lines.push(l));
+    await rebuildIndex(s3, location, l => lines.push(l));
     expect(lines.filter(l => l.legacyTreeRead)).toEqual([]);
+    expect(await runsOf('shop')).toEqual([
+      { run: '2026-11-26-08-15-02', status: 'failed', exitCode: 1, reason: 'budget' }, { run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 },
+    ]);
   });
 });
 
