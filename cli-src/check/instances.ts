@@ -1,23 +1,11 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { ContainerInstance, DescribeContainerInstancesCommand, ECSClient, ListContainerInstancesCommand } from '@aws-sdk/client-ecs';
+import { ContainerInstance } from '@aws-sdk/client-ecs';
 import { CheckContext } from './context';
 import { fail, Line, pass } from './report';
+import { containerInstances } from '../../lambda-src/shared/container-instances';
 import { SHAPING_ATTRIBUTE, VOLUME_ATTRIBUTE } from '../../src/private/check-entry';
 
 const STEP = 'instances';
-
-export async function containerInstances(ecs: ECSClient, cluster: string): Promise<ContainerInstance[]> {
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ecs.send(new ListContainerInstancesCommand({ cluster, nextToken }));
-    arns.push(...(page.containerInstanceArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  if (arns.length === 0) return [];
-  const described = await ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns }));
-  return described.containerInstances ?? [];
-}
 
 /** The value of an ECS attribute on a container instance (read from DescribeContainerInstances, which every ECS has). */
 export function attributeOf(instance: ContainerInstance, name: string): string | undefined {

@@ -1,8 +1,8 @@
 import { CheckContext } from './context';
 import { Metrics } from './deployment';
-import { containerInstances } from './instances';
 import { probeScript, probeValues, runOnInstance } from './remote-shell';
 import { fail, Line, pass, skip } from './report';
+import { containerInstances } from '../../lambda-src/shared/container-instances';
 
 const STEP = 'metrics';
 

@@ -1,7 +1,7 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeContainerInstancesCommand, ListContainerInstancesCommand } from '@aws-sdk/client-ecs';
 import { AlertClients, AlertConfig, loadState, publishAlert, saveState } from './alerts';
 import { staleMessage, strayInstanceMessage } from './message';
+import { containerInstances } from '../shared/container-instances';
 
 /** What the hourly sweep needs besides the run alerts' configuration. */
 export interface SweepConfig extends AlertConfig {
@@ -39,10 +39,7 @@ async function strayInstances(clients: AlertClients, config: SweepConfig, now: D
   const described = await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [config.autoScalingGroup] }));
   const group = described.AutoScalingGroups?.[0];
   const inService = (group?.Instances ?? []).filter(i => i.LifecycleState === 'InService').map(i => i.InstanceId!);
-  const arns = (await clients.ecs.send(new ListContainerInstancesCommand({ cluster: config.clusterArn }))).containerInstanceArns ?? [];
-  const registered = arns.length === 0 ? [] : (await clients.ecs.send(new DescribeContainerInstancesCommand({
-    cluster: config.clusterArn, containerInstances: arns,
-  }))).containerInstances ?? [];
+  const registered = await containerInstances(clients.ecs, config.clusterArn);
   const joined = new Set(registered.map(c => c.ec2InstanceId));
   const { state, version } = await loadState(clients.dynamodb, config.table, INSTANCES);
   const memory = (state as any) ?? { site: INSTANCES, seen: {}, alerted: [] };
