@@ -2,9 +2,9 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -15,6 +15,7 @@ import { siteIndexKey } from '../../lambda-src/write-tree/index-files';
 import { updateRun } from '../../lambda-src/write-tree/s3-index';
 import { ConfigSync, SitespeedCluster } from '../../src';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
+import { receivedEvents, runFinishedQueue } from '../harness/run-events';
 
 /**
  * What a run with a failing budget leaves behind, with the real sitespeed.io CLI: its exit code
@@ -97,15 +98,11 @@ describe('a run with a failing budget, with the real sitespeed.io CLI', () => {
     const sqs = new SQSClient(motoClientConfig());
     const events = new EventBridgeClient(motoClientConfig());
     try {
-      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'outcomes' }))).QueueUrl!;
-      const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
-      await events.send(new PutRuleCommand({ Name: 'outcomes', EventPattern: JSON.stringify({ 'source': ['cdk-sitespeed'], 'detail-type': ['Sitespeed Run Finished'] }) }));
-      await events.send(new PutTargetsCommand({ Rule: 'outcomes', Targets: [{ Id: 'queue', Arn: queueArn }] }));
+      const queueUrl = await runFinishedQueue(events, sqs);
 
       // What the ECS STOPPED event gives the outcome function: the site, its arguments, the exit code, the times.
       await publishRunFinished({ s3: s3client, events }, 'e2e', { site: 'docs', args, exitCode: result.code ?? undefined, startedAt, stoppedAt }, () => {});
-      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-      const [event] = (received.Messages ?? []).map(m => JSON.parse(m.Body!));
+      const [event] = await receivedEvents(sqs, queueUrl);
       expect(event.detail).toMatchObject({
         site: 'docs',
         status: 'budget failed',

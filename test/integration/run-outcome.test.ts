@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { publishRunFinished } from '../../lambda-src/run-outcome/publish';
 import { StoppedTask } from '../../lambda-src/shared/task-event';
 import { motoClientConfig, resetMoto } from '../harness/moto';
+import { receivedEvents, runFinishedQueue } from '../harness/run-events';
 
 // publishRunFinished against moto's S3 and EventBridge: the event is delivered to an SQS queue
 // through a rule on the default bus that matches the documented source and detail type.
@@ -20,10 +21,7 @@ describe('run outcomes on moto', () => {
   beforeEach(async () => {
     await resetMoto();
     await s3.send(new CreateBucketCommand({ Bucket: 'reports' }));
-    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'outcomes' }))).QueueUrl!;
-    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
-    await events.send(new PutRuleCommand({ Name: 'outcomes', EventPattern: JSON.stringify({ 'source': ['cdk-sitespeed'], 'detail-type': ['Sitespeed Run Finished'] }) }));
-    await events.send(new PutTargetsCommand({ Rule: 'outcomes', Targets: [{ Id: 'queue', Arn: queueArn }] }));
+    queueUrl = await runFinishedQueue(events, sqs);
   });
   afterAll(() => { s3.destroy(); events.destroy(); sqs.destroy(); });
 
@@ -38,8 +36,7 @@ describe('run outcomes on moto', () => {
   });
   const put = (key: string, body = '<html></html>') => s3.send(new PutObjectCommand({ Bucket: 'reports', Key: key, Body: body }));
   async function delivered(): Promise<any[]> {
-    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-    return (received.Messages ?? []).map(m => JSON.parse(m.Body!));
+    return receivedEvents(sqs, queueUrl);
   }
 
   test('a failed budget: one event with the failing check, the report link and the metrics line', async () => {
