@@ -234,7 +234,12 @@ export class ReportTree extends Construct {
     for (const site of cluster._sites) this._retainReportsOf(site.slug);
   }
 
-  /** Adds the lifecycle rule that expires a site's reports (S3 filters by prefix; reports have no common one). @internal */
+  /**
+   * Adds the lifecycle rule that expires a site's reports (S3 filters by prefix; reports have no
+   * common one, and a rule without a prefix would expire the viewer and the index). The index
+   * drops runs at the same age (lambda-src/write-tree/index-files.ts retentionCutoff says why
+   * never after S3 deletes them); `cdk-sitespeed check` reads the rule back. @internal
+   */
   public _retainReportsOf(slug: string): void {
     const { expiryDays, infrequentAccessDays } = this.reportRetention;
     const retains = expiryDays !== undefined || infrequentAccessDays !== undefined;

@@ -178,7 +178,13 @@ export function retentionDaysOf(value: string | undefined): number | null {
   return days;
 }
 
-/** The first run folder kept when runs are kept `retentionDays` (none: every run). */
+/**
+ * The first run folder kept when runs are kept `retentionDays` (none: every run). A run's folder
+ * is named when it starts, before any of its objects is written, and S3 expires an object
+ * `days` after its creation, rounded up to the next midnight UTC
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html):
+ * so the index drops a run no later than S3 deletes its report, and never links to a deleted one.
+ */
 export function retentionCutoff(retentionDays: number | null, now: Date): string | undefined {
   return retentionDays === null ? undefined : folderOf(new Date(now.getTime() - retentionDays * 86_400_000));
 }
