@@ -95,6 +95,12 @@ describe('report retention', () => {
     expect(make).toThrow(message);
   });
 
+  test('S3\'s 1,000 lifecycle rules per bucket: the site after the 996th is refused, saying what to do', () => {
+    const { tree } = withTree();
+    for (let i = 0; i < 996; i++) tree._retainReportsOf(`site-${i}`);
+    expect(() => tree._retainReportsOf('one-more')).toThrow(/997 sites in one reports bucket; S3 allows 1000 lifecycle rules, one per site: use another bucket/);
+  });
+
   test('a bucket not created in this app cannot get the rules: an error says what to do; forever is accepted', () => {
     const { stack, vpc } = stackWithVpc();
     const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, reportsBucket: s3.Bucket.fromBucketName(stack, 'Given', 'my-reports') });
