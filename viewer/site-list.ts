@@ -74,6 +74,8 @@ async function openSite(site: string, day?: string): Promise<void> {
   current = { site, day };
   byId('site').hidden = false;
   byId('site-name').textContent = site;
+  const entry = own(summary.sites, site);
+  byId('site-meta').textContent = entry?.first ? `${entry.runs} run${entry.runs === 1 ? '' : 's'} since ${dayOf(entry.first)} (UTC)` : '';
   byId('day-title').textContent = 'Loading…';
   byId('runs').replaceChildren();
   try {

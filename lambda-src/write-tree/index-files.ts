@@ -146,7 +146,7 @@ const STATUSES = ['ok', 'budget failed', 'failed', 'no report'];
 
 /**
  * The detail of a "Sitespeed Run Finished" event, checked field by field: an event this version
- * cannot file is an error that names the field (logged; EventBridge retries, then the DLQ keeps it).
+ * cannot file is an error that names the field (logged and alarmed; the daily rebuild still files the run from the bucket).
  */
 export function outcomeOfEvent(event: any): RunFinished {
   const detail = event?.detail;

@@ -143,6 +143,7 @@ test('a site: failed days marked, a day\'s runs with why they failed (budget che
   await page.click('#sites button[data-site="shop"]');
   await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-21 (UTC)');
   expect(page.url()).toBe(`${base}/#site=shop&day=2026-11-21`);
+  expect(await page.locator('#site-meta').textContent()).toBe('5 runs since 2026-11-03 (UTC)');
   expect(await page.locator('#runs li').allTextContents()).toEqual(['08:15:05 UTCfailed (exit 137), OutOfMemoryError: Container killed due to memory usage, no report']);
   expect(await page.locator(`${month}.has-runs`).evaluateAll(days => days.map(d => d.getAttribute('aria-label')))).toEqual(['November 3, 2026', 'November 20, 2026']);
   expect(await page.locator(`${month}.has-failed`).evaluateAll(days => days.map(d => d.getAttribute('aria-label')))).toEqual(['November 10, 2026', 'November 21, 2026']);
