@@ -14,6 +14,7 @@ import { allowListCode, isCidr, isIpv6Cidr } from './private/allow-list';
 import { markForCheck } from './private/check-metadata';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
+import { INDEX_PREFIX, LEGACY_TREE_KEY, STATUS_PREFIX } from './private/report-keys';
 import { requirePlain } from './private/tokens';
 import { WriteTreeFunction } from './private/write-tree-function';
 import { ReportRetention } from './report-retention';
@@ -65,11 +66,6 @@ export interface ReportTreeProps {
   readonly certificate?: acm.ICertificate;
 }
 
-// The index (lambda-src/write-tree/index-files.ts), the run status records (run-status.ts) and the
-// version 1 index, read once to convert it.
-const INDEX_OBJECTS = '.cdk-sitespeed/index/*';
-const STATUS_PREFIX = '.cdk-sitespeed/runs/';
-const LEGACY_TREE_KEY = 'tree.json';
 /** S3's limit, less the bucket's own rules and the status records' rule. */
 const MAX_LIFECYCLE_RULES = 1000;
 /** The largest CloudFront Function CloudFront accepts. */
@@ -242,8 +238,8 @@ export class ReportTree extends Construct {
    */
   public _retainReportsOf(slug: string): void {
     const { expiryDays, infrequentAccessDays } = this.reportRetention;
-    const retains = expiryDays !== undefined || infrequentAccessDays !== undefined;
-    if (!(this.bucket instanceof s3.Bucket) || this.retainedSlugs.has(slug) || !retains) return;
+    // ReportRetention moves to Standard-IA only with an expiry: no expiry, no rule.
+    if (!(this.bucket instanceof s3.Bucket) || this.retainedSlugs.has(slug) || expiryDays === undefined) return;
     this.retainedSlugs.add(slug);
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html (up to 1,000 rules per bucket)
     if (this.retainedSlugs.size > MAX_LIFECYCLE_RULES - 4) {
@@ -252,7 +248,7 @@ export class ReportTree extends Construct {
     this.bucket.addLifecycleRule({
       id: `reports-${slug}`,
       prefix: `${slug}/`,
-      expiration: expiryDays !== undefined ? Duration.days(expiryDays) : undefined,
+      expiration: Duration.days(expiryDays),
       transitions: infrequentAccessDays !== undefined
         ? [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(infrequentAccessDays) }]
         : undefined,
@@ -261,7 +257,7 @@ export class ReportTree extends Construct {
 
   private grantIndexAccess(role: iam.IRole, bucket: s3.IBucket): void {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
-    const index = bucket.arnForObjects(INDEX_OBJECTS);
+    const index = bucket.arnForObjects(`${INDEX_PREFIX}*`);
     const statuses = bucket.arnForObjects(`${STATUS_PREFIX}*`);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [index, statuses, bucket.arnForObjects(LEGACY_TREE_KEY)] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [index, statuses] }));
@@ -269,7 +265,7 @@ export class ReportTree extends Construct {
     acknowledgeWildcardResource(role, index,
       'The index: a summary and one file per site (named by its slug, known at run time), and copies of unreadable ones under kept/.');
     acknowledgeWildcardResource(role, statuses,
-      'Each run\'s status is kept as a small object of its own under .cdk-sitespeed/runs/, so a rebuild of the index restores it.');
+      `Each run's status is kept as a small object of its own under ${STATUS_PREFIX}, so a rebuild of the index restores it.`);
   }
 
   private acknowledgeNagFindings(props: ReportTreeProps): void {

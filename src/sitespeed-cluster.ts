@@ -17,6 +17,7 @@ import { ClusterTeardown } from './private/cluster-teardown';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { maxOldSpaceSizeMiB } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
+import { INDEX_PREFIX } from './private/report-keys';
 import { RunOutcomes } from './private/run-outcomes';
 import { CLUSTER_TAG } from './private/site-names';
 import { SiteRunner } from './private/site-runner';
@@ -511,7 +512,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       versioned: true,
       lifecycleRules: [
         { id: 'old-versions-30-days', noncurrentVersionExpiration: Duration.days(REPORT_VERSION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(7) },
-        { id: 'old-index-versions-1-day', prefix: '.cdk-sitespeed/index/', noncurrentVersionExpiration: Duration.days(1) },
+        { id: 'old-index-versions-1-day', prefix: INDEX_PREFIX, noncurrentVersionExpiration: Duration.days(1) },
         { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
       ],
     });

@@ -6,16 +6,15 @@
  */
 import { byId, Calendar, CALENDAR_GLOBAL, CalendarHost, dayOf, timeOf } from './shared';
 import type { Run, SiteIndex, SiteSummary, Summary } from '../lambda-src/write-tree/index-files';
+import { LEGACY_TREE_KEY, siteIndexKey, SUMMARY_KEY } from '../src/private/report-keys';
 
-const SUMMARY = '.cdk-sitespeed/index/summary.json';
-const siteFile = (site: string) => `.cdk-sitespeed/index/sites/${encodeURIComponent(site)}.json`;
-/** The version 1 index, read when there is no summary yet (a bucket whose writeTree has not run since the upgrade). */
-const LEGACY_TREE = 'tree.json';
+// The version 1 index (LEGACY_TREE_KEY) is read when there is no summary yet (a bucket whose writeTree has not run since the upgrade).
+const siteFile = (site: string) => siteIndexKey(encodeURIComponent(site));
 
 const own = <T>(record: Record<string, T>, key: string): T | undefined =>
   (Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined);
 // Started before anything else on the page.
-const summaryRequest = getJson(SUMMARY);
+const summaryRequest = getJson(SUMMARY_KEY);
 
 let summary: Summary = { version: 2, retentionDays: null, sites: {} };
 const runsOfSite = new Map<string, Promise<Run[]>>();
@@ -127,8 +126,8 @@ async function main(): Promise<void> {
   try {
     const loaded: Summary | undefined = await summaryRequest;
     if (loaded) {summary = loaded;} else {
-      const legacy = await getJson(LEGACY_TREE);
-      if (!legacy) throw new Error(`no ${SUMMARY}`);
+      const legacy = await getJson(LEGACY_TREE_KEY);
+      if (!legacy) throw new Error(`no ${SUMMARY_KEY}`);
       summary = fromLegacy(legacy);
     }
   } catch (error) {

@@ -15,15 +15,7 @@
 import { folderOf, RUN_FOLDER, SITE_SLUG } from './tree';
 import type { BudgetCheck, RunFinished } from '../run-outcome/outcome';
 
-export const INDEX_PREFIX = '.cdk-sitespeed/index/';
-export const SUMMARY_KEY = `${INDEX_PREFIX}summary.json`;
-export const SITES_PREFIX = `${INDEX_PREFIX}sites/`;
-/** Where index files that could not be read are copied before they are rebuilt. */
-export const KEPT_PREFIX = `${INDEX_PREFIX}kept/`;
-
-export function siteIndexKey(site: string): string {
-  return `${SITES_PREFIX}${site}.json`;
-}
+export { INDEX_PREFIX, KEPT_PREFIX, SITES_PREFIX, siteIndexKey, SUMMARY_KEY } from '../../src/private/report-keys';
 
 export type RunStatus = 'ok' | 'failed' | 'unknown';
 

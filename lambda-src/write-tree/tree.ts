@@ -4,7 +4,7 @@
  * version 2 files (index-files.ts):
  *   { "version": 1, "sites": { "<slug>": [ { "run": "2026-11-27-08-15-03", "status": "ok" }, … ] } }
  */
-export const LEGACY_TREE_KEY = 'tree.json';
+export { LEGACY_TREE_KEY } from '../../src/private/report-keys';
 
 export interface LegacyRun {
   readonly run: string;
