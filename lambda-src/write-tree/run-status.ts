@@ -1,6 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Run } from './index-files';
-import { RUN_FOLDER, SITE_SLUG } from './tree';
+import { RUN_FOLDER } from './tree';
+import { STATUS_PREFIX } from '../../src/private/report-keys';
 
 /**
  * Durable run statuses: the index is rebuilt from the bucket, and a run's status (failed, its
@@ -11,7 +12,7 @@ import { RUN_FOLDER, SITE_SLUG } from './tree';
  * '.', which no site slug does, so it never reads as a site.
  *   .cdk-sitespeed/runs/<site>/<run>~<status>~<exitCode>~<report|no-report>.json
  */
-export const STATUS_PREFIX = '.cdk-sitespeed/runs/';
+export { STATUS_PREFIX };
 
 const STATUS_KEY = /^([^/]+)\/(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})~(ok|failed|unknown)~(\d*)~(report|no-report)\.json$/;
 
@@ -24,20 +25,20 @@ export async function recordStatus(s3: S3Client, bucket: string, site: string, r
 }
 
 /**
- * Every recorded status (of one site, or of all), by site; the latest record of a run wins.
- * `known` says which failed runs need no read of their record (the index has their details).
+ * Every recorded status of one site (all pages); the latest record of a run wins. A record's body
+ * (reason, budget checks) is read only for failed runs that `known` (what the index has) does not
+ * already have as failed.
  */
-export async function durableStatuses(s3: S3Client, bucket: string, options: { site?: string; known?: (site: string, run: string) => boolean } = {}):
-Promise<Map<string, Run[]>> {
-  const found = new Map<string, Map<string, { run: Run; key: string; at: number }>>();
-  const prefix = options.site ? `${STATUS_PREFIX}${options.site}/` : STATUS_PREFIX;
+export async function durableStatuses(s3: S3Client, bucket: string, site: string, known: Run[]): Promise<Run[]> {
+  const found = new Map<string, { run: Run; key: string; at: number }>();
+  const prefix = `${STATUS_PREFIX}${site}/`;
   let ContinuationToken: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
     for (const object of page.Contents ?? []) {
       const m = STATUS_KEY.exec(object.Key!.slice(STATUS_PREFIX.length));
-      if (!m || !SITE_SLUG.test(m[1]) || !RUN_FOLDER.test(m[2])) continue;
-      const [, site, folder, status, exitCode, report] = m;
+      if (!m || m[1] !== site || !RUN_FOLDER.test(m[2])) continue;
+      const [, , folder, status, exitCode, report] = m;
       const run: Run = {
         run: folder,
         status: status as Run['status'],
@@ -45,23 +46,18 @@ Promise<Map<string, Run[]>> {
         ...(report === 'no-report' ? { report: false } : {}),
       };
       const at = object.LastModified?.getTime() ?? 0;
-      const runs = found.get(site) ?? new Map();
-      found.set(site, runs);
-      const previous = runs.get(folder);
-      if (!previous || previous.at <= at) runs.set(folder, { run, key: object.Key!, at });
+      const previous = found.get(folder);
+      if (!previous || previous.at <= at) found.set(folder, { run, key: object.Key!, at });
     }
     ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (ContinuationToken);
 
-  const bySite = new Map<string, Run[]>();
-  for (const [site, runs] of found) {
-    const restored: Run[] = [];
-    for (const { run, key } of runs.values()) {
-      restored.push(run.status === 'failed' && !options.known?.(site, run.run) ? { ...run, ...await detailsOf(s3, bucket, key) } : run);
-    }
-    bySite.set(site, restored);
+  const knownFailed = new Set(known.filter(r => r.status === 'failed').map(r => r.run));
+  const restored: Run[] = [];
+  for (const { run, key } of found.values()) {
+    restored.push(run.status === 'failed' && !knownFailed.has(run.run) ? { ...run, ...await detailsOf(s3, bucket, key) } : run);
   }
-  return bySite;
+  return restored;
 }
 
 /** A failed run's reason and budget checks, which only its record's body holds. */

@@ -139,12 +139,15 @@ function siteSwap(site: string, rebuild: () => Promise<Run[]>, change: (runs: Ru
   };
 }
 
+/** What the bucket says of one site: its run folders and its status records (durableStatuses reads bodies `known` lacks). */
+async function siteFacts(s3: S3Client, bucket: string, site: string, known: Run[]): Promise<{ folders: string[]; statuses: Run[] }> {
+  return { statuses: await durableStatuses(s3, bucket, site, known), folders: await runFolders(s3, bucket, site) };
+}
+
 /** One site's runs from its folders and its status records, keeping what `known` says of them. */
 async function listedRuns(s3: S3Client, location: IndexLocation, site: string, known: Run[]): Promise<Run[]> {
-  const knownFailed = new Set(known.filter(r => r.status === 'failed').map(r => r.run));
-  const statuses = await durableStatuses(s3, location.bucket, { site, known: (_, run) => knownFailed.has(run) });
-  const runFoldersOfSite = await runFolders(s3, location.bucket, site);
-  return reconcile(runFoldersOfSite, withKnown(known, statuses.get(site) ?? []), cutoffOf(location));
+  const { folders: siteFolders, statuses } = await siteFacts(s3, location.bucket, site, known);
+  return reconcile(siteFolders, withKnown(known, statuses), cutoffOf(location));
 }
 
 function cutoffOf(location: IndexLocation): string | undefined {
@@ -214,9 +217,7 @@ async function rebuildSites(s3: S3Client, location: IndexLocation, log: Log): Pr
       const site = sites[next++];
       const listedAt = (location.now ?? (() => new Date()))();
       const existing = await readJson(s3, location.bucket, siteIndexKey(site), text => parseSiteIndex(text, site), SITE_FIELDS);
-      const knownFailed = new Set('value' in existing ? existing.value.runs.filter(r => r.status === 'failed').map(r => r.run) : []);
-      const statuses = (await durableStatuses(s3, location.bucket, { site, known: (_, run) => knownFailed.has(run) })).get(site) ?? [];
-      const siteFolders = await runFolders(s3, location.bucket, site);
+      const { folders: siteFolders, statuses } = await siteFacts(s3, location.bucket, site, 'value' in existing ? existing.value.runs : []);
       const recent = folderOf(new Date(listedAt.getTime() - IN_FLIGHT_MS));
       const index = await compareAndSwap(s3, location.bucket, siteSwap(site, async () => [], current => {
         const rebuilt = reconcile(siteFolders, withKnown(withKnown(current, statuses), legacy.get(site) ?? []), cutoffOf(location));

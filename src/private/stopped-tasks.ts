@@ -4,7 +4,8 @@ import { Construct } from 'constructs';
 
 /**
  * The EventBridge pattern of a cluster's stopped sitespeed.io tasks ("ECS Task State Change",
- * STOPPED, this cluster, this task definition family): what writeTree and the run outcomes act on.
+ * STOPPED, this cluster, this task definition family): what the run outcomes act on (writeTree
+ * takes the outcomes' events instead).
  */
 export function stoppedTasksPattern(scope: Construct, clusterArn: string, taskDefinitionFamily: string): events.EventPattern {
   return {
