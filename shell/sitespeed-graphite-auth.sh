@@ -1,13 +1,15 @@
 #!/bin/bash
 # GraphiteGrafana, at every boot: writes Graphite's HTTP credentials (the stack's Secrets Manager
 # secret: {"username", "password"}) as the htpasswd file the Graphite container's nginx reads.
-# The sitespeedio/graphite image always puts basic auth in front of Graphite's HTTP port and reads
-# the users from /etc/nginx/.htpasswd (guest/guest when none is given:
-# https://github.com/sitespeedio/docker-graphite-statsd). The password is stored as {SSHA}, which
-# nginx checks itself whatever the image's C library
-# (https://nginx.org/en/docs/http/ngx_http_auth_basic_module.html#auth_basic_user_file).
+# The Graphite container mounts it at /etc/nginx/.htpasswd, which our nginx site
+# (shell/graphite-statsd.nginx.conf, mounted over the image's) names in auth_basic_user_file: the
+# image's own site has no auth_basic, so without ours no file is read and Graphite is open
+# (graphite-project/docker-graphite-statsd conf/etc/nginx/sites-enabled/graphite-statsd.conf at
+# 1.1.10-3). The password is stored as {SSHA}, which nginx checks itself whatever the image's C
+# library (https://nginx.org/en/docs/http/ngx_http_auth_basic_module.html#auth_basic_user_file).
 # Never fails the boot: without the secret it writes a file that admits nobody, so Graphite's HTTP
-# side stays closed (runs log 401 on annotations) rather than open to guest/guest.
+# side stays closed (runs log 401 on annotations) rather than open to anyone
+# (sitespeedio/graphite's own .htpasswd holds guest/guest).
 #
 # Environment: SECRET_ARN, AWS_REGION, HTPASSWD_FILE; AUTH_ATTEMPTS (default 5), AUTH_PAUSE_SECONDS (default 10).
 set -uo pipefail

@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { GrafanaAccess } from './grafana-access';
 import { GrafanaDashboards } from './grafana-dashboards';
 import { InstanceSchedule } from './instance-schedule';
-import { checkUserDataSize, installShell, runShellAtBoot, writeFileAtBoot } from './private/boot-shell';
+import { checkUserDataSize, installedShell, installShell, runShellAtBoot, writeFileAtBoot } from './private/boot-shell';
 import { VOLUME_ATTRIBUTE } from './private/check-entry';
 import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
@@ -154,6 +154,8 @@ const DATA = '/data/metrics';
 const CONF = '/etc/cdk-sitespeed';
 /** Graphite's htpasswd on the instance (sitespeed-graphite-auth writes it at every boot). */
 const GRAPHITE_HTPASSWD = `${CONF}/graphite/htpasswd`;
+/** Graphite's nginx site on the instance: the image's own plus basic auth (shell/graphite-statsd.nginx.conf). */
+const GRAPHITE_NGINX_SITE = `${CONF}/graphite/nginx-site.conf`;
 const GRAFANA_DASHBOARDS_IN_CONTAINER = '/etc/grafana/dashboards';
 const DASHBOARDS_UNIT = 'cdk-sitespeed-dashboards.service';
 
@@ -396,6 +398,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     });
     writeFileAtBoot(userData, `${CONF}/graphite/carbon.conf`, carbonConf());
     writeFileAtBoot(userData, `${CONF}/graphite/storage-schemas.conf`, storageSchemasConf());
+    writeFileAtBoot(userData, GRAPHITE_NGINX_SITE, installedShell('graphite-statsd.nginx.conf'));
     writeFileAtBoot(userData, `${CONF}/grafana/provisioning/datasources/graphite.yaml`, grafanaDatasourceYaml(graphiteUrl));
     const dashboards = (props.dashboards ?? GrafanaDashboards.sitespeedRelease())._bind(this, this.instanceRole);
     if (dashboards.source) {
@@ -424,6 +427,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     taskDefinition.addVolume({ name: 'carbon-conf', host: { sourcePath: `${CONF}/graphite/carbon.conf` } });
     taskDefinition.addVolume({ name: 'storage-schemas', host: { sourcePath: `${CONF}/graphite/storage-schemas.conf` } });
     taskDefinition.addVolume({ name: 'htpasswd', host: { sourcePath: GRAPHITE_HTPASSWD } });
+    taskDefinition.addVolume({ name: 'nginx-site', host: { sourcePath: GRAPHITE_NGINX_SITE } });
     const container = taskDefinition.addContainer('graphite', {
       image: props.graphiteImage ?? ecs.ContainerImage.fromRegistry(GraphiteGrafana.GRAPHITE_IMAGE),
       memoryReservationMiB: 1024,
@@ -435,7 +439,10 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
       { sourceVolume: 'storage', containerPath: '/opt/graphite/storage', readOnly: false },
       { sourceVolume: 'carbon-conf', containerPath: '/opt/graphite/conf/carbon.conf', readOnly: true },
       { sourceVolume: 'storage-schemas', containerPath: '/opt/graphite/conf/storage-schemas.conf', readOnly: true },
-      // The image's nginx reads its users here (sitespeedio/docker-graphite-statsd README).
+      // The image's nginx site has no auth_basic (graphite-project/docker-graphite-statsd
+      // conf/etc/nginx/sites-enabled/graphite-statsd.conf, tags 1.1.7-9 to 1.1.10-5): ours replaces
+      // it, the same file plus auth_basic reading the users below.
+      { sourceVolume: 'nginx-site', containerPath: '/etc/nginx/sites-enabled/graphite-statsd.conf', readOnly: true },
       { sourceVolume: 'htpasswd', containerPath: '/etc/nginx/.htpasswd', readOnly: true },
     );
     return new ecs.Ec2Service(this, 'Graphite', {

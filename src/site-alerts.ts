@@ -11,6 +11,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { allowAlarmsToPublish } from './private/alarm-topic';
 import { markForCheck } from './private/check-metadata';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
@@ -221,7 +222,9 @@ export class SiteAlerts extends Construct {
 
   private systemAlarms(cluster: SitespeedCluster): cloudwatch.Alarm[] {
     // Chatbot renders CloudWatch alarms itself: the Slack topic gets them as they are.
-    const actions = [this.topic, this.slackTopic].filter((t): t is sns.ITopic => t !== undefined).map(t => new cloudwatchActions.SnsAction(t));
+    const topics = [this.topic, this.slackTopic].filter((t): t is sns.ITopic => t !== undefined);
+    for (const topic of topics) allowAlarmsToPublish(this, topic);
+    const actions = topics.map(t => new cloudwatchActions.SnsAction(t));
     const alarm = (id: string, metric: cloudwatch.IMetric, description: string) => {
       const created = new cloudwatch.Alarm(this, id, {
         metric,
@@ -239,7 +242,7 @@ export class SiteAlerts extends Construct {
     const sum = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
     const alarms = [
       alarm('DeadLetters', cluster._runner().deadLetterQueue.metricApproximateNumberOfMessagesVisible(fiveMinutes),
-        'cdk-sitespeed: scheduled runs that could not start after their retries (RunTask refused, or Scheduler could not invoke runTask). Read the queue\'s messages and the runTask log group.'),
+        'cdk-sitespeed: scheduled runs that could not start after their retries (RunTask refused, or Scheduler could not invoke runTask). Read the queue\'s messages and the runTask log group. (cdk-sitespeed check --test-alarm sets this alarm off to prove it reaches the topics.)'),
       alarm('RunTaskErrors', cluster.runTaskFunction.metricErrors(sum), 'cdk-sitespeed: the runTask function failed (a run did not start); its log group says why.'),
       alarm('RunOutcomeErrors', cluster.runOutcomeFunction.metricErrors(sum), 'cdk-sitespeed: the run outcome function failed (run events and alerts are missing); its log group says why.'),
       alarm('AlertErrors', this.function.metricErrors(sum), 'cdk-sitespeed: the alert function failed (site alerts may be missing); its log group says why.'),
@@ -250,6 +253,8 @@ export class SiteAlerts extends Construct {
     if (cluster.configSync) {
       alarms.push(alarm('SyncConfigErrors', cluster.configSync.function.metricErrors(sum), 'cdk-sitespeed: the config sync failed (instances may test with old URL files or scripts); its log group says why.'));
     }
+    // The one `cdk-sitespeed check --test-alarm` sets off: its actions are every alarm's.
+    markForCheck(alarms[0], { kind: 'alarm', role: 'deadLetters' });
     return alarms;
   }
 }

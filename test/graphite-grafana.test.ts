@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,6 +12,7 @@ import {
 import { cfnLintTemplate } from './harness/cfn-lint';
 import { runNag, testApp } from './harness/nag';
 import { flatten, onlyLogicalId, policyStatementsOfRole, stackWithVpc, userDataOf } from './helpers';
+import { installedShell } from '../src/private/boot-shell';
 import { carbonConf, grafanaDatasourceYaml, storageSchemasConf } from '../src/private/metrics-config';
 
 function metrics(props: Partial<GraphiteGrafanaProps> = {}) {
@@ -158,6 +161,23 @@ describe('GraphiteGrafana defaults', () => {
     }
   });
 
+  test('Graphite\'s nginx site is the image\'s own plus auth_basic: only the auth lines differ from upstream', () => {
+    // test/fixtures/upstream/graphite-statsd.conf: graphite-project/docker-graphite-statsd
+    // conf/etc/nginx/sites-enabled/graphite-statsd.conf at tag 1.1.10-3 (commit 0b273187a16ddf1bdee795dc244c717cab9c3354),
+    // byte for byte the same at 1.1.7-9 (294b10ba) and 1.1.10-5 (4a51806c). It has no auth_basic.
+    const upstream = fs.readFileSync(path.join(__dirname, 'fixtures', 'upstream', 'graphite-statsd.conf'), 'utf8');
+    const shipped = fs.readFileSync(path.join(__dirname, '..', 'shell', 'graphite-statsd.nginx.conf'), 'utf8');
+    const code = (text: string) => text.split('\n').filter(line => !/^\s*#/.test(line)).join('\n').trimEnd();
+    expect(upstream).not.toMatch(/auth_basic/);
+    const authLines = code(shipped).split('\n').filter(line => /auth_basic/.test(line));
+    expect(authLines.map(l => l.trim())).toEqual(['auth_basic "Graphite";', 'auth_basic_user_file /etc/nginx/.htpasswd;', 'auth_basic off;']);
+    expect(code(shipped).split('\n').filter(line => !/auth_basic/.test(line)).join('\n')).toBe(code(upstream));
+    // Server-wide, so no location of the image's is left open; only the image's own collectd
+    // probe (allowed from 127.0.0.1 alone) is exempt.
+    expect(code(shipped)).toMatch(/server \{\n  listen 80;\n  root \/opt\/graphite\/static;\n  index index.html;\n  auth_basic "Graphite";\n  auth_basic_user_file \/etc\/nginx\/.htpasswd;\n/);
+    expect(code(shipped)).toMatch(/location \/nginx_status \{\n    auth_basic off;\n    stub_status on;/);
+  });
+
   test('the data lives on the volume\'s mount; the tuned carbon configuration is mounted read-only', () => {
     const graphite = containerOf(m.template, 'graphite');
     const task = Object.values(m.template.findResources('AWS::ECS::TaskDefinition'))
@@ -167,9 +187,11 @@ describe('GraphiteGrafana defaults', () => {
       ['/data/metrics/graphite', '/opt/graphite/storage', false],
       ['/etc/cdk-sitespeed/graphite/carbon.conf', '/opt/graphite/conf/carbon.conf', true],
       ['/etc/cdk-sitespeed/graphite/storage-schemas.conf', '/opt/graphite/conf/storage-schemas.conf', true],
+      ['/etc/cdk-sitespeed/graphite/nginx-site.conf', '/etc/nginx/sites-enabled/graphite-statsd.conf', true],
       ['/etc/cdk-sitespeed/graphite/htpasswd', '/etc/nginx/.htpasswd', true],
     ]);
     const userData = userDataOf(m.template);
+    expect(userData).toContain(`cat > /etc/cdk-sitespeed/graphite/nginx-site.conf <<'SITESPEED_FILE'\n${installedShell('graphite-statsd.nginx.conf')}\nSITESPEED_FILE\n`);
     expect(userData).toContain(`cat > /etc/cdk-sitespeed/graphite/carbon.conf <<'SITESPEED_FILE'\n${carbonConf().trimEnd()}\nSITESPEED_FILE\n`);
     expect(userData).toContain(`cat > /etc/cdk-sitespeed/graphite/storage-schemas.conf <<'SITESPEED_FILE'\n${storageSchemasConf().trimEnd()}\nSITESPEED_FILE\n`);
     expect(carbonConf()).toContain('MAX_CREATES_PER_MINUTE = inf');

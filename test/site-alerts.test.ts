@@ -53,6 +53,45 @@ describe('SiteAlerts', () => {
     Template.fromStack(stack).resourceCountIs('AWS::KMS::Key', 0);
   });
 
+  test('alarms reach people: every topic the alarms publish to lets this account\'s CloudWatch alarms publish (enforceSSL writes a policy that would refuse them)', () => {
+    const { stack, alerts, template } = alertedCluster({ slackWorkspaceId: 'T0123456789', slackChannelId: 'C0123456789' });
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')).map(p => p.Properties);
+    for (const topic of [alerts.topic, alerts.slackTopic!]) {
+      const policy = policies.find(p => JSON.stringify(p.Topics) === JSON.stringify([stack.resolve(topic.topicArn)]))!;
+      expect(policy.PolicyDocument.Statement).toContainEqual({
+        Sid: 'CloudWatchAlarmsOfThisAccount',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: stack.resolve(topic.topicArn),
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-north-1:123456789012:alarm:*']] } },
+        },
+      });
+      // enforceSSL's Deny stays.
+      expect(policy.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    }
+  });
+
+  test('a topic shared by two SiteAlerts gets the statement once; your own topic gets it; an imported one gets a warning naming what its policy and key need', () => {
+    const { stack, vpc } = stackWithVpc();
+    const a = new SitespeedCluster(stack, 'A', { vpc });
+    const b = new SitespeedCluster(stack, 'B', { vpc });
+    const topic = new sns.Topic(stack, 'Mine', { enforceSSL: true });
+    new SiteAlerts(stack, 'AlertsA', { cluster: a, topic });
+    new SiteAlerts(stack, 'AlertsB', { cluster: b, topic });
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::SNS::TopicPolicy')).flatMap(p => p.Properties.PolicyDocument.Statement);
+    expect(statements.filter((s: any) => s.Sid === 'CloudWatchAlarmsOfThisAccount')).toHaveLength(1);
+
+    const other = stackWithVpc();
+    const cluster = new SitespeedCluster(other.stack, 'Sitespeed', { vpc: other.vpc });
+    const imported = sns.Topic.fromTopicArn(other.stack, 'Theirs', 'arn:aws:sns:eu-north-1:123456789012:alerts');
+    new SiteAlerts(other.stack, 'Alerts', { cluster, topic: imported });
+    const warnings = Annotations.fromStack(other.stack).findWarning('*', Match.stringLikeRegexp('cloudwatch.amazonaws.com'));
+    expect(warnings.map(w => w.entry.data)).toEqual([expect.stringMatching(/a topic this app did not create: .*sns:Publish .*aws:SourceAccount.*kms:Decrypt and kms:GenerateDataKey\*.*cdk-sitespeed check --test-alarm/)]);
+  });
+
   test('finished runs of this cluster only reach the alert function', () => {
     const { stack, cluster, template } = alertedCluster();
     const rule = Object.values(template.findResources('AWS::Events::Rule')).find(r => /for alerts/.test(r.Properties.Description))!;

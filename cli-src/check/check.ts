@@ -1,3 +1,4 @@
+import { checkAlarmDelivery } from './alarm-delivery';
 import { Clock } from './clock';
 import { CheckContext, Clients } from './context';
 import { DeployedStack, Deployment, deploymentOf, readStack, stackNames } from './deployment';
@@ -33,6 +34,7 @@ const STEPS: Step[] = [
   { name: 'queues', seconds: o => o.stepTimeoutSeconds, run: checkQueues },
   { name: 'functions', seconds: o => o.stepTimeoutSeconds, run: checkFunctions },
   { name: 'alerts', seconds: o => o.stepTimeoutSeconds, run: checkAlerts },
+  { name: 'alarm test', seconds: o => o.stepTimeoutSeconds, run: checkAlarmDelivery },
 ];
 
 /** Runs every step and prints its lines as they come (or the JSON verdict at the end); the exit code is 1 on any ✗. */

@@ -45,6 +45,8 @@ export interface Deployment {
   readonly functions: Named[];
   /** Queue URLs. */
   readonly queues: Named[];
+  /** Alarm names (one per SiteAlerts, for --test-alarm). */
+  readonly alarms: Named[];
   /** Sites whose cluster is in a stack that was not given. */
   readonly strays: Array<{ site: string; clusterStack: string }>;
 }
@@ -103,6 +105,7 @@ export function deploymentOf(stacks: DeployedStack[]): Deployment {
   const sites: Array<Omit<Site, 'cluster'> & { clusterId: string; clusterStack: string }> = [];
   const functions: Named[] = [];
   const queues: Named[] = [];
+  const alarms: Named[] = [];
   for (const stack of stacks) {
     const physical = new Map(stack.resources.filter(r => r.PhysicalResourceId).map(r => [r.LogicalResourceId!, r.PhysicalResourceId!]));
     for (const [logicalId, resource] of Object.entries<any>(stack.template?.Resources ?? {})) {
@@ -139,6 +142,9 @@ export function deploymentOf(stacks: DeployedStack[]): Deployment {
         case 'dead-letter-queue':
           queues.push({ stack: stack.name, role: entry.role, id });
           break;
+        case 'alarm':
+          alarms.push({ stack: stack.name, role: entry.role, id });
+          break;
       }
     }
   }
@@ -149,7 +155,7 @@ export function deploymentOf(stacks: DeployedStack[]): Deployment {
     if (cluster) resolved.push({ ...site, cluster });
     else strays.push({ site: site.site, clusterStack });
   }
-  return { stacks, clusters, metrics, sites: resolved.sort((a, b) => a.site.localeCompare(b.site)), functions, queues, strays };
+  return { stacks, clusters, metrics, sites: resolved.sort((a, b) => a.site.localeCompare(b.site)), functions, queues, alarms, strays };
 }
 
 function scheduleGroupOf(resource: any, physical: Map<string, string>): string {

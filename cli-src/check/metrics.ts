@@ -55,7 +55,7 @@ export async function checkMetrics(ctx: CheckContext): Promise<Line[]> {
       lines.push(fail(STEP, `Graphite at ${at} does not answer`, `the Graphite service of ${metrics.clusterName} is not running: \`aws ecs list-tasks --cluster ${metrics.clusterName}\`, and its log group`));
     } else {
       lines.push(fail(STEP, `Graphite at ${at} answers anonymous requests with ${anonymous}, not 401`,
-        'its htpasswd was not mounted: the instance\'s /var/log/cloud-init-output.log has the sitespeed-graphite-auth step\'s lines'));
+        'the Graphite task does not mount cdk-sitespeed\'s nginx site over the image\'s (which has no auth_basic): deploy this version of the library; with your own graphiteImage, its nginx must include /etc/nginx/sites-enabled/'));
     }
     if (values.get('secret') === 'unreadable') {
       lines.push(fail(STEP, 'the metrics instance cannot read Graphite\'s credentials secret', `its role needs secretsmanager:GetSecretValue on ${metrics.graphiteAuthSecretArn} (granted by the construct: changed by a boundary?)`));

@@ -7,6 +7,8 @@ export interface CheckOptions {
   /** Start one run of the site (the only thing the check changes). */
   readonly run: boolean;
   readonly json: boolean;
+  /** Set each SiteAlerts' alarm to ALARM and back to OK, to prove the alarms reach their topics. */
+  readonly testAlarm: boolean;
   readonly stepTimeoutSeconds: number;
   readonly runTimeoutSeconds: number;
   readonly region?: string;
@@ -21,13 +23,17 @@ clusters (with the shaping and metrics-volume attributes), Graphite closed to an
 and open with the stack's credentials, Grafana healthy, one real run of a site followed to its
 report in S3, its day in the calendar, its link through the viewer and its keys in Graphite, the
 config folder in sync, the dead-letter queues empty and the functions without errors.
-Read-only, except the one run it starts (leave it out with --no-run).
+Read-only, except the one run it starts (leave it out with --no-run) and, with --test-alarm,
+the alarms it sets off.
 
 Options:
   --stack NAME          a stack of the deployment (repeat; '*' matches, e.g. 'prod-*')
   --site SLUG           the site to run (default: the first site by name)
   --no-run              start no run (the run, report, calendar, viewer and keys are not checked)
   --json                print the verdict as JSON on stdout (progress stays on stderr)
+  --test-alarm          set each SiteAlerts' dead-letter alarm to ALARM, read its history until
+                        each topic's delivery shows (or the error naming the broken link), and set
+                        it back to OK: this PAGES THE SUBSCRIBERS TWICE (ALARM, then OK)
   --step-timeout SEC    give up on a step after this long (default 300)
   --run-timeout SEC     give up on the run after this long, scale-out included (default 1800)
   --region REGION       the stacks' region (default: your AWS configuration's)
@@ -39,7 +45,8 @@ Each ✗ line says what to do. It needs read access to CloudFormation, ECS, Auto
 (objects, and s3:GetLifecycleConfiguration of the reports bucket), SQS, CloudWatch, Scheduler and
 SNS (its subscriptions), lambda:GetFunctionConfiguration, ssm:SendCommand and GetCommandInvocation
 on the instances (the probes are read-only shell scripts shipped in the package's shell/ folder),
-and lambda:InvokeFunction on the runTask function for the run.`;
+and lambda:InvokeFunction on the runTask function for the run; with --test-alarm,
+cloudwatch:DescribeAlarms, DescribeAlarmHistory and SetAlarmState on the SiteAlerts alarms.`;
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -60,6 +67,7 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
         'site': { type: 'string' },
         'no-run': { type: 'boolean' },
         'json': { type: 'boolean' },
+        'test-alarm': { type: 'boolean' },
         'step-timeout': { type: 'string' },
         'run-timeout': { type: 'string' },
         'region': { type: 'string' },
@@ -79,6 +87,7 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
     site: v.site,
     run: !(v['no-run'] ?? false),
     json: v.json ?? false,
+    testAlarm: v['test-alarm'] ?? false,
     stepTimeoutSeconds: seconds('--step-timeout', v['step-timeout'], 300),
     runTimeoutSeconds: seconds('--run-timeout', v['run-timeout'], 1800),
     region: v.region,

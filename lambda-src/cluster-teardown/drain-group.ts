@@ -42,6 +42,11 @@ export interface DrainClock {
   readonly pollMs: number;
 }
 
+// SetInstanceProtection refuses, with a ValidationError for the whole call, any instance not in
+// one of these states (Amazon EC2 Auto Scaling API reference, SetInstanceProtection; guardian/riff-raff#510):
+// one still launching (Pending, Pending:Wait) is left for a later poll, when it is InService.
+const PROTECTABLE = new Set(['InService', 'EnteringStandby', 'Standby']);
+
 // Processes that can add capacity; Terminate stays on so the group can empty.
 const ADDING_PROCESSES = ['Launch', 'ScheduledActions', 'AlarmNotification', 'AZRebalance', 'ReplaceUnhealthy'];
 
@@ -65,15 +70,24 @@ export async function drainGroup(autoScaling: AutoScalingClient, ecs: ECSClient,
   for (let polls = 1; ; polls++) {
     // ECS keeps protecting an instance while a task runs on it; a task that started late is stopped too.
     tasksStopped += await stopClusterTasks(ecs, config.clusterArn);
-    const protectedIds = instances.filter(i => i.ProtectedFromScaleIn).map(i => i.InstanceId!);
+    const protectedIds = instances.filter(i => i.ProtectedFromScaleIn && PROTECTABLE.has(i.LifecycleState ?? '')).map(i => i.InstanceId!);
+    let unprotected = 0;
     for (let i = 0; i < protectedIds.length; i += 50) {
-      await autoScaling.send(new SetInstanceProtectionCommand({
-        AutoScalingGroupName: config.groupName, InstanceIds: protectedIds.slice(i, i + 50), ProtectedFromScaleIn: false,
-      }));
+      const batch = protectedIds.slice(i, i + 50);
+      try {
+        await autoScaling.send(new SetInstanceProtectionCommand({
+          AutoScalingGroupName: config.groupName, InstanceIds: batch, ProtectedFromScaleIn: false,
+        }));
+        unprotected += batch.length;
+      } catch (e: any) {
+        // One of them changed state since the describe: the next poll sees it as it is now.
+        if (e?.name !== 'ValidationError') throw e;
+        console.log(JSON.stringify({ group: config.groupName, protectionDeferred: batch, reason: e.message }));
+      }
     }
-    protectionRemoved += protectedIds.length;
+    protectionRemoved += unprotected;
     // Asked again once they are unprotected: a group scales in to its desired capacity when told to.
-    if (protectedIds.length > 0) {
+    if (unprotected > 0) {
       await autoScaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: config.groupName, DesiredCapacity: 0 }));
     }
     instances = (await instancesOf()) ?? [];

@@ -15,7 +15,9 @@ export type CheckEntry =
   | { kind: 'metrics-cluster'; autoScalingGroup: string; graphiteAuthSecret: string; graphiteUrl: string; grafanaPort: number }
   | { kind: 'site'; site: string; cluster: string; clusterStack: string }
   | { kind: 'function'; role: string }
-  | { kind: 'dead-letter-queue'; role: string };
+  | { kind: 'dead-letter-queue'; role: string }
+  /** The alarm `check --test-alarm` sets off: one per SiteAlerts. */
+  | { kind: 'alarm'; role: string };
 
 /** The ECS attributes the boot scripts set, which placement constraints (and the check command) read. */
 export const SHAPING_ATTRIBUTE = 'cdk-sitespeed.shaping';

@@ -44,7 +44,9 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     expect(out).toMatch(/^✓ calendar: reports of blog expire after 90 days \(lifecycle rule reports-blog\), when the index drops their runs$/m);
     expect(out).toMatch(/^✓ keys: Graphite has 1 key\(s\) under sitespeed_io\.prod\.blog$/m);
     expect(out).toMatch(/^✓ alerts: .+: email oncall@example\.com$/m);
-    expect(out.split('\n').pop()).toMatch(/^✓ \d+ passed, 0 failed, 0 not checked$/);
+    expect(out).toMatch(/^– alarm test: no alarm set off \(it pages the subscribers twice\)$/m);
+    expect(fixture.alarmStates).toEqual([]);
+    expect(out.split('\n').pop()).toMatch(/^✓ \d+ passed, 0 failed, 1 not checked$/);
     expect(err).toMatch(/read-only, except one run of blog it starts now/);
     expect(err).toMatch(/blog: STOPPED \d:\d\d/);
     expect(fixture.ssmCommands.length).toBe(3);
@@ -70,6 +72,30 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     expect(fixture.ssmCommands.map(scriptOf)).toEqual([PROBES[0]]);
   });
 
+  test('--test-alarm: the alert alarm is set to ALARM, each topic\'s delivery read from its history, and set back to OK', async () => {
+    const { code, out, fixture } = await runCheck({ alarmDelivery: 'published' }, ['--no-run', '--test-alarm']);
+    expect(out).toMatch(/^✓ alarm test: prod-Sitespeed-AlertsDeadLetters\w+ published to prod-Sitespeed-AlertsTopic\w+ \(ALARM, then back to OK\)$/m);
+    // The reference app has two SiteAlerts (one per cluster): both are proven, each set back to OK.
+    expect(out).toMatch(/^✓ alarm test: prod-Sitespeed-HostTcAlertsDeadLetters\w+ published to prod-Sitespeed-AlertsTopic\w+ \(ALARM, then back to OK\)$/m);
+    const alarms = [...out.matchAll(/✓ alarm test: (\S+) published/g)].map(m => m[1]);
+    expect(fixture.alarmStates.sort()).toEqual(alarms.flatMap(a => [`${a} ALARM`, `${a} OK`]).sort());
+    expect(code).toBe(0);
+  });
+
+  test.each([
+    ['no-policy', /could not publish to prod-Sitespeed-AlertsTopic\w+: Resource: .* is not authorized to perform: SNS:Publish .*because no resource-based policy allows/, /policy must allow sns:Publish to cloudwatch\.amazonaws\.com/],
+    ['kms-denied', /could not publish to prod-Sitespeed-AlertsTopic\w+: null \(Service: AWSKMS; .*AccessDeniedException/, /KMS key must let cloudwatch\.amazonaws\.com use kms:Decrypt/],
+    ['silent', /no outcome for its action on prod-Sitespeed-AlertsTopic\w+ in the alarm's history/, /describe-alarm-history --alarm-name \S+ --history-item-type Action/],
+  ] as const)('--test-alarm when the history says %s: the ✗ names the broken link, and the alarm is set back to OK all the same', async (delivery, line, fix) => {
+    const { code, out, fixture } = await runCheck({ alarmDelivery: delivery }, ['--no-run', '--test-alarm', '--step-timeout', '2']);
+    const lines = out.split('\n');
+    const failed = lines.findIndex(l => /^✗ alarm test: /.test(l) && line.test(l));
+    expect(failed).toBeGreaterThan(-1);
+    expect(lines[failed + 1]).toMatch(fix);
+    expect(fixture.alarmStates.map(s => s.split(' ')[1]).sort()).toEqual(['ALARM', 'ALARM', 'OK', 'OK']);
+    expect(code).toBe(1);
+  });
+
   const failures: Array<[string, Knobs, string[], RegExp, RegExp]> = [
     ['a stack that is not there', {}, ['--stack', 'prod-Nope'], /^✗ stacks: prod-Nope: ValidationError: Stack with id prod-Nope does not exist$/m, /→ check the name and the region/],
     ['a stack whose update rolled back', { stackStatus: 'UPDATE_ROLLBACK_COMPLETE' }, [], /^✗ stacks: prod-Metrics is UPDATE_ROLLBACK_COMPLETE$/m, /describe-stack-events --stack-name prod-Metrics/],
@@ -77,7 +103,7 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     ['an instance without the shaping modules', { shaping: 'failed' }, [], /^✗ instances: prod-Sitespeed-SitespeedCluster\w+: i-\w+ has cdk-sitespeed\.shaping=failed: tasks are never placed on it$/m, /kernel-modules-extra/],
     ['a metrics instance without its volume', { volume: '' }, [], /^✗ instances: prod-Metrics-MetricsCluster\w+: i-\w+ has cdk-sitespeed\.metrics-volume=\(not set\)/m, /the volume step did not finish/],
     ['no metrics instance', { metricsInstance: false }, [], /^✗ instances: prod-Metrics-MetricsCluster\w+: no instance \(group .* wants 0\): Graphite and Grafana are down$/m, /InstanceSchedule/],
-    ['Graphite open to anyone', { graphiteAuth: false }, [], /^✗ metrics: Graphite at http:\/\/graphite\.sitespeed\.internal:80 answers anonymous requests with 200, not 401$/m, /htpasswd was not mounted/],
+    ['Graphite open to anyone', { graphiteAuth: false }, [], /^✗ metrics: Graphite at http:\/\/graphite\.sitespeed\.internal:80 answers anonymous requests with 200, not 401$/m, /does not mount cdk-sitespeed's nginx site over the image's/],
     ['a secret the instance cannot read', { secretReadable: false }, [], /^✗ metrics: the metrics instance cannot read Graphite's credentials secret$/m, /secretsmanager:GetSecretValue/],
     ['Grafana unhealthy', { grafanaHealth: 503 }, [], /^✗ metrics: Grafana's \/api\/health answers 503$/m, /the Grafana service/],
     ['an instance SSM cannot run commands on', { ssmStatus: 'Failed' }, ['--no-run'], /^✗ metrics: prod-Metrics-MetricsCluster\w+: the probe on i-\w+ ended Failed/m, /describe-instance-information/],

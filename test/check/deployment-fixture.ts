@@ -61,6 +61,8 @@ export interface Knobs {
   noSubscriber?: boolean;
   /** Leave out the lifecycle rule that expires blog's reports. */
   noRetentionRule?: boolean;
+  /** What the alarm history says of each alarm action after SetAlarmState ALARM (nothing: 'silent'). */
+  alarmDelivery?: 'published' | 'no-policy' | 'kms-denied' | 'silent';
   /** Strip the check metadata from the templates (a deployment made before the check existed). */
   noMetadata?: boolean;
 }
@@ -101,6 +103,8 @@ export class DeployedFixture {
   /** Every command sent through SSM, as the instance would run it. */
   public readonly ssmCommands: string[] = [];
   public readonly progress: string[] = [];
+  /** SetAlarmState calls, as `name state`. */
+  public readonly alarmStates: string[] = [];
   private readonly ecs = new ECSClient(motoClientConfig());
   private readonly s3 = new S3Client(motoClientConfig());
   private readonly graphite = { keys: [] as string[], events: [] as string[] };
@@ -286,6 +290,50 @@ export class DeployedFixture {
     sqs.destroy();
   }
 
+  /**
+   * DescribeAlarms (the template's actions, resolved), SetAlarmState (recorded) and
+   * DescribeAlarmHistory: after an ALARM, one Action item per action as CloudWatch records them.
+   * Success as quoted in aws/aws-sdk-java#1723 ("Successfully executed action <arn>", HistoryData
+   * with error, actionState, notificationResource, stateUpdateTimestamp, publishedMessage); the
+   * failures' summaries as quoted in aws-solutions/automated-security-response-on-aws#43 (no
+   * resource-based policy) and ASFHyP3/hyp3#762 (KMS), their HistoryData with the success item's
+   * fields, actionState Failed and the quoted error.
+   */
+  private cloudWatch(command: { name: string; input: any }): any {
+    const alarmOf = (name: string) => this.resources('AWS::CloudWatch::Alarm').find(a => this.physical.get(`${a.stack}/${a.id}`) === name);
+    if (command.name === 'DescribeAlarmsCommand') {
+      const found = (command.input.AlarmNames ?? []).map(alarmOf).filter(Boolean);
+      return { MetricAlarms: found.map((a: any) => ({ AlarmName: this.physical.get(`${a.stack}/${a.id}`), AlarmActions: this.resolve(a.stack, a.resource.Properties.AlarmActions) })) };
+    }
+    if (command.name === 'SetAlarmStateCommand') {
+      this.alarmStates.push(`${command.input.AlarmName} ${command.input.StateValue}`);
+      return {};
+    }
+    if (command.name === 'DescribeAlarmHistoryCommand') {
+      const name = command.input.AlarmName;
+      const alarm = alarmOf(name);
+      if (!alarm || !this.alarmStates.includes(`${name} ALARM`) || this.knobs.alarmDelivery === 'silent') return { AlarmHistoryItems: [] };
+      const at = Date.now();
+      const items = (this.resolve(alarm.stack, alarm.resource.Properties.AlarmActions) as string[]).map(topic => {
+        const error = this.knobs.alarmDelivery === 'no-policy'
+          ? `Resource: arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name} is not authorized to perform: SNS:Publish on resource: ${topic} because no resource-based policy allows the SNS:Publish action`
+          : this.knobs.alarmDelivery === 'kms-denied'
+            ? 'null (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException; Request ID: 3cd919dd-06b1-4079-b38e-77dd6093875a; Proxy: null)'
+            : null;
+        return {
+          AlarmName: name,
+          AlarmType: 'MetricAlarm',
+          Timestamp: new Date(at),
+          HistoryItemType: 'Action',
+          HistorySummary: error ? `Failed to execute action ${topic}. Received error: "${error}"` : `Successfully executed action ${topic}`,
+          HistoryData: JSON.stringify({ error, actionState: error ? 'Failed' : 'Succeeded', notificationResource: topic, stateUpdateTimestamp: at, publishedMessage: error ? null : '{"default":"…"}' }),
+        };
+      });
+      return { AlarmHistoryItems: items };
+    }
+    return undefined;
+  }
+
   /** The synthesized resource (the metadata survives noMetadata here, for building the fixture itself). */
   private synthesizedResource(stack: string, id: string): any {
     return referenceTemplates()[stack].Resources[id];
@@ -298,6 +346,11 @@ export class DeployedFixture {
   }
 
   private async startStandIns(): Promise<void> {
+    // Graphite as the container serves it: nginx with shell/graphite-statsd.nginx.conf (basic auth
+    // on every path; the real nginx proves that file in test/e2e/graphite-auth.e2e.ts) in front of
+    // graphite-web's /render, /metrics/find and /events/get_data (graphite-project/graphite-web
+    // webapp/graphite/{render,metrics,events}/views.py, JSON answers in the shapes the probe counts).
+    // Grafana: only /api/health (grafana/grafana pkg/api/health.go: 200 with a JSON body).
     const authorized = (req: http.IncomingMessage) => this.knobs.graphiteAuth === false
       || req.headers.authorization === `Basic ${Buffer.from(`${GRAPHITE_USER}:${GRAPHITE_PASSWORD}`).toString('base64')}`;
     const graphite = await this.listen((req, res) => {
@@ -379,6 +432,9 @@ export class DeployedFixture {
       }
       return result;
     }, { step: 'initialize', name: 'exitCodes' });
+    // moto runs no alarm actions and keeps no action history: CloudWatch answers from here.
+    const cloudWatch = new CloudWatchClient(motoClientConfig());
+    answer(cloudWatch, command => this.cloudWatch(command));
     const clients = {
       cfn,
       lambda,
@@ -389,7 +445,7 @@ export class DeployedFixture {
       sqs: new SQSClient(motoClientConfig()),
       sns: new SNSClient(motoClientConfig()),
       scheduler: new SchedulerClient(motoClientConfig()),
-      cloudWatch: new CloudWatchClient(motoClientConfig()),
+      cloudWatch,
     };
     this.clientsMade.push(...Object.values(clients));
     return {

@@ -15,6 +15,12 @@ for binary in /usr/bin/chromium /usr/bin/chromedriver; do
     exit 1
   fi
 done
+# Graphite's nginx site is proven with the real nginx (test/e2e/graphite-auth.e2e.ts).
+if [ ! -x /usr/sbin/nginx ]; then
+  echo "e2e: /usr/sbin/nginx is missing. The e2e serves Graphite's nginx site with the real nginx; install it with:" >&2
+  echo "  Debian/Ubuntu: apt-get install nginx-light" >&2
+  exit 1
+fi
 
 version="39.2.0" # newer releases need Node 22 (we support 20) or were missing from the registry we install from
 dir=".e2e/sitespeed"

@@ -76,6 +76,46 @@ describe('cluster teardown on moto_server', () => {
     expect((await ecs.send(new ListTasksCommand({ cluster: 'sitespeed', desiredStatus: 'RUNNING' }))).taskArns).toEqual([]);
   });
 
+  test('an instance still launching is left protected until it is InService (SetInstanceProtection refuses it), then unprotected', async () => {
+    // moto accepts any state; AWS answers ValidationError for an instance not InService,
+    // EnteringStandby or Standby (Auto Scaling API reference, SetInstanceProtection): mirrored here.
+    const launching = new AutoScalingClient(motoClientConfig());
+    let polls = 0;
+    const refused: string[] = [];
+    const pending = async () => (await group()).Instances![0].InstanceId!;
+    const first = await pending();
+    launching.middlewareStack.add(next => async (args: any) => {
+      if (args.input.InstanceIds && args.input.ProtectedFromScaleIn === false && polls < 2 && args.input.InstanceIds.includes(first)) {
+        refused.push(first);
+        throw Object.assign(new Error(`The instance ${first} is not in InService or EnteringStandby or Standby.`), { name: 'ValidationError' });
+      }
+      const result: any = await next(args);
+      const described = result.output?.AutoScalingGroups?.[0];
+      if (described && polls < 2) described.Instances.find((i: any) => i.InstanceId === first).LifecycleState = 'Pending';
+      return result;
+    }, { step: 'initialize' });
+    const outcome = await drainGroup(launching, ecs, config, { remainingMs: () => 60_000, sleep: async () => { polls++; }, pollMs: 1 });
+    // Before: the first call named the pending instance, AWS refused the whole call and the drain failed.
+    expect(refused).toEqual([]);
+    expect(outcome).toMatchObject({ instancesAtStart: 2, protectionRemoved: 2, instancesLeft: 0 });
+    expect(outcome.polls).toBeGreaterThanOrEqual(3);
+    launching.destroy();
+  });
+
+  test('a ValidationError because an instance changed state between describe and call waits for the next poll', async () => {
+    const racing = new AutoScalingClient(motoClientConfig());
+    let calls = 0;
+    racing.middlewareStack.add(next => async (args: any) => {
+      if (args.input.InstanceIds && args.input.ProtectedFromScaleIn === false && calls++ === 0) {
+        throw Object.assign(new Error('The instance i-x is not in InService or EnteringStandby or Standby.'), { name: 'ValidationError' });
+      }
+      return next(args);
+    }, { step: 'initialize' });
+    const outcome = await drainGroup(racing, ecs, config, clock);
+    expect(outcome).toMatchObject({ protectionRemoved: 2, instancesLeft: 0, polls: 2 });
+    racing.destroy();
+  });
+
   test('a group already gone is nothing to do', async () => {
     expect(await drainGroup(autoScaling, ecs, { ...config, groupName: 'gone' }, clock))
       .toEqual({ group: 'gone', missing: true, instancesAtStart: 0, tasksStopped: 0, protectionRemoved: 0, instancesLeft: 0, polls: 0 });

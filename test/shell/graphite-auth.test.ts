@@ -1,32 +1,14 @@
-import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { htpasswdFromBootStep, SECRET } from '../harness/graphite-htpasswd';
 
 /**
  * The metrics instance's boot step that turns the stack's Graphite credentials into the htpasswd
  * file the Graphite container's nginx reads (shell/sitespeed-graphite-auth.sh), run for real with
- * a fake `aws` that answers get-secret-value (or fails, as a missing permission would).
+ * a fake `aws` that answers get-secret-value (or fails, as a missing permission would). What the
+ * real nginx makes of the file: test/e2e/graphite-auth.e2e.ts.
  */
-const SCRIPT = path.join(__dirname, '..', '..', 'shell', 'sitespeed-graphite-auth.sh');
-const SECRET = 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:GraphiteAuth-abc';
-
-function sandbox(secret: string | undefined) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graphite-auth-'));
-  fs.mkdirSync(path.join(dir, 'bin'));
-  fs.writeFileSync(path.join(dir, 'secret'), secret ?? '');
-  fs.writeFileSync(path.join(dir, 'bin', 'aws'), `#!/bin/bash
-echo "aws $*" >> "${dir}/calls.log"
-${secret === undefined ? 'exit 254' : `cat "${dir}/secret"`}
-`, { mode: 0o755 });
-  const file = path.join(dir, 'etc', 'graphite', 'htpasswd');
-  const result = spawnSync('bash', [SCRIPT], {
-    encoding: 'utf8',
-    env: { PATH: `${dir}/bin:/usr/bin:/bin`, SECRET_ARN: SECRET, AWS_REGION: 'eu-north-1', HTPASSWD_FILE: file, AUTH_ATTEMPTS: '2', AUTH_PAUSE_SECONDS: '0' },
-  });
-  return { dir, file, result, calls: () => fs.readFileSync(path.join(dir, 'calls.log'), 'utf8').trim().split('\n') };
-}
 
 /** nginx's {SSHA}: base64 of SHA-1(password + salt) followed by the salt. */
 function sshaMatches(entry: string, password: string): boolean {
@@ -37,7 +19,7 @@ function sshaMatches(entry: string, password: string): boolean {
 }
 
 test('writes the secret\'s user with its password as salted SHA-1, which nginx checks itself', () => {
-  const box = sandbox('{"username":"sitespeed","password":"Xy7pQ2mN9rT4vW8zA1bC3dE5fG6hJ0kL"}');
+  const box = htpasswdFromBootStep('{"username":"sitespeed","password":"Xy7pQ2mN9rT4vW8zA1bC3dE5fG6hJ0kL"}');
   expect(box.result.status).toBe(0);
   const lines = fs.readFileSync(box.file, 'utf8').trim().split('\n');
   expect(lines).toHaveLength(1);
@@ -54,7 +36,7 @@ test('writes the secret\'s user with its password as salted SHA-1, which nginx c
 
 test('a fresh salt at every boot: two writes of one password differ and both match', () => {
   const secret = '{"username":"sitespeed","password":"abc123"}';
-  const [a, b] = [sandbox(secret), sandbox(secret)].map(box => fs.readFileSync(box.file, 'utf8').trim().split(':')[1]);
+  const [a, b] = [htpasswdFromBootStep(secret), htpasswdFromBootStep(secret)].map(box => fs.readFileSync(box.file, 'utf8').trim().split(':')[1]);
   expect(a).not.toBe(b);
   expect(sshaMatches(a, 'abc123') && sshaMatches(b, 'abc123')).toBe(true);
 });
@@ -64,7 +46,7 @@ test.each([
   ['the secret is not the expected JSON', 'not json', /no usable Graphite credentials/],
   ['the user name could break the file', '{"username":"a:b\\nroot","password":"x"}', /no usable Graphite credentials/],
 ])('%s: the boot goes on and the file admits nobody (never the image\'s guest/guest)', (_name, secret, message) => {
-  const box = sandbox(secret);
+  const box = htpasswdFromBootStep(secret);
   expect(box.result.status).toBe(0);
   expect(box.result.stderr).toMatch(message);
   const text = fs.readFileSync(box.file, 'utf8');
