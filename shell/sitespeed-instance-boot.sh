@@ -18,9 +18,11 @@ mkdir -p "$root/etc/ecs" "$root/etc/sitespeed" "$root/etc/systemd/system" "$root
 # Throttling needs ifb and sch_netem, which the ECS-optimised AMI does not load (sitespeed.io
 # #1979, #2063: "RTNETLINK answers: No such file or directory"); also after a reboot. The AMI is
 # built from AL2023 minimal; no source we have says whether these modules ship in its kernel
-# package or only in kernel-modules-extra (which it does not install), so both are handled: when
-# a module is missing, kernel-modules-extra for the running kernel is installed and the load
-# tried again. Whatever happens, the rest of the boot goes on, and the
+# package or only in kernel-modules-extra (which it does not install), and package names change
+# between kernels (6.1, 6.12), so when a module is missing, whatever package provides its file
+# for the running kernel is installed — dnf installs by a file path, globs allowed (dnf(8),
+# "Specifying Provides"); package file lists use /usr/lib/modules (on AL2023 /lib links there) and
+# a module may be compressed (.ko.xz) — and the load tried again. Whatever happens, the rest of the boot goes on, and the
 # outcome is an ECS instance attribute (cdk-sitespeed.shaping = ready | unavailable): throttled
 # runs are placed only where it is ready, and `aws ecs list-attributes` shows it.
 load_shaping_modules() {
@@ -33,8 +35,9 @@ if [ "${SHAPING_MODULES:-false}" = "true" ]; then
   shaping=unavailable
   if load_shaping_modules; then
     shaping=ready
-  elif dnf install -y "kernel-modules-extra-$(uname -r)" && load_shaping_modules; then
-    echo "sitespeed-instance-boot: loaded ifb and sch_netem from kernel-modules-extra" >&2
+  elif modules="/usr/lib/modules/$(uname -r)/kernel" &&
+    dnf install -y "$modules/net/sched/sch_netem.ko*" "$modules/drivers/net/ifb.ko*" && load_shaping_modules; then
+    echo "sitespeed-instance-boot: loaded ifb and sch_netem from the packages that provide them" >&2
     shaping=ready
   else
     echo "sitespeed-instance-boot: ifb or sch_netem cannot be loaded; throttled runs will not be placed here" >&2

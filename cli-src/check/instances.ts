@@ -17,7 +17,7 @@ export function shapingLine(clusterName: string, instance: ContainerInstance): L
   const value = attributeOf(instance, SHAPING_ATTRIBUTE);
   if (value === 'ready') return pass(STEP, `${clusterName}: ${instance.ec2InstanceId} loaded the shaping modules (${SHAPING_ATTRIBUTE}=ready)`);
   return fail(STEP, `${clusterName}: ${instance.ec2InstanceId} has ${SHAPING_ATTRIBUTE}=${value ?? '(not set)'}: tasks are never placed on it`,
-    `its boot could not load ifb/sch_netem: \`aws ssm start-session --target ${instance.ec2InstanceId}\`, then /var/log/cloud-init-output.log says why (kernel-modules-extra on the AMI?)`);
+    `its boot could not load ifb/sch_netem: \`aws ssm start-session --target ${instance.ec2InstanceId}\`, then /var/log/cloud-init-output.log says why (no package in the AMI's repositories provides sch_netem.ko or ifb.ko for its kernel?)`);
 }
 
 async function groupInstances(ctx: CheckContext, group: string): Promise<{ desired: number; inService: string[] } | undefined> {
