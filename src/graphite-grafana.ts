@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
+import { EcsAmi } from './ecs-ami';
 import { GrafanaAccess } from './grafana-access';
 import { GrafanaDashboards } from './grafana-dashboards';
 import { InstanceSchedule } from './instance-schedule';
@@ -48,6 +49,15 @@ export interface GraphiteGrafanaProps {
    * @default ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MEDIUM)
    */
   readonly instanceType?: ec2.InstanceType;
+
+  /**
+   * The image the metrics instance boots. Pinned, because any change of image or user data
+   * replaces the instance (Graphite and Grafana down for a few minutes; runs in that window lose
+   * their metrics and annotations): with `EcsAmi.latest()` every AMI release would do that at
+   * your next deploy. To upgrade, name a newer release and deploy at a quiet time.
+   * @default EcsAmi.release(EcsAmi.DEFAULT_RELEASE)
+   */
+  readonly machineImage?: EcsAmi;
 
   /**
    * When the metrics instance runs. An on/off schedule saves money, but runs outside its windows
@@ -277,6 +287,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     // Hop limit 1 keeps Grafana (bridge mode) off the instance's role.
     const launchTemplate = ecsLaunchTemplate(this, {
       instanceType,
+      ami: props.machineImage ?? EcsAmi.release(EcsAmi.DEFAULT_RELEASE),
       role: instanceRole,
       securityGroup: instanceSecurityGroup,
       userData: ec2.UserData.forLinux(),

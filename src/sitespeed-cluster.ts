@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ConfigSync } from './config-sync';
 import { Connectivity } from './connectivity';
+import { EcsAmi } from './ecs-ami';
 import { InstanceSchedule } from './instance-schedule';
 import { checkUserDataSize, installedShell, installShell, runShellAtBoot } from './private/boot-shell';
 import { SHAPING_ATTRIBUTE } from './private/bound-connectivity';
@@ -55,6 +56,15 @@ export interface SitespeedClusterProps {
    * @default ec2.InstanceType.of(ec2.InstanceClass.C5, ec2.InstanceSize.LARGE)
    */
   readonly instanceType?: ec2.InstanceType;
+
+  /**
+   * The image the test instances boot. The latest by default: they hold no state and scale in
+   * and out with the schedule, so a new AMI (read at each deploy) reaches them without a
+   * disruption that matters, at the cost of a possible step in the metrics when the AMI's
+   * Docker or kernel changes. Pin a release to move only when you choose.
+   * @default EcsAmi.latest()
+   */
+  readonly machineImage?: EcsAmi;
 
   /**
    * Instances kept running at all times (outside a schedule's windows, the schedule rules).
@@ -243,7 +253,13 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
 
     const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC });
     this.launchTemplate = ecsLaunchTemplate(this, {
-      instanceType, role: instanceRole, securityGroup, userData, publicIp: subnets.hasPublic, rootVolumeSizeGiB,
+      instanceType,
+      ami: props.machineImage ?? EcsAmi.latest(),
+      role: instanceRole,
+      securityGroup,
+      userData,
+      publicIp: subnets.hasPublic,
+      rootVolumeSizeGiB,
     });
 
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {

@@ -1,13 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import {
-  GrafanaAccess, GrafanaDashboards, InstanceSchedule, GraphiteGrafana, GraphiteGrafanaProps, SitespeedCluster,
+  EcsAmi, GrafanaAccess, GrafanaDashboards, InstanceSchedule, GraphiteGrafana, GraphiteGrafanaProps, SitespeedCluster,
 } from '../src';
 import { cfnLintTemplate } from './harness/cfn-lint';
 import { runNag, testApp } from './harness/nag';
@@ -416,3 +416,68 @@ describe('wiring sites to the MetricsStack across stacks', () => {
   });
 });
 
+
+describe('the metrics instance is not replaced by every deploy', () => {
+  const imageParameterOf = (template: Template) => {
+    const launchTemplate = Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0];
+    const ref = launchTemplate.Properties.LaunchTemplateData.ImageId.Ref;
+    return { ref, parameter: template.toJSON().Parameters[ref] };
+  };
+
+  test('its AMI is a named release by default (the SSM parameter of one release never changes), not the recommended one read at each deploy', () => {
+    const { template } = metrics();
+    const { parameter } = imageParameterOf(template);
+    expect(parameter).toEqual({
+      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      Default: `/aws/service/ecs/optimized-ami/amazon-linux-2023/al2023-ami-ecs-hvm-${EcsAmi.DEFAULT_RELEASE}-kernel-6.1-x86_64/image_id`,
+    });
+    expect(JSON.stringify(template.toJSON().Parameters)).not.toContain('recommended');
+  });
+
+  test('upgrading is naming a newer release; latest() and an AMI id of your own are there too; ARM types get the arm64 release', () => {
+    expect(imageParameterOf(metrics({ machineImage: EcsAmi.release('2023.0.20261001', '6.12') }).template).parameter.Default)
+      .toBe('/aws/service/ecs/optimized-ami/amazon-linux-2023/al2023-ami-ecs-hvm-2023.0.20261001-kernel-6.12-x86_64/image_id');
+    expect(imageParameterOf(metrics({ machineImage: EcsAmi.latest() }).template).parameter.Default)
+      .toBe('/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id');
+    const own = metrics({ machineImage: EcsAmi.fromAmiId('ami-0123456789abcdef0') }).template;
+    expect(Object.values(own.findResources('AWS::EC2::LaunchTemplate'))[0].Properties.LaunchTemplateData.ImageId).toBe('ami-0123456789abcdef0');
+    // Read from the constructs, not a synth: the parameters are referenced by nothing here.
+    const stack = new Stack(new App(), 'Arm');
+    EcsAmi.release(EcsAmi.DEFAULT_RELEASE)._machineImage(ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MEDIUM)).getImage(stack);
+    EcsAmi.latest()._machineImage(ec2.InstanceType.of(ec2.InstanceClass.C7G, ec2.InstanceSize.LARGE)).getImage(stack);
+    expect(stack.node.findAll().filter((c): c is CfnParameter => c instanceof CfnParameter).map(p => p.default)).toEqual([
+      `/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/al2023-ami-ecs-hvm-${EcsAmi.DEFAULT_RELEASE}-kernel-6.1-arm64/image_id`,
+      '/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id',
+    ]);
+  });
+
+  test('the sitespeed clusters follow the recommended image (stateless instances that come and go with the schedule)', () => {
+    const { stack, vpc } = stackWithVpc();
+    new SitespeedCluster(stack, 'Sitespeed', { vpc });
+    const template = Template.fromStack(stack);
+    expect(imageParameterOf(template).parameter.Default).toBe('/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id');
+  });
+
+  test.each([
+    ['a release name instead of its version', () => EcsAmi.release('al2023-ami-ecs-hvm-2023.0.20260820-kernel-6.1-x86_64'), /is not an ECS-optimised AL2023 release version: expected 2023\.0\.YYYYMMDD/],
+    ['a kernel that is not a kernel line', () => EcsAmi.release('2023.0.20260820', 'latest'), /kernel 'latest' is not a kernel line such as '6\.1'/],
+    ['an AMI id with a typo', () => EcsAmi.fromAmiId('ami-xyz'), /'ami-xyz' is not an AMI id/],
+  ])('%s is refused with what is allowed', (_name, make, message) => {
+    expect(make).toThrow(message);
+  });
+
+  test('its user data and image stay the same when the sitespeed side changes (a site added, another cluster size)', () => {
+    const launchTemplateOf = (sites: number, maxCapacity: number) => {
+      const { stack, vpc } = stackWithVpc();
+      const m = new GraphiteGrafana(stack, 'Metrics', { vpc });
+      const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, metrics: m, maxCapacity });
+      for (let i = 0; i < sites; i++) {
+        cluster.addSite(`Site${i}`, { schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: `https://s${i}.example.com/` }] });
+      }
+      const template = Template.fromStack(stack);
+      const id = Object.keys(template.findResources('AWS::EC2::LaunchTemplate')).find(k => k.startsWith('Metrics'))!;
+      return template.toJSON().Resources[id].Properties.LaunchTemplateData;
+    };
+    expect(launchTemplateOf(3, 4)).toEqual(launchTemplateOf(1, 2));
+  });
+});

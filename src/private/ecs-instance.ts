@@ -1,9 +1,9 @@
 import { Lazy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { EcsAmi } from '../ecs-ami';
 
 /** The role of an ECS container instance: SSM Session Manager is the only way in (no SSH, no inbound rules). */
 export function ecsInstanceRole(scope: Construct): iam.Role {
@@ -15,6 +15,8 @@ export function ecsInstanceRole(scope: Construct): iam.Role {
 
 export interface EcsLaunchTemplateOptions {
   readonly instanceType: ec2.InstanceType;
+  /** The one place the AMI is chosen, from the instance type's architecture. */
+  readonly ami: EcsAmi;
   readonly role: iam.IRole;
   readonly securityGroup: ec2.ISecurityGroup;
   readonly userData: ec2.UserData;
@@ -23,10 +25,10 @@ export interface EcsLaunchTemplateOptions {
   readonly rootVolumeSizeGiB: number;
 }
 
-/** ECS-optimised AL2023 with the security defaults every instance of this library gets. */
+/** ECS-optimised AL2023 (`options.ami`) with the security defaults every instance of this library gets. */
 export function ecsLaunchTemplate(scope: Construct, options: EcsLaunchTemplateOptions): ec2.LaunchTemplate {
   return new ec2.LaunchTemplate(scope, 'LaunchTemplate', {
-    machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
+    machineImage: options.ami._machineImage(options.instanceType),
     instanceType: options.instanceType,
     role: options.role,
     securityGroup: options.securityGroup,
