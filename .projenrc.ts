@@ -45,6 +45,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-eventbridge@^3',
     '@aws-sdk/client-dynamodb@^3',
     '@aws-sdk/client-sns@^3',
+    '@aws-sdk/client-iam@^3',
     '@aws-sdk/client-lambda@^3',
     '@aws-sdk/client-scheduler@^3',
     '@aws-sdk/client-sqs@^3',
@@ -96,7 +97,7 @@ const LAMBDA_BUNDLING: Omit<javascript.AddBundleOptions, 'target' | 'platform'> 
   minify: true,
   mainFields: ['module', 'main'],
 };
-for (const name of ['run-task', 'sync-config', 'write-tree', 'cluster-teardown', 'run-outcome', 'site-alerts']) {
+for (const name of ['run-task', 'sync-config', 'write-tree', 'cluster-teardown', 'ecs-service-role', 'run-outcome', 'site-alerts']) {
   new awscdk.LambdaFunction(project, {
     entrypoint: `lambda-src/${name}.lambda.ts`,
     constructFile: `src/private/${name}-function.ts`,

@@ -2,6 +2,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -33,6 +34,7 @@ export function awsClients(region?: string): Clients {
     lambda: new LambdaClient({ ...config, requestHandler: { requestTimeout: 60_000 } }),
     scheduler: new SchedulerClient(config),
     cloudWatch: new CloudWatchClient(config),
+    iam: new IAMClient(config),
     httpStatus: async url => (await fetch(url, { method: 'GET', redirect: 'follow', signal: AbortSignal.timeout(20_000) })).status,
   };
 }

@@ -17,6 +17,7 @@ import { checkUserDataSize, installedShell, installShell, runShellAtBoot, writeF
 import { VOLUME_ATTRIBUTE } from './private/check-entry';
 import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
+import { afterEcsServiceRole } from './private/ecs-service-role';
 import { checkGraphiteGrafanaProps } from './private/graphite-grafana-props';
 import {
   carbonConf, dashboardsEnvFile, dashboardsUnit, grafanaDashboardsYaml, grafanaDatasourceYaml, storageSchemasConf,
@@ -329,14 +330,17 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     this.node.addValidation({ validate: () => checkUserDataSize(this, launchTemplate.userData!) });
 
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
-    this.cluster.addAsgCapacityProvider(new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
+    const capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
       autoScalingGroup: this.autoScalingGroup,
       // The group is always one instance (or the schedule's zero): nothing for ECS to scale.
       enableManagedScaling: false,
       enableManagedTerminationProtection: false,
       // ECS drains the tasks before an instance goes (schedule, replacement): no drain Lambda needed.
       enableManagedDraining: true,
-    }));
+    });
+    this.cluster.addAsgCapacityProvider(capacityProvider);
+    // A fresh account has no ECS service-linked role yet, and the capacity provider needs it.
+    afterEcsServiceRole(this, props.logRetention ?? logs.RetentionDays.ONE_MONTH, this.cluster, capacityProvider);
     this.cloudMapNamespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', {
       vpc: props.vpc,
       name: namespaceName,

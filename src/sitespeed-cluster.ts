@@ -16,6 +16,7 @@ import { SHAPING_ATTRIBUTE } from './private/bound-connectivity';
 import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { ClusterTeardown } from './private/cluster-teardown';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
+import { afterEcsServiceRole } from './private/ecs-service-role';
 import { maxOldSpaceSizeMiB } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { INDEX_PREFIX } from './private/report-keys';
@@ -292,6 +293,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     this.cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);
 
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    // A fresh account has no ECS service-linked role yet, and the capacity provider needs it.
+    afterEcsServiceRole(this, this.logRetention, this.cluster, this.capacityProvider);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: this.logRetention });
     scopeInstanceLogWrites(instanceRole, this.logGroup);
     // So that `cdk destroy` completes (a protected group never empties by itself).

@@ -527,3 +527,36 @@ describe('run outcomes', () => {
     expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['AWS_NODEJS_CONNECTION_REUSE_ENABLED', 'CLUSTER_ARN', 'CLUSTER_NAME', 'CONTAINER_NAME', 'NODE_OPTIONS', 'TASK_FAMILY']);
   });
 });
+
+describe('a fresh account: the ECS service-linked role before any cluster', () => {
+  test('every ECS cluster and capacity provider of the stack depends on one custom resource that makes sure of the role', () => {
+    const { stack, vpc } = stackWithVpc();
+    new SitespeedCluster(stack, 'A', { vpc });
+    new SitespeedCluster(stack, 'B', { vpc });
+    new GraphiteGrafana(stack, 'Metrics', { vpc });
+    const template = Template.fromStack(stack);
+    const guards = Object.keys(template.findResources('Custom::SitespeedEcsServiceRole'));
+    expect(guards).toHaveLength(1);
+    const dependents = [
+      ...Object.values(template.findResources('AWS::ECS::Cluster')),
+      ...Object.values(template.findResources('AWS::ECS::CapacityProvider')),
+      ...Object.values(template.findResources('AWS::ECS::ClusterCapacityProviderAssociations')),
+    ];
+    expect(dependents).toHaveLength(9);
+    for (const resource of dependents) expect(resource.DependsOn).toContain(guards[0]);
+  });
+
+  test('its function may create only the ECS role and read it back; nothing else of IAM', () => {
+    const { stack, vpc } = stackWithVpc();
+    new SitespeedCluster(stack, 'Sitespeed', { vpc });
+    const template = Template.fromStack(stack);
+    const role = [
+      'arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS',
+    ];
+    expect(policyStatementsOfRole(template, 'CdkSitespeedEcsServiceRole')).toEqual([
+      expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
+      { Action: 'iam:CreateServiceLinkedRole', Effect: 'Allow', Resource: { 'Fn::Join': ['', role] }, Condition: { StringEquals: { 'iam:AWSServiceName': 'ecs.amazonaws.com' } } },
+      { Action: 'iam:GetRole', Effect: 'Allow', Resource: { 'Fn::Join': ['', role] } },
+    ]);
+  });
+});

@@ -1,3 +1,4 @@
+import { checkAccount } from './account';
 import { checkAlarmDelivery } from './alarm-delivery';
 import { Clock } from './clock';
 import { CheckContext, Clients } from './context';
@@ -23,6 +24,7 @@ type Step = { name: string; seconds: (o: CheckOptions) => number; run: (ctx: Che
 
 /** In order: the run scales a cluster out, so the config probe (on the run's instance) comes after it. */
 const STEPS: Step[] = [
+  { name: 'account', seconds: o => o.stepTimeoutSeconds, run: checkAccount },
   { name: 'instances', seconds: o => o.stepTimeoutSeconds, run: checkInstances },
   { name: 'metrics', seconds: o => o.stepTimeoutSeconds, run: checkMetrics },
   { name: 'run', seconds: o => o.runTimeoutSeconds + 60, run: checkRun },

@@ -2,6 +2,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -23,6 +24,7 @@ export interface Clients {
   readonly lambda: LambdaClient;
   readonly scheduler: SchedulerClient;
   readonly cloudWatch: CloudWatchClient;
+  readonly iam: IAMClient;
   /** GETs a URL (the viewer), for its status code. */
   readonly httpStatus: (url: string) => Promise<number>;
 }

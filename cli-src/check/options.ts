@@ -18,7 +18,8 @@ export interface CheckOptions {
 
 export const CHECK_USAGE = `Usage: cdk-sitespeed check --stack NAME [--stack NAME …] [options]
 
-Proves a deployed cdk-sitespeed deployment works on your account: instances joined to their
+Proves a deployed cdk-sitespeed deployment works on your account: the ECS service-linked role,
+instances joined to their
 clusters (with the shaping and metrics-volume attributes), Graphite closed to anonymous requests
 and open with the stack's credentials, Grafana healthy, one real run of a site followed to its
 report in S3, its day in the calendar, its link through the viewer and its keys in Graphite, the
@@ -42,7 +43,8 @@ Options:
 
 Exit code: 0 when every line is ✓ (or – not checked), 1 on any ✗, 2 on a usage error.
 Each ✗ line says what to do. It needs read access to CloudFormation, ECS, Auto Scaling, S3
-(objects, and s3:GetLifecycleConfiguration of the reports bucket), SQS, CloudWatch, Scheduler and
+(objects, and s3:GetLifecycleConfiguration of the reports bucket), SQS, CloudWatch, Scheduler,
+iam:GetRole on AWSServiceRoleForECS and
 SNS (its subscriptions), lambda:GetFunctionConfiguration, ssm:SendCommand and GetCommandInvocation
 on the instances (the probes are read-only shell scripts shipped in the package's shell/ folder),
 and lambda:InvokeFunction on the runTask function for the run; with --test-alarm,

@@ -35,10 +35,10 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     const { code, out, err, fixture } = await runCheck();
     expect(out).not.toMatch(/✗/);
     expect(code).toBe(0);
-    for (const step of ['stacks', 'instances', 'metrics', 'run', 'report', 'calendar', 'viewer', 'keys', 'config', 'queues', 'functions']) {
+    for (const step of ['stacks', 'account', 'instances', 'metrics', 'run', 'report', 'calendar', 'viewer', 'keys', 'config', 'queues', 'functions']) {
       expect(out).toMatch(new RegExp(`^✓ ${step}: `, 'm'));
     }
-    expect(out).toMatch(/^✓ stacks: .*2 clusters, 5 sites, 1 metrics instance group, 2 dead-letter queues, 10 functions$/m);
+    expect(out).toMatch(/^✓ stacks: .*2 clusters, 5 sites, 1 metrics instance group, 2 dead-letter queues, 12 functions$/m);
     expect(out).toMatch(/^✓ run: started blog on prod-Sitespeed-SitespeedCluster\w+ \(.+\) through its schedule's target and input$/m);
     expect(out).toMatch(/^✓ calendar: blog \d{4}-\d\d-\d\d-\d\d-\d\d-\d\d is in s3:\/\/.+\/\.cdk-sitespeed\/index\/sites\/blog\.json as ok, and blog in the summary$/m);
     expect(out).toMatch(/^✓ calendar: reports of blog expire after 90 days \(lifecycle rule reports-blog\), when the index drops their runs$/m);
@@ -100,7 +100,7 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     ['a stack that is not there', {}, ['--stack', 'prod-Nope'], /^✗ stacks: prod-Nope: ValidationError: Stack with id prod-Nope does not exist$/m, /→ check the name and the region/],
     ['a stack whose update rolled back', { stackStatus: 'UPDATE_ROLLBACK_COMPLETE' }, [], /^✗ stacks: prod-Metrics is UPDATE_ROLLBACK_COMPLETE$/m, /describe-stack-events --stack-name prod-Metrics/],
     ['a deployment without check metadata', { noMetadata: true }, [], /^✗ stacks: no cdk-sitespeed part in prod-Metrics, prod-Network, prod-Sitespeed$/m, /deploy it again/],
-    ['an instance without the shaping modules', { shaping: 'failed' }, [], /^✗ instances: prod-Sitespeed-SitespeedCluster\w+: i-\w+ has cdk-sitespeed\.shaping=failed: tasks are never placed on it$/m, /kernel-modules-extra/],
+    ['an instance without the shaping modules', { shaping: 'failed' }, [], /^✗ instances: prod-Sitespeed-SitespeedCluster\w+: i-\w+ has cdk-sitespeed\.shaping=failed: tasks are never placed on it$/m, /provides sch_netem\.ko or ifb\.ko for its kernel/],
     ['a metrics instance without its volume', { volume: '' }, [], /^✗ instances: prod-Metrics-MetricsCluster\w+: i-\w+ has cdk-sitespeed\.metrics-volume=\(not set\)/m, /the volume step did not finish/],
     ['no metrics instance', { metricsInstance: false }, [], /^✗ instances: prod-Metrics-MetricsCluster\w+: no instance \(group .* wants 0\): Graphite and Grafana are down$/m, /InstanceSchedule/],
     ['Graphite open to anyone', { graphiteAuth: false }, [], /^✗ metrics: Graphite at http:\/\/graphite\.sitespeed\.internal:80 answers anonymous requests with 200, not 401$/m, /does not mount cdk-sitespeed's nginx site over the image's/],
@@ -121,6 +121,7 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
       /^✗ config: i-\w+'s config folder is behind by 1 change\(s\): \(dryrun\) download: s3:\/\/config\/config\/urls\/docs\.txt/m, /syncConfig function/],
     ['run requests in a dead-letter queue', { deadLetters: 2 }, ['--no-run'], /^✗ queues: prod-Sitespeed-SitespeedRunnerDeadLetterQueue\w+ \(runs that could not start\) holds 2 message\(s\)$/m, /aws sqs receive-message/],
     ['a function with errors', { lambdaErrors: 3 }, ['--no-run'], /^✗ functions: runTask \(prod-Sitespeed-SitespeedRunnerFunction\w+\): 3 error\(s\) in 24 h$/m, /aws logs tail/],
+    ['an account without the ECS service-linked role', { noEcsServiceRole: true }, ['--no-run'], /^✗ account: the ECS service-linked role AWSServiceRoleForECS is missing: ECS cannot place tasks or scale the clusters$/m, /aws iam create-service-linked-role --aws-service-name ecs\.amazonaws\.com/],
     ['alerts that reach nobody', { noSubscriber: true }, ['--no-run'], /^✗ alerts: .+ has no confirmed subscription: alerts reach nobody$/m, /subscribe to the topic \(stack output AlertTopic\)/],
     ['a site that is not there', {}, ['--site', 'nope'], /^✗ run: no site 'nope' in these stacks$/m, /choose one of: blog, checkout, docs, landing, shop/],
   ];

@@ -12,6 +12,7 @@ import {
   CreateClusterCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, PutAttributesCommand, RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand, StopTaskCommand,
 } from '@aws-sdk/client-ecs';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetObjectCommand, PutBucketLifecycleConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -61,6 +62,8 @@ export interface Knobs {
   noSubscriber?: boolean;
   /** Leave out the lifecycle rule that expires blog's reports. */
   noRetentionRule?: boolean;
+  /** An account without the ECS service-linked role (deleted after the deploy). */
+  noEcsServiceRole?: boolean;
   /** What the alarm history says of each alarm action after SetAlarmState ALARM (nothing: 'silent'). */
   alarmDelivery?: 'published' | 'no-policy' | 'kms-denied' | 'silent';
   /** Strip the check metadata from the templates (a deployment made before the check existed). */
@@ -435,8 +438,17 @@ export class DeployedFixture {
     // moto runs no alarm actions and keeps no action history: CloudWatch answers from here.
     const cloudWatch = new CloudWatchClient(motoClientConfig());
     answer(cloudWatch, command => this.cloudWatch(command));
+    // IAM as it answers for this role (moto names it AWSServiceRoleForecs): GetRole, or NoSuchEntity
+    // (IAM API reference, GetRole), as test/lambda/ecs-service-role.test.ts.
+    const iam = new IAMClient(motoClientConfig());
+    answer(iam, command => {
+      if (command.name !== 'GetRoleCommand' || command.input.RoleName !== 'AWSServiceRoleForECS') return undefined;
+      if (this.knobs.noEcsServiceRole) throw Object.assign(new Error('The role with name AWSServiceRoleForECS cannot be found.'), { name: 'NoSuchEntityException' });
+      return { Role: { RoleName: 'AWSServiceRoleForECS', Path: '/aws-service-role/ecs.amazonaws.com/' } };
+    });
     const clients = {
       cfn,
+      iam,
       lambda,
       ssm,
       ecs,

@@ -39,7 +39,8 @@ test('every stage of the reference app: its clusters, sites, metrics, queues and
     })]);
     expect(d.queues.map(q => q.role)).toEqual(['runs that could not start', 'runs that could not start']);
     expect(d.functions.map(f => f.role).sort()).toEqual([
-      'clusterTeardown', 'clusterTeardown', 'runOutcome', 'runOutcome', 'runTask', 'runTask',
+      // One ECS service-role guard per stack with ECS clusters (the Sitespeed and Metrics stacks).
+      'clusterTeardown', 'clusterTeardown', 'ecsServiceRole', 'ecsServiceRole', 'runOutcome', 'runOutcome', 'runTask', 'runTask',
       // Only a running stage (prod here) has alerts, one per cluster.
       ...(stage === 'prod' ? ['siteAlerts', 'siteAlerts'] : []), 'syncConfig', 'writeTree',
     ]);
