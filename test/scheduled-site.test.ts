@@ -75,6 +75,7 @@ describe('runTask function', () => {
     const template = Template.fromStack(stack);
     // The runTask function, the run outcomes' and the teardown's (which only runs when the stack is deleted).
     expect(Object.values(template.findResources('AWS::Lambda::Function')).map(f => f.Properties.Description).sort()).toEqual([
+      expect.stringMatching(/^cdk-sitespeed: creates the ECS service-linked role when the account does not have it yet/),
       expect.stringMatching(/^cdk-sitespeed: on stack deletion, empties the cluster's Auto Scaling group/),
       expect.stringMatching(/^cdk-sitespeed: puts each stopped run's outcome on the default event bus/),
       expect.stringMatching(/^cdk-sitespeed: starts a sitespeed.io run/),

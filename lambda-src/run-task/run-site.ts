@@ -1,7 +1,7 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand, Task } from '@aws-sdk/client-ecs';
 import { RunnerConfig, RunRequest } from './request';
 import { startedByFor } from '../../src/private/site-names';
-import { RERUN_VARIABLE } from '../shared/task-event';
+import { runOverrides } from '../../src/private/sitespeed-args';
 
 /** The tag that names a run's site, for people and cost reports (writeTree reads `--slug` or startedBy, not this). */
 export const SITE_TAG = 'sitespeed:site';
@@ -62,14 +62,7 @@ async function startRun(ecs: ECSClient, request: RunRequest, config: RunnerConfi
     startedBy,
     tags: [{ key: SITE_TAG, value: request.site }],
     enableECSManagedTags: true,
-    overrides: {
-      containerOverrides: [{
-        name: config.containerName,
-        command: request.args,
-        // The mark the stopped task's event carries to the run outcome (shared/task-event.ts).
-        ...(request.rerun ? { environment: [{ name: RERUN_VARIABLE, value: 'true' }] } : {}),
-      }],
-    },
+    overrides: runOverrides(request.args, request.rerun ?? false, config.containerName),
   }));
   const failures = result.failures ?? [];
   if (failures.length > 0) {

@@ -1,4 +1,5 @@
 import { SITE_SLUG, siteOfStartedBy } from '../../src/private/site-names';
+import { RERUN_VARIABLE } from '../../src/private/sitespeed-args';
 
 /** What writeTree and the run outcomes need of an "ECS Task State Change" event of a stopped sitespeed.io task. */
 export interface StoppedTask {
@@ -20,8 +21,6 @@ export interface TaskFilter {
   readonly containerName: string;
 }
 
-/** The container environment variable that marks a confirmation run. */
-export const RERUN_VARIABLE = 'CDK_SITESPEED_RERUN';
 
 /** The stopped task of this cluster's family, or why the event is not one (to log and ignore). */
 export function stoppedTaskOf(event: any, filter: TaskFilter): StoppedTask | { ignored: string } {

@@ -181,9 +181,27 @@ export const CONTAINER_NAME = 'sitespeed';
  */
 export const MAX_OVERRIDES_CHARS = 8192;
 
-/** The characters of the overrides a run's arguments make, as runTask sends them. */
+/** The container environment variable that marks a confirmation run. */
+export const RERUN_VARIABLE = 'CDK_SITESPEED_RERUN';
+
+/** The overrides runTask sends for a run: the one definition that runTask sends and the size checks measure. */
+export function runOverrides(args: string[], rerun: boolean, containerName: string = CONTAINER_NAME) {
+  return {
+    containerOverrides: [{
+      name: containerName,
+      command: args,
+      // The mark the stopped task's event carries to the run outcome (lambda-src/shared/task-event.ts).
+      ...(rerun ? { environment: [{ name: RERUN_VARIABLE, value: 'true' }] } : {}),
+    }],
+  };
+}
+
+/**
+ * The characters of the largest overrides a run's arguments make: those of its confirmation
+ * run, with the re-run mark, since SiteAlerts may re-run any run.
+ */
 export function overridesSize(args: string[]): number {
-  return JSON.stringify({ containerOverrides: [{ name: CONTAINER_NAME, command: args }] }).length;
+  return JSON.stringify(runOverrides(args, true)).length;
 }
 
 /**

@@ -5,6 +5,7 @@ import { BadRequestError, parseRunRequest, runnerConfigFromEnv } from '../../lam
 import { runSite } from '../../lambda-src/run-task/run-site';
 import { handler } from '../../lambda-src/run-task.lambda';
 import { siteOfStartedBy, startedByFor } from '../../src/private/site-names';
+import { overridesSize, runOverrides } from '../../src/private/sitespeed-args';
 
 const config = {
   cluster: 'arn:aws:ecs:eu-north-1:123456789012:cluster/sitespeed',
@@ -139,6 +140,20 @@ describe('startedByFor', () => {
 });
 
 describe('parseRunRequest', () => {
+  test('RunTask\'s 8,192 characters count all that runTask sends, the confirmation run\'s mark included: a request that fits only without it is refused', () => {
+    const base = ['--slug', 'shop', 'https://shop.example.com/'];
+    const bare = (args: string[]) => JSON.stringify({ containerOverrides: [{ name: 'sitespeed', command: args }] }).length;
+    const filler = 'x'.repeat(8192 - bare([...base, '']));
+    const args = [...base, filler];
+    // Before, only the bare overrides were measured: exactly at the limit, so accepted; its re-run would be refused by ECS.
+    expect(bare(args)).toBe(8192);
+    expect(JSON.stringify(runOverrides(args, true, 'sitespeed')).length).toBeGreaterThan(8192);
+    expect(() => parseRunRequest({ site: 'shop', args })).toThrow(/the arguments take 82\d\d characters as RunTask overrides; ECS allows 8192/);
+    const shorter = [...base, filler.slice(0, filler.length - (overridesSize(args) - 8192))];
+    expect(overridesSize(shorter)).toBe(8192);
+    expect(parseRunRequest({ site: 'shop', args: shorter, rerun: true }).args).toEqual(shorter);
+  });
+
   test.each([
     ['a string', 'shop', /the event must be an object/],
     ['null', null, /the event must be an object/],
