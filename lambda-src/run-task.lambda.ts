@@ -4,6 +4,7 @@ import { announcedRun } from './run-task/announce';
 import { parseRunRequest, runnerConfigFromEnv } from './run-task/request';
 import { Outcome, runSite } from './run-task/run-site';
 import { loggedHandler } from './shared/handler';
+import { siteMetricsFromEnv } from './shared/run-events';
 
 const ecs = new ECSClient({});
 const events = new EventBridgeClient({});
@@ -19,5 +20,6 @@ const events = new EventBridgeClient({});
 export const handler = loggedHandler(async (event: unknown): Promise<Outcome> => {
   const request = parseRunRequest(event);
   const config = runnerConfigFromEnv(process.env);
-  return announcedRun(events, config.cluster, request.site, () => runSite(ecs, request, config), line => console.log(JSON.stringify(line)));
+  return announcedRun(events, config.cluster, request.site, () => runSite(ecs, request, config), line => console.log(JSON.stringify(line)),
+    siteMetricsFromEnv(process.env)(request.site));
 });

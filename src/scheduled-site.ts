@@ -144,6 +144,14 @@ export interface ScheduledSiteOptions {
    * @default - none
    */
   readonly sitespeedArgs?: string[];
+
+  /**
+   * Run metrics of this site on its own (dimensions Cluster and Site: runs failed, budget
+   * failures, duration… about nine CloudWatch custom metrics, $0.30 each a month prorated by
+   * the hours with data), besides the cluster's.
+   * @default - the cluster's siteMetrics (false unless set)
+   */
+  readonly siteMetrics?: boolean;
 }
 
 /** Properties of a {@link ScheduledSite}. */
@@ -167,6 +175,8 @@ export class ScheduledSite extends Construct {
    * @internal
    */
   public readonly _expectedIntervalMinutes?: number;
+  /** Whether its runs log per-site metrics. @internal */
+  public readonly _siteMetrics: boolean;
   /** The schedule. */
   public readonly schedule: scheduler.Schedule;
 
@@ -263,6 +273,7 @@ export class ScheduledSite extends Construct {
         deadLetterQueue: runner.deadLetterQueue,
       }),
     });
+    this._siteMetrics = props.siteMetrics ?? cluster.siteMetrics;
     this._expectedIntervalMinutes = (props.enabled ?? true) ? maxIntervalMinutes(props.schedule.expressionString) : undefined;
     cluster._registerSite(this);
     markForCheck(this.schedule, { kind: 'site', site: this.slug, cluster: logicalIdOf(cluster.cluster), clusterStack: Stack.of(cluster).stackName });

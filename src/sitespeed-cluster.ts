@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -132,6 +132,15 @@ export interface SitespeedClusterProps {
   readonly containerInsights?: boolean;
 
   /**
+   * Run metrics per site (dimensions Cluster and Site) for every site of this cluster, besides
+   * the cluster's own (dimension Cluster). Each is a CloudWatch custom metric: about nine per
+   * site, $0.30 each per month (prorated by the hours with data), so around $2.70 a site a month
+   * with hourly runs. A site's own `siteMetrics` overrides this.
+   * @default false - the cluster's metrics only (nine in all); the site is still a field of each metrics log line
+   */
+  readonly siteMetrics?: boolean;
+
+  /**
    * How long a run may wait in PROVISIONING (for an instance) before the next run of its site
    * stops it and starts instead: without a limit, a run that never gets capacity would make
    * the overlap guard skip that site for ever. A scale-out from zero takes a few minutes.
@@ -175,10 +184,12 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   public readonly reportsBucket: s3.IBucket;
   /**
    * Puts every stopped run's outcome on the account's default event bus ("Sitespeed Run
-   * Finished": status, exit code, failing budget checks, report link) and logs its per-site
-   * metrics (README "Run events").
+   * Finished": status, exit code, failing budget checks, report link) and logs its metrics
+   * (README "Run events").
    */
   public readonly runOutcomeFunction: lambda.IFunction;
+  /** Whether its sites have per-site metrics unless they say otherwise (the siteMetrics prop). */
+  public readonly siteMetrics: boolean;
   /** The log group of the sitespeed.io container. */
   public readonly logGroup: logs.ILogGroup;
   /** The test instances' security group (no inbound rules). */
@@ -326,7 +337,9 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       essential: true,
     });
     this.grantReportWrites(this.taskDefinition.taskRole);
+    this.siteMetrics = props.siteMetrics ?? false;
     this.runOutcomeFunction = new RunOutcomes(this, 'RunOutcomes', {
+      siteMetrics: this.sitesWithMetrics(),
       clusterArn: this.cluster.clusterArn,
       clusterName: this.cluster.clusterName,
       taskDefinitionFamily: this.taskDefinition.family,
@@ -391,6 +404,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
         containerName: this.container.containerName,
         logRetention: this.logRetention,
         maxProvisioningWaitMinutes: this.maxProvisioningWaitMinutes,
+        siteMetrics: this.sitesWithMetrics(),
         grantRun: grantee => this.grantRun(grantee),
       });
     }
@@ -445,6 +459,11 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   public _mountHostPath(volumeName: string, hostPath: string, containerPath: string): void {
     this.taskDefinition.addVolume({ name: volumeName, host: { sourcePath: hostPath } });
     this.container.addMountPoints({ sourceVolume: volumeName, containerPath, readOnly: true });
+  }
+
+  /** The slugs of the sites with per-site metrics, as the functions' SITE_METRICS (known once all sites exist). */
+  private sitesWithMetrics(): string {
+    return Lazy.string({ produce: () => JSON.stringify(this.siteList.filter(s => s._siteMetrics).map(s => s.slug)) });
   }
 
   /** The sites of this cluster, in the order they were added. @internal */

@@ -228,3 +228,36 @@ test('cdk-nag: the runner, its queue and the schedules add no unacknowledged fin
   const nag = runNag(stack as Stack);
   expect(nag.errors.filter(e => e.path.startsWith('Test/Sitespeed/'))).toEqual([]);
 });
+
+describe('per-site metrics cost money: opt-in', () => {
+  const envOf = (template: Template, description: RegExp) => {
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(f => description.test(f.Properties.Description))!;
+    return fn.Properties.Environment.Variables;
+  };
+
+  test('by default no site has them: the run outcome and runTask functions get an empty SITE_METRICS', () => {
+    const { stack, vpc } = stackWithVpc();
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+    cluster.addSite('Docs', { schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://docs.example.com/' }] });
+    const template = Template.fromStack(stack);
+    expect(envOf(template, /outcome on the default event bus/).SITE_METRICS).toBe('[]');
+    expect(envOf(template, /starts a sitespeed.io run/).SITE_METRICS).toBe('[]');
+  });
+
+  test('a site or a whole cluster turns them on, a site can turn them off, and sites added later count', () => {
+    const { stack, vpc } = stackWithVpc();
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, siteMetrics: true });
+    const hourly = { schedule: ScheduleExpression.rate(Duration.hours(1)) };
+    cluster.addSite('Docs', { ...hourly, urls: [{ url: 'https://docs.example.com/' }] });
+    cluster.addSite('Shop', { ...hourly, urls: [{ url: 'https://shop.example.com/' }], siteMetrics: false });
+    cluster.addSite('Blog', { ...hourly, urls: [{ url: 'https://blog.example.com/' }] });
+    const template = Template.fromStack(stack);
+    expect(JSON.parse(envOf(template, /outcome on the default event bus/).SITE_METRICS)).toEqual(['docs', 'blog']);
+    expect(JSON.parse(envOf(template, /starts a sitespeed.io run/).SITE_METRICS)).toEqual(['docs', 'blog']);
+
+    const other = stackWithVpc();
+    const plain = new SitespeedCluster(other.stack, 'Sitespeed', { vpc: other.vpc });
+    plain.addSite('Docs', { ...hourly, urls: [{ url: 'https://docs.example.com/' }], siteMetrics: true });
+    expect(JSON.parse(envOf(Template.fromStack(other.stack), /outcome on the default event bus/).SITE_METRICS)).toEqual(['docs']);
+  });
+});

@@ -21,7 +21,7 @@ async function budgetOf(s3: S3Client, bucket: string, key: string): Promise<unkn
 
 /** The outcome of a stopped run, put on the default bus as "Sitespeed Run Finished", with its metrics logged. */
 export async function publishRunFinished(clients: { s3: S3Client; events: EventBridgeClient }, cluster: string, task: StoppedTask,
-  log: (line: object) => void): Promise<RunFinished> {
+  log: (line: object) => void, perSite: (site: string) => boolean = () => false): Promise<RunFinished> {
   const bucket = argValue(task.args, '--s3.bucketname');
   const run = bucket ? await runFolderOf(clients.s3, bucket, task) : undefined;
   const budget = bucket && run ? await budgetOf(clients.s3, bucket, `${task.site}/${run}/${BUDGET_RESULT}`) : undefined;
@@ -52,6 +52,6 @@ export async function publishRunFinished(clients: { s3: S3Client; events: EventB
     BudgetFailures: detail.status === 'budget failed' ? 1 : 0,
     RunsWithoutReport: detail.status === 'no report' ? 1 : 0,
     RunDuration: detail.durationSeconds,
-  }, { RunDuration: 'Seconds' }));
+  }, { RunDuration: 'Seconds' }, perSite(task.site)));
   return detail;
 }

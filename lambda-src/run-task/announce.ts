@@ -11,25 +11,26 @@ import { metricsLine, putRunEvent, RUN_NOT_STARTED, RUN_SKIPPED } from '../share
  * make Lambda start it again.
  */
 export async function announcedRun(events: EventBridgeClient, clusterArn: string, site: string, start: () => Promise<Outcome>,
-  log: (line: object) => void): Promise<Outcome> {
+  log: (line: object) => void, perSite = false): Promise<Outcome> {
   const cluster = clusterArn.split('/').pop()!;
+  const metrics = (values: Record<string, number>) => metricsLine(cluster, site, values, {}, perSite);
   let outcome: Outcome;
   try {
     outcome = await start();
   } catch (error) {
     if (error instanceof RunTaskFailedError) {
-      log(metricsLine(cluster, site, { RunsNotStarted: 1 }));
+      log(metrics({ RunsNotStarted: 1 }));
       await putRunEvent(events, RUN_NOT_STARTED, { version: 1, cluster, site, reason: error.message })
         .catch(e => log({ event: RUN_NOT_STARTED, lost: `${e.name}: ${e.message}` }));
     }
     throw error;
   }
   if ('skipped' in outcome) {
-    log(metricsLine(cluster, site, { RunsSkipped: 1 }));
+    log(metrics({ RunsSkipped: 1 }));
     await putRunEvent(events, RUN_SKIPPED, { version: 1, cluster, site, reason: outcome.skipped, running: outcome.running })
       .catch(e => log({ event: RUN_SKIPPED, lost: `${e.name}: ${e.message}` }));
   } else {
-    log(metricsLine(cluster, site, { RunsStarted: 1 }));
+    log(metrics({ RunsStarted: 1 }));
   }
   return outcome;
 }

@@ -31,16 +31,19 @@ export async function putRunEvent(events: EventBridgeClient, detailType: string,
 
 /**
  * One log line in CloudWatch's embedded metric format: the values become metrics in the
- * cdk-sitespeed namespace with the dimensions Cluster and Site (and Cluster alone).
+ * cdk-sitespeed namespace with the dimension Cluster, and also Cluster and Site for a site with
+ * per-site metrics. Every dimension combination is a custom metric of its own, $0.30 a
+ * metric-month prorated by the hours with data (Amazon CloudWatch pricing), so per-site metrics
+ * are opt-in (`siteMetrics`): about nine a site. Site is always a field of the line, for Logs Insights.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
-export function metricsLine(cluster: string, site: string, values: Record<string, number>, units: Record<string, string> = {}): object {
+export function metricsLine(cluster: string, site: string, values: Record<string, number>, units: Record<string, string> = {}, perSite = false): object {
   return {
     _aws: {
       Timestamp: Date.now(),
       CloudWatchMetrics: [{
         Namespace: METRICS_NAMESPACE,
-        Dimensions: [['Cluster', 'Site'], ['Cluster']],
+        Dimensions: perSite ? [['Cluster', 'Site'], ['Cluster']] : [['Cluster']],
         Metrics: Object.keys(values).map(Name => ({ Name, Unit: units[Name] ?? 'Count' })),
       }],
     },
@@ -48,4 +51,20 @@ export function metricsLine(cluster: string, site: string, values: Record<string
     Site: site,
     ...values,
   };
+}
+
+/** The sites with per-site metrics: the function's SITE_METRICS, a JSON array of slugs set by the cluster. */
+export function siteMetricsFromEnv(env: NodeJS.ProcessEnv): (site: string) => boolean {
+  const text = env.SITE_METRICS ?? '[]';
+  let sites: unknown;
+  try {
+    sites = JSON.parse(text);
+  } catch {
+    sites = undefined;
+  }
+  if (!Array.isArray(sites) || sites.some(s => typeof s !== 'string')) {
+    throw new Error(`environment variable SITE_METRICS must be a JSON array of site slugs, got '${text}'`);
+  }
+  const set = new Set(sites as string[]);
+  return site => set.has(site);
 }

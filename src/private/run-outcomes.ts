@@ -20,6 +20,8 @@ export interface OutcomeSource {
   readonly containerName: string;
   readonly reportsBucket: s3.IBucket;
   readonly logRetention: logs.RetentionDays;
+  /** The slugs with per-site metrics, as a JSON array (a lazy value: sites come later). */
+  readonly siteMetrics: string;
 }
 
 /** The account's default event bus, where run events go (README "Run events"). */
@@ -40,7 +42,7 @@ export class RunOutcomes extends Construct {
     super(scope, id);
     const { role, logGroup } = functionRoleAndLogs(this, source.logRetention);
     this.function = new RunOutcomeFunction(this, 'Function', {
-      description: 'cdk-sitespeed: puts each stopped run\'s outcome on the default event bus, with its per-site metrics',
+      description: 'cdk-sitespeed: puts each stopped run\'s outcome on the default event bus, with its metrics',
       role,
       logGroup,
       timeout: Duration.seconds(60),
@@ -50,6 +52,7 @@ export class RunOutcomes extends Construct {
         CLUSTER_NAME: source.clusterName,
         TASK_FAMILY: source.taskDefinitionFamily,
         CONTAINER_NAME: source.containerName,
+        SITE_METRICS: source.siteMetrics,
         NODE_OPTIONS: '--enable-source-maps',
       },
     });

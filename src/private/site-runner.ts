@@ -20,6 +20,8 @@ export interface RunnerTarget {
   readonly containerName: string;
   readonly logRetention: logs.RetentionDays;
   readonly maxProvisioningWaitMinutes: number;
+  /** The slugs with per-site metrics, as a JSON array (a lazy value: sites come later). */
+  readonly siteMetrics: string;
   grantRun(grantee: iam.IGrantable): iam.Grant;
 }
 
@@ -58,6 +60,7 @@ export class SiteRunner extends Construct {
         CLUSTER_ARN: target.clusterArn,
         TASK_DEFINITION_ARN: target.taskDefinitionArn,
         CAPACITY_PROVIDER: target.capacityProviderName,
+        SITE_METRICS: target.siteMetrics,
         CONTAINER_NAME: target.containerName,
         PROVISIONING_LIMIT_MINUTES: String(target.maxProvisioningWaitMinutes),
         NODE_OPTIONS: '--enable-source-maps',

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { failingChecks, reportUrlOf, statusOf } from '../../lambda-src/run-outcome/outcome';
 import { announcedRun } from '../../lambda-src/run-task/announce';
 import { RunTaskFailedError } from '../../lambda-src/run-task/run-site';
-import { metricsLine } from '../../lambda-src/shared/run-events';
+import { metricsLine, siteMetricsFromEnv } from '../../lambda-src/shared/run-events';
 import { stoppedTaskOf } from '../../lambda-src/shared/task-event';
 
 // budgetResult.json as sitespeed.io 39.2.0 wrote it in test/e2e/budget.e2e.ts (one check failing, one holding).
@@ -41,15 +41,25 @@ describe('run outcomes', () => {
     expect(reportUrlOf('https://d1.cloudfront.net', 'docs', undefined)).toBeNull();
   });
 
-  test('metrics in the embedded metric format: namespace, both dimension sets, units, values at the top level', () => {
+  test('metrics in the embedded metric format: namespace, the cluster\'s dimension only by default (each dimension set is a custom metric), units, values at the top level', () => {
     const line: any = metricsLine('prod-cluster', 'docs', { Runs: 1, RunDuration: 42 }, { RunDuration: 'Seconds' });
     expect(line._aws.CloudWatchMetrics).toEqual([{
       Namespace: 'cdk-sitespeed',
-      Dimensions: [['Cluster', 'Site'], ['Cluster']],
+      Dimensions: [['Cluster']],
       Metrics: [{ Name: 'Runs', Unit: 'Count' }, { Name: 'RunDuration', Unit: 'Seconds' }],
     }]);
+    // The site stays a field of the line (Logs Insights), not a dimension.
     expect(line).toMatchObject({ Cluster: 'prod-cluster', Site: 'docs', Runs: 1, RunDuration: 42 });
     expect(typeof line._aws.Timestamp).toBe('number');
+    const perSite: any = metricsLine('prod-cluster', 'docs', { Runs: 1 }, {}, true);
+    expect(perSite._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Cluster', 'Site'], ['Cluster']]);
+  });
+
+  test('SITE_METRICS names the sites with per-site metrics; anything but a JSON array of slugs is a deployment error that says so', () => {
+    expect(siteMetricsFromEnv({ SITE_METRICS: '["docs"]' })('docs')).toBe(true);
+    expect(siteMetricsFromEnv({ SITE_METRICS: '["docs"]' })('shop')).toBe(false);
+    expect(siteMetricsFromEnv({})('docs')).toBe(false);
+    expect(() => siteMetricsFromEnv({ SITE_METRICS: 'docs' })).toThrow("environment variable SITE_METRICS must be a JSON array of site slugs, got 'docs'");
   });
 
   test('the task event gives the run\'s arguments, its task and whether it is a confirmation run', () => {
