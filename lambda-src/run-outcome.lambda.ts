@@ -2,6 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { publishRunFinished } from './run-outcome/publish';
 import { loggedHandler, requiredEnv } from './shared/handler';
+import { windowFromJson } from '../src/private/schedule-window';
 import { siteMetricsFromEnv } from './shared/run-events';
 import { stoppedTaskOf } from './shared/task-event';
 
@@ -20,7 +21,9 @@ export const handler = loggedHandler(async (event: unknown): Promise<object> => 
     containerName: requiredEnv(process.env, 'CONTAINER_NAME'),
   });
   if ('ignored' in task) return task;
-  const detail = await publishRunFinished({ s3, events }, requiredEnv(process.env, 'CLUSTER_NAME'), task, line => console.log(JSON.stringify(line)),
-    siteMetricsFromEnv(process.env));
+  const detail = await publishRunFinished({ s3, events }, requiredEnv(process.env, 'CLUSTER_NAME'), task, line => console.log(JSON.stringify(line)), {
+    perSite: siteMetricsFromEnv(process.env),
+    hardStopWindow: windowFromJson(process.env.HARD_STOP_WINDOW),
+  });
   return { site: detail.site, run: detail.run, status: detail.status };
 });

@@ -26,6 +26,7 @@ function configOf(env: NodeJS.ProcessEnv): AlertConfig {
     confirm: requiredEnv(env, 'CONFIRM') === 'true',
     unconfirmedSites: JSON.parse(env.UNCONFIRMED_SITES || '[]'),
     remindAfter: Number(requiredEnv(env, 'REMIND_AFTER')),
+    notStartedAfter: Number(env.NOT_STARTED_AFTER ?? '2'),
   };
 }
 

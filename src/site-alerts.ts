@@ -68,6 +68,14 @@ export interface SiteAlertsProps {
    * @default 2
    */
   readonly staleAfterIntervals?: number;
+  /**
+   * Alert once when this many runs of a site in a row never started (stopped while waiting for
+   * capacity: a vCPU quota, no instances of the type in the zone, a launch that fails, a shaping
+   * attribute never set); 0: never. Such runs get no confirmation run, and runs a hardStop
+   * schedule holds back are not counted.
+   * @default 2
+   */
+  readonly notStartedAlertAfterRuns?: number;
 }
 
 /**
@@ -97,6 +105,11 @@ export class SiteAlerts extends Construct {
     super(scope, id);
     const cluster = props.cluster;
     const remindAfter = props.remindAfterRuns ?? 0;
+    const notStartedAfter = props.notStartedAlertAfterRuns ?? 2;
+    requirePlain('notStartedAlertAfterRuns', notStartedAfter, 'the alert function reads it as a number');
+    if (!Number.isInteger(notStartedAfter) || notStartedAfter < 0) {
+      throw new Error(`notStartedAlertAfterRuns (${notStartedAfter}) must be a whole number, 0 (never) or more.`);
+    }
     const staleFactor = props.staleAfterIntervals ?? 2;
     requirePlain('staleAfterIntervals', staleFactor, 'the stale limits are computed from it at synth');
     if (!(staleFactor >= 0) || !Number.isFinite(staleFactor)) throw new Error(`staleAfterIntervals (${staleFactor}) must be 0 (off) or a positive number of intervals.`);
@@ -152,6 +165,7 @@ export class SiteAlerts extends Construct {
         CONFIRM: String(props.confirmFailures ?? true),
         UNCONFIRMED_SITES: JSON.stringify(props.unconfirmedSites ?? []),
         REMIND_AFTER: String(remindAfter),
+        NOT_STARTED_AFTER: String(notStartedAfter),
         // Every site of the cluster, also those added after this construct: known at synth.
         STALE_AFTER: Lazy.string({ produce: () => JSON.stringify(staleLimits(cluster, staleFactor)) }),
         AUTO_SCALING_GROUP: cluster.autoScalingGroup.autoScalingGroupName,

@@ -340,6 +340,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     this.siteMetrics = props.siteMetrics ?? false;
     this.runOutcomeFunction = new RunOutcomes(this, 'RunOutcomes', {
       siteMetrics: this.sitesWithMetrics(),
+      hardStopWindow: this.schedule._hardStop ? this.schedule._hardStopWindow : undefined,
       clusterArn: this.cluster.clusterArn,
       clusterName: this.cluster.clusterName,
       taskDefinitionFamily: this.taskDefinition.family,

@@ -129,7 +129,11 @@ describe('SiteAlerts', () => {
     const { alerts, stack } = alertedCluster({ confirmFailures: false, unconfirmedSites: ['docs'], remindAfterRuns: 6 });
     const logicalId = stack.resolve((alerts.function.node.defaultChild as any).logicalId);
     const env = Template.fromStack(stack).toJSON().Resources[logicalId].Properties.Environment.Variables;
-    expect(env).toMatchObject({ CONFIRM: 'false', UNCONFIRMED_SITES: '["docs"]', REMIND_AFTER: '6' });
+    expect(env).toMatchObject({ CONFIRM: 'false', UNCONFIRMED_SITES: '["docs"]', REMIND_AFTER: '6', NOT_STARTED_AFTER: '2' });
+    const other = alertedCluster({ notStartedAlertAfterRuns: 0 });
+    const otherId = other.stack.resolve((other.alerts.function.node.defaultChild as any).logicalId);
+    expect(Template.fromStack(other.stack).toJSON().Resources[otherId].Properties.Environment.Variables.NOT_STARTED_AFTER).toBe('0');
+    expect(() => alertedCluster({ notStartedAlertAfterRuns: 1.5 })).toThrow('notStartedAlertAfterRuns (1.5) must be a whole number, 0 (never) or more.');
   });
 
   test('stale limits: twice each enabled site\'s longest gap plus an hour, sites added later included; an hourly sweep', () => {

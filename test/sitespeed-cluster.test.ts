@@ -560,3 +560,25 @@ describe('a fresh account: the ECS service-linked role before any cluster', () =
     ]);
   });
 });
+
+describe('runs that never start', () => {
+  const outcomeEnv = (cluster: SitespeedCluster) => {
+    const template = Template.fromStack(Stack.of(cluster));
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(f => /outcome on the default event bus/.test(f.Properties.Description))!;
+    return fn.Properties.Environment.Variables;
+  };
+
+  test('a hardStop cluster tells its run outcome function its window, so runs asked for outside it are held, not alerted', () => {
+    const { stack, vpc } = stackWithVpc();
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', {
+      vpc, schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, hardStop: true }),
+    });
+    expect(JSON.parse(outcomeEnv(cluster).HARD_STOP_WINDOW)).toEqual({ startMinute: 420, stopMinute: 1200, days: [1, 2, 3, 4, 5], timeZone: 'Europe/Stockholm' });
+  });
+
+  test('without hardStop a run that never starts is always a problem: no window', () => {
+    const { stack, vpc } = stackWithVpc();
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20 }) });
+    expect(outcomeEnv(cluster).HARD_STOP_WINDOW).toBe('');
+  });
+});

@@ -18,6 +18,11 @@ function kept(runs: Run[], retentionDays: number | null): Run[] {
 }
 
 function statusText(run: Run): string {
+  if (run.started === false) {
+    // Held back by the cluster's hardStop schedule (unknown), or a run that found no capacity (failed).
+    const why = run.status === 'unknown' ? 'outside the cluster\'s hours' : run.reason;
+    return ['never started', run.stopCode, why].filter(Boolean).join(', ');
+  }
   if (run.status !== 'failed') return run.status;
   const parts = [`failed${run.exitCode !== undefined ? ` (exit ${run.exitCode})` : ''}`];
   if (run.budget?.length) parts.push(`budget: ${run.budget.length} check${run.budget.length > 1 ? 's' : ''} failing`);

@@ -1,6 +1,6 @@
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { CheckContext } from './context';
-import { fail, Line, pass } from './report';
+import { fail, Line, pass, skip } from './report';
 import { ECS_SERVICE_ROLE } from '../../lambda-src/ecs-service-role/ensure-role';
 
 /**
@@ -10,6 +10,7 @@ import { ECS_SERVICE_ROLE } from '../../lambda-src/ecs-service-role/ensure-role'
  * The stacks' custom resource creates it; someone may have deleted it since.
  */
 export async function checkAccount(ctx: CheckContext): Promise<Line[]> {
+  if (ctx.deployment.clusters.length === 0 && ctx.deployment.metrics.length === 0) return [skip('account', 'no ECS cluster in these stacks')];
   try {
     await ctx.clients.iam.send(new GetRoleCommand({ RoleName: ECS_SERVICE_ROLE }));
     return [pass('account', `the ECS service-linked role ${ECS_SERVICE_ROLE} exists`)];

@@ -67,7 +67,12 @@ export async function checkRun(ctx: CheckContext): Promise<Line[]> {
   const instanceId = await instanceOf(ctx, site, task);
   ctx.run = { site, args: request.args, startedAt: task.startedAt ?? startedAt, stoppedAt, exitCode: container?.exitCode, instanceId };
   const took = Math.round((stoppedAt.getTime() - (task.createdAt ?? startedAt).getTime()) / 1000);
-  if (container?.exitCode === 0) {
+  if (!task.startedAt) {
+    // ECS sets startedAt when a task reaches RUNNING (ECS API reference, Task.startedAt): this one never did.
+    const why = [task.stopCode, task.stoppedReason].filter(Boolean).join(': ');
+    lines.push(fail(STEP, `${site.site} never started: its task stopped after ${took} s${why ? ` (${why})` : ''}`,
+      `it got no instance or could not start there: the group ${site.cluster.autoScalingGroup}'s activity history (vCPU quota, no capacity of the type in the zone, a launch that failed), the instances line above (joined? the shaping attribute?), and the image pull`));
+  } else if (container?.exitCode === 0) {
     lines.push(pass(STEP, `${site.site} stopped after ${took} s with exit code 0`));
   } else {
     const why = [container?.reason, task.stoppedReason].filter(Boolean).join('; ');

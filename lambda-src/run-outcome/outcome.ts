@@ -2,7 +2,7 @@
  * A stopped run's outcome: the detail of the "Sitespeed Run Finished" event (README "Run
  * events"). Pure: the S3 reads and the event are in publish.ts.
  */
-export type RunOutcomeStatus = 'ok' | 'budget failed' | 'failed' | 'no report';
+export type RunOutcomeStatus = 'ok' | 'budget failed' | 'failed' | 'no report' | 'not started';
 
 /** One failing budget check, as sitespeed.io writes it into budgetResult.json (--budget.output json). */
 export interface BudgetCheck {
@@ -26,6 +26,13 @@ export interface RunFinished {
   readonly status: RunOutcomeStatus;
   readonly exitCode: number | null;
   readonly reason: string | null;
+  /** ECS's stop code, e.g. TaskFailedToStart or UserInitiated (runTask's wait limit). */
+  readonly stopCode: string | null;
+  /**
+   * A run that did not start because it was asked for while the cluster's hardStop schedule held
+   * it at zero instances: expected, never alerted.
+   */
+  readonly heldByHardStop: boolean;
   readonly failedBudgetChecks: BudgetCheck[];
   readonly reportUrl: string | null;
   readonly viewerUrl: string | null;
@@ -59,11 +66,13 @@ export function failingChecks(budget: unknown): BudgetCheck[] {
 }
 
 /**
- * ok: exit 0 with a report. budget failed: sitespeed.io's exit 1 with failing checks in the
+ * not started: the task stopped before it ever ran (no capacity, runTask's wait limit, a failed
+ * image pull), whatever else is known. ok: exit 0 with a report. budget failed: sitespeed.io's exit 1 with failing checks in the
  * report's budget file. no report: the run left no report folder (it failed before uploading,
  * or the upload failed). failed: anything else (an error, a page it could not test, no exit code).
  */
-export function statusOf(exitCode: number | undefined, hasReport: boolean, failing: BudgetCheck[]): RunOutcomeStatus {
+export function statusOf(exitCode: number | undefined, hasReport: boolean, failing: BudgetCheck[], started = true): RunOutcomeStatus {
+  if (!started) return 'not started';
   if (!hasReport) return 'no report';
   if (exitCode === 0) return 'ok';
   if (exitCode === 1 && failing.length > 0) return 'budget failed';

@@ -1,6 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { failingChecks, reportUrlOf, RunFinished, statusOf } from './outcome';
+import { isInWindow, OnWindow } from '../../src/private/schedule-window';
 import { argValue } from '../../src/private/sitespeed-args';
 import { metricsLine, putRunEvent, RUN_FINISHED } from '../shared/run-events';
 import { runFolderOf } from '../shared/run-folder';
@@ -20,10 +21,19 @@ async function budgetOf(s3: S3Client, bucket: string, key: string): Promise<unkn
 }
 
 /** The outcome of a stopped run, put on the default bus as "Sitespeed Run Finished", with its metrics logged. */
+export interface OutcomeOptions {
+  /** Whether a site has per-site metrics. */
+  readonly perSite?: (site: string) => boolean;
+  /** The window a hardStop schedule gives the cluster capacity in (runs asked for outside it cannot start). */
+  readonly hardStopWindow?: OnWindow;
+}
+
 export async function publishRunFinished(clients: { s3: S3Client; events: EventBridgeClient }, cluster: string, task: StoppedTask,
-  log: (line: object) => void, perSite: (site: string) => boolean = () => false): Promise<RunFinished> {
+  log: (line: object) => void, options: OutcomeOptions = {}): Promise<RunFinished> {
   const bucket = argValue(task.args, '--s3.bucketname');
-  const run = bucket ? await runFolderOf(clients.s3, bucket, task) : undefined;
+  // A run that never started wrote nothing: no folder to look for.
+  const started = task.started !== false;
+  const run = bucket && started ? await runFolderOf(clients.s3, bucket, task) : undefined;
   const budget = bucket && run ? await budgetOf(clients.s3, bucket, `${task.site}/${run}/${BUDGET_RESULT}`) : undefined;
   const failing = failingChecks(budget);
   const viewerUrl = argValue(task.args, '--resultBaseURL') ?? null;
@@ -32,9 +42,11 @@ export async function publishRunFinished(clients: { s3: S3Client; events: EventB
     cluster,
     site: task.site,
     run: run ?? null,
-    status: statusOf(task.exitCode, run !== undefined, failing),
+    status: statusOf(task.exitCode, run !== undefined, failing, started),
     exitCode: task.exitCode ?? null,
     reason: task.reason ?? null,
+    stopCode: task.stopCode ?? null,
+    heldByHardStop: !started && options.hardStopWindow !== undefined && !isInWindow(options.hardStopWindow, task.createdAt ?? task.startedAt),
     failedBudgetChecks: failing,
     reportUrl: reportUrlOf(viewerUrl ?? undefined, task.site, run),
     viewerUrl,
@@ -45,6 +57,12 @@ export async function publishRunFinished(clients: { s3: S3Client; events: EventB
     rerun: task.rerun ?? false,
   };
   await putRunEvent(clients.events, RUN_FINISHED, detail);
+  const perSite = (options.perSite ?? (() => false))(task.site);
+  if (detail.status === 'not started') {
+    // Not a finished run; held by the schedule, not even a problem.
+    if (!detail.heldByHardStop) log(metricsLine(cluster, task.site, { RunsNotStarted: 1 }, {}, perSite));
+    return detail;
+  }
   log(metricsLine(cluster, task.site, {
     Runs: 1,
     RunsOk: detail.status === 'ok' ? 1 : 0,
@@ -52,6 +70,6 @@ export async function publishRunFinished(clients: { s3: S3Client; events: EventB
     BudgetFailures: detail.status === 'budget failed' ? 1 : 0,
     RunsWithoutReport: detail.status === 'no report' ? 1 : 0,
     RunDuration: detail.durationSeconds,
-  }, { RunDuration: 'Seconds' }, perSite(task.site)));
+  }, { RunDuration: 'Seconds' }, perSite));
   return detail;
 }

@@ -11,6 +11,16 @@ export interface StoppedTask {
   readonly rerun?: boolean;
   readonly exitCode?: number;
   readonly reason?: string;
+  /**
+   * False when the task stopped before it ever ran: ECS sets startedAt when a task goes from
+   * PENDING to RUNNING (ECS API reference, Task.startedAt), so a task stopped in PROVISIONING or
+   * PENDING (no capacity, runTask's wait limit, a failed pull) has none. Undefined: started.
+   */
+  readonly started?: boolean;
+  /** ECS's stop code (TaskFailedToStart, UserInitiated, EssentialContainerExited…; ECS API reference, Task.stopCode). */
+  readonly stopCode?: string;
+  /** When the task was created: for a run that never started, when it was asked for (default: startedAt). */
+  readonly createdAt?: Date;
   readonly startedAt: Date;
   readonly stoppedAt: Date;
 }
@@ -35,6 +45,7 @@ export function stoppedTaskOf(event: any, filter: TaskFilter): StoppedTask | { i
   if (!site) return { ignored: 'no site slug in the task\'s command or startedBy' };
   const container = (detail.containers ?? []).find((c: any) => c?.name === filter.containerName);
   const startedAt = new Date(detail.startedAt ?? detail.createdAt ?? detail.stoppedAt);
+  const createdAt = new Date(detail.createdAt ?? detail.startedAt ?? detail.stoppedAt);
   const stoppedAt = new Date(detail.stoppedAt ?? Date.now());
   if (Number.isNaN(startedAt.getTime()) || Number.isNaN(stoppedAt.getTime())) return { ignored: 'the task has no start or stop time' };
   const override = (detail.overrides?.containerOverrides ?? []).find((o: any) => o?.name === filter.containerName);
@@ -47,6 +58,9 @@ export function stoppedTaskOf(event: any, filter: TaskFilter): StoppedTask | { i
     rerun,
     exitCode: typeof container?.exitCode === 'number' ? container.exitCode : undefined,
     reason: container?.reason ?? detail.stoppedReason,
+    started: typeof detail.startedAt === 'string' && detail.startedAt !== '',
+    stopCode: typeof detail.stopCode === 'string' ? detail.stopCode : undefined,
+    createdAt: Number.isNaN(createdAt.getTime()) ? startedAt : createdAt,
     startedAt,
     stoppedAt,
   };

@@ -28,6 +28,8 @@ export interface AlertConfig {
   /** Sites alerted on their first failure (no confirmation run). */
   readonly unconfirmedSites: string[];
   readonly remindAfter: number;
+  /** Alert after this many runs in a row that never started (0: never). */
+  readonly notStartedAfter: number;
 }
 
 const ATTEMPTS = 3;
@@ -83,7 +85,9 @@ export async function handleRunFinished(clients: AlertClients, config: AlertConf
   log: (line: object) => void): Promise<{ site: string; actions: string[] }> {
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const { state, version } = await loadState(clients.dynamodb, config.table, run.site);
-    const options: AlertOptions = { confirm: config.confirm && !config.unconfirmedSites.includes(run.site), remindAfter: config.remindAfter };
+    const options: AlertOptions = {
+      confirm: config.confirm && !config.unconfirmedSites.includes(run.site), remindAfter: config.remindAfter, notStartedAfter: config.notStartedAfter,
+    };
     let { next, actions } = decide(state, run, options);
     const done: string[] = [];
     if (actions.some(a => a.kind === 'rerun')) {

@@ -14,9 +14,12 @@ export interface SiteState {
   readonly lastFinishedAt?: string;
   /** Alerted as not running for too long (sweep.ts); cleared by its next finished run. */
   readonly stale?: boolean;
+  /** Runs in a row that never started (no capacity), and whether that was alerted. */
+  readonly notStarted?: number;
+  readonly notStartedAlerted?: boolean;
 }
 
-export type AlertKind = 'failing' | 'still failing' | 'recovered' | 'running again';
+export type AlertKind = 'failing' | 'still failing' | 'recovered' | 'running again' | 'not starting' | 'starting again';
 export type Action = { readonly kind: 'rerun' } | { readonly kind: 'alert'; readonly alert: AlertKind };
 
 export interface AlertOptions {
@@ -24,6 +27,8 @@ export interface AlertOptions {
   readonly confirm: boolean;
   /** Remind once when a site has failed this many confirmed runs in a row (0: never). */
   readonly remindAfter: number;
+  /** Alert once when this many runs in a row never started (0: never). */
+  readonly notStartedAfter: number;
 }
 
 /**
@@ -35,10 +40,34 @@ export interface AlertOptions {
  * A re-run never starts another.
  */
 export function decide(previous: SiteState | undefined, run: RunFinished, options: AlertOptions): { next: SiteState; actions: Action[] } {
-  const decided = decideRun(previous, run, options);
+  if (run.status === 'not started') return decideNotStarted(previous, run, options);
+  const decided = startedAgain(previous, decideRun(previous, run, options));
   if (!previous?.stale) return decided;
   // A site alerted as stale runs again: say so once, then alert on its outcome as usual.
   return { next: { ...decided.next, stale: false }, actions: [{ kind: 'alert', alert: 'running again' }, ...decided.actions] };
+}
+
+/**
+ * A run that never started: no confirmation run (there is nothing to confirm, and it would wait
+ * for the same capacity), and not a finished run (the stale clock keeps running). After
+ * `notStartedAfter` in a row, one alert; a run held back by a hardStop schedule is expected and
+ * leaves the state as it is.
+ */
+function decideNotStarted(previous: SiteState | undefined, run: RunFinished, options: AlertOptions): { next: SiteState; actions: Action[] } {
+  const was: SiteState = previous ?? { site: run.site, state: 'ok', failures: 0, reminded: false };
+  if (run.heldByHardStop) return { next: was, actions: [] };
+  const notStarted = (was.notStarted ?? 0) + 1;
+  const alert = options.notStartedAfter > 0 && notStarted >= options.notStartedAfter && !was.notStartedAlerted;
+  const next: SiteState = { ...was, notStarted, notStartedAlerted: was.notStartedAlerted || alert };
+  return { next, actions: alert ? [{ kind: 'alert', alert: 'not starting' }] : [] };
+}
+
+/** A run that started after runs that did not: the count restarts, and an alerted site says it starts again. */
+function startedAgain(previous: SiteState | undefined, decided: { next: SiteState; actions: Action[] }): { next: SiteState; actions: Action[] } {
+  if (!previous?.notStarted) return decided;
+  const { notStarted: _count, notStartedAlerted: _alerted, ...rest } = decided.next;
+  const actions: Action[] = previous.notStartedAlerted ? [{ kind: 'alert', alert: 'starting again' }, ...decided.actions] : decided.actions;
+  return { next: rest, actions };
 }
 
 function decideRun(previous: SiteState | undefined, run: RunFinished, options: AlertOptions): { next: SiteState; actions: Action[] } {

@@ -14,6 +14,7 @@ const STATUS_WORDS: Record<string, string> = {
   'failed': 'the run failed',
   'no report': 'the run left no report',
   'ok': 'the run passed',
+  'not started': 'the run never started',
 };
 
 function when(iso: string | undefined): string {
@@ -58,13 +59,23 @@ export function alertMessage(kind: AlertKind, run: RunFinished, state: SiteState
       lead = `${run.site} finished a run again at ${when(run.stoppedAt)} on ${run.cluster} (${STATUS_WORDS[run.status] ?? run.status}), after a long silence.`;
       tail = '';
       break;
+    case 'not starting':
+      subject = `${run.site}: ${state.notStarted} runs in a row never started`;
+      lead = `${run.site} has had ${state.notStarted} runs in a row on ${run.cluster} that never started, the last at ${when(run.stoppedAt)}${run.stopCode ? ` (ECS stop code ${run.stopCode})` : ''}.`;
+      tail = 'Likely: the cluster gets no instance (vCPU quota, no capacity of the instance type in the zone, a launch failing before InService, an instance without the shaping attribute), or the image cannot be pulled. `npx cdk-sitespeed check` shows which. You get one message when runs start again.';
+      break;
+    case 'starting again':
+      subject = `${run.site}: runs start again`;
+      lead = `${run.site} started a run again at ${when(run.startedAt)} on ${run.cluster} (${STATUS_WORDS[run.status] ?? run.status}).`;
+      tail = '';
+      break;
     case 'recovered':
       subject = `${run.site} recovered`;
       lead = `${run.site} passed again at ${when(run.stoppedAt)} on ${run.cluster}, after failing since ${when(state.since)}.`;
       tail = '';
       break;
   }
-  const body = kind === 'recovered' || kind === 'running again'
+  const body = kind === 'recovered' || kind === 'running again' || kind === 'starting again'
     ? [lead, ...(run.reportUrl ? [`Report: ${run.reportUrl}`] : []), ...(run.viewerUrl ? [`Calendar: ${run.viewerUrl}`] : [])]
     : [lead, '', ...details(run), '', tail];
   const fullSubject = `[cdk-sitespeed] ${subject}`.slice(0, 99);
@@ -76,7 +87,7 @@ export function alertMessage(kind: AlertKind, run: RunFinished, state: SiteState
       source: 'custom',
       content: {
         textType: 'client-markdown',
-        title: `${kind === 'recovered' ? ':white_check_mark:' : ':rotating_light:'} ${subject}`,
+        title: `${kind === 'recovered' || kind === 'starting again' ? ':white_check_mark:' : ':rotating_light:'} ${subject}`,
         description: body.filter(Boolean).map(l => (l.startsWith('  - ') ? `• ${l.slice(4)}` : l)).join('\n'),
       },
     },

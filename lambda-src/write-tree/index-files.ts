@@ -41,6 +41,10 @@ export interface Run {
   readonly budget?: FailedCheck[];
   /** A confirmation run (SiteAlerts). */
   readonly rerun?: boolean;
+  /** False when the run never started (no capacity, a failed pull): status failed, or unknown when held by a hardStop schedule. */
+  readonly started?: boolean;
+  /** ECS's stop code of a run that never started. */
+  readonly stopCode?: string;
 }
 
 export interface SiteIndex {
@@ -125,16 +129,18 @@ export function runOfOutcome(detail: RunFinished): Run {
   const budget = failedChecksOf(detail.failedBudgetChecks ?? []);
   return {
     run: detail.run ?? folderOf(new Date(detail.startedAt)),
-    status: detail.status === 'ok' ? 'ok' : 'failed',
+    // A run held back by the cluster's hardStop schedule is expected: not a failure.
+    status: detail.status === 'ok' ? 'ok' : detail.status === 'not started' && detail.heldByHardStop ? 'unknown' : 'failed',
     ...(detail.exitCode !== null && detail.exitCode !== undefined ? { exitCode: detail.exitCode } : {}),
     ...(detail.reason ? { reason: detail.reason } : {}),
     ...(detail.run === null ? { report: false } : {}),
     ...(budget.length > 0 ? { budget } : {}),
     ...(detail.rerun ? { rerun: true } : {}),
+    ...(detail.status === 'not started' ? { started: false, ...(detail.stopCode ? { stopCode: detail.stopCode } : {}) } : {}),
   };
 }
 
-const STATUSES = ['ok', 'budget failed', 'failed', 'no report'];
+const STATUSES = ['ok', 'budget failed', 'failed', 'no report', 'not started'];
 
 /**
  * The detail of a "Sitespeed Run Finished" event, checked field by field: an event this version

@@ -10,6 +10,7 @@ import { markForCheck } from './check-metadata';
 import { functionRoleAndLogs } from './function-logging';
 import { acknowledgeWildcardResource } from './nag';
 import { RunOutcomeFunction } from './run-outcome-function';
+import { OnWindow, windowToJson } from './schedule-window';
 import { stoppedTasksPattern } from './stopped-tasks';
 
 /** What the run outcomes need of their cluster (an interface, so this file does not import the cluster). */
@@ -22,6 +23,8 @@ export interface OutcomeSource {
   readonly logRetention: logs.RetentionDays;
   /** The slugs with per-site metrics, as a JSON array (a lazy value: sites come later). */
   readonly siteMetrics: string;
+  /** The window a hardStop schedule gives the cluster capacity in: runs asked for outside it are held, not alerted. */
+  readonly hardStopWindow?: OnWindow;
 }
 
 /** The account's default event bus, where run events go (README "Run events"). */
@@ -53,6 +56,7 @@ export class RunOutcomes extends Construct {
         TASK_FAMILY: source.taskDefinitionFamily,
         CONTAINER_NAME: source.containerName,
         SITE_METRICS: source.siteMetrics,
+        HARD_STOP_WINDOW: source.hardStopWindow ? windowToJson(source.hardStopWindow) : '',
         NODE_OPTIONS: '--enable-source-maps',
       },
     });

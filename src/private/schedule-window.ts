@@ -10,6 +10,30 @@ export interface OnWindow {
 
 const AWS_DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
+/** The window as the run outcome function gets it (HARD_STOP_WINDOW): days as a list. */
+export function windowToJson(w: OnWindow): string {
+  return JSON.stringify({ startMinute: w.startMinute, stopMinute: w.stopMinute, days: [...w.days].sort(), timeZone: w.timeZone });
+}
+
+/** HARD_STOP_WINDOW read back: undefined when empty; anything else malformed is a deployment error. */
+export function windowFromJson(text: string | undefined): OnWindow | undefined {
+  if (!text) return undefined;
+  const w = JSON.parse(text);
+  if (!Number.isInteger(w?.startMinute) || !Number.isInteger(w?.stopMinute) || !Array.isArray(w?.days) || typeof w?.timeZone !== 'string') {
+    throw new Error(`environment variable HARD_STOP_WINDOW must be {startMinute, stopMinute, days, timeZone}, got '${text}'`);
+  }
+  return { startMinute: w.startMinute, stopMinute: w.stopMinute, days: new Set(w.days), timeZone: w.timeZone };
+}
+
+/** Whether `at` falls in the window, on the window's own clock (its time zone, daylight saving included). */
+export function isInWindow(w: OnWindow, at: Date): boolean {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: w.timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(at);
+  const part = (type: string) => parts.find(p => p.type === type)?.value ?? '';
+  const day = AWS_DAY_NAMES.indexOf(part('weekday').toUpperCase());
+  return inWindow(w, day, Number(part('hour')) * 60 + Number(part('minute')));
+}
+
 function inWindow(w: OnWindow, day: number, minute: number): boolean {
   if (w.startMinute < w.stopMinute) return w.days.has(day) && minute >= w.startMinute && minute < w.stopMinute;
   return (w.days.has(day) && minute >= w.startMinute) || (w.days.has((day + 6) % 7) && minute < w.stopMinute);

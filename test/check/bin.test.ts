@@ -44,6 +44,7 @@ test('the bundle with its own SDK against moto\'s CloudFormation: a stack found 
   expect(found.out).toMatch(/^✓ stacks: check-Tiny \(CREATE_COMPLETE\): 1 dead-letter queue$/m);
   expect(found.out).toMatch(/^✓ queues: .+ \(runs that could not start\) is empty$/m);
   expect(found.out).toMatch(/^– run: no run started \(--no-run\)/m);
+  expect(found.out).toMatch(/^– account: no ECS cluster in these stacks$/m);
   expect(found.code).toBe(0);
 
   const missing = await run(path.join(ROOT, 'bin', 'cdk-sitespeed'), ['check', '--stack', 'prod-Nope'], moto());

@@ -47,6 +47,8 @@ export interface Knobs {
   secretReadable?: boolean;
   grafanaHealth?: number;
   finishRun?: boolean;
+  /** The run's task stops before it ever runs (no startedAt, no exit code), as runTask's wait limit stops it. */
+  neverStarts?: boolean;
   exitCode?: number;
   uploadReport?: boolean;
   indexTree?: boolean;
@@ -430,7 +432,15 @@ export class DeployedFixture {
         for (const task of result.output.tasks ?? []) {
           // moto moves a task on to STOPPED by itself after a few calls; a run that never ends stays RUNNING.
           if (this.knobs.finishRun === false) task.lastStatus = 'RUNNING';
-          for (const c of task.containers ?? []) c.exitCode = task.lastStatus === 'STOPPED' ? this.knobs.exitCode ?? 0 : undefined;
+          for (const c of task.containers ?? []) c.exitCode = task.lastStatus === 'STOPPED' && !this.knobs.neverStarts ? this.knobs.exitCode ?? 0 : undefined;
+          // moto leaves startedAt unset; ECS sets it when a task reaches RUNNING (ECS API reference, Task.startedAt).
+          if (task.lastStatus !== 'PROVISIONING' && task.lastStatus !== 'PENDING' && !task.startedAt) task.startedAt = task.createdAt ?? new Date();
+          if (this.knobs.neverStarts && task.lastStatus === 'STOPPED') {
+            // As DescribeTasks shows a task stopped in PROVISIONING (ECS API reference, Task): no startedAt, its stop code and reason.
+            delete task.startedAt;
+            task.stopCode = 'UserInitiated';
+            task.stoppedReason = 'cdk-sitespeed: waited over 30 min in PROVISIONING (no capacity); a new run of blog replaces it';
+          }
         }
       }
       return result;

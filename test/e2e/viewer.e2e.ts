@@ -25,6 +25,8 @@ const shopRuns: Run[] = [
     reason: 'Essential container in task exited',
     budget: [{ page: 'home', metric: 'Total Requests', value: '42', limit: '30', limitType: 'max' }],
   },
+  // A run that never started (its task stopped waiting for capacity).
+  { run: '2026-11-10-12-15-00', status: 'failed', reason: 'cdk-sitespeed: waited over 30 min in PROVISIONING (no capacity)', report: false, started: false, stopCode: 'UserInitiated' },
   { run: '2026-11-20-08-15-05', status: 'ok', exitCode: 0 },
   { run: '2026-11-21-08-15-05', status: 'failed', exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage', report: false },
 ];
@@ -143,7 +145,7 @@ test('a site: failed days marked, a day\'s runs with why they failed (budget che
   await page.click('#sites button[data-site="shop"]');
   await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-21 (UTC)');
   expect(page.url()).toBe(`${base}/#site=shop&day=2026-11-21`);
-  expect(await page.locator('#site-meta').textContent()).toBe('5 runs since 2026-11-03 (UTC)');
+  expect(await page.locator('#site-meta').textContent()).toBe('6 runs since 2026-11-03 (UTC)');
   expect(await page.locator('#runs li').allTextContents()).toEqual(['08:15:05 UTCfailed (exit 137), OutOfMemoryError: Container killed due to memory usage, no report']);
   expect(await page.locator(`${month}.has-runs`).evaluateAll(days => days.map(d => d.getAttribute('aria-label')))).toEqual(['November 3, 2026', 'November 20, 2026']);
   expect(await page.locator(`${month}.has-failed`).evaluateAll(days => days.map(d => d.getAttribute('aria-label')))).toEqual(['November 10, 2026', 'November 21, 2026']);
@@ -159,6 +161,8 @@ test('a site: failed days marked, a day\'s runs with why they failed (budget che
   expect(await runs.nth(1).locator('.reason').textContent()).toBe('Essential container in task exited');
   expect(await runs.nth(1).locator('.budget li').allTextContents()).toEqual(['home: Total Requests is 42, at most 30 allowed']);
   expect(await runs.nth(1).getAttribute('class')).toBe('failed');
+  expect(await runs.nth(2).textContent()).toBe('12:15:00 UTCnever started, UserInitiated, cdk-sitespeed: waited over 30 min in PROVISIONING (no capacity)');
+  expect(await runs.nth(2).locator('a').count()).toBe(0);
   await page.screenshot({ path: path.join(ARTIFACTS, 'viewer.png'), fullPage: true });
 
   await runs.nth(0).locator('a').click();

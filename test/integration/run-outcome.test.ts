@@ -4,7 +4,8 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { publishRunFinished } from '../../lambda-src/run-outcome/publish';
-import { StoppedTask } from '../../lambda-src/shared/task-event';
+import { StoppedTask, stoppedTaskOf } from '../../lambda-src/shared/task-event';
+import { isInWindow, windowFromJson, windowToJson } from '../../src/private/schedule-window';
 import { motoClientConfig, resetMoto } from '../harness/moto';
 import { receivedEvents, runFinishedQueue } from '../harness/run-events';
 
@@ -87,5 +88,72 @@ describe('run outcomes on moto', () => {
     await put('docs/2026-11-28-05-00-06/index.html');
     await put('docs/2026-11-28-05-00-06/budgetResult.json', '{"failing": ');
     expect(await publishRunFinished({ s3, events }, 'prod-Sitespeed', task(1), () => {})).toMatchObject({ status: 'failed' });
+  });
+
+  describe('a run that never started (its task stopped in PROVISIONING)', () => {
+    // The STOPPED event of a task runTask stopped after its wait limit, in the shape of the ECS
+    // developer guide's "Amazon ECS task state change events" example: createdAt, stopCode,
+    // stoppedReason, stoppedAt, and no startedAt (set only when a task reaches RUNNING: ECS API
+    // reference, Task.startedAt), no container exit code.
+    const event = (createdAt: string) => ({
+      'detail-type': 'ECS Task State Change',
+      'detail': {
+        clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/c',
+        taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/fam:3',
+        taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/c/abc',
+        lastStatus: 'STOPPED',
+        desiredStatus: 'STOPPED',
+        createdAt,
+        stoppedAt: new Date(Date.parse(createdAt) + 31 * 60_000).toISOString(),
+        stopCode: 'UserInitiated',
+        stoppedReason: 'cdk-sitespeed: waited over 30 min in PROVISIONING (no capacity); a new run of docs replaces it',
+        startedBy: 'sitespeed/docs',
+        containers: [{ name: 'sitespeed', lastStatus: 'STOPPED' }],
+        overrides: { containerOverrides: [{ name: 'sitespeed', command: task(0).args }] },
+      },
+    });
+    const filter = { clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/c', family: 'fam', containerName: 'sitespeed' };
+    // Office hours in Stockholm, Monday to Friday, 07:00–19:00 (an InstanceSchedule with hardStop).
+    const window = { startMinute: 7 * 60, stopMinute: 19 * 60, days: new Set([1, 2, 3, 4, 5]), timeZone: 'Europe/Stockholm' };
+
+    test('"not started" with ECS\'s stop code and reason, no folder looked for, no report link, counted as not started, not as a finished run', async () => {
+      const stopped = stoppedTaskOf(event('2026-11-30T09:00:00Z'), filter);
+      if ('ignored' in stopped) throw new Error(stopped.ignored);
+      expect(stopped.started).toBe(false);
+      const calls: string[] = [];
+      const watched = new S3Client(motoClientConfig());
+      watched.middlewareStack.add((next, context) => async args => { calls.push(context.commandName!); return next(args); }, { step: 'initialize' });
+      // An older run's folder: before, the outcome looked for a folder and called this run "no report".
+      await put('docs/2026-11-27-05-00-04/index.html');
+      const lines: any[] = [];
+      const detail = await publishRunFinished({ s3: watched, events }, 'prod-Sitespeed', stopped, l => lines.push(l), { hardStopWindow: window });
+      watched.destroy();
+      expect(calls).toEqual([]);
+      expect(detail).toMatchObject({
+        status: 'not started', run: null, exitCode: null, reportUrl: null, stopCode: 'UserInitiated', heldByHardStop: false,
+        reason: 'cdk-sitespeed: waited over 30 min in PROVISIONING (no capacity); a new run of docs replaces it',
+      });
+      const [delivered] = await receivedEvents(sqs, queueUrl);
+      expect(delivered.detail).toMatchObject({ status: 'not started', stopCode: 'UserInitiated' });
+      expect(lines).toEqual([expect.objectContaining({ RunsNotStarted: 1 })]);
+      expect(lines[0].Runs).toBeUndefined();
+    });
+
+    test('asked for outside the hardStop window (Saturday, or 22:00 Stockholm time): held by the schedule, no metric', async () => {
+      for (const createdAt of ['2026-11-28T09:00:00Z', '2026-11-30T21:00:00Z']) {
+        const stopped = stoppedTaskOf(event(createdAt), filter);
+        if ('ignored' in stopped) throw new Error(stopped.ignored);
+        const lines: any[] = [];
+        const detail = await publishRunFinished({ s3, events }, 'prod-Sitespeed', stopped, l => lines.push(l), { hardStopWindow: window });
+        expect({ createdAt, held: detail.heldByHardStop }).toEqual({ createdAt, held: true });
+        expect(lines).toEqual([]);
+      }
+    });
+
+    test('the window follows its own clock: 07:30 Stockholm is 06:30 UTC in winter, inside; 06:30 Stockholm (05:30 UTC) is outside', () => {
+      expect(isInWindow(window, new Date('2026-11-30T06:30:00Z'))).toBe(true);
+      expect(isInWindow(window, new Date('2026-11-30T05:30:00Z'))).toBe(false);
+      expect(isInWindow(windowFromJson(windowToJson(window))!, new Date('2026-11-30T06:30:00Z'))).toBe(true);
+    });
   });
 });

@@ -74,6 +74,7 @@ describe('site alerts on moto', () => {
       confirm: true,
       unconfirmedSites: [],
       remindAfter: 0,
+      notStartedAfter: 2,
     };
   });
   afterAll(() => [dynamodb, sns, sqs, ecs, ec2, lambda, autoScaling].forEach(c => c.destroy()));

@@ -2,7 +2,7 @@ import { finished } from './fixtures/run-finished';
 import { decide, SiteState } from '../../lambda-src/site-alerts/decide';
 import { alertMessage } from '../../lambda-src/site-alerts/message';
 
-const confirm = { confirm: true, remindAfter: 0 };
+const confirm = { confirm: true, remindAfter: 0, notStartedAfter: 2 };
 
 describe('decide: alert on change, confirmed, never a flood', () => {
   test('a first failure asks for a confirmation run and alerts nobody', () => {
@@ -32,7 +32,7 @@ describe('decide: alert on change, confirmed, never a flood', () => {
   });
 
   test('remindAfter 3: one reminder at the third failure in a row, none after', () => {
-    const options = { confirm: false, remindAfter: 3 };
+    const options = { confirm: false, remindAfter: 3, notStartedAfter: 2 };
     let state: SiteState | undefined;
     const alerts: string[] = [];
     for (let i = 0; i < 6; i++) {
@@ -51,7 +51,7 @@ describe('decide: alert on change, confirmed, never a flood', () => {
   });
 
   test('confirmation off: the first failure alerts', () => {
-    expect(decide(undefined, finished('no report'), { confirm: false, remindAfter: 0 }).actions).toEqual([{ kind: 'alert', alert: 'failing' }]);
+    expect(decide(undefined, finished('no report'), { confirm: false, remindAfter: 0, notStartedAfter: 2 }).actions).toEqual([{ kind: 'alert', alert: 'failing' }]);
   });
 });
 
@@ -96,5 +96,59 @@ describe('alert messages', () => {
     expect(text).not.toMatch(/Report:/);
     expect(text).toContain('  - and 2 more in the report');
     expect(text.match(/^ {2}- p\d+:/gm)).toHaveLength(10);
+  });
+});
+
+describe('runs that never start (no capacity): their own status, alerted after two in a row, never a confirmation run', () => {
+  test('the first is counted quietly, the second alerts once, the third says nothing more; none asks for a re-run', () => {
+    const first = decide(undefined, finished('not started'), confirm);
+    expect(first.actions).toEqual([]);
+    expect(first.next).toMatchObject({ state: 'ok', notStarted: 1 });
+    const second = decide(first.next, finished('not started'), confirm);
+    expect(second.actions).toEqual([{ kind: 'alert', alert: 'not starting' }]);
+    const third = decide(second.next, finished('not started'), confirm);
+    expect(third).toMatchObject({ next: { notStarted: 3, notStartedAlerted: true }, actions: [] });
+  });
+
+  test('before: a run stopped in PROVISIONING was "no report", asked for a confirmation run, which waited for the same capacity, and the site stayed "ok"', () => {
+    const asBefore = finished('no report', { reason: finished('not started').reason });
+    expect(decide(undefined, asBefore, confirm).actions).toEqual([{ kind: 'rerun' }]);
+    expect(decide(undefined, finished('not started'), confirm).actions).not.toContainEqual({ kind: 'rerun' });
+  });
+
+  test('it is not a finished run: the stale clock (lastFinishedAt) and the last run stay as they were', () => {
+    const ran: SiteState = { site: 'docs', state: 'ok', failures: 0, reminded: false, lastRun: 'r1', lastStatus: 'ok', lastFinishedAt: '2026-11-28T01:00:00.000Z' };
+    const { next } = decide(ran, finished('not started'), confirm);
+    expect(next).toMatchObject({ lastRun: 'r1', lastStatus: 'ok', lastFinishedAt: '2026-11-28T01:00:00.000Z' });
+  });
+
+  test('a run that starts after an alert says so once and clears the count; a failing site keeps failing meanwhile', () => {
+    const alerted: SiteState = { site: 'docs', state: 'failing', failures: 2, since: 'x', reminded: false, notStarted: 3, notStartedAlerted: true };
+    const again = decide(alerted, finished('ok'), confirm);
+    expect(again.actions).toEqual([{ kind: 'alert', alert: 'starting again' }, { kind: 'alert', alert: 'recovered' }]);
+    expect(again.next.notStarted).toBeUndefined();
+    expect(decide(alerted, finished('not started'), confirm).next).toMatchObject({ state: 'failing', failures: 2 });
+  });
+
+  test('a run held back by the cluster\'s hardStop schedule is expected: nothing counted, nothing alerted', () => {
+    const held = finished('not started', { heldByHardStop: true });
+    const once = decide(undefined, held, confirm);
+    const twice = decide(once.next, held, confirm);
+    expect(twice.actions).toEqual([]);
+    expect(twice.next.notStarted).toBeUndefined();
+  });
+
+  test('notStartedAfter 0 never alerts; 1 alerts the first', () => {
+    expect(decide(undefined, finished('not started'), { ...confirm, notStartedAfter: 0 }).actions).toEqual([]);
+    expect(decide(undefined, finished('not started'), { ...confirm, notStartedAfter: 1 }).actions).toEqual([{ kind: 'alert', alert: 'not starting' }]);
+  });
+
+  test('the message names the count, ECS\'s stop code, the reason and where to look', () => {
+    const run = finished('not started');
+    const message = alertMessage('not starting', run, { site: 'docs', state: 'ok', failures: 0, reminded: false, notStarted: 2 });
+    expect(message.subject).toBe('[cdk-sitespeed] docs: 2 runs in a row never started');
+    expect(message.text).toContain('(ECS stop code UserInitiated)');
+    expect(message.text).toContain('What happened: the run never started: cdk-sitespeed: waited over 30 min in PROVISIONING');
+    expect(message.text).toContain('npx cdk-sitespeed check');
   });
 });

@@ -29,6 +29,9 @@ describe('stoppedTaskOf', () => {
       rerun: false,
       exitCode: 0,
       reason: undefined,
+      started: true,
+      stopCode: undefined,
+      createdAt: new Date('2026-11-27T08:15:00.000Z'),
       startedAt: new Date('2026-11-27T08:15:00.000Z'),
       stoppedAt: new Date('2026-11-27T08:19:00.000Z'),
     });
@@ -132,12 +135,25 @@ describe('the index of a run outcome', () => {
       .toEqual({ run: '2026-11-27-08-15-00', status: 'failed', reason: 'CannotPullContainerError', report: false });
   });
 
+  test('a run that never started is filed as such (before, "not started" was refused as an unknown status and the run reached no index): failed, or unknown when the hardStop schedule held it', () => {
+    const notStarted = { run: null, status: 'not started', exitCode: null, reason: 'waited over 30 min in PROVISIONING', stopCode: 'UserInitiated', heldByHardStop: false };
+    expect(runOfOutcome(outcomeOfEvent(finished(notStarted))))
+      .toEqual({ run: '2026-11-27-08-15-00', status: 'failed', reason: 'waited over 30 min in PROVISIONING', report: false, started: false, stopCode: 'UserInitiated' });
+    expect(runOfOutcome(outcomeOfEvent(finished({ ...notStarted, heldByHardStop: true })))).toMatchObject({ status: 'unknown', started: false });
+  });
+
+  test('a task stopped before it ran has no startedAt: not started, asked for at its createdAt', () => {
+    const task = stoppedTaskOf(stopped({ startedAt: undefined, createdAt: '2026-11-27T08:14:00.000Z', stopCode: 'TaskFailedToStart', containers: [{ name: 'sitespeed' }] }), filter);
+    expect(task).toMatchObject({ started: false, stopCode: 'TaskFailedToStart', createdAt: new Date('2026-11-27T08:14:00.000Z') });
+    expect(stoppedTaskOf(stopped({}), filter)).toMatchObject({ started: true });
+  });
+
   test.each([
     ['another event', { 'detail-type': 'ECS Task State Change', 'detail': {} }, /expected a "Sitespeed Run Finished" event/],
     ['a newer version', finished({ version: 2 }), /detail\.version is 2; expected 1/],
     ['a slug that is no slug', finished({ site: '../etc' }), /detail\.site is "\.\.\/etc"; expected a site slug/],
     ['a run that is no folder', finished({ run: 'yesterday' }), /detail\.run is "yesterday"; expected null or a run folder/],
-    ['an unknown status', finished({ status: 'great' }), /detail\.status is "great"; expected ok, budget failed, failed, no report/],
+    ['an unknown status', finished({ status: 'great' }), /detail\.status is "great"; expected ok, budget failed, failed, no report, not started/],
     ['a bad start', finished({ startedAt: 'soon' }), /detail\.startedAt is "soon"; expected an ISO 8601 time/],
   ])('%s is an error naming the field', (_name, event, message) => {
     expect(() => outcomeOfEvent(event)).toThrow(message);
