@@ -13,6 +13,7 @@ import { check, CheckIo } from './check/check';
 import { Clock, realClock } from './check/clock';
 import { Clients } from './check/context';
 import { CHECK_USAGE, parseCheckOptions, UsageError } from './check/options';
+import { checkPolicy } from './check/permissions';
 
 const USAGE = `Usage: cdk-sitespeed <command> [options]
 
@@ -67,6 +68,10 @@ export async function main(argv: string[], io: CheckIo = processIo, clients?: (r
   }
   if (options.help) {
     io.out(CHECK_USAGE);
+    return 0;
+  }
+  if (options.printPolicy) {
+    io.out(JSON.stringify(checkPolicy(options.stacks, options), null, 2));
     return 0;
   }
   if (options.profile) process.env.AWS_PROFILE = options.profile;

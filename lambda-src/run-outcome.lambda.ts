@@ -2,9 +2,9 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { publishRunFinished } from './run-outcome/publish';
 import { loggedHandler, requiredEnv } from './shared/handler';
-import { windowFromJson } from '../src/private/schedule-window';
 import { siteMetricsFromEnv } from './shared/run-events';
 import { stoppedTaskOf } from './shared/task-event';
+import { windowFromJson } from '../src/private/schedule-window';
 
 const s3 = new S3Client({});
 const events = new EventBridgeClient({});

@@ -9,6 +9,8 @@ export interface CheckOptions {
   readonly json: boolean;
   /** Set each SiteAlerts' alarm to ALARM and back to OK, to prove the alarms reach their topics. */
   readonly testAlarm: boolean;
+  /** Print the IAM policy the check needs (for these options) and exit. */
+  readonly printPolicy: boolean;
   readonly stepTimeoutSeconds: number;
   readonly runTimeoutSeconds: number;
   readonly region?: string;
@@ -32,6 +34,8 @@ Options:
   --site SLUG           the site to run (default: the first site by name)
   --no-run              start no run (the run, report, calendar, viewer and keys are not checked)
   --json                print the verdict as JSON on stdout (progress stays on stderr)
+  --print-policy        print the IAM policy this check needs with these options (--stack
+                        patterns, --no-run, --test-alarm) and exit, calling nothing
   --test-alarm          set each SiteAlerts' dead-letter alarm to ALARM, read its history until
                         each topic's delivery shows (or the error naming the broken link), and set
                         it back to OK: this PAGES THE SUBSCRIBERS TWICE (ALARM, then OK)
@@ -42,13 +46,8 @@ Options:
   -h, --help            this help
 
 Exit code: 0 when every line is ✓ (or – not checked), 1 on any ✗, 2 on a usage error.
-Each ✗ line says what to do. It needs read access to CloudFormation, ECS, Auto Scaling, S3
-(objects, and s3:GetLifecycleConfiguration of the reports bucket), SQS, CloudWatch, Scheduler,
-iam:GetRole on AWSServiceRoleForECS and
-SNS (its subscriptions), lambda:GetFunctionConfiguration, ssm:SendCommand and GetCommandInvocation
-on the instances (the probes are read-only shell scripts shipped in the package's shell/ folder),
-and lambda:InvokeFunction on the runTask function for the run; with --test-alarm,
-cloudwatch:DescribeAlarms, DescribeAlarmHistory and SetAlarmState on the SiteAlerts alarms.`;
+Each ✗ line says what to do. The permissions it needs: --print-policy (the probes it sends
+through SSM are read-only shell scripts shipped in the package's shell/ folder).`;
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -70,6 +69,7 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
         'no-run': { type: 'boolean' },
         'json': { type: 'boolean' },
         'test-alarm': { type: 'boolean' },
+        'print-policy': { type: 'boolean' },
         'step-timeout': { type: 'string' },
         'run-timeout': { type: 'string' },
         'region': { type: 'string' },
@@ -83,13 +83,14 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
   const v = parsed.values;
   const help = v.help ?? false;
   const stacks = v.stack ?? [];
-  if (!help && stacks.length === 0) throw new UsageError('--stack is required: the name of a stack of the deployment (e.g. --stack prod-Sitespeed --stack prod-Metrics, or --stack \'prod-*\').');
+  if (!help && !v['print-policy'] && stacks.length === 0) throw new UsageError('--stack is required: the name of a stack of the deployment (e.g. --stack prod-Sitespeed --stack prod-Metrics, or --stack \'prod-*\').');
   return {
     stacks,
     site: v.site,
     run: !(v['no-run'] ?? false),
     json: v.json ?? false,
     testAlarm: v['test-alarm'] ?? false,
+    printPolicy: v['print-policy'] ?? false,
     stepTimeoutSeconds: seconds('--step-timeout', v['step-timeout'], 300),
     runTimeoutSeconds: seconds('--run-timeout', v['run-timeout'], 1800),
     region: v.region,

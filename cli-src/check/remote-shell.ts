@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { Clock } from './clock';
+import { PROBE_DOCUMENT } from './permissions';
 
 /** A probe script shipped in the package's shell/ folder, found from this file (source) or the bundle (assets/…) upwards. */
 export function probeScript(name: string): string {
@@ -38,7 +39,7 @@ export async function runOnInstance(ssm: SSMClient, instanceId: string, script: 
   timeoutSeconds: number): Promise<ShellResult> {
   const sent = await ssm.send(new SendCommandCommand({
     InstanceIds: [instanceId],
-    DocumentName: 'AWS-RunShellScript',
+    DocumentName: PROBE_DOCUMENT,
     Comment: 'cdk-sitespeed check (read-only probe)',
     TimeoutSeconds: Math.max(30, timeoutSeconds),
     Parameters: { commands: [remoteCommand(script, env)] },

@@ -37,7 +37,8 @@ export async function putRunEvent(events: EventBridgeClient, detailType: string,
  * are opt-in (`siteMetrics`): about nine a site. Site is always a field of the line, for Logs Insights.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
-export function metricsLine(cluster: string, site: string, values: Record<string, number>, units: Record<string, string> = {}, perSite = false): object {
+export function metricsLine(cluster: string, site: string, values: Record<string, number>, units: Record<string, string> = {},
+  perSite = false): object {
   return {
     _aws: {
       Timestamp: Date.now(),

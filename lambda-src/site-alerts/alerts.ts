@@ -86,7 +86,9 @@ export async function handleRunFinished(clients: AlertClients, config: AlertConf
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const { state, version } = await loadState(clients.dynamodb, config.table, run.site);
     const options: AlertOptions = {
-      confirm: config.confirm && !config.unconfirmedSites.includes(run.site), remindAfter: config.remindAfter, notStartedAfter: config.notStartedAfter,
+      confirm: config.confirm && !config.unconfirmedSites.includes(run.site),
+      remindAfter: config.remindAfter,
+      notStartedAfter: config.notStartedAfter,
     };
     let { next, actions } = decide(state, run, options);
     const done: string[] = [];

@@ -146,7 +146,10 @@ describe('cdk-sitespeed usage', () => {
   test('check --help: the options and the permissions, exit code 0', async () => {
     const { code, out } = await run('check', '--help');
     expect(code).toBe(0);
-    for (const option of ['--stack', '--site', '--no-run', '--json', '--step-timeout', '--run-timeout', '--region', '--profile']) expect(out).toContain(option);
+    for (const option of ['--stack', '--site', '--no-run', '--json', '--test-alarm', '--print-policy', '--step-timeout', '--run-timeout', '--region', '--profile']) {
+      expect(out).toContain(option);
+    }
+    expect(out).toMatch(/PAGES THE SUBSCRIBERS TWICE/);
     expect(out).toMatch(/Read-only, except the one run it starts/);
   });
   test.each([

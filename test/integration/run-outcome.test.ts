@@ -130,11 +130,16 @@ describe('run outcomes on moto', () => {
       watched.destroy();
       expect(calls).toEqual([]);
       expect(detail).toMatchObject({
-        status: 'not started', run: null, exitCode: null, reportUrl: null, stopCode: 'UserInitiated', heldByHardStop: false,
+        status: 'not started',
+        run: null,
+        exitCode: null,
+        reportUrl: null,
+        stopCode: 'UserInitiated',
+        heldByHardStop: false,
         reason: 'cdk-sitespeed: waited over 30 min in PROVISIONING (no capacity); a new run of docs replaces it',
       });
-      const [delivered] = await receivedEvents(sqs, queueUrl);
-      expect(delivered.detail).toMatchObject({ status: 'not started', stopCode: 'UserInitiated' });
+      const [received] = await receivedEvents(sqs, queueUrl);
+      expect(received.detail).toMatchObject({ status: 'not started', stopCode: 'UserInitiated' });
       expect(lines).toEqual([expect.objectContaining({ RunsNotStarted: 1 })]);
       expect(lines[0].Runs).toBeUndefined();
     });

@@ -1,0 +1,50 @@
+/**
+ * What `cdk-sitespeed check` may call, in one place: `--print-policy` prints it as an IAM policy,
+ * the README shows that output, and a test runs the check against the reference deployment on moto,
+ * records every AWS call of every client and compares them with this list, both ways
+ * (test/check/permissions.test.ts). A call added to the code without its permission here fails that test.
+ */
+export interface Permission {
+  readonly actions: string[];
+  readonly resources: string[];
+  /** Why, and why these resources (a `*` says why it cannot be narrower). */
+  readonly why: string;
+  /** Needed only for the run (left out with --no-run) or only with --test-alarm. */
+  readonly only?: 'run' | 'test-alarm';
+}
+
+/** The SSM document the probes run through (cli-src/check/remote-shell.ts). */
+export const PROBE_DOCUMENT = 'AWS-RunShellScript';
+
+const UNKNOWN_NAMES = 'the resources\' names are CloudFormation\'s, known only after the deploy';
+
+export function checkPermissions(stackPatterns: string[]): Permission[] {
+  const stacks = (stackPatterns.length ? stackPatterns : ['*']).map(p => `arn:aws:cloudformation:*:*:stack/${p}/*`);
+  return [
+    { actions: ['cloudformation:ListStacks'], resources: ['*'], why: 'finding the stacks that match --stack (ListStacks has no resource-level permissions)' },
+    { actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStackResources'], resources: stacks, why: 'reading the deployment\'s check metadata: the stacks given with --stack only' },
+    { actions: ['iam:GetRole'], resources: ['arn:aws:iam::*:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS'], why: 'the account step: the ECS service-linked role' },
+    { actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'], why: 'instances and scale-out (no resource-level permissions)' },
+    { actions: ['ecs:ListContainerInstances', 'ecs:DescribeContainerInstances'], resources: ['*'], why: `instances joined, their attributes; ${UNKNOWN_NAMES}` },
+    { actions: ['ssm:SendCommand'], resources: [`arn:aws:ssm:*::document/${PROBE_DOCUMENT}`, 'arn:aws:ec2:*:*:instance/*'], why: 'the read-only probes shipped in shell/, run on the instances through this document only' },
+    { actions: ['ssm:GetCommandInvocation'], resources: ['*'], why: 'the probes\' output (no resource-level permissions)' },
+    { actions: ['scheduler:GetSchedule'], resources: ['*'], why: `the site's schedule, to start the run as it does; ${UNKNOWN_NAMES}`, only: 'run' },
+    { actions: ['lambda:InvokeFunction'], resources: ['*'], why: `the one run, through the cluster's runTask function; ${UNKNOWN_NAMES}`, only: 'run' },
+    { actions: ['ecs:DescribeTasks'], resources: ['*'], why: `following the run; ${UNKNOWN_NAMES}`, only: 'run' },
+    { actions: ['s3:ListBucket', 's3:GetObject', 's3:GetLifecycleConfiguration'], resources: ['*'], why: `the report, the index files and the retention rule in the reports bucket; ${UNKNOWN_NAMES}`, only: 'run' },
+    { actions: ['sqs:GetQueueAttributes'], resources: ['*'], why: `the dead-letter queues' depth; ${UNKNOWN_NAMES}` },
+    { actions: ['cloudwatch:GetMetricStatistics'], resources: ['*'], why: 'the functions\' errors (no resource-level permissions)' },
+    { actions: ['lambda:GetFunctionConfiguration'], resources: ['*'], why: `the alert topics of each SiteAlerts function; ${UNKNOWN_NAMES}` },
+    { actions: ['sns:ListSubscriptionsByTopic'], resources: ['*'], why: `who the alerts reach; ${UNKNOWN_NAMES}` },
+    { actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory', 'cloudwatch:SetAlarmState'], resources: ['arn:aws:cloudwatch:*:*:alarm:*'], why: 'setting the SiteAlerts alarms off and back, and reading their actions\' outcome', only: 'test-alarm' },
+  ];
+}
+
+/** The IAM policy document for a check with these options: without --no-run's and --test-alarm's parts when they are not used. */
+export function checkPolicy(stackPatterns: string[], options: { run: boolean; testAlarm: boolean }): object {
+  const used = checkPermissions(stackPatterns).filter(p => !p.only || (p.only === 'run' ? options.run : options.testAlarm));
+  return {
+    Version: '2012-10-17',
+    Statement: used.map((p, i) => ({ Sid: `Check${i + 1}`, Effect: 'Allow', Action: p.actions, Resource: p.resources })),
+  };
+}
