@@ -375,6 +375,8 @@ export class DeployedFixture {
     });
     this.graphiteUrl = `http://127.0.0.1:${graphite}`;
     this.grafanaPort = await this.listen((req, res) => res.writeHead(req.url === '/api/health' ? this.knobs.grafanaHealth ?? 200 : 404).end('{}'));
+    // The viewer: CloudFront in front of the bucket (origin access control), a GET answered from the object, 403 when the
+    // caller's address is not allowed (the ReportTree's CloudFront Function), 404 for a missing key.
     const viewer = await this.listen(async (req, res) => {
       if (this.knobs.viewerDenies) {
         res.writeHead(403).end();
@@ -391,7 +393,8 @@ export class DeployedFixture {
 
     fs.writeFileSync(path.join(this.dir, 'aws'), [
       '#!/bin/bash',
-      '# Stand-in for the AWS CLI on an instance: the two calls the probes make.',
+      '# Stand-in for the AWS CLI v2 on an instance (awscli-2, as the boot steps install it): the two calls the probes make,',
+      '# answered as `aws secretsmanager get-secret-value --query SecretString --output text` and `aws s3 sync --dryrun` print.',
       'case "$1 $2" in',
       '  "secretsmanager get-secret-value") [ "$STUB_SECRET_READABLE" = yes ] || { echo "AccessDeniedException" >&2; exit 254; }',
       `    echo '{"username":"${GRAPHITE_USER}","password":"${GRAPHITE_PASSWORD}"}' ;;`,
@@ -576,7 +579,11 @@ export class DeployedFixture {
     return { FunctionName: name, Environment: { Variables: this.resolve(found.stack, found.resource.Properties.Environment?.Variables ?? {}) } };
   }
 
-  /** SSM Run Command: the command string runs here with bash, with the instance's network swapped for the stand-ins. */
+  /**
+   * SSM Run Command (AWS-RunShellScript runs Parameters.commands with sh on the instance; GetCommandInvocation
+   * returns Status, StandardOutputContent, StandardErrorContent: SSM API reference): the command string runs here
+   * with bash, with the instance's network swapped for the stand-ins.
+   */
   private async ssm(command: { name: string; input: any }): Promise<any> {
     if (command.name === 'SendCommandCommand') {
       const sent: string = command.input.Parameters.commands[0];

@@ -42,7 +42,9 @@ describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
       }
     });
     const pagePort = await listen(page);
-    // A stand-in for Graphite's plain text listener: it records every metric line.
+    // A stand-in for Graphite's plain text listener (carbon's line receiver, port 2003: graphite-project/carbon
+    // lib/carbon/protocols.py MetricLineReceiver, `path value timestamp` per line): it records every metric line.
+    // What the real carbon makes of sitespeed.io's lines: test/integration/carbon.test.ts.
     graphite = net.createServer(socket => {
       let buffer = '';
       socket.on('data', d => {
