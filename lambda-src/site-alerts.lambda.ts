@@ -27,6 +27,9 @@ function configOf(env: NodeJS.ProcessEnv): AlertConfig {
     unconfirmedSites: JSON.parse(env.UNCONFIRMED_SITES || '[]'),
     remindAfter: Number(requiredEnv(env, 'REMIND_AFTER')),
     notStartedAfter: Number(env.NOT_STARTED_AFTER ?? '2'),
+    sites: env.SITES ? JSON.parse(env.SITES) : undefined,
+    // The function's timeout is 60 s (src/site-alerts.ts): deliveries saved longer ago were abandoned.
+    inFlightMs: 90_000,
   };
 }
 

@@ -166,6 +166,8 @@ export class SiteAlerts extends Construct {
         UNCONFIRMED_SITES: JSON.stringify(props.unconfirmedSites ?? []),
         REMIND_AFTER: String(remindAfter),
         NOT_STARTED_AFTER: String(notStartedAfter),
+        // Events of other sites are refused: every site of the cluster, also those added after this construct.
+        SITES: Lazy.string({ produce: () => JSON.stringify(cluster._sites.map(s => s.slug)) }),
         // Every site of the cluster, also those added after this construct: known at synth.
         STALE_AFTER: Lazy.string({ produce: () => JSON.stringify(staleLimits(cluster, staleFactor)) }),
         AUTO_SCALING_GROUP: cluster.autoScalingGroup.autoScalingGroupName,

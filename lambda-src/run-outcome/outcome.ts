@@ -3,6 +3,8 @@
  * events"). Pure: the S3 reads and the event are in publish.ts.
  */
 export type RunOutcomeStatus = 'ok' | 'budget failed' | 'failed' | 'no report' | 'not started';
+/** Every status of the schema, for the consumers that check events. */
+export const RUN_STATUSES: readonly RunOutcomeStatus[] = ['ok', 'budget failed', 'failed', 'no report', 'not started'];
 
 /** One failing budget check, as sitespeed.io writes it into budgetResult.json (--budget.output json). */
 export interface BudgetCheck {

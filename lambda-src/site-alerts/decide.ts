@@ -1,3 +1,4 @@
+import type { Delivery } from './alerts';
 import { RunFinished } from '../run-outcome/outcome';
 
 /** What SiteAlerts remembers of a site (one DynamoDB item): enough to alert on change only. */
@@ -17,6 +18,13 @@ export interface SiteState {
   /** Runs in a row that never started (no capacity), and whether that was alerted. */
   readonly notStarted?: number;
   readonly notStartedAlerted?: boolean;
+  /** The last runs handled (alerts.ts runIdOf): a copy of one of their events does nothing. */
+  readonly runIds?: string[];
+  /** Deliveries decided and saved but not yet done (alerts.ts). */
+  readonly outbox?: Delivery[];
+  readonly outboxSavedAt?: string;
+  /** The invocation that saved the outbox failed delivering it (its retry does the rest at once). */
+  readonly outboxFailed?: boolean;
 }
 
 export type AlertKind = 'failing' | 'still failing' | 'recovered' | 'running again' | 'not starting' | 'starting again';

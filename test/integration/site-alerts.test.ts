@@ -1,14 +1,14 @@
 import {
   AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateLaunchTemplateCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, ECSClient, RegisterContainerInstanceCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseRunRequest } from '../../lambda-src/run-task/request';
-import { AlertConfig, handleRunFinished, runFinishedOf } from '../../lambda-src/site-alerts/alerts';
+import { AlertConfig, handleRunFinished, loadState, runFinishedOf, saveState } from '../../lambda-src/site-alerts/alerts';
 import { sweep } from '../../lambda-src/site-alerts/sweep';
 import { motoClientConfig, resetMoto } from '../harness/moto';
 import { finished } from '../lambda/fixtures/run-finished';
@@ -40,6 +40,7 @@ describe('site alerts on moto', () => {
     await resetMoto();
     invoked.length = 0;
     logs.length = 0;
+    runs = 0;
     await dynamodb.send(new CreateTableCommand({
       TableName: 'alerts',
       BillingMode: 'PAY_PER_REQUEST',
@@ -75,14 +76,20 @@ describe('site alerts on moto', () => {
       unconfirmedSites: [],
       remindAfter: 0,
       notStartedAfter: 2,
+      sites: ['docs'],
+      inFlightMs: 90_000,
     };
   });
   afterAll(() => [dynamodb, sns, sqs, ecs, ec2, lambda, autoScaling].forEach(c => c.destroy()));
 
   const autoScaling = new AutoScalingClient(motoClientConfig());
   const clients = () => ({ autoScaling, dynamodb, sns, ecs, lambda });
-  const handle = (run: ReturnType<typeof finished>, c: AlertConfig = config) =>
-    handleRunFinished(clients(), c, { ...run, taskArn }, l => logs.push(l));
+  // Each call is another run (a second later) unless the test names its stop time: one run's copies are tested on their own.
+  let runs = 0;
+  const defaultStop = finished('ok').stoppedAt;
+  const handle = (run: ReturnType<typeof finished>, c: AlertConfig = config) => handleRunFinished(clients(), c, {
+    ...run, taskArn, stoppedAt: run.stoppedAt === defaultStop ? new Date(Date.parse(defaultStop) + 1000 * runs++).toISOString() : run.stoppedAt,
+  }, l => logs.push(l));
   async function inbox(): Promise<Array<{ Subject: string; Message: string }>> {
     const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     return (received.Messages ?? []).map(m => JSON.parse(m.Body!));
@@ -161,6 +168,98 @@ describe('site alerts on moto', () => {
   test('an event that is not a finished run fails the invocation with the field it lacks', () => {
     expect(() => runFinishedOf({ 'detail-type': 'ECS Task State Change', 'detail': {} })).toThrow(/not a Sitespeed Run Finished event/);
     expect(() => runFinishedOf({ 'detail-type': 'Sitespeed Run Finished', 'detail': { site: 'docs' } })).toThrow(/detail\.status must be a string/);
+  });
+
+  describe('nothing lost, nothing doubled: copies, late events, bursts, faults', () => {
+    const exact = (run: ReturnType<typeof finished>, c: AlertConfig = config) =>
+      handleRunFinished(clients(), c, { ...run, taskArn }, l => logs.push(l));
+
+    test('a second copy of one stopped run does nothing: no second confirmation run, no reminder advanced (before: both)', async () => {
+      const run = finished('failed', { stoppedAt: '2026-11-28T06:00:00.000Z' });
+      expect(await exact(run)).toEqual({ site: 'docs', actions: ['rerun'] });
+      expect(await exact(run)).toEqual({ site: 'docs', actions: [], ignored: 'a copy of a run already handled' });
+      expect(invoked).toHaveLength(1);
+      const failing = finished('failed', { rerun: true, stoppedAt: '2026-11-28T06:10:00.000Z' });
+      await exact(failing, { ...config, remindAfter: 3 });
+      await exact(failing, { ...config, remindAfter: 3 });
+      const { state } = await loadState(dynamodb, 'alerts', 'docs');
+      expect(state).toMatchObject({ state: 'failing', failures: 1 });
+      expect((await inbox()).map(m => m.Subject)).toEqual(['[cdk-sitespeed] docs is failing: failed']);
+    });
+
+    test('a late event of an older run never sends "recovered" after a newer failure, nor starts a confirmation run', async () => {
+      await exact(finished('failed', { stoppedAt: '2026-11-28T07:00:00.000Z' }), { ...config, unconfirmedSites: ['docs'] });
+      expect((await inbox()).map(m => m.Subject)).toEqual(['[cdk-sitespeed] docs is failing: failed']);
+      const late = await exact(finished('ok', { stoppedAt: '2026-11-28T06:00:00.000Z' }));
+      expect(late.ignored).toBe('older than the last run the state knows (stopped 2026-11-28T07:00:00.000Z)');
+      await exact(finished('failed', { stoppedAt: '2026-11-28T05:00:00.000Z' }));
+      expect(await inbox()).toEqual([]);
+      expect(invoked).toEqual([]);
+      expect((await loadState(dynamodb, 'alerts', 'docs')).state).toMatchObject({ state: 'failing' });
+    });
+
+    test('ten copies of one failure at once: one confirmation run; of a confirmed failure: one message (before: ten)', async () => {
+      const failure = finished('budget failed', { stoppedAt: '2026-11-28T08:00:00.000Z' });
+      const outcomes = await Promise.all(Array.from({ length: 10 }, () => exact(failure)));
+      expect(invoked).toHaveLength(1);
+      expect(outcomes.filter(o => o.actions.includes('rerun'))).toHaveLength(1);
+      const confirmed = finished('budget failed', { rerun: true, stoppedAt: '2026-11-28T08:05:00.000Z' });
+      await Promise.all(Array.from({ length: 10 }, () => exact(confirmed)));
+      expect((await inbox()).map(m => m.Subject)).toEqual(['[cdk-sitespeed] docs is failing: budget failed']);
+    });
+
+    test('a Slack publish that fails, then Lambda\'s retry: the e-mail goes once, Slack once (before: the e-mail twice)', async () => {
+      const slackTopicArn = (await sns.send(new CreateTopicCommand({ Name: 'slack' }))).TopicArn!;
+      const slackUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'chatbot2' }))).QueueUrl!;
+      const slackArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: slackUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+      await sns.send(new SubscribeCommand({ TopicArn: slackTopicArn, Protocol: 'sqs', Endpoint: slackArn }));
+      const flaky = new SNSClient(motoClientConfig());
+      let refused = 0;
+      flaky.middlewareStack.add((next: any) => async (call: any) => {
+        if (call.input.TopicArn === slackTopicArn && refused++ === 0) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' });
+        return next(call);
+      }, { step: 'initialize' });
+      const c = { ...config, slackTopicArn, unconfirmedSites: ['docs'] };
+      const run = { ...finished('failed', { stoppedAt: '2026-11-28T09:00:00.000Z' }), taskArn };
+      await expect(handleRunFinished({ ...clients(), sns: flaky }, c, run, l => logs.push(l))).rejects.toThrow('Rate exceeded');
+      expect(await handleRunFinished({ ...clients(), sns: flaky }, c, run, l => logs.push(l))).toMatchObject({ actions: ['failing'] });
+      expect((await inbox()).map(m => m.Subject)).toEqual(['[cdk-sitespeed] docs is failing: failed']);
+      const slack = await sqs.send(new ReceiveMessageCommand({ QueueUrl: slackUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      expect(slack.Messages ?? []).toHaveLength(1);
+      flaky.destroy();
+    });
+
+    test('deliveries an invocation saved and then died with are done by the next copy once the function\'s time has passed', async () => {
+      const run = finished('failed', { stoppedAt: '2026-11-28T10:00:00.000Z' });
+      const dying = new SNSClient(motoClientConfig());
+      dying.middlewareStack.add(() => async () => { throw Object.assign(new Error('Task timed out'), { name: 'TimeoutError' }); }, { step: 'initialize' });
+      const c = { ...config, unconfirmedSites: ['docs'] };
+      await expect(handleRunFinished({ ...clients(), sns: dying }, c, { ...run, taskArn }, () => {})).rejects.toThrow();
+      // As if it had died instead of saving its failure: the outbox is in flight, saved 2 minutes ago.
+      const { state, version } = await loadState(dynamodb, 'alerts', 'docs');
+      await saveState(dynamodb, 'alerts', { ...state!, outboxFailed: false, outboxSavedAt: new Date(Date.now() - 120_000).toISOString() }, version);
+      expect(await exact(run, c)).toMatchObject({ actions: ['failing'], ignored: 'a copy of a run already handled' });
+      expect((await inbox()).map(m => m.Subject)).toEqual(['[cdk-sitespeed] docs is failing: failed']);
+      expect(await exact(run, c)).toMatchObject({ actions: [] });
+      expect(await inbox()).toEqual([]);
+      dying.destroy();
+    });
+
+    test('a corrupt state item is kept aside and the site starts again, logged (before: every alert of the site failed)', async () => {
+      await dynamodb.send(new PutItemCommand({ TableName: 'alerts', Item: { site: { S: 'docs' }, state: { S: '{"site": "docs", "state": ' }, version: { N: '4' } } }));
+      expect(await exact(finished('failed', { stoppedAt: '2026-11-28T11:00:00.000Z' }), { ...config, unconfirmedSites: ['docs'] })).toMatchObject({ actions: ['failing'] });
+      const kept = logs.find((l: any) => l.stateKept) as any;
+      expect(kept.stateKept).toMatch(/^#kept\/docs\/2\d{3}-/);
+      const aside = await dynamodb.send(new GetItemCommand({ TableName: 'alerts', Key: { site: { S: kept.stateKept } } }));
+      expect(aside.Item!.state.S).toBe('{"site": "docs", "state": ');
+    });
+
+    test('an event of a site the cluster does not have, or with a status the schema does not know, is refused naming it, not alerted', async () => {
+      await expect(exact(finished('failed', { site: 'blog' }))).rejects.toThrow('the event\'s detail.site "blog" is not a site of this cluster (docs): not alerted');
+      await expect(exact(finished('great' as any))).rejects.toThrow('the event\'s detail.status is "great"; expected one of ok, budget failed, failed, no report, not started: not alerted');
+      expect(await inbox()).toEqual([]);
+      expect(invoked).toEqual([]);
+    });
   });
 
   describe('the hourly sweep', () => {
