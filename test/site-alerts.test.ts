@@ -129,7 +129,7 @@ describe('SiteAlerts', () => {
     const { alerts, stack } = alertedCluster({ confirmFailures: false, unconfirmedSites: ['docs'], remindAfterRuns: 6 });
     const logicalId = stack.resolve((alerts.function.node.defaultChild as any).logicalId);
     const env = Template.fromStack(stack).toJSON().Resources[logicalId].Properties.Environment.Variables;
-    expect(env).toMatchObject({ CONFIRM: 'false', UNCONFIRMED_SITES: '["docs"]', REMIND_AFTER: '6', NOT_STARTED_AFTER: '2' });
+    expect(env).toMatchObject({ CONFIRM: 'false', UNCONFIRMED_SITES: '["docs"]', REMIND_AFTER: '6', NOT_STARTED_AFTER: '2', SITES: '["docs"]' });
     const other = alertedCluster({ notStartedAlertAfterRuns: 0 });
     const otherId = other.stack.resolve((other.alerts.function.node.defaultChild as any).logicalId);
     expect(Template.fromStack(other.stack).toJSON().Resources[otherId].Properties.Environment.Variables.NOT_STARTED_AFTER).toBe('0');
