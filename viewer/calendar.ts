@@ -25,7 +25,8 @@ function statusText(run: Run): string {
   }
   if (run.status !== 'failed') return run.status;
   const parts = [`failed${run.exitCode !== undefined ? ` (exit ${run.exitCode})` : ''}`];
-  if (run.budget?.length) parts.push(`budget: ${run.budget.length} check${run.budget.length > 1 ? 's' : ''} failing`);
+  const failing = run.budgetCount ?? run.budget?.length ?? 0;
+  if (failing) parts.push(`budget: ${failing} check${failing > 1 ? 's' : ''} failing`);
   else if (run.reason) parts.push(run.reason);
   if (run.report === false) parts.push('no report');
   return parts.join(', ');

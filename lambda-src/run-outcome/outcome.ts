@@ -35,7 +35,12 @@ export interface RunFinished {
    * it at zero instances: expected, never alerted.
    */
   readonly heldByHardStop: boolean;
+  /** The first failing checks (at most MAX_CHECKS_IN_EVENT, fewer if the event would pass EventBridge's size); all of them are in `budgetResult`. */
   readonly failedBudgetChecks: BudgetCheck[];
+  /** How many checks failed in all. */
+  readonly failedBudgetCheckCount: number;
+  /** The run's whole budget result, `s3://<bucket>/<site>/<run>/budgetResult.json`, when it has one. */
+  readonly budgetResult: string | null;
   readonly reportUrl: string | null;
   readonly viewerUrl: string | null;
   readonly startedAt: string;

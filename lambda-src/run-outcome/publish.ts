@@ -3,11 +3,15 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { failingChecks, reportUrlOf, RunFinished, statusOf } from './outcome';
 import { isInWindow, OnWindow } from '../../src/private/schedule-window';
 import { argValue } from '../../src/private/sitespeed-args';
-import { metricsLine, putRunEvent, RUN_FINISHED } from '../shared/run-events';
+import { entryBytes, MAX_ENTRY_BYTES, metricsLine, putRunEvent, RUN_FINISHED } from '../shared/run-events';
 import { runFolderOf } from '../shared/run-folder';
 import { StoppedTask } from '../shared/task-event';
 
 export const BUDGET_RESULT = 'budgetResult.json';
+/** The failing checks an event carries: enough for a message (which lists ten) and the calendar; all are in the budget file. */
+export const MAX_CHECKS_IN_EVENT = 50;
+/** A reason (ECS's, or a container's) is cut to this many characters in the event. */
+const MAX_REASON = 1000;
 
 async function budgetOf(s3: S3Client, bucket: string, key: string): Promise<unknown> {
   try {
@@ -44,10 +48,12 @@ export async function publishRunFinished(clients: { s3: S3Client; events: EventB
     run: run ?? null,
     status: statusOf(task.exitCode, run !== undefined, failing, started),
     exitCode: task.exitCode ?? null,
-    reason: task.reason ?? null,
+    reason: task.reason ? task.reason.slice(0, MAX_REASON) : null,
     stopCode: task.stopCode ?? null,
     heldByHardStop: !started && options.hardStopWindow !== undefined && !isInWindow(options.hardStopWindow, task.createdAt ?? task.startedAt),
-    failedBudgetChecks: failing,
+    failedBudgetChecks: failing.slice(0, MAX_CHECKS_IN_EVENT),
+    failedBudgetCheckCount: failing.length,
+    budgetResult: budget !== undefined ? `s3://${bucket}/${task.site}/${run}/${BUDGET_RESULT}` : null,
     reportUrl: reportUrlOf(viewerUrl ?? undefined, task.site, run),
     viewerUrl,
     startedAt: task.startedAt.toISOString(),
@@ -56,7 +62,7 @@ export async function publishRunFinished(clients: { s3: S3Client; events: EventB
     taskArn: task.taskArn ?? null,
     rerun: task.rerun ?? false,
   };
-  await putRunEvent(clients.events, RUN_FINISHED, detail);
+  await putRunEvent(clients.events, RUN_FINISHED, withinEntryLimit(detail));
   const perSite = (options.perSite ?? (() => false))(task.site);
   if (detail.status === 'not started') {
     // Not a finished run; held by the schedule, not even a problem.
@@ -72,4 +78,17 @@ export async function publishRunFinished(clients: { s3: S3Client; events: EventB
     RunDuration: detail.durationSeconds,
   }, { RunDuration: 'Seconds' }, perSite));
   return detail;
+}
+
+/**
+ * The detail, with fewer checks if the entry would pass EventBridge's 256 KB (a check can hold
+ * long URLs and values): an entry above it is refused at every retry, and the run would reach
+ * neither the index nor the alerts.
+ */
+export function withinEntryLimit(detail: RunFinished): RunFinished {
+  let fitted = detail;
+  while (entryBytes(RUN_FINISHED, fitted) >= MAX_ENTRY_BYTES && fitted.failedBudgetChecks.length > 0) {
+    fitted = { ...fitted, failedBudgetChecks: fitted.failedBudgetChecks.slice(0, Math.floor(fitted.failedBudgetChecks.length / 2)) };
+  }
+  return fitted;
 }

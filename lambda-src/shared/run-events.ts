@@ -18,6 +18,17 @@ export class PutEventsFailedError extends Error {
   }
 }
 
+/**
+ * EventBridge takes entries below 256 KB, counted as the UTF-8 bytes of Source, DetailType and
+ * Detail (plus 14 for Time and each Resource's bytes, which these entries do not have)
+ * ("Calculating Amazon EventBridge PutEvents event entry size", EventBridge User Guide).
+ */
+export const MAX_ENTRY_BYTES = 256 * 1024;
+
+export function entryBytes(detailType: string, detail: object): number {
+  return Buffer.byteLength(EVENT_SOURCE) + Buffer.byteLength(detailType) + Buffer.byteLength(JSON.stringify(detail));
+}
+
 /** Puts one event on the default bus; a rejected entry is an error (the invoker retries). */
 export async function putRunEvent(events: EventBridgeClient, detailType: string, detail: object): Promise<void> {
   const result = await events.send(new PutEventsCommand({

@@ -32,7 +32,8 @@ function details(run: RunFinished): string[] {
   const lines = [`What happened: ${STATUS_WORDS[run.status] ?? run.status}${run.exitCode === null ? '' : ` (exit code ${run.exitCode})`}${run.reason ? `: ${run.reason}` : ''}.`];
   if (run.failedBudgetChecks.length > 0) {
     lines.push('Failing budget checks:', ...run.failedBudgetChecks.slice(0, 10).map(c => `  - ${check(c)}`));
-    if (run.failedBudgetChecks.length > 10) lines.push(`  - and ${run.failedBudgetChecks.length - 10} more in the report`);
+    const all = Math.max(run.failedBudgetCheckCount ?? 0, run.failedBudgetChecks.length);
+    if (all > 10) lines.push(`  - and ${all - Math.min(10, run.failedBudgetChecks.length)} more in the report`);
   }
   if (run.reportUrl) lines.push(`Report: ${run.reportUrl}`);
   if (run.viewerUrl) lines.push(`Calendar: ${run.viewerUrl}`);

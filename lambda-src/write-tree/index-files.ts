@@ -37,8 +37,10 @@ export interface Run {
   readonly reason?: string;
   /** False when the run left no report. */
   readonly report?: boolean;
-  /** The failing budget checks, when the run failed its budget. */
+  /** The failing budget checks, when the run failed its budget (the first ones the event carried). */
   readonly budget?: FailedCheck[];
+  /** How many checks failed, when more than `budget` lists (the rest are in the report's budgetResult.json). */
+  readonly budgetCount?: number;
   /** A confirmation run (SiteAlerts). */
   readonly rerun?: boolean;
   /** False when the run never started (no capacity, a failed pull): status failed, or unknown when held by a hardStop schedule. */
@@ -135,6 +137,7 @@ export function runOfOutcome(detail: RunFinished): Run {
     ...(detail.reason ? { reason: detail.reason } : {}),
     ...(detail.run === null ? { report: false } : {}),
     ...(budget.length > 0 ? { budget } : {}),
+    ...((detail.failedBudgetCheckCount ?? 0) > budget.length ? { budgetCount: detail.failedBudgetCheckCount } : {}),
     ...(detail.rerun ? { rerun: true } : {}),
     ...(detail.status === 'not started' ? { started: false, ...(detail.stopCode ? { stopCode: detail.stopCode } : {}) } : {}),
   };

@@ -1,13 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { publishRunFinished } from '../../lambda-src/run-outcome/publish';
+import { failingChecks } from '../../lambda-src/run-outcome/outcome';
+import { MAX_CHECKS_IN_EVENT, publishRunFinished, withinEntryLimit } from '../../lambda-src/run-outcome/publish';
+import { entryBytes, MAX_ENTRY_BYTES, RUN_FINISHED } from '../../lambda-src/shared/run-events';
 import { StoppedTask, stoppedTaskOf } from '../../lambda-src/shared/task-event';
 import { isInWindow, windowFromJson, windowToJson } from '../../src/private/schedule-window';
 import { motoClientConfig, resetMoto } from '../harness/moto';
 import { receivedEvents, runFinishedQueue } from '../harness/run-events';
+import { finished } from '../lambda/fixtures/run-finished';
 
 // publishRunFinished against moto's S3 and EventBridge: the event is delivered to an SQS queue
 // through a rule on the default bus that matches the documented source and detail type.
@@ -88,6 +91,65 @@ describe('run outcomes on moto', () => {
     await put('docs/2026-11-28-05-00-06/index.html');
     await put('docs/2026-11-28-05-00-06/budgetResult.json', '{"failing": ');
     expect(await publishRunFinished({ s3, events }, 'prod-Sitespeed', task(1), () => {})).toMatchObject({ status: 'failed' });
+  });
+
+  describe('EventBridge\'s 256 KB entry limit', () => {
+    // A stand-in for PutEvents' size check, which moto does not make: the entry's size as the
+    // EventBridge User Guide calculates it ("Calculating Amazon EventBridge PutEvents event entry
+    // size": Source, DetailType and Detail as UTF-8 bytes), refused at 256 KB.
+    const sized = new EventBridgeClient(motoClientConfig());
+    const refused: number[] = [];
+    sized.middlewareStack.add((next: any, context: any) => async (call: any) => {
+      if (context.commandName === 'PutEventsCommand') {
+        for (const e of call.input.Entries) {
+          const bytes = Buffer.byteLength(e.Source) + Buffer.byteLength(e.DetailType) + Buffer.byteLength(e.Detail ?? '');
+          if (bytes >= 256 * 1024) {
+            refused.push(bytes);
+            throw Object.assign(new Error('Total size of the entries in the request is over the limit.'), { name: 'ValidationException' });
+          }
+        }
+      }
+      return next(call);
+    }, { step: 'initialize' });
+    afterAll(() => sized.destroy());
+    const budgetOf = (checks: number, metric = 'Total Requests') => JSON.stringify({
+      working: {},
+      failing: {
+        home: Array.from({ length: checks }, (_, i) => ({
+          metric: `${metric} ${i}`, type: 'requests', value: i, friendlyValue: `${i}`, limit: 0, friendlyLimit: '0', limitType: 'max', status: 'failing',
+        })),
+      },
+      error: {},
+    });
+
+    test('a budget with 1,200 failing checks: the event carries the count, the first 50 and where the rest are, and gets through (before: refused at every retry)', async () => {
+      await put('docs/2026-11-28-05-00-06/index.html');
+      await put('docs/2026-11-28-05-00-06/budgetResult.json', budgetOf(1200, 'a rather long metric name of a page with a long alias '.repeat(3)));
+      refused.length = 0;
+      const detail = await publishRunFinished({ s3, events: sized }, 'prod-Sitespeed', task(1), () => {});
+      expect(refused).toEqual([]);
+      expect(detail).toMatchObject({
+        status: 'budget failed', failedBudgetCheckCount: 1200, budgetResult: 's3://reports/docs/2026-11-28-05-00-06/budgetResult.json',
+      });
+      expect(detail.failedBudgetChecks).toHaveLength(MAX_CHECKS_IN_EVENT);
+      const [event] = await delivered();
+      expect(event.detail.failedBudgetCheckCount).toBe(1200);
+      // What the event would have been with every check: over the limit.
+      const all = { ...detail, failedBudgetChecks: failingChecks(JSON.parse(budgetOf(1200, 'a rather long metric name of a page with a long alias '.repeat(3)))) };
+      expect(entryBytes(RUN_FINISHED, all)).toBeGreaterThan(MAX_ENTRY_BYTES);
+      await expect(sized.send(new PutEventsCommand({ Entries: [{ Source: 'cdk-sitespeed', DetailType: RUN_FINISHED, Detail: JSON.stringify(all) }] })))
+        .rejects.toThrow('over the limit');
+    });
+
+    test('fifty checks that are too large themselves: halved until the entry fits, the count kept', () => {
+      const huge = failingChecks(JSON.parse(budgetOf(50, 'x'.repeat(10_000))));
+      const detail = { ...finished('budget failed'), failedBudgetChecks: huge, failedBudgetCheckCount: 50 };
+      const fitted = withinEntryLimit(detail);
+      expect(entryBytes(RUN_FINISHED, fitted)).toBeLessThan(MAX_ENTRY_BYTES);
+      expect(fitted.failedBudgetChecks.length).toBeGreaterThan(0);
+      expect(fitted.failedBudgetChecks.length).toBeLessThan(50);
+      expect(fitted.failedBudgetCheckCount).toBe(50);
+    });
   });
 
   describe('a run that never started (its task stopped in PROVISIONING)', () => {

@@ -99,6 +99,12 @@ describe('alert messages', () => {
   });
 });
 
+test('a budget with more failing checks than the event carries: ten listed, the rest counted from the total', () => {
+  const checks = Array.from({ length: 50 }, (_, i) => ({ page: 'home', metric: `m${i}`, type: 't', value: 2, limit: 1 }));
+  const message = alertMessage('failing', finished('budget failed', { failedBudgetChecks: checks, failedBudgetCheckCount: 1200 }), { site: 'docs', state: 'failing', failures: 1, reminded: false });
+  expect(message.text).toContain('  - and 1190 more in the report');
+});
+
 describe('runs that never start (no capacity): their own status, alerted after two in a row, never a confirmation run', () => {
   test('the first is counted quietly, the second alerts once, the third says nothing more; none asks for a re-run', () => {
     const first = decide(undefined, finished('not started'), confirm);

@@ -135,6 +135,15 @@ describe('the index of a run outcome', () => {
       .toEqual({ run: '2026-11-27-08-15-00', status: 'failed', reason: 'CannotPullContainerError', report: false });
   });
 
+  test('a budget with more failing checks than the event carries: the index says how many in all', () => {
+    const checks = Array.from({ length: 50 }, (_, i) => ({ page: 'home', metric: `m${i}`, type: 't', value: 2, limit: 1 }));
+    const run = runOfOutcome(outcomeOfEvent(finished({ status: 'budget failed', exitCode: 1, failedBudgetChecks: checks, failedBudgetCheckCount: 1200 })));
+    expect(run.budget).toHaveLength(50);
+    expect(run.budgetCount).toBe(1200);
+    expect(runOfOutcome(outcomeOfEvent(finished({ status: 'budget failed', exitCode: 1, failedBudgetChecks: checks.slice(0, 2), failedBudgetCheckCount: 2 }))).budgetCount)
+      .toBeUndefined();
+  });
+
   test('a run that never started is filed as such (before, "not started" was refused as an unknown status and the run reached no index): failed, or unknown when the hardStop schedule held it', () => {
     const notStarted = { run: null, status: 'not started', exitCode: null, reason: 'waited over 30 min in PROVISIONING', stopCode: 'UserInitiated', heldByHardStop: false };
     expect(runOfOutcome(outcomeOfEvent(finished(notStarted))))
