@@ -9,8 +9,8 @@
  *
  * A stopped run rewrites its own site's file and the summary: neither write grows with the
  * number of other sites or their runs, and the viewer downloads the summary first and a
- * site's runs only when it is opened. `revision` counts the writes of a site's file, so the
- * summary never takes an older state of a site over a newer one. Pure: the S3 side is s3-index.ts.
+ * site's runs only when it is opened. `revision` grows with every write of a site's file (see
+ * nextRevision), so the summary never takes an older state of a site over a newer one. Pure: the S3 side is s3-index.ts.
  */
 import { folderOf, RUN_FOLDER, SITE_SLUG } from './tree';
 import type { BudgetCheck, RunFinished } from '../run-outcome/outcome';
@@ -218,6 +218,18 @@ export function withKnown(known: Run[], more: Run[]): Run[] {
     if (!had || had.status === 'unknown') runs.set(run.run, { ...had, ...run });
   }
   return [...runs.values()].sort(byRun);
+}
+
+/**
+ * A site file's next revision: one more than the file it changes, and never less than the time
+ * of the write in milliseconds. Counting alone froze the summary when a site's file was rebuilt
+ * (missing, corrupt) or restored from an older version: it started again far below the revision
+ * the summary held, which keeps the higher one, so the site's entry stopped updating. A write's
+ * time is above any revision written before it; a compare-and-swap still orders two writers of
+ * one file (the later one read the earlier one's revision).
+ */
+export function nextRevision(current: number, now: Date): number {
+  return Math.max(current + 1, now.getTime());
 }
 
 export function summaryOf(index: SiteIndex): SiteSummary {

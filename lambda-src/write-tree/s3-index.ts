@@ -1,6 +1,6 @@
 import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
-  KEPT_PREFIX, INDEX_PREFIX, mergeRuns, outcomeOfEvent, parseSiteIndex, parseSummary, reconcile, retentionCutoff, Run,
+  KEPT_PREFIX, INDEX_PREFIX, mergeRuns, nextRevision, outcomeOfEvent, parseSiteIndex, parseSummary, reconcile, retentionCutoff, Run,
   runOfOutcome, SiteIndex, siteIndexKey, SiteSummary, Summary, SUMMARY_KEY, summaryOf, withKnown, withSiteSummaries,
 } from './index-files';
 import { durableStatuses, recordStatus, STATUS_PREFIX } from './run-status';
@@ -129,13 +129,13 @@ export async function runFolders(s3: S3Client, bucket: string, site: string): Pr
 const SITE_FIELDS = ['version', 'site', 'revision', 'runs'];
 const SUMMARY_FIELDS = ['version', 'retentionDays', 'sites'];
 
-function siteSwap(site: string, rebuild: () => Promise<Run[]>, change: (runs: Run[]) => Run[]): Swap<SiteIndex> {
+function siteSwap(site: string, now: () => Date, rebuild: () => Promise<Run[]>, change: (runs: Run[]) => Run[]): Swap<SiteIndex> {
   return {
     key: siteIndexKey(site),
     parse: text => parseSiteIndex(text, site),
     fields: SITE_FIELDS,
     rebuild: async () => ({ version: 2, site, revision: 0, runs: await rebuild() }),
-    change: current => ({ version: 2, site, revision: current.revision + 1, runs: change(current.runs) }),
+    change: current => ({ version: 2, site, revision: nextRevision(current.revision, now()), runs: change(current.runs) }),
   };
 }
 
@@ -150,8 +150,12 @@ async function listedRuns(s3: S3Client, location: IndexLocation, site: string, k
   return reconcile(siteFolders, withKnown(known, statuses), cutoffOf(location));
 }
 
+function nowOf(location: IndexLocation): () => Date {
+  return location.now ?? (() => new Date());
+}
+
 function cutoffOf(location: IndexLocation): string | undefined {
-  return retentionCutoff(location.retentionDays, (location.now ?? (() => new Date()))());
+  return retentionCutoff(location.retentionDays, nowOf(location)());
 }
 
 /**
@@ -167,7 +171,7 @@ export async function updateRun(s3: S3Client, location: IndexLocation, event: un
   // First the durable record, so a rebuild knows this run's status even if an index write fails.
   await recordStatus(s3, location.bucket, site, run);
   const index = await compareAndSwap(s3, location.bucket,
-    siteSwap(site, () => listedRuns(s3, location, site, [run]), runs => mergeRuns(runs, [run], cutoffOf(location))), log);
+    siteSwap(site, nowOf(location), () => listedRuns(s3, location, site, [run]), runs => mergeRuns(runs, [run], cutoffOf(location))), log);
   await compareAndSwap(s3, location.bucket, {
     key: SUMMARY_KEY,
     parse: parseSummary,
@@ -215,11 +219,11 @@ async function rebuildSites(s3: S3Client, location: IndexLocation, log: Log): Pr
   const worker = async () => {
     while (next < sites.length) {
       const site = sites[next++];
-      const listedAt = (location.now ?? (() => new Date()))();
+      const listedAt = nowOf(location)();
       const existing = await readJson(s3, location.bucket, siteIndexKey(site), text => parseSiteIndex(text, site), SITE_FIELDS);
       const { folders: siteFolders, statuses } = await siteFacts(s3, location.bucket, site, 'value' in existing ? existing.value.runs : []);
       const recent = folderOf(new Date(listedAt.getTime() - IN_FLIGHT_MS));
-      const index = await compareAndSwap(s3, location.bucket, siteSwap(site, async () => [], current => {
+      const index = await compareAndSwap(s3, location.bucket, siteSwap(site, nowOf(location), async () => [], current => {
         const rebuilt = reconcile(siteFolders, withKnown(withKnown(current, statuses), legacy.get(site) ?? []), cutoffOf(location));
         // Runs written by updates since the listing (their folders may be newer than it).
         const inFlight = current.filter(r => r.run >= recent && !rebuilt.some(b => b.run === r.run));

@@ -79,9 +79,37 @@ test('an update records the status, then reads and writes the site\'s file and t
   expect(calls).toEqual(['PUT', 'GET', 'PUT', 'GET', 'PUT']);
   expect(await runsOf('shop')).toEqual([{ run: '2026-11-26-08-15-02', status: 'unknown' }, { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1 }]);
   expect((await summary()).sites).toEqual({
-    blog: { revision: 1, runs: 1, first: '2026-11-26-09-00-00', last: { run: '2026-11-26-09-00-00', status: 'unknown' } },
-    shop: { revision: 2, runs: 2, first: '2026-11-26-08-15-02', last: { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1 } },
+    // Revisions: never below the write's time in ms (nextRevision), one more for the second write in that millisecond.
+    blog: { revision: NOW.getTime(), runs: 1, first: '2026-11-26-09-00-00', last: { run: '2026-11-26-09-00-00', status: 'unknown' } },
+    shop: { revision: NOW.getTime() + 1, runs: 2, first: '2026-11-26-08-15-02', last: { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1 } },
   });
+});
+
+test('the summary never freezes: a site file restored from an older version, or lost, still moves the site\'s entry at its next run', async () => {
+  let clock = NOW.getTime();
+  const ticking: IndexLocation = { ...location, now: () => new Date(clock) };
+  await putRuns('shop', ['2026-11-26-08-15-03']);
+  await updateRun(s3, ticking, finished('shop', '2026-11-26T08:15:00Z', { exitCode: 0 }), quiet);
+  const old = (await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: '.cdk-sitespeed/index/sites/shop.json' }))).Body!;
+  const oldText = await old.transformToString();
+  // Many runs later (before: each write counted one, so the summary's revision ran far ahead).
+  for (let i = 0; i < 3; i++) {
+    clock += 60_000;
+    await putRuns('shop', [`2026-11-27-0${i}-15-03`]);
+    await updateRun(s3, ticking, finished('shop', `2026-11-27T0${i}:15:00Z`, { exitCode: 0 }), quiet);
+  }
+  // Restored from the older version (S3 versioning, a backup): its revision is the old, lower one.
+  await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: '.cdk-sitespeed/index/sites/shop.json', Body: oldText }));
+  clock += 60_000;
+  await putRuns('shop', ['2026-11-28-08-15-03']);
+  await updateRun(s3, ticking, finished('shop', '2026-11-28T08:15:00Z', { exitCode: 1 }), quiet);
+  expect((await summary()).sites.shop.last).toEqual({ run: '2026-11-28-08-15-03', status: 'failed', exitCode: 1 });
+  // Lost: rebuilt from the bucket, and the summary follows it too.
+  await s3.send(new DeleteObjectCommand({ Bucket: 'reports', Key: '.cdk-sitespeed/index/sites/shop.json' }));
+  clock += 60_000;
+  await putRuns('shop', ['2026-11-28-09-15-03']);
+  await updateRun(s3, ticking, finished('shop', '2026-11-28T09:15:00Z', { exitCode: 0 }), quiet);
+  expect((await summary()).sites.shop).toMatchObject({ last: { run: '2026-11-28-09-15-03', status: 'ok', exitCode: 0 } });
 });
 
 test('a failed budget is filed with its checks, which the viewer shows', async () => {
