@@ -51,3 +51,33 @@ export function calendarFixture(): CalendarFixture {
   const summary = withSiteSummaries(undefined, new Map([...siteFiles].map(([site, file]) => [site, summaryOf(file)])), 400);
   return { v1, summary, siteFiles, runs };
 }
+
+/**
+ * The day everything fails: every site's last run failed 20 budget checks with a long reason, as
+ * the summary holds it now (summaryOf) and as it held it before (the whole last run).
+ */
+export function allFailingSummaries(): { before: string; after: string } {
+  const checks = failedChecksOf(Array.from({ length: 20 }, (_, i) => ({
+    page: `https://www.example.com/products/category-${i}/a-long-product-page`,
+    metric: `Largest Contentful Paint ${i}`,
+    type: 'timings',
+    value: 4200 + i,
+    friendlyValue: `${4.2 + i / 100} s`,
+    limit: 2500,
+    friendlyLimit: '2.5 s',
+    limitType: 'max',
+  })));
+  const last: Run = {
+    run: folderOf(new Date(START)),
+    status: 'failed',
+    exitCode: 1,
+    budget: checks,
+    reason: 'Essential container in task exited: '.padEnd(600, 'sitespeed.io failed a budget and ended with exit code 1 '),
+  };
+  const sites = Array.from({ length: SITES }, (_, i) => siteName(i));
+  const after = JSON.stringify(withSiteSummaries(undefined,
+    new Map(sites.map(site => [site, summaryOf({ version: 2, site, revision: 1, runs: [last] })])), 400));
+  const before = JSON.stringify(withSiteSummaries(undefined,
+    new Map(sites.map(site => [site, { revision: 1, runs: 1, first: last.run, last }])), 400));
+  return { before, after };
+}

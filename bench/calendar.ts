@@ -14,7 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { Browser, chromium } from 'playwright-core';
-import { calendarFixture, DAYS, RUNS_PER_DAY, SITES, siteName } from './calendar-fixture';
+import { allFailingSummaries, calendarFixture, DAYS, RUNS_PER_DAY, SITES, siteName } from './calendar-fixture';
 import { siteIndexKey, SUMMARY_KEY } from '../lambda-src/write-tree/index-files';
 
 const ROOT = path.join(__dirname, '..');
@@ -59,6 +59,9 @@ function buildSite(): { root: string; sizes: Record<string, number> } {
   console.log(`calendar fixture: ${SITES} sites × ${RUNS_PER_DAY} runs a day × ${DAYS} days = ${fixture.runs} runs`);
   console.log(`calendar   v1 tree.json ${MB(tree.length)} (${MB(zlib.gzipSync(tree).length)} gzipped, but CloudFront compresses up to 10 MB only)`);
   console.log(`calendar   v2 summary ${kB(summary.length)} (${kB(zlib.gzipSync(summary).length)} gzipped); one site's file ${kB(one.length)} (${kB(zlib.gzipSync(one).length)} gzipped)`);
+  const failing = allFailingSummaries();
+  console.log(`calendar   the day all ${SITES} sites fail 20 budget checks: summary ${kB(failing.after.length)} (goal ≤ 100 kB); ` +
+    `holding each whole last run as before: ${kB(failing.before.length)}`);
   return { root, sizes: { tree: tree.length } };
 }
 

@@ -232,12 +232,30 @@ export function nextRevision(current: number, now: Date): number {
   return Math.max(current + 1, now.getTime());
 }
 
+/** What the site list shows of a site's last run: its status and time, a bounded reason, how many checks failed. */
+const SUMMARY_REASON_CHARS = 160;
+
+/**
+ * A run as the summary holds it. The summary is what the calendar loads first, so it stays small
+ * on the day everything fails: not the run's budget checks (their count only) nor a long reason
+ * (the site's own file has both, loaded when the site is opened).
+ */
+export function summaryRun(run: Run): Run {
+  const { budget, budgetCount, reason, ...rest } = run;
+  const failing = budgetCount ?? budget?.length ?? 0;
+  return {
+    ...rest,
+    ...(reason ? { reason: reason.length > SUMMARY_REASON_CHARS ? `${reason.slice(0, SUMMARY_REASON_CHARS - 1)}…` : reason } : {}),
+    ...(failing > 0 ? { budgetCount: failing } : {}),
+  };
+}
+
 export function summaryOf(index: SiteIndex): SiteSummary {
   const { runs } = index;
   return {
     revision: index.revision,
     runs: runs.length,
-    ...(runs.length > 0 ? { first: runs[0].run, last: runs[runs.length - 1] } : {}),
+    ...(runs.length > 0 ? { first: runs[0].run, last: summaryRun(runs[runs.length - 1]) } : {}),
   };
 }
 

@@ -1,6 +1,8 @@
+import { allFailingSummaries } from '../../bench/calendar-fixture';
 import { stoppedTaskOf } from '../../lambda-src/shared/task-event';
 import {
-  mergeRuns, outcomeOfEvent, retentionDaysOf, parseSiteIndex, parseSummary, reconcile, retentionCutoff, runOfOutcome, summaryOf, withSiteSummaries,
+  mergeRuns, outcomeOfEvent, retentionDaysOf, parseSiteIndex, parseSummary, reconcile, retentionCutoff, Run, runOfOutcome, summaryOf,
+  withSiteSummaries,
 } from '../../lambda-src/write-tree/index-files';
 import { folderOf, folderOfTask, parseTree } from '../../lambda-src/write-tree/tree';
 
@@ -219,5 +221,20 @@ describe('index files', () => {
     ['a run without status', '{"version":2,"site":"shop","revision":1,"runs":[{"run":"x"}]}'],
   ])('%s is not shop\'s index file', (_name, text) => {
     expect(parseSiteIndex(text, 'shop')).toBeUndefined();
+  });
+});
+
+describe('the first view stays small when things go wrong', () => {
+  test('the summary holds a bounded last run: no budget checks (their count), a reason of 160 characters at most', () => {
+    const checks = Array.from({ length: 20 }, (_, i) => ({ page: `https://www.example.com/p/${i}`, metric: `m${i}`, value: '4.2 s', limit: '2.5 s' }));
+    const last: Run = { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1, reason: 'x'.repeat(600), budget: checks, rerun: true };
+    const entry = summaryOf({ version: 2, site: 'shop', revision: 1, runs: [last] });
+    expect(entry.last).toEqual({ run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1, reason: `${'x'.repeat(159)}…`, budgetCount: 20, rerun: true });
+  });
+
+  test('200 sites whose last runs all failed 20 checks: a summary of at most 100 kB (before: about 585 kB)', () => {
+    const { before, after } = allFailingSummaries();
+    expect(after.length).toBeLessThanOrEqual(100 * 1024);
+    expect(before.length).toBeGreaterThan(500 * 1024);
   });
 });
