@@ -524,7 +524,9 @@ describe('run outcomes', () => {
   test('the function knows its cluster, family and container, on Node.js 24', () => {
     const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(f => /outcome/.test(f.Properties.Description))!;
     expect(fn.Properties.Runtime).toBe('nodejs24.x');
-    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['AWS_NODEJS_CONNECTION_REUSE_ENABLED', 'CLUSTER_ARN', 'CLUSTER_NAME', 'CONTAINER_NAME', 'HARD_STOP_WINDOW', 'NODE_OPTIONS', 'SITE_METRICS', 'TASK_FAMILY']);
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual([
+      'AWS_NODEJS_CONNECTION_REUSE_ENABLED', 'CLUSTER_ARN', 'CLUSTER_NAME', 'CONTAINER_NAME', 'HARD_STOP_WINDOW', 'NODE_OPTIONS', 'SITE_METRICS', 'TASK_FAMILY',
+    ]);
   });
 });
 
