@@ -12,7 +12,7 @@
  * site's runs only when it is opened. `revision` grows with every write of a site's file (see
  * nextRevision), so the summary never takes an older state of a site over a newer one. Pure: the S3 side is s3-index.ts.
  */
-import { folderOf, RUN_FOLDER, SITE_SLUG } from './tree';
+import { folderOf, isRunFolder, SITE_SLUG } from './tree';
 import type { BudgetCheck, RunFinished } from '../run-outcome/outcome';
 
 export { INDEX_PREFIX, KEPT_PREFIX, SITES_PREFIX, siteIndexKey, SUMMARY_KEY } from '../../src/private/report-keys';
@@ -159,7 +159,9 @@ export function outcomeOfEvent(event: any): RunFinished {
   }
   if (detail.version !== 1) fail('version', '1');
   if (typeof detail.site !== 'string' || !SITE_SLUG.test(detail.site)) fail('site', 'a site slug');
-  if (detail.run !== null && (typeof detail.run !== 'string' || !RUN_FOLDER.test(detail.run))) fail('run', 'null or a run folder YYYY-MM-DD-HH-mm-ss');
+  if (detail.run !== null && (typeof detail.run !== 'string' || !isRunFolder(detail.run))) {
+    fail('run', 'null or a run folder YYYY-MM-DD-HH-mm-ss: a real UTC time, not after tomorrow');
+  }
   if (!STATUSES.includes(detail.status)) fail('status', STATUSES.join(', '));
   if (detail.exitCode !== null && !Number.isInteger(detail.exitCode)) fail('exitCode', 'null or an integer');
   if (typeof detail.startedAt !== 'string' || Number.isNaN(Date.parse(detail.startedAt))) fail('startedAt', 'an ISO 8601 time');

@@ -1,6 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Run } from './index-files';
-import { RUN_FOLDER } from './tree';
+import { isRunFolder } from './tree';
 import { STATUS_PREFIX } from '../../src/private/report-keys';
 
 /**
@@ -10,14 +10,15 @@ import { STATUS_PREFIX } from '../../src/private/report-keys';
  * key carries the status: a rebuild restores every status from one listing (1000 runs a call),
  * reading objects only for failed runs the index does not already know. The prefix starts with
  * '.', which no site slug does, so it never reads as a site.
- *   .cdk-sitespeed/runs/<site>/<run>~<status>~<exitCode>~<report|no-report>.json
+ *   .cdk-sitespeed/runs/<site>/<run>~<status>~<exitCode>~<report|no-report>[~rerun].json
  */
 export { STATUS_PREFIX };
 
-const STATUS_KEY = /^([^/]+)\/(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})~(ok|failed|unknown)~(\d*)~(report|no-report)\.json$/;
+// `~rerun` marks a confirmation run, so a rebuild (which reads no body of an ok run) keeps it marked.
+const STATUS_KEY = /^([^/]+)\/(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})~(ok|failed|unknown)~(\d*)~(report|no-report)(~rerun)?\.json$/;
 
 export function statusKey(site: string, run: Run): string {
-  return `${STATUS_PREFIX}${site}/${run.run}~${run.status}~${run.exitCode ?? ''}~${run.report === false ? 'no-report' : 'report'}.json`;
+  return `${STATUS_PREFIX}${site}/${run.run}~${run.status}~${run.exitCode ?? ''}~${run.report === false ? 'no-report' : 'report'}${run.rerun ? '~rerun' : ''}.json`;
 }
 
 export async function recordStatus(s3: S3Client, bucket: string, site: string, run: Run): Promise<void> {
@@ -29,7 +30,7 @@ export async function recordStatus(s3: S3Client, bucket: string, site: string, r
  * (reason, budget checks) is read only for failed runs that `known` (what the index has) does not
  * already have as failed.
  */
-export async function durableStatuses(s3: S3Client, bucket: string, site: string, known: Run[]): Promise<Run[]> {
+export async function durableStatuses(s3: S3Client, bucket: string, site: string, known: Run[], now: Date = new Date()): Promise<Run[]> {
   const found = new Map<string, { run: Run; key: string; at: number }>();
   const prefix = `${STATUS_PREFIX}${site}/`;
   let ContinuationToken: string | undefined;
@@ -37,13 +38,14 @@ export async function durableStatuses(s3: S3Client, bucket: string, site: string
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
     for (const object of page.Contents ?? []) {
       const m = STATUS_KEY.exec(object.Key!.slice(STATUS_PREFIX.length));
-      if (!m || m[1] !== site || !RUN_FOLDER.test(m[2])) continue;
-      const [, , folder, status, exitCode, report] = m;
+      if (!m || m[1] !== site || !isRunFolder(m[2], now)) continue;
+      const [, , folder, status, exitCode, report, rerun] = m;
       const run: Run = {
         run: folder,
         status: status as Run['status'],
         ...(exitCode !== '' ? { exitCode: Number(exitCode) } : {}),
         ...(report === 'no-report' ? { report: false } : {}),
+        ...(rerun ? { rerun: true } : {}),
       };
       const at = object.LastModified?.getTime() ?? 0;
       const previous = found.get(folder);

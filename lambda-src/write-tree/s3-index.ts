@@ -4,7 +4,7 @@ import {
   runOfOutcome, SiteIndex, siteIndexKey, SiteSummary, Summary, SUMMARY_KEY, summaryOf, withKnown, withSiteSummaries,
 } from './index-files';
 import { durableStatuses, recordStatus, STATUS_PREFIX } from './run-status';
-import { folderOf, LEGACY_TREE_KEY, parseTree, RUN_FOLDER, SITE_SLUG } from './tree';
+import { folderOf, isRunFolder, LEGACY_TREE_KEY, parseTree, SITE_SLUG } from './tree';
 
 export interface IndexLocation {
   readonly bucket: string;
@@ -122,8 +122,8 @@ async function folders(s3: S3Client, bucket: string, prefix: string): Promise<st
 }
 
 /** The run folders of one site (all pages). */
-export async function runFolders(s3: S3Client, bucket: string, site: string): Promise<string[]> {
-  return (await folders(s3, bucket, `${site}/`)).filter(f => RUN_FOLDER.test(f)).sort();
+export async function runFolders(s3: S3Client, bucket: string, site: string, now: Date = new Date()): Promise<string[]> {
+  return (await folders(s3, bucket, `${site}/`)).filter(f => isRunFolder(f, now)).sort();
 }
 
 const SITE_FIELDS = ['version', 'site', 'revision', 'runs'];
@@ -140,13 +140,13 @@ function siteSwap(site: string, now: () => Date, rebuild: () => Promise<Run[]>, 
 }
 
 /** What the bucket says of one site: its run folders and its status records (durableStatuses reads bodies `known` lacks). */
-async function siteFacts(s3: S3Client, bucket: string, site: string, known: Run[]): Promise<{ folders: string[]; statuses: Run[] }> {
-  return { statuses: await durableStatuses(s3, bucket, site, known), folders: await runFolders(s3, bucket, site) };
+async function siteFacts(s3: S3Client, bucket: string, site: string, known: Run[], now: Date): Promise<{ folders: string[]; statuses: Run[] }> {
+  return { statuses: await durableStatuses(s3, bucket, site, known, now), folders: await runFolders(s3, bucket, site, now) };
 }
 
 /** One site's runs from its folders and its status records, keeping what `known` says of them. */
 async function listedRuns(s3: S3Client, location: IndexLocation, site: string, known: Run[]): Promise<Run[]> {
-  const { folders: siteFolders, statuses } = await siteFacts(s3, location.bucket, site, known);
+  const { folders: siteFolders, statuses } = await siteFacts(s3, location.bucket, site, known, nowOf(location)());
   return reconcile(siteFolders, withKnown(known, statuses), cutoffOf(location));
 }
 
@@ -221,7 +221,7 @@ async function rebuildSites(s3: S3Client, location: IndexLocation, log: Log): Pr
       const site = sites[next++];
       const listedAt = nowOf(location)();
       const existing = await readJson(s3, location.bucket, siteIndexKey(site), text => parseSiteIndex(text, site), SITE_FIELDS);
-      const { folders: siteFolders, statuses } = await siteFacts(s3, location.bucket, site, 'value' in existing ? existing.value.runs : []);
+      const { folders: siteFolders, statuses } = await siteFacts(s3, location.bucket, site, 'value' in existing ? existing.value.runs : [], listedAt);
       const recent = folderOf(new Date(listedAt.getTime() - IN_FLIGHT_MS));
       const index = await compareAndSwap(s3, location.bucket, siteSwap(site, nowOf(location), async () => [], current => {
         const rebuilt = reconcile(siteFolders, withKnown(withKnown(current, statuses), legacy.get(site) ?? []), cutoffOf(location));

@@ -19,8 +19,22 @@ export interface LegacyTree {
   readonly sites: Record<string, LegacyRun[]>;
 }
 
-/** A run folder: sitespeed.io's <YYYY-MM-DD-HH-mm-ss>. */
+/** A run folder's shape: sitespeed.io's <YYYY-MM-DD-HH-mm-ss>. */
 export const RUN_FOLDER = /^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$/;
+
+/** How far ahead of the writer's clock a run may be (clock skew between the instance and the function): far less than a day. */
+const FUTURE_MS = 86_400_000;
+
+/**
+ * A run folder, as what it is: a real UTC date and time (2026-13-45-… is a hand-made folder), and
+ * not later than tomorrow, so a far-future name cannot become a site's latest run for ever.
+ */
+export function isRunFolder(name: string, now: Date = new Date()): boolean {
+  if (!RUN_FOLDER.test(name)) return false;
+  const [year, month, day, hour, minute, second] = name.split('-').map(Number);
+  const at = Date.UTC(year, month - 1, day, hour, minute, second);
+  return folderOf(new Date(at)) === name && at <= now.getTime() + FUTURE_MS;
+}
 /** What a site folder may be named (sitespeed.io's slug). */
 export { SITE_SLUG } from '../../src/private/site-names';
 

@@ -24,7 +24,7 @@ const runsOf = async (site: string) => (await read(siteIndexKey(site))).runs;
 const summary = () => read(SUMMARY_KEY);
 
 /** What the run outcome puts on the bus for a run of `site` that started at `started` (its folder a few seconds later). */
-type Outcome = { exitCode?: number | null; folder?: string | null; reason?: string; budget?: object[] };
+type Outcome = { exitCode?: number | null; folder?: string | null; reason?: string; budget?: object[]; rerun?: boolean };
 function finished(site: string, started: string, options: Outcome = {}) {
   const startedAt = new Date(started);
   const exitCode = options.exitCode === undefined ? 0 : options.exitCode;
@@ -42,7 +42,7 @@ function finished(site: string, started: string, options: Outcome = {}) {
       failedBudgetChecks: options.budget ?? [],
       startedAt: startedAt.toISOString(),
       stoppedAt: new Date(startedAt.getTime() + 240_000).toISOString(),
-      rerun: false,
+      rerun: options.rerun ?? false,
     },
   };
 }
@@ -60,7 +60,7 @@ async function indexWithoutRevisions(): Promise<{ summary: any; sites: Record<st
   return { summary: s, sites };
 }
 
-const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+const day = (n: number) => new Date(Date.UTC(2025, 10, 1) + n * 86_400_000).toISOString().slice(0, 10);
 
 beforeEach(async () => {
   await resetMoto();
@@ -83,6 +83,24 @@ test('an update records the status, then reads and writes the site\'s file and t
     blog: { revision: NOW.getTime(), runs: 1, first: '2026-11-26-09-00-00', last: { run: '2026-11-26-09-00-00', status: 'unknown' } },
     shop: { revision: NOW.getTime() + 1, runs: 2, first: '2026-11-26-08-15-02', last: { run: '2026-11-27-08-15-03', status: 'failed', exitCode: 1 } },
   });
+});
+
+test('hand-made and far-future folders are not runs: the summary\'s latest run stays the real one (before: 2099-… was the latest for ever)', async () => {
+  await putRuns('shop', ['2026-11-27-08-15-03', '2026-13-45-99-99-99', '2099-01-01-00-00-00']);
+  await rebuildIndex(s3, location, quiet);
+  expect((await runsOf('shop')).map((r: { run: string }) => r.run)).toEqual(['2026-11-27-08-15-03']);
+  expect((await summary()).sites.shop.last.run).toBe('2026-11-27-08-15-03');
+  await expect(updateRun(s3, location, finished('shop', '2026-11-28T08:15:00Z', { folder: '2099-01-01-00-00-00' }), quiet))
+    .rejects.toThrow('detail.run is "2099-01-01-00-00-00"; expected null or a run folder YYYY-MM-DD-HH-mm-ss: a real UTC time, not after tomorrow');
+});
+
+test('a confirmation run stays marked as one after a rebuild of its site\'s file (before: an ok re-run lost its mark)', async () => {
+  await putRuns('shop', ['2026-11-27-08-15-03']);
+  await updateRun(s3, location, finished('shop', '2026-11-27T08:15:00Z', { rerun: true }), quiet);
+  expect((await runsOf('shop'))[0]).toMatchObject({ rerun: true });
+  await s3.send(new DeleteObjectCommand({ Bucket: 'reports', Key: '.cdk-sitespeed/index/sites/shop.json' }));
+  await rebuildIndex(s3, location, quiet);
+  expect(await runsOf('shop')).toEqual([{ run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0, rerun: true }]);
 });
 
 test('the summary never freezes: a site file restored from an older version, or lost, still moves the site\'s entry at its next run', async () => {

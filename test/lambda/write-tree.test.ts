@@ -4,7 +4,7 @@ import {
   mergeRuns, outcomeOfEvent, retentionDaysOf, parseSiteIndex, parseSummary, reconcile, retentionCutoff, Run, runOfOutcome, summaryOf,
   withSiteSummaries,
 } from '../../lambda-src/write-tree/index-files';
-import { folderOf, folderOfTask, parseTree } from '../../lambda-src/write-tree/tree';
+import { folderOf, folderOfTask, isRunFolder, parseTree } from '../../lambda-src/write-tree/tree';
 
 const filter = { clusterArn: 'arn:aws:ecs:eu-north-1:1:cluster/sitespeed', family: 'sitespeed', containerName: 'sitespeed' };
 const stopped = (detail: object) => ({
@@ -237,4 +237,14 @@ describe('the first view stays small when things go wrong', () => {
     expect(after.length).toBeLessThanOrEqual(100 * 1024);
     expect(before.length).toBeGreaterThan(500 * 1024);
   });
+});
+
+test('a run folder is a real UTC date and time, not after tomorrow', () => {
+  const now = new Date('2026-11-28T12:00:00Z');
+  expect(isRunFolder('2026-11-28-08-15-03', now)).toBe(true);
+  expect(isRunFolder('2026-11-29-11-00-00', now)).toBe(true); // clock skew: within a day
+  expect(isRunFolder('2026-13-45-99-99-99', now)).toBe(false);
+  expect(isRunFolder('2026-02-30-08-00-00', now)).toBe(false);
+  expect(isRunFolder('2099-01-01-00-00-00', now)).toBe(false);
+  expect(isRunFolder('latest', now)).toBe(false);
 });
