@@ -1,6 +1,6 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { publishRunFinished } from './run-outcome/publish';
+import { publishOnce } from './run-outcome/claim';
 import { loggedHandler, requiredEnv } from './shared/handler';
 import { siteMetricsFromEnv } from './shared/run-events';
 import { stoppedTaskOf } from './shared/task-event';
@@ -21,9 +21,11 @@ export const handler = loggedHandler(async (event: unknown): Promise<object> => 
     containerName: requiredEnv(process.env, 'CONTAINER_NAME'),
   });
   if ('ignored' in task) return task;
-  const detail = await publishRunFinished({ s3, events }, requiredEnv(process.env, 'CLUSTER_NAME'), task, line => console.log(JSON.stringify(line)), {
+  const detail = await publishOnce({ s3, events }, requiredEnv(process.env, 'CLUSTER_NAME'), task, line => console.log(JSON.stringify(line)), {
     perSite: siteMetricsFromEnv(process.env),
     hardStopWindow: windowFromJson(process.env.HARD_STOP_WINDOW),
+    // The function's timeout is 60 s (src/private/run-outcomes.ts): a claim older than this was abandoned.
+    inFlightMs: 90_000,
   });
-  return { site: detail.site, run: detail.run, status: detail.status };
+  return 'ignored' in detail ? detail : { site: detail.site, run: detail.run, status: detail.status };
 });

@@ -19,7 +19,7 @@ import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './pr
 import { afterEcsServiceRole } from './private/ecs-service-role';
 import { maxOldSpaceSizeMiB } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
-import { INDEX_PREFIX } from './private/report-keys';
+import { INDEX_PREFIX, OUTCOME_PREFIX } from './private/report-keys';
 import { RunOutcomes } from './private/run-outcomes';
 import { CLUSTER_TAG } from './private/site-names';
 import { SiteRunner } from './private/site-runner';
@@ -553,6 +553,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
         { id: 'old-versions-30-days', noncurrentVersionExpiration: Duration.days(REPORT_VERSION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(7) },
         { id: 'old-index-versions-1-day', prefix: INDEX_PREFIX, noncurrentVersionExpiration: Duration.days(1) },
         { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
+        // The run outcomes' markers (one per stopped task) matter only while copies of its event may come.
+        { id: 'outcome-markers-7-days', prefix: OUTCOME_PREFIX, expiration: Duration.days(7), noncurrentVersionExpiration: Duration.days(1) },
       ],
     });
     acknowledge(bucket, 'AwsSolutions-S1',

@@ -12,6 +12,11 @@ export const SITES_PREFIX = `${INDEX_PREFIX}sites/`;
 export const KEPT_PREFIX = `${INDEX_PREFIX}kept/`;
 /** One small object per run, whose key carries its status (lambda-src/write-tree/run-status.ts). */
 export const STATUS_PREFIX = '.cdk-sitespeed/runs/';
+/**
+ * One marker per stopped task the run outcome function has handled (lambda-src/run-outcome/claim.ts),
+ * so a copy of its STOPPED event publishes nothing; expired after a few days by the cluster's own bucket.
+ */
+export const OUTCOME_PREFIX = '.cdk-sitespeed/outcomes/';
 /** The version 1 index, read once to convert it. */
 export const LEGACY_TREE_KEY = 'tree.json';
 

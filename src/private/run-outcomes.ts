@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { markForCheck } from './check-metadata';
 import { functionRoleAndLogs } from './function-logging';
 import { acknowledgeWildcardResource } from './nag';
+import { OUTCOME_PREFIX } from './report-keys';
 import { RunOutcomeFunction } from './run-outcome-function';
 import { OnWindow, windowToJson } from './schedule-window';
 import { stoppedTasksPattern } from './stopped-tasks';
@@ -69,7 +70,11 @@ export class RunOutcomes extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [budgetFiles] }));
     acknowledgeWildcardResource(role, budgetFiles,
       'Reading the budget result of any run (<slug>/<time>/budgetResult.json); run folders are not known before the runs.');
-    source.reportsBucket.encryptionKey?.grantDecrypt(role);
+    // The markers that make a copy of a STOPPED event publish nothing (lambda-src/run-outcome/claim.ts).
+    const markers = source.reportsBucket.arnForObjects(`${OUTCOME_PREFIX}*`);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [markers] }));
+    acknowledgeWildcardResource(role, markers, 'The run outcome markers, one per stopped task (their ids are not known before the runs).');
+    source.reportsBucket.encryptionKey?.grantEncryptDecrypt(role);
 
     this.rule = new events.Rule(this, 'OnTaskStopped', {
       description: 'cdk-sitespeed: sitespeed.io tasks of this cluster that stopped, for their outcome',

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { publishOnce } from '../../lambda-src/run-outcome/claim';
 import { failingChecks } from '../../lambda-src/run-outcome/outcome';
 import { MAX_CHECKS_IN_EVENT, publishRunFinished, withinEntryLimit } from '../../lambda-src/run-outcome/publish';
 import { entryBytes, MAX_ENTRY_BYTES, RUN_FINISHED } from '../../lambda-src/shared/run-events';
@@ -91,6 +92,36 @@ describe('run outcomes on moto', () => {
     await put('docs/2026-11-28-05-00-06/index.html');
     await put('docs/2026-11-28-05-00-06/budgetResult.json', '{"failing": ');
     expect(await publishRunFinished({ s3, events }, 'prod-Sitespeed', task(1), () => {})).toMatchObject({ status: 'failed' });
+  });
+
+  describe('a copy of a STOPPED event (ECS delivers at least once)', () => {
+    const options = { inFlightMs: 90_000 };
+
+    test('publishes one "Run Finished" and logs one metrics line, however many copies, also at once (before: one each)', async () => {
+      await put('docs/2026-11-28-05-00-06/index.html');
+      const lines: any[] = [];
+      const outcomes = await Promise.all(Array.from({ length: 5 }, () => publishOnce({ s3, events }, 'prod-Sitespeed', task(0), l => lines.push(l), options)));
+      expect(outcomes.filter(o => !('ignored' in o))).toHaveLength(1);
+      expect(await publishOnce({ s3, events }, 'prod-Sitespeed', task(0), l => lines.push(l), options))
+        .toEqual({ site: 'docs', ignored: 'a copy of a run already published' });
+      expect(await delivered()).toHaveLength(1);
+      expect(lines.filter(l => l.Runs === 1)).toHaveLength(1);
+    });
+
+    test('a claim left by an invocation that died is taken over by the next copy once the function\'s time has passed', async () => {
+      await put('docs/2026-11-28-05-00-06/index.html');
+      const failing = new EventBridgeClient(motoClientConfig());
+      failing.middlewareStack.add(() => async () => { throw Object.assign(new Error('Service unavailable'), { name: 'InternalException' }); }, { step: 'initialize' });
+      const t0 = new Date('2026-11-28T05:04:00Z');
+      await expect(publishOnce({ s3, events: failing }, 'prod-Sitespeed', task(0), () => {}, { ...options, now: () => t0 })).rejects.toThrow('Service unavailable');
+      failing.destroy();
+      // Lambda's retry comes a minute or more later; a copy within the function's time waits for it.
+      const soon = await publishOnce({ s3, events }, 'prod-Sitespeed', task(0), () => {}, { ...options, now: () => new Date(t0.getTime() + 30_000) });
+      expect(soon).toEqual({ site: 'docs', ignored: 'a copy of a run another invocation is publishing' });
+      const retried = await publishOnce({ s3, events }, 'prod-Sitespeed', task(0), () => {}, { ...options, now: () => new Date(t0.getTime() + 120_000) });
+      expect(retried).toMatchObject({ status: 'ok' });
+      expect(await delivered()).toHaveLength(1);
+    });
   });
 
   describe('EventBridge\'s 256 KB entry limit', () => {
