@@ -242,7 +242,9 @@ export class ReportTree extends Construct {
     if (!(this.bucket instanceof s3.Bucket) || this.retainedSlugs.has(slug) || expiryDays === undefined) return;
     this.retainedSlugs.add(slug);
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html (up to 1,000 rules per bucket)
-    if (this.retainedSlugs.size > MAX_LIFECYCLE_RULES - 4) {
+    // The bucket's own five: the cluster's old versions, old index versions, delete markers and
+    // outcome markers (SitespeedCluster's createReportsBucket), and run-statuses.
+    if (this.retainedSlugs.size > MAX_LIFECYCLE_RULES - 5) {
       throw new Error(`${this.node.path}: ${this.retainedSlugs.size} sites in one reports bucket; S3 allows 1000 lifecycle rules, one per site: use another bucket for more sites.`);
     }
     this.bucket.addLifecycleRule({

@@ -333,6 +333,8 @@ describe('reports bucket', () => {
           { Id: 'old-versions-30-days', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
           { Id: 'old-index-versions-1-day', Status: 'Enabled', Prefix: '.cdk-sitespeed/index/', NoncurrentVersionExpiration: { NoncurrentDays: 1 } },
           { Id: 'expired-delete-markers', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
+          // The run outcomes' markers (one per stopped task), needed only while copies of its event may come.
+          { Id: 'outcome-markers-7-days', Status: 'Enabled', Prefix: '.cdk-sitespeed/outcomes/', ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 1 } },
         ],
       },
     });
@@ -511,11 +513,12 @@ describe('run outcomes', () => {
     expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: stack.resolve((cluster.runOutcomeFunction as any).functionArn) })]);
   });
 
-  test('its role: events on the default bus, the bucket\'s listing and budget files, its own logs; nothing else', () => {
+  test('its role: events on the default bus, the bucket\'s listing, budget files and outcome markers, its own logs; nothing else', () => {
     const statements = policyStatementsOfRole(template, 'SitespeedRunOutcomesRole');
     expect(statements.map(s => [[s.Action].flat().join(','), flatten(s.Resource)]).sort()).toEqual([
       ['events:PutEvents', expect.stringMatching(/:events:eu-north-1:123456789012:event-bus\/default$/)],
       ['logs:CreateLogStream,logs:PutLogEvents', expect.stringContaining('SitespeedRunOutcomesLogGroup')],
+      ['s3:GetObject,s3:PutObject', expect.stringMatching(/SitespeedReportsBucket.*\/\.cdk-sitespeed\/outcomes\/\*$/)],
       ['s3:GetObject', expect.stringMatching(/SitespeedReportsBucket.*\/\*\/budgetResult\.json$/)],
       ['s3:ListBucket', expect.stringContaining('SitespeedReportsBucket')],
     ]);
