@@ -9,9 +9,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { allowListCode, isCidr, isIpv6Cidr } from './private/allow-list';
 import { markForCheck } from './private/check-metadata';
+import { failedEventsQueue } from './private/failed-events';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
 import { INDEX_PREFIX, LEGACY_TREE_KEY, STATUS_PREFIX } from './private/report-keys';
@@ -81,6 +83,8 @@ const MAX_FUNCTION_BYTES = 10240;
 export class ReportTree extends Construct {
   /** The writeTree Lambda (invoke it with `{"rebuild": true}` to rebuild the whole index). */
   public readonly function: lambda.IFunction;
+  /** Runs writeTree could not file after Lambda's retries (the event as `requestPayload`: replay it, README "Run events"). */
+  public readonly failedEvents: sqs.IQueue;
   /** The CloudFront distribution of the viewer and the reports. */
   public readonly distribution: cloudfront.Distribution;
   /** The viewer's URL, e.g. `https://d111111abcdef8.cloudfront.net`. */
@@ -146,6 +150,7 @@ export class ReportTree extends Construct {
       },
     });
     markForCheck(this.function, { kind: 'function', role: 'writeTree' });
+    this.failedEvents = failedEventsQueue(this, this.function, 'runs that could not be filed in the index');
     this.grantIndexAccess(role, bucket);
 
     // The run outcomes (every cluster has them) find the run's folder and budget: the index takes them from there.

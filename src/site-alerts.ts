@@ -10,9 +10,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { allowAlarmsToPublish } from './private/alarm-topic';
 import { markForCheck } from './private/check-metadata';
+import { failedEventsQueue } from './private/failed-events';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { SiteAlertsFunction } from './private/site-alerts-function';
@@ -95,6 +97,8 @@ export class SiteAlerts extends Construct {
   public readonly slackTopic?: sns.ITopic;
   /** The function that keeps each site's alert state and sends the messages. */
   public readonly function: lambda.IFunction;
+  /** Runs the alert function could not handle after Lambda's retries (the event as `requestPayload`: replay it). */
+  public readonly failedEvents: sqs.IQueue;
   /** Each site's alert state (ok or failing, since when, how many runs). */
   public readonly table: dynamodb.Table;
   /** The system alarms: the runs' dead-letter queue, and errors of the cluster's functions and this one. */
@@ -175,6 +179,7 @@ export class SiteAlerts extends Construct {
       },
     });
     markForCheck(this.function, { kind: 'function', role: 'siteAlerts' });
+    this.failedEvents = failedEventsQueue(this, this.function, 'runs whose alert could not be decided or sent');
     this.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem');
     this.topic.grantPublish(role);
     this.slackTopic?.grantPublish(role);
@@ -263,6 +268,13 @@ export class SiteAlerts extends Construct {
       alarm('RunOutcomeErrors', cluster.runOutcomeFunction.metricErrors(sum), 'cdk-sitespeed: the run outcome function failed (run events and alerts are missing); its log group says why.'),
       alarm('AlertErrors', this.function.metricErrors(sum), 'cdk-sitespeed: the alert function failed (site alerts may be missing); its log group says why.'),
     ];
+    const failed = [cluster.runOutcomeFailedEvents, this.failedEvents, cluster.reportTree?.failedEvents]
+      .filter((q): q is sqs.IQueue => q !== undefined);
+    alarms.push(alarm('FailedEventsAlarm', new cloudwatch.MathExpression({
+      expression: failed.map((_, i) => `q${i}`).join(' + '),
+      usingMetrics: Object.fromEntries(failed.map((q, i) => [`q${i}`, q.metricApproximateNumberOfMessagesVisible(fiveMinutes)])),
+      period: Duration.minutes(5),
+    }), 'cdk-sitespeed: events the run outcome, writeTree or alert function could not handle after their retries (runs missing from the events, the calendar or the alerts). Read the failed-events queues; each message holds the event to replay (README "Run events").'));
     if (cluster.reportTree) {
       alarms.push(alarm('WriteTreeErrors', cluster.reportTree.function.metricErrors(sum), 'cdk-sitespeed: writeTree failed (runs missing from the calendar); its log group says why.'));
     }

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ConfigSync } from './config-sync';
 import { Connectivity } from './connectivity';
@@ -188,6 +189,11 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
    * (README "Run events").
    */
   public readonly runOutcomeFunction: lambda.IFunction;
+  /**
+   * Where a stopped task lands when its outcome could not be published after Lambda's retries
+   * (its `requestPayload` is the ECS event: replay it, README "Run events").
+   */
+  public readonly runOutcomeFailedEvents: sqs.IQueue;
   /** Whether its sites have per-site metrics unless they say otherwise (the siteMetrics prop). */
   public readonly siteMetrics: boolean;
   /** The log group of the sitespeed.io container. */
@@ -338,7 +344,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     });
     this.grantReportWrites(this.taskDefinition.taskRole);
     this.siteMetrics = props.siteMetrics ?? false;
-    this.runOutcomeFunction = new RunOutcomes(this, 'RunOutcomes', {
+    const outcomes = new RunOutcomes(this, 'RunOutcomes', {
       siteMetrics: this.sitesWithMetrics(),
       hardStopWindow: this.schedule._hardStop ? this.schedule._hardStopWindow : undefined,
       clusterArn: this.cluster.clusterArn,
@@ -347,7 +353,9 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       containerName: this.container.containerName,
       reportsBucket: this.reportsBucket,
       logRetention: this._logRetention,
-    }).function;
+    });
+    this.runOutcomeFunction = outcomes.function;
+    this.runOutcomeFailedEvents = outcomes.failedEvents;
     for (const script of shaping.hostScripts) this._mountHostPath(script.volumeName, script.hostDir, script.containerDir);
     if (shaping.netAdmin) this.node.addValidation({ validate: () => this.checkShapingCapability(linuxParameters) });
 

@@ -106,22 +106,28 @@ describe('SiteAlerts', () => {
     expect(statements.map(s => [s.Action].flat().join(',')).sort()).toEqual([
       'autoscaling:DescribeAutoScalingGroups', 'dynamodb:GetItem,dynamodb:PutItem', 'ecs:DescribeContainerInstances', 'ecs:DescribeTasks',
       'ecs:ListContainerInstances', 'kms:Decrypt,kms:GenerateDataKey*', 'lambda:InvokeFunction', 'logs:CreateLogStream,logs:PutLogEvents', 'sns:Publish',
+      // Its on-failure destination: the failed-events queue.
+      'sqs:SendMessage,sqs:GetQueueAttributes,sqs:GetQueueUrl',
     ]);
     const describe = statements.find(s => s.Action === 'ecs:DescribeTasks');
     expect(flatten(describe.Resource)).toMatch(/:task\/.*SitespeedCluster.*\/\*$/);
     expect(describe.Condition).toEqual({ ArnEquals: { 'ecs:cluster': expect.anything() } });
   });
 
-  test('system alarms on the topic: dead letters, and errors of runTask, the run outcomes, writeTree, the config sync and alerts', () => {
+  test('system alarms on the topic: dead letters, events no function could handle, and errors of runTask, the run outcomes, writeTree, the config sync and alerts', () => {
     const { alerts, template } = alertedCluster();
-    expect(alerts.alarms).toHaveLength(6);
+    expect(alerts.alarms).toHaveLength(7);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(a => a.Properties);
-    expect(alarms.map(a => a.MetricName).sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'Errors', 'Errors', 'Errors', 'Errors', 'Errors']);
+    expect(alarms.map(a => a.MetricName ?? 'math').sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'Errors', 'Errors', 'Errors', 'Errors', 'Errors', 'math']);
+    // The three failed-events queues (run outcomes, writeTree, alerts), summed.
+    const failed = alarms.find(a => !a.MetricName)!;
+    expect(failed.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName)).toEqual(Array(3).fill('ApproximateNumberOfMessagesVisible'));
+    expect(failed.Metrics.find((m: any) => m.Expression).Expression).toBe('q0 + q1 + q2');
     for (const a of alarms) {
       expect(a).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
       expect(a.AlarmActions).toHaveLength(1);
       expect(a.OKActions).toEqual(a.AlarmActions);
-      expect(a.AlarmDescription).toMatch(/^cdk-sitespeed: .+ says why\.$|Read the queue/);
+      expect(a.AlarmDescription).toMatch(/^cdk-sitespeed: .+ says why\.$|Read the queue|Read the failed-events queues/);
     }
   });
 
@@ -188,4 +194,18 @@ describe('SiteAlerts', () => {
     // A second app: one app synthesizes once.
     expect(Annotations.fromStack(alertedCluster(slack).stack).findWarning('/Test/Alerts*', Match.anyValue())).toEqual([]);
   });
+});
+
+test('nothing dropped without a trace: the run outcome, writeTree and alert functions each send what they could not handle to an encrypted queue the check reads', () => {
+  const { template } = alertedCluster();
+  // runTask's own (its retries; its dead-letter queue is the function's) aside.
+  const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map(c => c.Properties).filter(c => c.DestinationConfig);
+  expect(configs.map(c => c.FunctionName.Ref.replace(/[0-9A-F]{8}$/, ''))).toEqual(['SitespeedRunOutcomesFunction', 'ReportsFunction', 'AlertsFunction']);
+  const queues = template.findResources('AWS::SQS::Queue');
+  for (const c of configs) {
+    expect(c).toMatchObject({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600, Qualifier: '$LATEST' });
+    const queueId = c.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0];
+    expect(queues[queueId].Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    expect(queues[queueId].Metadata['cdk-sitespeed:check']).toMatchObject({ kind: 'dead-letter-queue' });
+  }
 });

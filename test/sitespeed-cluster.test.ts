@@ -521,6 +521,8 @@ describe('run outcomes', () => {
       ['s3:GetObject,s3:PutObject', expect.stringMatching(/SitespeedReportsBucket.*\/\.cdk-sitespeed\/outcomes\/\*$/)],
       ['s3:GetObject', expect.stringMatching(/SitespeedReportsBucket.*\/\*\/budgetResult\.json$/)],
       ['s3:ListBucket', expect.stringContaining('SitespeedReportsBucket')],
+      // Its on-failure destination: the failed-events queue.
+      ['sqs:SendMessage,sqs:GetQueueAttributes,sqs:GetQueueUrl', expect.stringContaining('SitespeedRunOutcomesFailedEvents')],
     ]);
   });
 

@@ -19,7 +19,9 @@ export async function checkQueues(ctx: CheckContext): Promise<Line[]> {
     lines.push(count === 0
       ? pass('queues', `${name} (${queue.role}) is empty`)
       : fail('queues', `${name} (${queue.role}) holds ${count} message(s)`,
-        `read them: aws sqs receive-message --queue-url ${queue.id} --max-number-of-messages 10 (each is a run request that failed after its retries; the runTask log group says why)`));
+        queue.role === 'runs that could not start'
+          ? `read them: aws sqs receive-message --queue-url ${queue.id} --max-number-of-messages 10 (each is a run request that failed after its retries; the runTask log group says why)`
+          : `read them: aws sqs receive-message --queue-url ${queue.id} --max-number-of-messages 10 (each holds the event as requestPayload and the error; fix the cause, then replay them: README "Run events")`));
   }
   return lines;
 }

@@ -5,8 +5,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { markForCheck } from './check-metadata';
+import { failedEventsQueue } from './failed-events';
 import { functionRoleAndLogs } from './function-logging';
 import { acknowledgeWildcardResource } from './nag';
 import { OUTCOME_PREFIX } from './report-keys';
@@ -41,6 +43,8 @@ export function defaultEventBusArn(scope: Construct): string {
 export class RunOutcomes extends Construct {
   public readonly function: lambda.Function;
   public readonly rule: events.Rule;
+  /** Stopped tasks whose outcome could not be published after Lambda's retries. */
+  public readonly failedEvents: sqs.Queue;
 
   constructor(scope: Construct, id: string, source: OutcomeSource) {
     super(scope, id);
@@ -62,6 +66,7 @@ export class RunOutcomes extends Construct {
       },
     });
     markForCheck(this.function, { kind: 'function', role: 'runOutcome' });
+    this.failedEvents = failedEventsQueue(this, this.function, 'stopped tasks whose outcome could not be published');
 
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [defaultEventBusArn(this)] }));
     // The run's folder (one listing) and its budget file; nothing else of the reports.

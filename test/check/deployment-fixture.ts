@@ -281,7 +281,7 @@ export class DeployedFixture {
     }
     const [runner] = this.functionsOf('runTask');
     for (let i = 0; i < (this.knobs.deadLetters ?? 0); i++) {
-      const queue = this.resources('AWS::SQS::Queue').find(q => metadataOf(q.resource))!;
+      const queue = this.resources('AWS::SQS::Queue').find(q => metadataOf(q.resource)?.role === 'runs that could not start')!;
       await sqs.send(new SendMessageCommand({ QueueUrl: this.physical.get(`${queue.stack}/${queue.id}`), MessageBody: '{"site":"blog"}' }));
     }
     if (this.knobs.lambdaErrors) {

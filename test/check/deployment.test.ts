@@ -37,7 +37,12 @@ test('every stage of the reference app: its clusters, sites, metrics, queues and
       graphiteAuthSecretArn: expect.stringMatching(/^phys-MetricsGraphiteAuth/),
       autoScalingGroup: expect.stringMatching(/^phys-MetricsAutoScalingGroup/),
     })]);
-    expect(d.queues.map(q => q.role)).toEqual(['runs that could not start', 'runs that could not start']);
+    // Each cluster's runs that could not start and outcomes that could not be published; writeTree's failed events.
+    expect(d.queues.map(q => q.role).sort()).toEqual([
+      'runs that could not be filed in the index', 'runs that could not start', 'runs that could not start',
+      ...(stage === 'prod' ? ['runs whose alert could not be decided or sent', 'runs whose alert could not be decided or sent'] : []),
+      'stopped tasks whose outcome could not be published', 'stopped tasks whose outcome could not be published',
+    ].sort());
     expect(d.functions.map(f => f.role).sort()).toEqual([
       // One ECS service-role guard per stack with ECS clusters (the Sitespeed and Metrics stacks).
       'clusterTeardown', 'clusterTeardown', 'ecsServiceRole', 'ecsServiceRole', 'runOutcome', 'runOutcome', 'runTask', 'runTask',
