@@ -24,7 +24,8 @@ function site(options: Partial<ScheduledSiteOptions> = {}, id = 'Shop') {
 describe('schedule', () => {
   test('EventBridge Scheduler with the time zone, no flexible window, retries and a dead-letter queue', () => {
     const { stack, cluster, template } = site();
-    const dlq = onlyLogicalId(template, 'AWS::SQS::Queue');
+    // The runner's own (the run outcomes have a failed-events queue of their own).
+    const dlq = stack.getLogicalId(cluster._runner().deadLetterQueue.node.defaultChild as CfnElement);
     const fn = stack.getLogicalId(cluster.runTaskFunction.node.defaultChild as CfnElement);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 9 * * ? *)',
@@ -92,7 +93,7 @@ describe('runTask function', () => {
           CONTAINER_NAME: 'sitespeed',
         }),
       },
-      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::SQS::Queue'), 'Arn'] } },
+      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [stack.getLogicalId(cluster._runner().deadLetterQueue.node.defaultChild as CfnElement), 'Arn'] } },
     });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
   });
