@@ -108,9 +108,9 @@ export function runIdOf(run: RunFinished): string {
 const REMEMBERED_RUNS = 20;
 
 /** A delivery decided and saved, not yet done: a confirmation run, or an alert to one topic. */
-export type Delivery =
+export type Delivery = { readonly id: string } & (
   | { readonly kind: 'rerun'; readonly payload: { site: string; args: string[]; rerun: true } }
-  | { readonly kind: 'alert'; readonly alert: AlertKind; readonly to: 'topic' | 'slack'; readonly message: AlertMessage };
+  | { readonly kind: 'alert'; readonly alert: AlertKind; readonly to: 'topic' | 'slack'; readonly message: AlertMessage });
 
 async function deliver(clients: AlertClients, config: AlertConfig, delivery: Delivery): Promise<void> {
   if (delivery.kind === 'rerun') {
@@ -179,25 +179,45 @@ export async function handleRunFinished(clients: AlertClients, config: AlertConf
       continue;
     }
     const done: string[] = [];
-    for (const [i, delivery] of outbox.entries()) {
+    const delivered = new Set<string>();
+    for (const delivery of outbox) {
       try {
         await deliver(clients, config, delivery);
         done.push(delivery.kind === 'rerun' ? 'rerun' : delivery.alert);
+        delivered.add(delivery.id);
       } catch (error) {
-        // What is left, saved, for Lambda's retry of this event (which finds the run handled and does only this).
-        await saveState(clients.dynamodb, config.table, { ...saved, outbox: [...kept, ...outbox.slice(i)], outboxFailed: true }, loaded.version + 1);
+        // What is left stays listed, marked failed, for Lambda's retry of this event (which finds the run handled and does only that).
+        await settleOutbox(clients.dynamodb, config.table, run.site, delivered, true, log);
         throw error;
       }
     }
-    if (outbox.length > 0) {
-      const cleared: SiteState = { ...saved, outbox: kept, outboxSavedAt: kept.length ? saved.outboxSavedAt : undefined };
-      if (!await saveState(clients.dynamodb, config.table, cleared, loaded.version + 1)) {
-        log({ site: run.site, race: 'a newer event saved the state while this one delivered; its outbox still lists these deliveries' });
-      }
-    }
+    if (outbox.length > 0) await settleOutbox(clients.dynamodb, config.table, run.site, delivered, false, log);
     return { site: run.site, actions: [...new Set(done)], ...(ignored ? { ignored } : {}) };
   }
   throw new Error(`the alert state of ${run.site} changed under every one of ${ATTEMPTS} attempts`);
+}
+
+/**
+ * Takes the deliveries this invocation did off the site's outbox, whatever else happened to the
+ * state meanwhile (another event of the site may have saved it): read, filter by id, conditional
+ * write, again on a lost race. `failed`: what is left of them is abandoned now, for the retry.
+ */
+async function settleOutbox(dynamodb: DynamoDBClient, table: string, site: string, delivered: Set<string>, failed: boolean,
+  log: (line: object) => void): Promise<void> {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const { state, version } = await loadState(dynamodb, table, site);
+    if (!state) return;
+    const outbox = (state.outbox ?? []).filter(d => !delivered.has(d.id));
+    const settled: SiteState = {
+      ...state,
+      outbox,
+      outboxSavedAt: outbox.length > 0 ? state.outboxSavedAt : undefined,
+      outboxFailed: outbox.length > 0 && (failed || (state.outboxFailed ?? false)),
+    };
+    if (await saveState(dynamodb, table, settled, version)) return;
+    log({ site, attempt, race: 'the state changed while settling the outbox; reading again' });
+  }
+  log({ site, outboxLeft: `could not save the delivered ones off the outbox in ${ATTEMPTS} attempts: they may be delivered again` });
 }
 
 /** The next state and what to deliver for a run not seen before: decide.ts, with the confirmation run's arguments. */
@@ -213,7 +233,7 @@ async function decided(clients: AlertClients, config: AlertConfig, state: SiteSt
   if (actions.some(a => a.kind === 'rerun')) {
     const args = await argsOf(clients, config, run);
     if (args && args.length > 0) {
-      fresh.push({ kind: 'rerun', payload: { site: run.site, args, rerun: true } });
+      fresh.push({ id: `${runIdOf(run)}#rerun`, kind: 'rerun', payload: { site: run.site, args, rerun: true } });
     } else {
       // The task is gone (or never had arguments): no confirmation possible, alert now.
       log({ site: run.site, confirmation: 'impossible: the stopped task cannot be described any more' });
@@ -222,8 +242,8 @@ async function decided(clients: AlertClients, config: AlertConfig, state: SiteSt
   }
   for (const action of actions.filter((a): a is Extract<Action, { kind: 'alert' }> => a.kind === 'alert')) {
     const message = alertMessage(action.alert, run, next.state === 'ok' && state ? state : next);
-    fresh.push({ kind: 'alert', alert: action.alert, to: 'topic', message });
-    if (config.slackTopicArn) fresh.push({ kind: 'alert', alert: action.alert, to: 'slack', message });
+    fresh.push({ id: `${runIdOf(run)}#${action.alert}#topic`, kind: 'alert', alert: action.alert, to: 'topic', message });
+    if (config.slackTopicArn) fresh.push({ id: `${runIdOf(run)}#${action.alert}#slack`, kind: 'alert', alert: action.alert, to: 'slack', message });
   }
   return { next, fresh };
 }

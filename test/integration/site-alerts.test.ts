@@ -245,6 +245,28 @@ describe('site alerts on moto', () => {
       dying.destroy();
     });
 
+    test('another run of the site handled while one still delivers: neither\'s deliveries are repeated later (each takes its own off the outbox)', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>(r => { release = r; });
+      let paused!: () => void;
+      const pausedAt = new Promise<void>(r => { paused = r; });
+      const slow = new SNSClient(motoClientConfig());
+      slow.middlewareStack.add((next: any) => async (call: any) => { paused(); await gate; return next(call); }, { step: 'initialize' });
+      const c = { ...config, unconfirmedSites: ['docs'] };
+      const a = handleRunFinished({ ...clients(), sns: slow }, c, { ...finished('failed', { stoppedAt: '2026-11-28T12:00:00.000Z' }), taskArn }, () => {});
+      await pausedAt;
+      // B decides from A's saved state (failing) while A is still publishing.
+      expect(await exact(finished('ok', { stoppedAt: '2026-11-28T12:10:00.000Z' }), c)).toMatchObject({ actions: ['recovered'] });
+      release();
+      expect(await a).toMatchObject({ actions: ['failing'] });
+      expect((await loadState(dynamodb, 'alerts', 'docs')).state!.outbox).toEqual([]);
+      // Minutes later, a third run: nothing left over to deliver again.
+      const later = () => new Date(Date.now() + 600_000);
+      await handleRunFinished(clients(), c, { ...finished('ok', { stoppedAt: '2026-11-28T12:20:00.000Z' }), taskArn }, () => {}, later);
+      expect((await inbox()).map(m => m.Subject).sort()).toEqual(['[cdk-sitespeed] docs is failing: failed', '[cdk-sitespeed] docs recovered']);
+      slow.destroy();
+    });
+
     test('a corrupt state item is kept aside and the site starts again, logged (before: every alert of the site failed)', async () => {
       await dynamodb.send(new PutItemCommand({ TableName: 'alerts', Item: { site: { S: 'docs' }, state: { S: '{"site": "docs", "state": ' }, version: { N: '4' } } }));
       expect(await exact(finished('failed', { stoppedAt: '2026-11-28T11:00:00.000Z' }), { ...config, unconfirmedSites: ['docs'] })).toMatchObject({ actions: ['failing'] });
