@@ -13,14 +13,20 @@ export const MAX_CHECKS_IN_EVENT = 50;
 /** A reason (ECS's, or a container's) is cut to this many characters in the event. */
 const MAX_REASON = 1000;
 
-async function budgetOf(s3: S3Client, bucket: string, key: string): Promise<unknown> {
+/**
+ * The run's budget file: absent (no budget for this site), read, or unreadable. Unreadable (not
+ * JSON, or an S3 error that outlasted the SDK's own retries: throttling, a 403 while a permission
+ * settles) does not stop the run's event: its status then follows the exit code, `budgetResult`
+ * still names the file, and the log says why, so the run reaches the index and the alerts.
+ */
+async function budgetOf(s3: S3Client, bucket: string, key: string, log: (line: object) => void): Promise<{ budget?: unknown; present: boolean }> {
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return JSON.parse(await object.Body!.transformToString());
+    return { budget: JSON.parse(await object.Body!.transformToString()), present: true };
   } catch (e: any) {
-    // No budget for this site, or a file we cannot read: the status falls back to the exit code.
-    if (e?.name === 'NoSuchKey' || e instanceof SyntaxError) return undefined;
-    throw e;
+    if (e?.name === 'NoSuchKey') return { present: false };
+    log({ budgetUnreadable: `s3://${bucket}/${key}`, error: `${e?.name}: ${e?.message}` });
+    return { present: true };
   }
 }
 
@@ -38,7 +44,9 @@ export async function publishRunFinished(clients: { s3: S3Client; events: EventB
   // A run that never started wrote nothing: no folder to look for.
   const started = task.started !== false;
   const run = bucket && started ? await runFolderOf(clients.s3, bucket, task) : undefined;
-  const budget = bucket && run ? await budgetOf(clients.s3, bucket, `${task.site}/${run}/${BUDGET_RESULT}`) : undefined;
+  const { budget, present } = bucket && run
+    ? await budgetOf(clients.s3, bucket, `${task.site}/${run}/${BUDGET_RESULT}`, log)
+    : { budget: undefined, present: false };
   const failing = failingChecks(budget);
   const viewerUrl = argValue(task.args, '--resultBaseURL') ?? null;
   const detail: RunFinished = {
@@ -53,7 +61,7 @@ export async function publishRunFinished(clients: { s3: S3Client; events: EventB
     heldByHardStop: !started && options.hardStopWindow !== undefined && !isInWindow(options.hardStopWindow, task.createdAt ?? task.startedAt),
     failedBudgetChecks: failing.slice(0, MAX_CHECKS_IN_EVENT),
     failedBudgetCheckCount: failing.length,
-    budgetResult: budget !== undefined ? `s3://${bucket}/${task.site}/${run}/${BUDGET_RESULT}` : null,
+    budgetResult: present ? `s3://${bucket}/${task.site}/${run}/${BUDGET_RESULT}` : null,
     reportUrl: reportUrlOf(viewerUrl ?? undefined, task.site, run),
     viewerUrl,
     startedAt: task.startedAt.toISOString(),

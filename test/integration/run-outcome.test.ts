@@ -88,6 +88,24 @@ describe('run outcomes on moto', () => {
     expect(detail).toMatchObject({ status: 'no report', run: null, exitCode: null, reportUrl: null, reason: 'CannotPullContainerError: pull access denied' });
   });
 
+  test('a budget file S3 will not give (403, throttling past the SDK\'s retries): the run is still published, its status from the exit code, the file named, the log says why (before: no event at all)', async () => {
+    await put('docs/2026-11-28-05-00-06/index.html');
+    await put('docs/2026-11-28-05-00-06/budgetResult.json', BUDGET);
+    const refusing = new S3Client(motoClientConfig());
+    refusing.middlewareStack.add((next: any) => async (call: any) => {
+      if (String(call.input.Key ?? '').endsWith('budgetResult.json')) {
+        throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+      }
+      return next(call);
+    }, { step: 'initialize' });
+    const lines: any[] = [];
+    const detail = await publishRunFinished({ s3: refusing, events }, 'prod-Sitespeed', task(1), l => lines.push(l));
+    refusing.destroy();
+    expect(detail).toMatchObject({ status: 'failed', run: '2026-11-28-05-00-06', budgetResult: 's3://reports/docs/2026-11-28-05-00-06/budgetResult.json', failedBudgetCheckCount: 0 });
+    expect(await delivered()).toHaveLength(1);
+    expect(lines).toContainEqual({ budgetUnreadable: 's3://reports/docs/2026-11-28-05-00-06/budgetResult.json', error: 'AccessDenied: Access Denied' });
+  });
+
   test('a budget file that is not JSON: the status follows the exit code', async () => {
     await put('docs/2026-11-28-05-00-06/index.html');
     await put('docs/2026-11-28-05-00-06/budgetResult.json', '{"failing": ');
