@@ -176,10 +176,71 @@ export async function updateRun(s3: S3Client, location: IndexLocation, event: un
     key: SUMMARY_KEY,
     parse: parseSummary,
     fields: SUMMARY_FIELDS,
-    rebuild: async () => withSiteSummaries(undefined, await rebuildSites(s3, location, log), location.retentionDays, true),
+    rebuild: () => rebuildOnce(s3, location, log),
     change: current => withSiteSummaries(current, new Map([[site, summaryOf(index)]]), location.retentionDays),
   }, log);
   return { site, ...run };
+}
+
+/** Who rebuilds a missing index: one writer at a time (rebuildOnce). */
+const REBUILD_LOCK_KEY = `${INDEX_PREFIX}rebuilding.json`;
+/** writeTree's timeout is 15 minutes (src/report-tree.ts): a claim older than that was abandoned. */
+const REBUILD_LOCK_MS = 16 * 60_000;
+/** How long an update waits for another writer's rebuild, and how often it looks. */
+const REBUILD_WAIT_MS = 10 * 60_000;
+const REBUILD_POLL_MS = 2_000;
+
+/**
+ * The summary when there is none: one writer rebuilds the whole index, the others wait for it.
+ * Before, thirty first updates at once each rebuilt everything and fought over every site's file
+ * (most gave up after ten lost writes). The writer that creates the claim (If-None-Match) rebuilds
+ * and writes the summary, then marks the claim done; the others read the summary until it exists
+ * and go on with their own update against it. A claim older than writeTree can run is taken over.
+ */
+async function rebuildOnce(s3: S3Client, location: IndexLocation, log: Log): Promise<Summary> {
+  const now = nowOf(location);
+  if (await claimRebuild(s3, location.bucket, now())) {
+    const summary = withSiteSummaries(undefined, await rebuildSites(s3, location, log), location.retentionDays, true);
+    try {
+      await s3.send(new PutObjectCommand({
+        Bucket: location.bucket, Key: SUMMARY_KEY, Body: JSON.stringify(summary), ContentType: 'application/json', CacheControl: 'no-cache', IfNoneMatch: '*',
+      }));
+    } catch (error) {
+      if (!isLostRace(error)) throw error;
+    }
+    await s3.send(new PutObjectCommand({
+      Bucket: location.bucket, Key: REBUILD_LOCK_KEY, Body: JSON.stringify({ state: 'done', at: now().toISOString() }), ContentType: 'application/json',
+    }));
+    return summary;
+  }
+  log({ indexMissing: SUMMARY_KEY, waiting: 'for another writer\'s rebuild' });
+  for (let waited = 0; waited < REBUILD_WAIT_MS; waited += REBUILD_POLL_MS) {
+    await sleep(REBUILD_POLL_MS);
+    const current = await readJson(s3, location.bucket, SUMMARY_KEY, parseSummary, SUMMARY_FIELDS);
+    if ('value' in current) return current.value;
+  }
+  throw new Error(`${SUMMARY_KEY}: another writer's rebuild did not finish in ${REBUILD_WAIT_MS / 60_000} minutes`);
+}
+
+/** Creates the rebuild claim, or takes over one that is done or abandoned; false when another writer holds it. */
+async function claimRebuild(s3: S3Client, bucket: string, now: Date): Promise<boolean> {
+  const body = JSON.stringify({ state: 'rebuilding', at: now.toISOString() });
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: REBUILD_LOCK_KEY, Body: body, ContentType: 'application/json', IfNoneMatch: '*' }));
+    return true;
+  } catch (error) {
+    if (!isLostRace(error)) throw error;
+  }
+  const current = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: REBUILD_LOCK_KEY }));
+  const claim = JSON.parse(await current.Body!.transformToString());
+  if (claim?.state === 'rebuilding' && now.getTime() - Date.parse(claim.at ?? '') <= REBUILD_LOCK_MS) return false;
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: REBUILD_LOCK_KEY, Body: body, ContentType: 'application/json', IfMatch: current.ETag }));
+    return true;
+  } catch (error) {
+    if (isLostRace(error)) return false;
+    throw error;
+  }
 }
 
 /** A version 1 tree.json, if the bucket has one: its runs are known facts for a rebuild without an index (never written). */

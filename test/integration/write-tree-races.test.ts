@@ -68,3 +68,19 @@ test('10 runs of one site stopping at once lose no run, and the summary ends wit
   expect(entry).toEqual({ revision: file.revision, runs: 10, first: runs[0], last: { run: runs[9], status: 'ok', exitCode: 0 } });
   expect(lines.filter(l => l.lostRace && l.key === siteIndexKey('shop')).length).toBeGreaterThan(0);
 });
+
+test('thirty first updates at once, no index yet: one rebuild, the others wait for it; every site in the summary (before: thirty rebuilds)', async () => {
+  // A fresh bucket: the earlier tests' index and reports are not wanted here.
+  const bucket = 'reports-burst';
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const fresh = { bucket, retentionDays: null };
+  const sites = Array.from({ length: 30 }, (_, i) => `burst-${i}`);
+  await Promise.all(sites.map(site => s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${site}/2026-11-27-08-00-01/index.html`, Body: 'report' }))));
+  const lines: any[] = [];
+  await Promise.all(sites.map(site => updateRun(s3, fresh, finished(site, '2026-11-27-08-00-01'), l => lines.push(l))));
+  expect(lines.filter(l => l.rebuiltSites !== undefined)).toHaveLength(1);
+  expect(lines.filter(l => l.waiting).length).toBeGreaterThan(0);
+  const summary = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: SUMMARY_KEY }))).Body!.transformToString());
+  expect(Object.keys(summary.sites).sort()).toEqual([...sites].sort());
+  for (const site of sites) expect(summary.sites[site].last).toEqual({ run: '2026-11-27-08-00-01', status: 'ok', exitCode: 0 });
+}, 120_000);
