@@ -1,9 +1,10 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { RunFinished } from './outcome';
 import { OutcomeOptions, publishRunFinished } from './publish';
 import { OUTCOME_PREFIX } from '../../src/private/report-keys';
 import { argValue } from '../../src/private/sitespeed-args';
+import { claimObject } from '../shared/s3-claim';
 import { StoppedTask } from '../shared/task-event';
 
 /*
@@ -23,28 +24,14 @@ export function markerKey(taskArn: string): string {
   return `${OUTCOME_PREFIX}${taskArn.split(':task/').pop()!.replace(/[^A-Za-z0-9_\-/]/g, '_')}.json`;
 }
 
-const lost = (e: any) => [412, 409].includes(e?.$metadata?.httpStatusCode) || ['PreconditionFailed', 'ConditionalRequestConflict'].includes(e?.name);
-
 export async function claimRun(s3: S3Client, bucket: string, taskArn: string, now: Date, inFlightMs: number): Promise<Claim> {
   const key = markerKey(taskArn);
-  const body = JSON.stringify({ state: 'pending', at: now.toISOString() });
-  try {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', IfNoneMatch: '*' }));
-    return { key, claimed: true };
-  } catch (e) {
-    if (!lost(e)) throw e;
-  }
-  const current = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const marker = JSON.parse(await current.Body!.transformToString());
-  if (marker?.state === 'published') return { key, claimed: false, why: 'a copy of a run already published' };
-  if (now.getTime() - Date.parse(marker?.at ?? '') <= inFlightMs) return { key, claimed: false, why: 'a copy of a run another invocation is publishing' };
-  try {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', IfMatch: current.ETag }));
-    return { key, claimed: true };
-  } catch (e) {
-    if (lost(e)) return { key, claimed: false, why: 'a copy of a run another invocation took over' };
-    throw e;
-  }
+  const outcome = await claimObject(s3, bucket, key, { state: 'pending', at: now.toISOString() }, marker => {
+    if (marker?.state === 'published') return 'a copy of a run already published';
+    if (now.getTime() - Date.parse(marker?.at ?? '') <= inFlightMs) return 'a copy of a run another invocation is publishing';
+    return undefined;
+  }, 'a copy of a run another invocation took over');
+  return { key, ...outcome };
 }
 
 export async function markPublished(s3: S3Client, bucket: string, key: string, now: Date): Promise<void> {

@@ -5,6 +5,7 @@ import {
 } from './index-files';
 import { durableStatuses, recordStatus, STATUS_PREFIX } from './run-status';
 import { folderOf, isRunFolder, LEGACY_TREE_KEY, parseTree, SITE_SLUG } from './tree';
+import { claimObject, isLostRace } from '../shared/s3-claim';
 
 export interface IndexLocation {
   readonly bucket: string;
@@ -36,17 +37,6 @@ async function readJson<T>(s3: S3Client, bucket: string, key: string, parse: (te
     if (error?.name === 'NoSuchKey' || error?.$metadata?.httpStatusCode === 404) return { missing: true };
     throw error;
   }
-}
-
-/**
- * Another writer won: the ETag changed (412), a write was in flight (409), or the object was
- * deleted since it was read (If-Match on a missing key: 404). Each is read again and retried.
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
- */
-function isLostRace(error: any): boolean {
-  const status = error?.$metadata?.httpStatusCode;
-  return status === 412 || status === 409 || status === 404 ||
-    ['PreconditionFailed', 'ConditionalRequestConflict', 'NoSuchKey'].includes(error?.name);
 }
 
 /** Copies an index file this version cannot rewrite without loss to .cdk-sitespeed/index/kept/. */
@@ -224,23 +214,10 @@ async function rebuildOnce(s3: S3Client, location: IndexLocation, log: Log): Pro
 
 /** Creates the rebuild claim, or takes over one that is done or abandoned; false when another writer holds it. */
 async function claimRebuild(s3: S3Client, bucket: string, now: Date): Promise<boolean> {
-  const body = JSON.stringify({ state: 'rebuilding', at: now.toISOString() });
-  try {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: REBUILD_LOCK_KEY, Body: body, ContentType: 'application/json', IfNoneMatch: '*' }));
-    return true;
-  } catch (error) {
-    if (!isLostRace(error)) throw error;
-  }
-  const current = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: REBUILD_LOCK_KEY }));
-  const claim = JSON.parse(await current.Body!.transformToString());
-  if (claim?.state === 'rebuilding' && now.getTime() - Date.parse(claim.at ?? '') <= REBUILD_LOCK_MS) return false;
-  try {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: REBUILD_LOCK_KEY, Body: body, ContentType: 'application/json', IfMatch: current.ETag }));
-    return true;
-  } catch (error) {
-    if (isLostRace(error)) return false;
-    throw error;
-  }
+  const outcome = await claimObject(s3, bucket, REBUILD_LOCK_KEY, { state: 'rebuilding', at: now.toISOString() },
+    claim => (claim?.state === 'rebuilding' && now.getTime() - Date.parse(claim.at ?? '') <= REBUILD_LOCK_MS ? 'another writer is rebuilding' : undefined),
+    'another writer took the rebuild over');
+  return outcome.claimed;
 }
 
 /** A version 1 tree.json, if the bucket has one: its runs are known facts for a rebuild without an index (never written). */
