@@ -97,7 +97,7 @@ const LAMBDA_BUNDLING: Omit<javascript.AddBundleOptions, 'target' | 'platform'> 
   minify: true,
   mainFields: ['module', 'main'],
 };
-for (const name of ['run-task', 'sync-config', 'write-tree', 'cluster-teardown', 'ecs-service-role', 'run-outcome', 'site-alerts']) {
+for (const name of ['run-task', 'sync-config', 'report-index', 'cluster-teardown', 'ecs-service-role', 'run-outcome', 'site-alerts']) {
   new awscdk.LambdaFunction(project, {
     entrypoint: `lambda-src/${name}.lambda.ts`,
     constructFile: `src/private/${name}-function.ts`,
@@ -167,7 +167,7 @@ const testTools = project.addTask('test:tools', {
 testTools.exec('bash test/sitespeed-cli/install.sh');
 
 const sitespeedOptions = project.addTask('sitespeed:options', {
-  description: "Regenerate src/private/sitespeed-options.ts from the pinned sitespeed.io's option files (after changing its version)",
+  description: "Regenerate src/contract/sitespeed-options.ts from the pinned sitespeed.io's option files (after changing its version)",
 });
 sitespeedOptions.spawn(testTools);
 sitespeedOptions.exec('ts-node --project test/tsconfig.json --transpile-only test/sitespeed-cli/generate.ts');

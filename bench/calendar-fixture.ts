@@ -4,8 +4,9 @@
  * index (a summary and one file per site). A run in 40 fails (a budget or an error), and a few
  * sites are failing now. No reports: the viewer figures need only the index.
  */
-import { failedChecksOf, Run, SiteIndex, summaryOf, Summary, withSiteSummaries } from '../lambda-src/write-tree/index-files';
-import { folderOf } from '../lambda-src/write-tree/tree';
+import { failedChecksOf, summaryOf, withSiteSummaries } from '../lambda-src/report-index/index-files';
+import { Run, SiteIndex, Summary } from '../src/contract/report-index';
+import { folderOf } from '../src/contract/run-folders';
 
 export const SITES = Number(process.env.BENCH_TREE_SITES ?? 200);
 export const RUNS_PER_DAY = Number(process.env.BENCH_TREE_RUNS_PER_DAY ?? 6);

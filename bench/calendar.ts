@@ -15,7 +15,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { Browser, chromium } from 'playwright-core';
 import { allFailingSummaries, calendarFixture, DAYS, RUNS_PER_DAY, SITES, siteName } from './calendar-fixture';
-import { siteIndexKey, SUMMARY_KEY } from '../lambda-src/write-tree/index-files';
+import { siteIndexKey, SUMMARY_KEY } from '../src/contract/report-keys';
 
 const ROOT = path.join(__dirname, '..');
 const REPEATS = Number(process.env.BENCH_VIEWER_REPEATS ?? 5);

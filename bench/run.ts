@@ -7,7 +7,7 @@
  *    group: median of RUNS interleaved runs each. All three stages take about three times as long.
  * 2. Every Lambda bundle in assets/: its size, and its module load time in a fresh Node
  *    process against the load time of an empty module.
- * 3. writeTree per update on moto (bench/tree.ts) and 4. the calendar viewer in Chromium
+ * 3. reportIndex per update on moto (bench/tree.ts) and 4. the calendar viewer in Chromium
  *    (bench/calendar.ts): the per-site index against the single tree.json it replaced.
  */
 import { execFileSync } from 'child_process';

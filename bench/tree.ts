@@ -1,5 +1,5 @@
 /**
- * writeTree on moto_server at the calendar fixture's size (bench/calendar-fixture.ts: 200 sites ×
+ * reportIndex on moto_server at the calendar fixture's size (bench/calendar-fixture.ts: 200 sites ×
  * 6 runs a day × a year): today's single tree.json (bench/baseline/write-tree-v1: one site's
  * listing, the status record, a read and a conditional write of the whole tree.json) against the
  * per-site index (the status record, a read and a write of the site's file and of the summary):
@@ -9,8 +9,8 @@ import { ChildProcess, spawn } from 'child_process';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { updateSite as updateSiteV1 } from './baseline/write-tree-v1/s3-tree';
 import { calendarFixture, RUNS_PER_DAY, SITES, siteName } from './calendar-fixture';
-import { siteIndexKey, SUMMARY_KEY } from '../lambda-src/write-tree/index-files';
-import { updateRun } from '../lambda-src/write-tree/s3-index';
+import { updateRun } from '../lambda-src/report-index/s3-index';
+import { siteIndexKey, SUMMARY_KEY } from '../src/contract/report-keys';
 import { freePort, waitForMoto } from '../test/harness/local-server';
 import { testTool } from '../test/harness/tools';
 

@@ -66,14 +66,25 @@ export interface SitespeedStackProps extends StackProps {
   readonly running: boolean;
   /** Who gets the alerts (a running stage has them). */
   readonly alertEmails: string[];
+  /**
+   * The order in which the parts after the clusters are created. Any order gives the same
+   * templates (test/order.test.ts): no construct of the library depends on another's creation order.
+   * @default SITESPEED_PARTS
+   */
+  readonly partOrder?: readonly SitespeedPart[];
 }
+
+/** The parts of the test stack after its two clusters, in the order the stack creates them by default. */
+export const SITESPEED_PARTS = ['reports', 'config', 'sites', 'alerts'] as const;
+export type SitespeedPart = typeof SITESPEED_PARTS[number];
 
 /** The stack that runs the tests. */
 export class SitespeedStack extends Stack {
   public readonly sitespeed: SitespeedCluster;
   public readonly hostTcCluster: SitespeedCluster;
-  public readonly reports: ReportTree;
-  public readonly config: ConfigSync;
+  // Set by their parts (see partOrder).
+  public reports!: ReportTree;
+  public config!: ConfigSync;
 
   constructor(scope: Construct, id: string, props: SitespeedStackProps) {
     super(scope, id, props);
@@ -90,14 +101,48 @@ export class SitespeedStack extends Stack {
       metrics: props.metrics,
     });
 
-    // The calendar of every run, on CloudFront; before the sites, so their Grafana annotations
-    // link to it (--resultBaseURL). Reports are kept 90 days (the default; README "Report retention").
+    // The other way to shape: tc on the instance's interface, with AWS traffic exempt. One
+    // small cluster for the sites that must run on the host's network.
+    // It writes to the first cluster's bucket, so both clusters' runs share one calendar.
+    this.hostTcCluster = new SitespeedCluster(this, 'SitespeedHostTc', {
+      vpc: props.vpc,
+      maxCapacity: enabled ? 1 : 0,
+      connectivity: Connectivity.hostTc(ConnectivityProfile.FOUR_G),
+      metrics: props.metrics,
+      reportsBucket: this.sitespeed.reportsBucket,
+    });
+
+    const parts: Record<SitespeedPart, () => void> = {
+      reports: () => this.addReports(),
+      config: () => this.addConfig(),
+      sites: () => this.addSites(enabled),
+      alerts: () => this.addAlerts(props),
+    };
+    for (const part of props.partOrder ?? SITESPEED_PARTS) parts[part]();
+
+    new CfnOutput(this, 'ViewerUrl', { value: this.reports.viewerUrl });
+    new CfnOutput(this, 'ConfigBucket', { value: this.config.bucket.bucketName });
+    new CfnOutput(this, 'ConfigPrefix', { value: this.config.prefix });
+  }
+
+  /**
+   * The calendar of every run of both clusters, on CloudFront; the sites' Grafana annotations
+   * link to it (--resultBaseURL). Reports are kept 90 days (the default; README "Report retention").
+   */
+  private addReports(): void {
     this.reports = new ReportTree(this, 'Reports', { cluster: this.sitespeed });
+    this.reports.addCluster(this.hostTcCluster);
+  }
 
-    // URL files, scripts and budgets live under s3://<config bucket>/config/; people who never
-    // touch CDK change what is tested by uploading there.
+  /**
+   * URL files, scripts and budgets live under s3://<config bucket>/config/; people who never
+   * touch CDK change what is tested by uploading there.
+   */
+  private addConfig(): void {
     this.config = new ConfigSync(this, 'Config', { cluster: this.sitespeed });
+  }
 
+  private addSites(enabled: boolean): void {
     // Throttled to cable, every two hours on Stockholm working hours.
     this.sitespeed.addSite('Shop', {
       schedule: ScheduleExpression.cron({ minute: '15', hour: '8-18/2', weekDay: 'MON-FRI', timeZone: TimeZone.of('Europe/Stockholm') }),
@@ -134,36 +179,23 @@ export class SitespeedStack extends Stack {
       mobile: true,
       connectivityProfile: ConnectivityProfile.FOUR_G,
     });
-
-    // The other way to shape: tc on the instance's interface, with AWS traffic exempt. One
-    // small cluster for the sites that must run on the host's network.
-    // It writes to the first cluster's bucket, so both clusters' runs share one calendar.
-    this.hostTcCluster = new SitespeedCluster(this, 'SitespeedHostTc', {
-      vpc: props.vpc,
-      maxCapacity: enabled ? 1 : 0,
-      connectivity: Connectivity.hostTc(ConnectivityProfile.FOUR_G),
-      metrics: props.metrics,
-      reportsBucket: this.sitespeed.reportsBucket,
-    });
-    this.reports.addCluster(this.hostTcCluster);
     this.hostTcCluster.addSite('Landing', {
       schedule: ScheduleExpression.cron({ minute: '45', hour: '10', timeZone: TimeZone.of('America/New_York') }),
       enabled,
       urls: [{ url: 'https://www.example.com/', alias: 'landing' }],
     });
+  }
 
-    new CfnOutput(this, 'ViewerUrl', { value: this.reports.viewerUrl });
-    new CfnOutput(this, 'ConfigBucket', { value: this.config.bucket.bucketName });
-    new CfnOutput(this, 'ConfigPrefix', { value: this.config.prefix });
-
-    // A running stage tells people when a site starts failing (confirmed by a second run) and
-    // when it recovers; both clusters share one topic. After the ReportTree and the ConfigSync,
-    // so their functions' errors are watched too.
-    if (props.running) {
-      const alerts = new SiteAlerts(this, 'Alerts', { cluster: this.sitespeed, emails: props.alertEmails });
-      new SiteAlerts(this, 'HostTcAlerts', { cluster: this.hostTcCluster, topic: alerts.topic });
-      new CfnOutput(this, 'AlertTopic', { value: alerts.topic.topicArn });
-    }
+  /**
+   * A running stage tells people when a site starts failing (confirmed by a second run) and
+   * when it recovers; both clusters share one topic. The alerts also watch the ReportTree's and
+   * the ConfigSync's functions, whenever those are created.
+   */
+  private addAlerts(props: SitespeedStackProps): void {
+    if (!props.running) return;
+    const alerts = new SiteAlerts(this, 'Alerts', { cluster: this.sitespeed, emails: props.alertEmails });
+    new SiteAlerts(this, 'HostTcAlerts', { cluster: this.hostTcCluster, topic: alerts.topic });
+    new CfnOutput(this, 'AlertTopic', { value: alerts.topic.topicArn });
   }
 }
 

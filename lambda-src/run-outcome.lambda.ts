@@ -4,7 +4,7 @@ import { publishOnce } from './run-outcome/claim';
 import { loggedHandler, requiredEnv } from './shared/handler';
 import { siteMetricsFromEnv } from './shared/run-events';
 import { stoppedTaskOf } from './shared/task-event';
-import { windowFromJson } from '../src/private/schedule-window';
+import { windowFromJson } from '../src/contract/schedule-window';
 
 const s3 = new S3Client({});
 const events = new EventBridgeClient({});

@@ -4,8 +4,9 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { loggedHandler, requiredEnv } from './shared/handler';
-import { AlertConfig, handleRunFinished, runFinishedOf } from './site-alerts/alerts';
+import { AlertConfig, handleRunFinished } from './site-alerts/alerts';
 import { sweep } from './site-alerts/sweep';
+import { runFinishedOf } from '../src/contract/run-events';
 
 const clients = {
   autoScaling: new AutoScalingClient({}),

@@ -5,18 +5,19 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { CLUSTER_TAG } from './contract/site-names';
 import { markForCheck } from './private/check-metadata';
+import { clusterOf } from './private/cluster-of';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
-import { CLUSTER_TAG } from './private/site-names';
 import { SyncConfigFunction } from './private/sync-config-function';
 import { requirePlain } from './private/tokens';
-import type { SitespeedCluster } from './sitespeed-cluster';
+import type { ISitespeedCluster, SitespeedCluster } from './sitespeed-cluster';
 
 /** Properties of a {@link ConfigSync}. */
 export interface ConfigSyncProps {
   /** The cluster whose instances get the config folder. */
-  readonly cluster: SitespeedCluster;
+  readonly cluster: ISitespeedCluster;
 
   /**
    * The bucket that holds the config. A bucket you pass must have EventBridge notifications on
@@ -66,8 +67,7 @@ export class ConfigSync extends Construct {
         'ConfigSync reacts to EventBridge notifications of the bucket you passed: make sure they are on (eventBridgeEnabled: true), or changes reach instances only when they boot.');
     }
 
-    const cluster = props.cluster;
-    cluster._registerConfigSync(this);
+    const cluster = clusterOf(props.cluster, this.node.path);
     this.wireInstances(cluster);
 
     const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
@@ -100,6 +100,8 @@ export class ConfigSync extends Construct {
       },
       targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
     });
+    // Last: what watches the cluster's ConfigSync (SiteAlerts' alarm) gets a whole one.
+    cluster._registerConfigSync(this);
   }
 
   /**

@@ -1,9 +1,12 @@
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Construct } from 'constructs';
+import { OnWindow } from './contract/schedule-window';
+import { nextDays, parseWeekDays, WEEK_DAYS } from './contract/week-days';
+import { DEFAULTS } from './private/defaults';
 import { factoryOnly } from './private/factory-only';
-import { OnWindow } from './private/schedule-window';
 import { isToken, requirePlain } from './private/tokens';
-import { nextDays, parseWeekDays, WEEK_DAYS } from './private/week-days';
+
+const D = DEFAULTS.OnOffScheduleOptions;
 
 /** Options for {@link InstanceSchedule.onOff}. */
 export interface OnOffScheduleOptions {
@@ -61,9 +64,10 @@ export interface ScheduleTarget {
 /**
  * When the test instances run.
  *
- * A schedule sets the Auto Scaling group's minimum and maximum at fixed times; between those
- * bounds the capacity provider's managed scaling adds instances for waiting runs. Off means
- * maximum 0: runs scheduled then wait in PROVISIONING and fail, so schedule runs inside the window.
+ * A schedule sets the Auto Scaling group's bounds at fixed times; between them the capacity
+ * provider's managed scaling adds instances for waiting runs. On means warm instances (the
+ * minimum); off means none, and a run scheduled then still scales the cluster out from zero,
+ * unless the schedule has `hardStop` (maximum 0 off the window: such runs cannot start).
  */
 export abstract class InstanceSchedule {
   /** Instances are available around the clock (between the cluster's min and max capacity). */
@@ -131,11 +135,11 @@ class OnOff extends InstanceSchedule {
     }
     checkInteger('startHour', o.startHour, 0, 23);
     checkInteger('stopHour', o.stopHour, 0, 23);
-    checkInteger('startMinute', o.startMinute ?? 0, 0, 59);
-    checkInteger('stopMinute', o.stopMinute ?? 0, 0, 59);
-    if (o.startHour === o.stopHour && (o.startMinute ?? 0) === (o.stopMinute ?? 0)) {
+    checkInteger('startMinute', o.startMinute ?? D.startMinute, 0, 59);
+    checkInteger('stopMinute', o.stopMinute ?? D.stopMinute, 0, 59);
+    if (o.startHour === o.stopHour && (o.startMinute ?? D.startMinute) === (o.stopMinute ?? D.stopMinute)) {
       throw new Error(
-        `InstanceSchedule.onOff: startHour:startMinute and stopHour:stopMinute are both ${o.startHour}:${pad(o.startMinute ?? 0)}; ` +
+        `InstanceSchedule.onOff: startHour:startMinute and stopHour:stopMinute are both ${o.startHour}:${pad(o.startMinute ?? D.startMinute)}; ` +
         'the window would be empty. Use InstanceSchedule.alwaysOn() for a cluster that never stops.',
       );
     }
@@ -151,45 +155,45 @@ class OnOff extends InstanceSchedule {
   }
 
   public get _warmInstances(): number | undefined {
-    return this.options.warmInstances ?? 1;
+    return this.options.warmInstances ?? D.warmInstances;
   }
 
   public get _hardStop(): boolean {
-    return this.options.hardStop ?? false;
+    return this.options.hardStop ?? D.hardStop;
   }
 
   public get _hardStopWindow(): OnWindow | undefined {
     if (!this._hardStop) return undefined;
     const o = this.options;
     return {
-      startMinute: o.startHour * 60 + (o.startMinute ?? 0),
-      stopMinute: o.stopHour * 60 + (o.stopMinute ?? 0),
-      days: parseWeekDays(o.weekDays ?? 'MON-FRI'),
+      startMinute: o.startHour * 60 + (o.startMinute ?? D.startMinute),
+      stopMinute: o.stopHour * 60 + (o.stopMinute ?? D.stopMinute),
+      days: parseWeekDays(o.weekDays ?? D.weekDays),
       timeZone: this.timeZone,
     };
   }
 
   public _apply(_scope: Construct, target: ScheduleTarget): void {
     const o = this.options;
-    const warm = o.warmInstances ?? 1;
+    const warm = o.warmInstances ?? D.warmInstances;
     if (warm > target.maxCapacity) {
       throw new Error(
         `InstanceSchedule.onOff: warmInstances (${warm}) must not exceed the cluster's maxCapacity (${target.maxCapacity}).`,
       );
     }
-    const weekDay = (o.weekDays ?? 'MON-FRI').toUpperCase();
+    const weekDay = (o.weekDays ?? D.weekDays).toUpperCase();
     // A window past midnight (22:00 to 06:00, MON-FRI) ends on the next days (TUE-SAT), or it
     // would start on Friday night and end on Monday morning.
-    const crossesMidnight = o.stopHour * 60 + (o.stopMinute ?? 0) < o.startHour * 60 + (o.startMinute ?? 0);
+    const crossesMidnight = o.stopHour * 60 + (o.stopMinute ?? D.stopMinute) < o.startHour * 60 + (o.startMinute ?? D.startMinute);
     target.autoScalingGroup.scaleOnSchedule('ScheduleOn', {
-      schedule: autoscaling.Schedule.cron({ minute: `${o.startMinute ?? 0}`, hour: `${o.startHour}`, weekDay }),
+      schedule: autoscaling.Schedule.cron({ minute: `${o.startMinute ?? D.startMinute}`, hour: `${o.startHour}`, weekDay }),
       timeZone: this.timeZone,
       minCapacity: warm,
       maxCapacity: target.maxCapacity,
     });
     target.autoScalingGroup.scaleOnSchedule('ScheduleOff', {
       schedule: autoscaling.Schedule.cron({
-        minute: `${o.stopMinute ?? 0}`, hour: `${o.stopHour}`, weekDay: crossesMidnight ? nextDays(weekDay) : weekDay,
+        minute: `${o.stopMinute ?? D.stopMinute}`, hour: `${o.stopHour}`, weekDay: crossesMidnight ? nextDays(weekDay) : weekDay,
       }),
       timeZone: this.timeZone,
       minCapacity: 0,

@@ -11,16 +11,18 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { INDEX_PREFIX, STATUS_PREFIX } from './contract/report-keys';
+import { RUN_EVENTS } from './contract/run-events';
 import { allowListCode, isCidr, isIpv6Cidr } from './private/allow-list';
 import { markForCheck } from './private/check-metadata';
+import { clusterOf } from './private/cluster-of';
 import { failedEventsQueue } from './private/failed-events';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
-import { INDEX_PREFIX, LEGACY_TREE_KEY, STATUS_PREFIX } from './private/report-keys';
+import { ReportIndexFunction } from './private/report-index-function';
 import { requirePlain } from './private/tokens';
-import { WriteTreeFunction } from './private/write-tree-function';
 import { ReportRetention } from './report-retention';
-import type { SitespeedCluster } from './sitespeed-cluster';
+import type { ISitespeedCluster, SitespeedCluster } from './sitespeed-cluster';
 
 /** Properties of a {@link ReportTree}. */
 export interface ReportTreeProps {
@@ -28,7 +30,7 @@ export interface ReportTreeProps {
    * The cluster whose runs are indexed; its reports bucket holds the index and the viewer. More
    * clusters that write to the same bucket join with `addCluster`.
    */
-  readonly cluster: SitespeedCluster;
+  readonly cluster: ISitespeedCluster;
 
   /**
    * How long reports are kept: an S3 lifecycle rule per site deletes a run's report at this age,
@@ -75,15 +77,15 @@ const MAX_FUNCTION_BYTES = 10240;
 
 /**
  * An index of every run (a summary of every site and one file of runs per site, under
- * `.cdk-sitespeed/index/`), kept current by the writeTree Lambda on every "Sitespeed Run
+ * `.cdk-sitespeed/index/`), kept current by the reportIndex Lambda on every "Sitespeed Run
  * Finished" event of its clusters, rebuilt daily from the bucket; a calendar viewer served by
  * CloudFront from the private reports bucket; and the reports' retention. `viewerUrl` feeds
  * sitespeed.io's `--resultBaseURL`, so Grafana annotations link to the reports.
  */
 export class ReportTree extends Construct {
-  /** The writeTree Lambda (invoke it with `{"rebuild": true}` to rebuild the whole index). */
+  /** The reportIndex Lambda (invoke it with `{"rebuild": true}` to rebuild the whole index). */
   public readonly function: lambda.IFunction;
-  /** Runs writeTree could not file after Lambda's retries (the event as `requestPayload`: replay it, README "Run events"). */
+  /** Runs reportIndex could not file after Lambda's retries (the event as `requestPayload`: replay it, README "Run events"). */
   public readonly failedEvents: sqs.IQueue;
   /** The CloudFront distribution of the viewer and the reports. */
   public readonly distribution: cloudfront.Distribution;
@@ -103,7 +105,7 @@ export class ReportTree extends Construct {
 
   constructor(scope: Construct, id: string, props: ReportTreeProps) {
     super(scope, id);
-    const cluster = props.cluster;
+    const cluster = clusterOf(props.cluster, this.node.path);
     const bucket = cluster.reportsBucket;
     this.bucket = bucket;
     this.reportRetention = props.reportRetention ?? ReportRetention.expireAfter(Duration.days(ReportRetention.DEFAULT_DAYS));
@@ -136,7 +138,7 @@ export class ReportTree extends Construct {
     }
 
     const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
-    this.function = new WriteTreeFunction(this, 'Function', {
+    this.function = new ReportIndexFunction(this, 'Function', {
       description: 'cdk-sitespeed: files each finished run in the report index for the calendar viewer',
       role,
       logGroup,
@@ -149,14 +151,14 @@ export class ReportTree extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
-    markForCheck(this.function, { kind: 'function', role: 'writeTree' });
+    markForCheck(this.function, { kind: 'function', role: 'reportIndex' });
     this.failedEvents = failedEventsQueue(this, this.function, 'runs that could not be filed in the index');
     this.grantIndexAccess(role, bucket);
 
     // The run outcomes (every cluster has them) find the run's folder and budget: the index takes them from there.
     this.rule = new events.Rule(this, 'OnRunFinished', {
       description: 'cdk-sitespeed: finished runs of the clusters that write to this reports bucket',
-      eventPattern: { source: ['cdk-sitespeed'], detailType: ['Sitespeed Run Finished'], detail: { cluster: [cluster.cluster.clusterName] } },
+      eventPattern: { source: [RUN_EVENTS.source], detailType: [RUN_EVENTS.finished], detail: { cluster: [cluster.cluster.clusterName] } },
       targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(2) })],
     });
     this.rebuildRule = new events.Rule(this, 'DailyRebuild', {
@@ -212,7 +214,7 @@ export class ReportTree extends Construct {
   }
 
   /** The clusters whose runs are indexed. */
-  public get clusters(): SitespeedCluster[] {
+  public get clusters(): ISitespeedCluster[] {
     return [...this.clusterList];
   }
 
@@ -221,7 +223,8 @@ export class ReportTree extends Construct {
    * `reportsBucket: <first cluster>.reportsBucket`): one calendar for both. Slugs stay unique
    * across the clusters of one bucket.
    */
-  public addCluster(cluster: SitespeedCluster): void {
+  public addCluster(other: ISitespeedCluster): void {
+    const cluster = clusterOf(other, `${this.node.path} addCluster`);
     if (this.clusterList.includes(cluster)) return;
     if (cluster.reportsBucket !== this.bucket) {
       throw new Error(
@@ -238,7 +241,7 @@ export class ReportTree extends Construct {
   /**
    * Adds the lifecycle rule that expires a site's reports (S3 filters by prefix; reports have no
    * common one, and a rule without a prefix would expire the viewer and the index). The index
-   * drops runs at the same age (lambda-src/write-tree/index-files.ts retentionCutoff says why
+   * drops runs at the same age (lambda-src/report-index/index-files.ts retentionCutoff says why
    * never after S3 deletes them); `cdk-sitespeed check` reads the rule back. @internal
    */
   public _retainReportsOf(slug: string): void {
@@ -266,7 +269,7 @@ export class ReportTree extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     const index = bucket.arnForObjects(`${INDEX_PREFIX}*`);
     const statuses = bucket.arnForObjects(`${STATUS_PREFIX}*`);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [index, statuses, bucket.arnForObjects(LEGACY_TREE_KEY)] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [index, statuses] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [index, statuses] }));
     bucket.encryptionKey?.grantEncryptDecrypt(role);
     acknowledgeWildcardResource(role, index,

@@ -1,17 +1,24 @@
 import { Annotations, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { Browser } from './browser';
 import { ConnectivityProfile } from './connectivity-profile';
+import { RUN_METRICS } from './contract/run-events';
+import { firesOutside } from './contract/schedule-window';
+import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE, URL_ALIAS, URL_ALIAS_RULE } from './contract/site-names';
+import { MAX_OVERRIDES_CHARS, overridesSize, renderRunArgs, RunArgsInput } from './contract/sitespeed-args';
 import { logicalIdOf, markForCheck } from './private/check-metadata';
+import { clusterOf } from './private/cluster-of';
 import { claimSlug } from './private/data-homes';
+import { DEFAULTS } from './private/defaults';
+import { runEventRule, runMetric, RunSubject } from './private/run-signals';
 import { maxIntervalMinutes } from './private/schedule-interval';
-import { firesOutside } from './private/schedule-window';
-import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE, URL_ALIAS, URL_ALIAS_RULE } from './private/site-names';
-import { MAX_OVERRIDES_CHARS, overridesSize, renderRunArgs, RunArgsInput } from './private/sitespeed-args';
 import { requirePlain } from './private/tokens';
-import type { SitespeedCluster } from './sitespeed-cluster';
+import type { RunFinishedOptions } from './run-events';
+import type { ISitespeedCluster, SitespeedCluster } from './sitespeed-cluster';
 import type { ISitespeedMetrics } from './sitespeed-metrics';
 
 /** A page to test, with the name it gets in reports and Graphite. */
@@ -149,7 +156,8 @@ export interface ScheduledSiteOptions {
    * Run metrics of this site on its own (dimensions Cluster and Site: runs failed, budget
    * failures, duration… about nine CloudWatch custom metrics, $0.30 each a month prorated by
    * the hours with data), besides the cluster's.
-   * @default - the cluster's siteMetrics (false unless set)
+   * Calling one of the site's `metric*()` methods turns them on unless this is false.
+   * @default - the cluster's siteMetrics (false unless set), or true once a `metric*()` method of the site is called
    */
   readonly siteMetrics?: boolean;
 }
@@ -157,7 +165,7 @@ export interface ScheduledSiteOptions {
 /** Properties of a {@link ScheduledSite}. */
 export interface ScheduledSiteProps extends ScheduledSiteOptions {
   /** The cluster the site's runs start on. */
-  readonly cluster: SitespeedCluster;
+  readonly cluster: ISitespeedCluster;
 }
 
 /**
@@ -175,22 +183,29 @@ export class ScheduledSite extends Construct {
    * @internal
    */
   public readonly _expectedIntervalMinutes?: number;
-  /** Whether its runs log per-site metrics. @internal */
-  public readonly _siteMetrics: boolean;
+  /** The cluster its runs start on. */
+  public readonly cluster: ISitespeedCluster;
   /** The schedule. */
   public readonly schedule: scheduler.Schedule;
 
   private readonly renderArgs: () => string[];
+  private readonly siteMetricsProp?: boolean;
+  private siteMetricsOn: boolean;
 
   constructor(scope: Construct, id: string, props: ScheduledSiteProps) {
     super(scope, id);
-    const cluster = props.cluster;
+    const cluster = clusterOf(props.cluster, this.node.path);
+    this.cluster = cluster;
     this.slug = props.slug ?? slugFromId(id);
     requirePlain('slug', this.slug, 'it names the report folders and Graphite keys, which are checked for clashes at synth');
     if (!SITE_SLUG.test(this.slug)) {
       throw new Error(`slug '${this.slug}' must be ${SITE_SLUG_RULE} (sitespeed.io uses it in folder names and Graphite keys).`);
     }
     cluster._claimSlug(this.slug, this.node.path);
+    if (cluster._arm && props.browser === Browser.EDGE) {
+      throw new Error(`browser Browser.EDGE: ${cluster.node.path} runs ARM instances, and sitespeed.io's arm64 image has no Edge (Firefox and Chromium only). ` +
+        'Use Browser.CHROME (Chromium there) or Browser.FIREFOX, or an x86 instanceType.');
+    }
     const bucket = cluster.reportsBucket;
     claimSlug(this, Token.isUnresolved(bucket.bucketName) ? `bucket ${bucket.node.path}` : `bucket ${bucket.bucketName}`,
       `the reports bucket ${Token.isUnresolved(bucket.bucketName) ? bucket.node.path : bucket.bucketName}`, this.slug);
@@ -205,7 +220,7 @@ export class ScheduledSite extends Construct {
         ]),
       });
     }
-    const iterations = props.iterations ?? 5;
+    const iterations = props.iterations ?? DEFAULTS.ScheduledSiteOptions.iterations;
     if (!Token.isUnresolved(iterations) && (!Number.isInteger(iterations) || iterations < 1 || iterations > 100)) {
       throw new Error(`iterations (${iterations}) must be a whole number from 1 to 100.`);
     }
@@ -221,7 +236,7 @@ export class ScheduledSite extends Construct {
       iterations,
       browser: props.browser ?? Browser.CHROME,
       connectivity: cluster.connectivity._args(props.connectivityProfile),
-      mobile: props.mobile ?? false,
+      mobile: props.mobile ?? DEFAULTS.ScheduledSiteOptions.mobile,
       budgetConfigPath: props.budgetFile ? configPath(cluster.configContainerPath, 'budgetFile', props.budgetFile) : undefined,
       graphite,
       config: props.config ?? {},
@@ -262,7 +277,7 @@ export class ScheduledSite extends Construct {
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: `cdk-sitespeed: run sitespeed.io for ${this.slug}`,
       schedule: props.schedule,
-      enabled: props.enabled ?? true,
+      enabled: props.enabled ?? DEFAULTS.ScheduledSiteOptions.enabled,
       // Exactly on time: a flexible window would make run times, and so metrics, wander.
       timeWindow: scheduler.TimeWindow.off(),
       target: new targets.LambdaInvoke(runner.function, {
@@ -273,10 +288,85 @@ export class ScheduledSite extends Construct {
         deadLetterQueue: runner.deadLetterQueue,
       }),
     });
-    this._siteMetrics = props.siteMetrics ?? cluster.siteMetrics;
+    this.siteMetricsProp = props.siteMetrics;
+    this.siteMetricsOn = props.siteMetrics ?? cluster.siteMetrics;
     this._expectedIntervalMinutes = (props.enabled ?? true) ? maxIntervalMinutes(props.schedule.expressionString) : undefined;
     cluster._registerSite(this);
     markForCheck(this.schedule, { kind: 'site', site: this.slug, cluster: logicalIdOf(cluster.cluster), clusterStack: Stack.of(cluster).stackName });
+  }
+
+  /** Whether its runs log per-site metrics. @internal */
+  public get _siteMetrics(): boolean {
+    return this.siteMetricsOn;
+  }
+
+  /** A rule on this site's "Sitespeed Run Finished" events (scoped to its cluster and slug). */
+  public onRunFinished(id: string, options: RunFinishedOptions = {}): events.Rule {
+    return runEventRule(this, id, this.runSubject(), 'finished', options);
+  }
+
+  /** A rule on this site's "Sitespeed Run Skipped" events. */
+  public onRunSkipped(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return runEventRule(this, id, this.runSubject(), 'skipped', options);
+  }
+
+  /** A rule on this site's "Sitespeed Run Not Started" events (RunTask refused a run). */
+  public onRunNotStarted(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return runEventRule(this, id, this.runSubject(), 'notStarted', options);
+  }
+
+  /**
+   * A run metric of this site by name (`RunMetrics`), dimensions Cluster and Site. Turns the
+   * site's per-site metrics on (about nine custom metrics, $0.30 each a month prorated by the
+   * hours with data), unless its siteMetrics prop is false, which is an error here.
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    if (this.siteMetricsProp === false) {
+      throw new Error(`${this.node.path}: siteMetrics is false, so the site's runs log no per-site metric and ${metricName} would stay empty. ` +
+        'Remove siteMetrics: false, or use the cluster\'s metric (cluster.metric*()).');
+    }
+    this.siteMetricsOn = true;
+    return runMetric(this.runSubject(), metricName, props);
+  }
+
+  /** Finished runs of this site (Sum over an hour; turns per-site metrics on, see `metric`). */
+  public metricRuns(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.runs, props);
+  }
+
+  /** Finished runs of this site that were not ok (Sum over an hour; turns per-site metrics on). */
+  public metricRunsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.runsFailed, props);
+  }
+
+  /** Runs of this site that failed their budget (Sum over an hour; turns per-site metrics on). */
+  public metricBudgetFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.budgetFailures, props);
+  }
+
+  /** Runs of this site that left no report (Sum over an hour; turns per-site metrics on). */
+  public metricRunsWithoutReport(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.runsWithoutReport, props);
+  }
+
+  /** Runs of this site that never started (Sum over an hour; turns per-site metrics on). */
+  public metricRunsNotStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.runsNotStarted, props);
+  }
+
+  /** Scheduled runs of this site skipped while its previous run was still going (Sum over an hour; turns per-site metrics on). */
+  public metricRunsSkipped(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.runsSkipped, props);
+  }
+
+  /** Seconds from a run's start to its stop (Average over an hour; turns per-site metrics on). */
+  public metricRunDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.runDuration, props);
+  }
+
+  private runSubject(): RunSubject {
+    const cluster = this.cluster as SitespeedCluster;
+    return { clusterName: cluster.cluster.clusterName, site: this.slug, knownSites: () => cluster._sites.map(s => s.slug), path: this.node.path };
   }
 
   /**
@@ -333,7 +423,7 @@ export class ScheduledSite extends Construct {
     if (!Token.isUnresolved(props.graphiteHost) && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(props.graphiteHost)) {
       throw new Error(`graphiteHost '${props.graphiteHost}' must be a host name or IPv4 address, such as 'graphite.example.com'.`);
     }
-    const port = props.graphitePort ?? 2003;
+    const port = props.graphitePort ?? DEFAULTS.ScheduledSiteOptions.graphitePort;
     if (!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535)) {
       throw new Error(`graphitePort (${port}) must be a TCP port from 1 to 65535.`);
     }

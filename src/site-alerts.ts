@@ -12,20 +12,23 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SITE_SLUG, SITE_SLUG_RULE } from './contract/site-names';
 import { allowAlarmsToPublish } from './private/alarm-topic';
 import { markForCheck } from './private/check-metadata';
+import { clusterOf } from './private/cluster-of';
+import { DEFAULTS } from './private/defaults';
 import { failedEventsQueue } from './private/failed-events';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
+import { runEventRule } from './private/run-signals';
 import { SiteAlertsFunction } from './private/site-alerts-function';
-import { SITE_SLUG, SITE_SLUG_RULE } from './private/site-names';
 import { requirePlain } from './private/tokens';
-import type { SitespeedCluster } from './sitespeed-cluster';
+import type { ISitespeedCluster, SitespeedCluster } from './sitespeed-cluster';
 
 /** Properties of {@link SiteAlerts}. */
 export interface SiteAlertsProps {
-  /** The cluster whose sites (and whose own functions and queue) are watched. */
-  readonly cluster: SitespeedCluster;
+  /** The cluster whose sites (and whose own functions and queues, and its ReportTree's and ConfigSync's, whenever they are created) are watched. */
+  readonly cluster: ISitespeedCluster;
   /**
    * Email addresses subscribed to the topic (each confirms once, by the link AWS mails).
    * @default none
@@ -101,20 +104,25 @@ export class SiteAlerts extends Construct {
   public readonly failedEvents: sqs.IQueue;
   /** Each site's alert state (ok or failing, since when, how many runs). */
   public readonly table: dynamodb.Table;
-  /** The system alarms: the runs' dead-letter queue, and errors of the cluster's functions and this one. */
-  public readonly alarms: cloudwatch.Alarm[];
+  /**
+   * The system alarms: the runs' dead-letter queue, errors and failed events of the cluster's
+   * functions and this one, and those of the cluster's ReportTree and ConfigSync (added when they
+   * join, in whichever order they are created).
+   */
+  public readonly alarms: cloudwatch.Alarm[] = [];
   private topicKey?: kms.Key;
+  private alarmActions: cloudwatchActions.SnsAction[] = [];
 
   constructor(scope: Construct, id: string, props: SiteAlertsProps) {
     super(scope, id);
-    const cluster = props.cluster;
-    const remindAfter = props.remindAfterRuns ?? 0;
-    const notStartedAfter = props.notStartedAlertAfterRuns ?? 2;
+    const cluster = clusterOf(props.cluster, this.node.path);
+    const remindAfter = props.remindAfterRuns ?? DEFAULTS.SiteAlertsProps.remindAfterRuns;
+    const notStartedAfter = props.notStartedAlertAfterRuns ?? DEFAULTS.SiteAlertsProps.notStartedAlertAfterRuns;
     requirePlain('notStartedAlertAfterRuns', notStartedAfter, 'the alert function reads it as a number');
     if (!Number.isInteger(notStartedAfter) || notStartedAfter < 0) {
       throw new Error(`notStartedAlertAfterRuns (${notStartedAfter}) must be a whole number, 0 (never) or more.`);
     }
-    const staleFactor = props.staleAfterIntervals ?? 2;
+    const staleFactor = props.staleAfterIntervals ?? DEFAULTS.SiteAlertsProps.staleAfterIntervals;
     requirePlain('staleAfterIntervals', staleFactor, 'the stale limits are computed from it at synth');
     if (!(staleFactor >= 0) || !Number.isFinite(staleFactor)) throw new Error(`staleAfterIntervals (${staleFactor}) must be 0 (off) or a positive number of intervals.`);
     requirePlain('remindAfterRuns', remindAfter, 'the alert function reads it as a number');
@@ -166,7 +174,7 @@ export class SiteAlerts extends Construct {
         RUN_TASK_FUNCTION: runTask.functionArn,
         CLUSTER_ARN: cluster.cluster.clusterArn,
         CONTAINER_NAME: cluster.container.containerName,
-        CONFIRM: String(props.confirmFailures ?? true),
+        CONFIRM: String(props.confirmFailures ?? DEFAULTS.SiteAlertsProps.confirmFailures),
         UNCONFIRMED_SITES: JSON.stringify(props.unconfirmedSites ?? []),
         REMIND_AFTER: String(remindAfter),
         NOT_STARTED_AFTER: String(notStartedAfter),
@@ -209,19 +217,17 @@ export class SiteAlerts extends Construct {
       targets: [new eventsTargets.LambdaFunction(this.function, { event: events.RuleTargetInput.fromObject({ sweep: true }), retryAttempts: 2 })],
     });
 
-    new events.Rule(this, 'OnRunFinished', {
+    // Confirmation runs too: they decide whether a failure is confirmed.
+    runEventRule(this, 'OnRunFinished', { clusterName: cluster.cluster.clusterName, knownSites: () => [], path: this.node.path }, 'finished', {
       description: 'cdk-sitespeed: finished runs of this cluster, for alerts',
-      eventPattern: { source: ['cdk-sitespeed'], detailType: ['Sitespeed Run Finished'], detail: { cluster: [cluster.cluster.clusterName] } },
-      targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+      target: new eventsTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) }),
     });
 
-    this.alarms = this.systemAlarms(cluster);
-    const watched = { reportTree: cluster.reportTree, configSync: cluster.configSync };
-    this.node.addValidation({
-      validate: () => (['reportTree', 'configSync'] as const)
-        .filter(k => cluster[k] && !watched[k])
-        .map(k => `${cluster.node.path} got its ${k === 'reportTree' ? 'ReportTree' : 'ConfigSync'} after this SiteAlerts, so its function's errors are not watched: create the SiteAlerts after it.`),
-    });
+    this.addSystemAlarms(cluster);
+    cluster._whenReportTree(tree => this.alarm('ReportIndexErrors', sumOf(tree.function.metricErrors(SUM_5_MINUTES), tree.failedEvents),
+      'cdk-sitespeed: the index writer failed, or runs it could not file after its retries wait in its failed-events queue (runs missing from the calendar). Read the failed-events queues (each message holds the event to replay, README "Run events"); its log group says why.'));
+    cluster._whenConfigSync(sync => this.alarm('SyncConfigErrors', sync.function.metricErrors(SUM_5_MINUTES),
+      'cdk-sitespeed: the config sync failed (instances may test with old URL files or scripts); its log group says why.'));
   }
 
   private createTopic(id: string, displayName: string): sns.Topic {
@@ -241,50 +247,47 @@ export class SiteAlerts extends Construct {
     return key;
   }
 
-  private systemAlarms(cluster: SitespeedCluster): cloudwatch.Alarm[] {
+  private addSystemAlarms(cluster: SitespeedCluster): void {
     // Chatbot renders CloudWatch alarms itself: the Slack topic gets them as they are.
     const topics = [this.topic, this.slackTopic].filter((t): t is sns.ITopic => t !== undefined);
     for (const topic of topics) allowAlarmsToPublish(this, topic);
-    const actions = topics.map(t => new cloudwatchActions.SnsAction(t));
-    const alarm = (id: string, metric: cloudwatch.IMetric, description: string) => {
-      const created = new cloudwatch.Alarm(this, id, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      created.addAlarmAction(...actions);
-      created.addOkAction(...actions);
-      return created;
-    };
-    const fiveMinutes = { period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM };
-    const sum = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
-    const alarms = [
-      alarm('DeadLetters', cluster._runner().deadLetterQueue.metricApproximateNumberOfMessagesVisible(fiveMinutes),
-        'cdk-sitespeed: scheduled runs that could not start after their retries (RunTask refused, or Scheduler could not invoke runTask). Read the queue\'s messages and the runTask log group. (cdk-sitespeed check --test-alarm sets this alarm off to prove it reaches the topics.)'),
-      alarm('RunTaskErrors', cluster.runTaskFunction.metricErrors(sum), 'cdk-sitespeed: the runTask function failed (a run did not start); its log group says why.'),
-      alarm('RunOutcomeErrors', cluster.runOutcomeFunction.metricErrors(sum), 'cdk-sitespeed: the run outcome function failed (run events and alerts are missing); its log group says why.'),
-      alarm('AlertErrors', this.function.metricErrors(sum), 'cdk-sitespeed: the alert function failed (site alerts may be missing); its log group says why.'),
-    ];
-    const failed = [cluster.runOutcomeFailedEvents, this.failedEvents, cluster.reportTree?.failedEvents]
-      .filter((q): q is sqs.IQueue => q !== undefined);
-    alarms.push(alarm('FailedEventsAlarm', new cloudwatch.MathExpression({
-      expression: failed.map((_, i) => `q${i}`).join(' + '),
-      usingMetrics: Object.fromEntries(failed.map((q, i) => [`q${i}`, q.metricApproximateNumberOfMessagesVisible(fiveMinutes)])),
-      period: Duration.minutes(5),
-    }), 'cdk-sitespeed: events the run outcome, writeTree or alert function could not handle after their retries (runs missing from the events, the calendar or the alerts). Read the failed-events queues; each message holds the event to replay (README "Run events").'));
-    if (cluster.reportTree) {
-      alarms.push(alarm('WriteTreeErrors', cluster.reportTree.function.metricErrors(sum), 'cdk-sitespeed: writeTree failed (runs missing from the calendar); its log group says why.'));
-    }
-    if (cluster.configSync) {
-      alarms.push(alarm('SyncConfigErrors', cluster.configSync.function.metricErrors(sum), 'cdk-sitespeed: the config sync failed (instances may test with old URL files or scripts); its log group says why.'));
-    }
+    this.alarmActions = topics.map(t => new cloudwatchActions.SnsAction(t));
+    const deadLetters = this.alarm('DeadLetters', cluster._runner().deadLetterQueue.metricApproximateNumberOfMessagesVisible(MAX_5_MINUTES),
+      'cdk-sitespeed: scheduled runs that could not start after their retries (RunTask refused, or Scheduler could not invoke runTask). Read the queue\'s messages and the runTask log group. (cdk-sitespeed check --test-alarm sets this alarm off to prove it reaches the topics.)');
     // The one `cdk-sitespeed check --test-alarm` sets off: its actions are every alarm's.
-    markForCheck(alarms[0], { kind: 'alarm', role: 'deadLetters' });
-    return alarms;
+    markForCheck(deadLetters, { kind: 'alarm', role: 'deadLetters' });
+    this.alarm('RunTaskErrors', cluster.runTaskFunction.metricErrors(SUM_5_MINUTES), 'cdk-sitespeed: the runTask function failed (a run did not start); its log group says why.');
+    this.alarm('RunOutcomeErrors', cluster.runOutcomeFunction.metricErrors(SUM_5_MINUTES), 'cdk-sitespeed: the run outcome function failed (run events and alerts are missing); its log group says why.');
+    this.alarm('AlertErrors', this.function.metricErrors(SUM_5_MINUTES), 'cdk-sitespeed: the alert function failed (site alerts may be missing); its log group says why.');
+    this.alarm('FailedEventsAlarm', sumOf(undefined, cluster.runOutcomeFailedEvents, this.failedEvents),
+      'cdk-sitespeed: events the run outcome or alert function could not handle after their retries (runs missing from the events or the alerts). Read the failed-events queues; each message holds the event to replay (README "Run events").');
   }
+
+  /** An alarm at one or more in five minutes, to this construct's topics, on alarm and back to ok. */
+  private alarm(id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm {
+    const created = new cloudwatch.Alarm(this, id, {
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    created.addAlarmAction(...this.alarmActions);
+    created.addOkAction(...this.alarmActions);
+    this.alarms.push(created);
+    return created;
+  }
+}
+
+const MAX_5_MINUTES = { period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM };
+const SUM_5_MINUTES = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+
+/** One metric of a function's errors (if given) plus the messages waiting in failed-events queues. */
+function sumOf(errors: cloudwatch.IMetric | undefined, ...queues: sqs.IQueue[]): cloudwatch.IMetric {
+  const metrics: Record<string, cloudwatch.IMetric> = Object.fromEntries(queues.map((q, i) => [`q${i}`, q.metricApproximateNumberOfMessagesVisible(MAX_5_MINUTES)]));
+  if (errors) metrics.errors = errors;
+  return new cloudwatch.MathExpression({ expression: Object.keys(metrics).join(' + '), usingMetrics: metrics, period: Duration.minutes(5) });
 }
 
 /** Each enabled site's stale limit in minutes: `factor` times its longest gap, plus an hour. */

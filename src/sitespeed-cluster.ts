@@ -1,35 +1,43 @@
 import { Aws, Duration, Lazy, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import type { ConfigSync } from './config-sync';
 import { Connectivity } from './connectivity';
+import { SHAPING_ATTRIBUTE } from './contract/check-entry';
+import { INDEX_PREFIX, OUTCOME_PREFIX } from './contract/report-keys';
+import { RUN_METRICS } from './contract/run-events';
+import { CLUSTER_TAG } from './contract/site-names';
+import { CONTAINER_NAME } from './contract/sitespeed-args';
 import { EcsAmi } from './ecs-ami';
 import { InstanceSchedule } from './instance-schedule';
 import { checkUserDataSize, installedShell, installShell, runShellAtBoot } from './private/boot-shell';
-import { SHAPING_ATTRIBUTE } from './private/bound-connectivity';
 import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { ClusterTeardown } from './private/cluster-teardown';
+import { DEFAULTS } from './private/defaults';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { afterEcsServiceRole } from './private/ecs-service-role';
 import { maxOldSpaceSizeMiB } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
-import { INDEX_PREFIX, OUTCOME_PREFIX } from './private/report-keys';
 import { RunOutcomes } from './private/run-outcomes';
-import { CLUSTER_TAG } from './private/site-names';
+import { runEventRule, runMetric, RunSubject } from './private/run-signals';
 import { SiteRunner } from './private/site-runner';
-import { CONTAINER_NAME } from './private/sitespeed-args';
 import { checkClusterProps } from './private/sitespeed-cluster-props';
 import type { ReportTree } from './report-tree';
+import type { ClusterRunEventOptions, ClusterRunFinishedOptions } from './run-events';
 import { ScheduledSite, ScheduledSiteOptions } from './scheduled-site';
 import { SitespeedImage } from './sitespeed-image';
 import type { ISitespeedMetrics } from './sitespeed-metrics';
+
+const CLUSTER_SYMBOL = Symbol.for('cdk-sitespeed.SitespeedCluster');
 
 /** The sitespeed.io image's ENTRYPOINT (its Dockerfile: `ENTRYPOINT ["/start.sh"]`). */
 const SITESPEED_IMAGE_ENTRYPOINT = '/start.sh';
@@ -54,10 +62,28 @@ export interface SitespeedClusterProps {
   /**
    * Instance type of the test instances. One test runs per instance, so this is the machine a
    * browser gets to itself. sitespeed.io advises the c5 class; burstable types (t3…) get a
-   * warning because their CPU credits make metrics drift.
+   * warning because their CPU credits make metrics drift. Any type works: for one the
+   * library's table does not know (its vCPUs and memory), give `taskCpu` and `taskMemoryMiB`.
+   * ARM (Graviton) types boot the arm64 ECS AMI and get a warning: sitespeed.io's arm64 image
+   * runs Chromium instead of Chrome and has no Edge.
    * @default ec2.InstanceType.of(ec2.InstanceClass.C5, ec2.InstanceSize.LARGE)
    */
   readonly instanceType?: ec2.InstanceType;
+
+  /**
+   * CPU units a run reserves (1024 per vCPU). One test takes a whole instance, so this is all of
+   * the type's vCPUs: give it for a type the library's table does not know.
+   * @default - all of the instance type's vCPUs, for the types the library knows (c5, c6i, c7i, m5… t3); required for others
+   */
+  readonly taskCpu?: number;
+
+  /**
+   * Memory (MiB) a run reserves. A little less than the type's memory: the ECS agent registers
+   * less than the nominal size, and a task that reserves more is never placed. Give it for a
+   * type the library's table does not know.
+   * @default - the type's memory less max(512 MiB, 10 %), for the types the library knows; required for others
+   */
+  readonly taskMemoryMiB?: number;
 
   /**
    * The image the test instances boot. The latest by default: they hold no state and scale in
@@ -158,14 +184,71 @@ export interface SitespeedClusterProps {
 }
 
 /**
+ * A cluster that runs sitespeed.io tests, as ReportTree, ConfigSync, SiteAlerts and your own code
+ * take it: what it created, its run events and its run metrics.
+ */
+export interface ISitespeedCluster extends IConstruct, ec2.IConnectable {
+  /** The ECS cluster. */
+  readonly cluster: ecs.Cluster;
+  /** The Auto Scaling group of test instances. */
+  readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The bucket reports are uploaded to. */
+  readonly reportsBucket: s3.IBucket;
+  /** The role of the test instances. */
+  readonly instanceRole: iam.IRole;
+  /** The function that turns every stopped run into a "Sitespeed Run Finished" event. */
+  readonly runOutcomeFunction: lambda.IFunction;
+  /** Stopped runs whose outcome could not be published after Lambda's retries. */
+  readonly runOutcomeFailedEvents: sqs.IQueue;
+  /** The function that starts the cluster's runs. */
+  readonly runTaskFunction: lambda.IFunction;
+  /** The ReportTree of this cluster, if it has one. */
+  readonly reportTree?: ReportTree;
+  /** The ConfigSync of this cluster, if it has one. */
+  readonly configSync?: ConfigSync;
+
+  /** Tests a site on a schedule on this cluster. */
+  addSite(id: string, options: ScheduledSiteOptions): ScheduledSite;
+  /** Lets `grantee` start runs on this cluster and see their state. */
+  grantRun(grantee: iam.IGrantable): iam.Grant;
+  /** A rule on this cluster's "Sitespeed Run Finished" events. */
+  onRunFinished(id: string, options?: ClusterRunFinishedOptions): events.Rule;
+  /** A rule on this cluster's "Sitespeed Run Skipped" events. */
+  onRunSkipped(id: string, options?: ClusterRunEventOptions): events.Rule;
+  /** A rule on this cluster's "Sitespeed Run Not Started" events. */
+  onRunNotStarted(id: string, options?: ClusterRunEventOptions): events.Rule;
+  /** A run metric of this cluster by name (RunMetrics). */
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Finished runs (Sum over an hour). */
+  metricRuns(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Finished runs that were not ok (Sum over an hour). */
+  metricRunsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Runs that failed their budget (Sum over an hour). */
+  metricBudgetFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Runs that left no report (Sum over an hour). */
+  metricRunsWithoutReport(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Runs that never started (Sum over an hour). */
+  metricRunsNotStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Scheduled runs skipped while the previous run of their site was still going (Sum over an hour). */
+  metricRunsSkipped(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Seconds from a run's start to its stop (Average over an hour). */
+  metricRunDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/**
  * An ECS cluster of EC2 instances that runs sitespeed.io tests, one test per instance.
  *
  * The instances sit behind a capacity provider with managed scaling, so a run placed on an
  * empty cluster makes it scale out, and an idle cluster scales back to zero.
  */
-export class SitespeedCluster extends Construct implements ec2.IConnectable {
+export class SitespeedCluster extends Construct implements ISitespeedCluster {
   /** The name of the sitespeed.io container in the task definition. */
   public static readonly CONTAINER_NAME = CONTAINER_NAME;
+
+  /** Whether `x` is a SitespeedCluster of this library (what `instanceof` cannot tell across copies of the package). */
+  public static isSitespeedCluster(x: any): x is SitespeedCluster {
+    return x !== null && typeof x === 'object' && CLUSTER_SYMBOL in x;
+  }
 
   /** The ECS cluster. */
   public readonly cluster: ecs.Cluster;
@@ -206,6 +289,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   public readonly taskMemoryReservationMiB: number;
   /** How runs get their network conditions. */
   public readonly connectivity: Connectivity;
+  /** Whether the test instances are ARM (Graviton): sitespeed.io's arm64 image has Chromium and Firefox only. @internal */
+  public readonly _arm: boolean;
   /** Where the config folder (URL files, scripts, budgets) is mounted in the sitespeed.io container. */
   public readonly configContainerPath: string = '/config';
   /**
@@ -228,15 +313,19 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   private graphiteAuthOf?: ISitespeedMetrics;
   private config?: ConfigSync;
   private tree?: ReportTree;
+  private readonly treeWatchers: ((tree: ReportTree) => void)[] = [];
+  private readonly configWatchers: ((configSync: ConfigSync) => void)[] = [];
 
   constructor(scope: Construct, id: string, props: SitespeedClusterProps) {
     super(scope, id);
+    Object.defineProperty(this, CLUSTER_SYMBOL, { value: true });
 
     const checked = checkClusterProps(this, props);
     const { instanceType, minCapacity, maxCapacity, sharedMemorySizeMiB, rootVolumeSizeGiB } = checked;
     this.taskCpu = checked.taskCpu;
     this.maxProvisioningWaitMinutes = checked.maxProvisioningWaitMinutes;
     this.taskMemoryReservationMiB = checked.taskMemoryReservationMiB;
+    this._arm = instanceType.architecture === ec2.InstanceArchitecture.ARM_64;
 
     this.reportsBucket = props.reportsBucket ?? this.createReportsBucket();
     this.connectivity = props.connectivity ?? Connectivity.none();
@@ -292,9 +381,10 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
     this.schedule = props.schedule ?? InstanceSchedule.alwaysOn();
     this.schedule._apply(this, { autoScalingGroup: this.autoScalingGroup, maxCapacity });
 
+    const insights = props.containerInsights ?? DEFAULTS.SitespeedClusterProps.containerInsights;
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
-      containerInsightsV2: (props.containerInsights ?? true) ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
+      containerInsightsV2: insights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
     });
     this.capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
       autoScalingGroup: this.autoScalingGroup,
@@ -343,7 +433,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       essential: true,
     });
     this.grantReportWrites(this.taskDefinition.taskRole);
-    this.siteMetrics = props.siteMetrics ?? false;
+    this.siteMetrics = props.siteMetrics ?? DEFAULTS.SitespeedClusterProps.siteMetrics;
     const outcomes = new RunOutcomes(this, 'RunOutcomes', {
       siteMetrics: this.sitesWithMetrics(),
       hardStopWindow: this.schedule._hardStop ? this.schedule._hardStopWindow : undefined,
@@ -369,6 +459,73 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
   /** Tests a site on a schedule on this cluster. */
   public addSite(id: string, options: ScheduledSiteOptions): ScheduledSite {
     return new ScheduledSite(this, id, { ...options, cluster: this });
+  }
+
+  /**
+   * A rule on this cluster's "Sitespeed Run Finished" events (every stopped run: its status,
+   * report link and failing budget checks; schema in README "Run events"), scoped to this
+   * cluster: a rule on the source alone would also catch the other stages in the account.
+   */
+  public onRunFinished(id: string, options: ClusterRunFinishedOptions = {}): events.Rule {
+    return runEventRule(this, id, this.runSubject(), 'finished', options);
+  }
+
+  /** A rule on this cluster's "Sitespeed Run Skipped" events: a scheduled run skipped because the site's previous run was still going. */
+  public onRunSkipped(id: string, options: ClusterRunEventOptions = {}): events.Rule {
+    return runEventRule(this, id, this.runSubject(), 'skipped', options);
+  }
+
+  /**
+   * A rule on this cluster's "Sitespeed Run Not Started" events: RunTask refused a run (one event
+   * per attempt). A run that was placed but never got an instance ends as a finished run with
+   * status `RunStatus.NOT_STARTED` instead (`onRunFinished`).
+   */
+  public onRunNotStarted(id: string, options: ClusterRunEventOptions = {}): events.Rule {
+    return runEventRule(this, id, this.runSubject(), 'notStarted', options);
+  }
+
+  /** A run metric of this cluster by name (`RunMetrics`): Sum over an hour, Average for the duration. */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return runMetric(this.runSubject(), metricName, props);
+  }
+
+  /** Finished runs (Sum over an hour). */
+  public metricRuns(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.runs, props);
+  }
+
+  /** Finished runs that were not ok: budget failed, failed or no report, confirmation runs included (Sum over an hour). */
+  public metricRunsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.runsFailed, props);
+  }
+
+  /** Runs that failed their budget (Sum over an hour). */
+  public metricBudgetFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.budgetFailures, props);
+  }
+
+  /** Runs that left no report (Sum over an hour). */
+  public metricRunsWithoutReport(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.runsWithoutReport, props);
+  }
+
+  /** Runs that never started: RunTask refused them or no instance came (Sum over an hour; not those a hardStop schedule held). */
+  public metricRunsNotStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.runsNotStarted, props);
+  }
+
+  /** Scheduled runs skipped while the previous run of their site was still going (Sum over an hour). */
+  public metricRunsSkipped(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.runsSkipped, props);
+  }
+
+  /** Seconds from a run's start to its stop (Average over an hour). */
+  public metricRunDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RUN_METRICS.runDuration, props);
+  }
+
+  private runSubject(): RunSubject {
+    return { clusterName: this.cluster.clusterName, knownSites: () => this.siteList.map(s => s.slug), path: this.node.path };
   }
 
   /**
@@ -436,6 +593,22 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       throw new Error(`the cluster ${this.node.path} already has a ReportTree (${this.tree.node.path}); one index per reports bucket.`);
     }
     this.tree = tree;
+    for (const watch of this.treeWatchers) watch(tree);
+  }
+
+  /**
+   * Calls `watch` with the cluster's ReportTree, now if it has one, else when it gets one: a
+   * satellite that watches another works in either creation order. @internal
+   */
+  public _whenReportTree(watch: (tree: ReportTree) => void): void {
+    if (this.tree) watch(this.tree);
+    else this.treeWatchers.push(watch);
+  }
+
+  /** Calls `watch` with the cluster's ConfigSync, now or when it gets one. @internal */
+  public _whenConfigSync(watch: (configSync: ConfigSync) => void): void {
+    if (this.config) watch(this.config);
+    else this.configWatchers.push(watch);
   }
 
   /** @internal */
@@ -449,6 +622,7 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
       throw new Error(`the cluster ${this.node.path} already has a ConfigSync (${this.config.node.path}); one config folder per cluster.`);
     }
     this.config = configSync;
+    for (const watch of this.configWatchers) watch(configSync);
   }
 
   /**
@@ -472,7 +646,8 @@ export class SitespeedCluster extends Construct implements ec2.IConnectable {
 
   /** The slugs of the sites with per-site metrics, as the functions' SITE_METRICS (known once all sites exist). */
   private sitesWithMetrics(): string {
-    return Lazy.string({ produce: () => JSON.stringify(this.siteList.filter(s => s._siteMetrics).map(s => s.slug)) });
+    // Uncached: a site's metric*() turns its metrics on, also after something resolved this.
+    return Lazy.uncachedString({ produce: () => JSON.stringify(this.siteList.filter(s => s._siteMetrics).map(s => s.slug)) });
   }
 
   /** The sites of this cluster, in the order they were added. @internal */

@@ -18,7 +18,7 @@ function withTree(props: Partial<ReportTreeProps> = {}) {
   return { stack, cluster, tree, get template() { return Template.fromStack(stack); } };
 }
 
-test('writeTree files the "Sitespeed Run Finished" events of its cluster, and rebuilds the index daily', () => {
+test('reportIndex files the "Sitespeed Run Finished" events of its cluster, and rebuilds the index daily', () => {
   const { template } = withTree();
   template.hasResourceProperties('AWS::Events::Rule', {
     EventPattern: { 'source': ['cdk-sitespeed'], 'detail-type': ['Sitespeed Run Finished'], 'detail': { cluster: [{ Ref: onlyLogicalId(template, 'AWS::ECS::Cluster') }] } },
@@ -33,7 +33,7 @@ test('writeTree files the "Sitespeed Run Finished" events of its cluster, and re
   });
 });
 
-test('writeTree may list the bucket, read and write the index and the run statuses, and read the version 1 tree.json only', () => {
+test('reportIndex may list the bucket, read and write the index and the run statuses, and nothing else', () => {
   const { template } = withTree();
   const bucket = onlyLogicalId(template, 'AWS::S3::Bucket');
   const arn = { 'Fn::GetAtt': [bucket, 'Arn'] };
@@ -41,7 +41,7 @@ test('writeTree may list the bucket, read and write the index and the run status
   const statements = policyStatementsOfRole(template, 'ReportsRole').filter(s => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
   expect(statements).toEqual([
     { Action: 's3:ListBucket', Effect: 'Allow', Resource: arn },
-    { Action: 's3:GetObject', Effect: 'Allow', Resource: [key('/.cdk-sitespeed/index/*'), key('/.cdk-sitespeed/runs/*'), key('/tree.json')] },
+    { Action: 's3:GetObject', Effect: 'Allow', Resource: [key('/.cdk-sitespeed/index/*'), key('/.cdk-sitespeed/runs/*')] },
     { Action: 's3:PutObject', Effect: 'Allow', Resource: [key('/.cdk-sitespeed/index/*'), key('/.cdk-sitespeed/runs/*')] },
   ]);
 });

@@ -3,8 +3,8 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { stackWithVpc } from './helpers';
 import { InstanceSchedule, SitespeedCluster } from '../src';
-import { firesOutside, OnWindow } from '../src/private/schedule-window';
-import { nextDays, parseWeekDays } from '../src/private/week-days';
+import { firesOutside, OnWindow } from '../src/contract/schedule-window';
+import { nextDays, parseWeekDays } from '../src/contract/week-days';
 
 const weekdays7to20: OnWindow = { startMinute: 7 * 60, stopMinute: 20 * 60, days: parseWeekDays('MON-FRI'), timeZone: 'Europe/Stockholm' };
 const nights: OnWindow = { startMinute: 22 * 60, stopMinute: 6 * 60, days: parseWeekDays('*'), timeZone: 'UTC' };

@@ -114,15 +114,18 @@ describe('SiteAlerts', () => {
     expect(describe.Condition).toEqual({ ArnEquals: { 'ecs:cluster': expect.anything() } });
   });
 
-  test('system alarms on the topic: dead letters, events no function could handle, and errors of runTask, the run outcomes, writeTree, the config sync and alerts', () => {
+  test('system alarms on the topic: dead letters, events no function could handle, and errors of runTask, the run outcomes, reportIndex, the config sync and alerts', () => {
     const { alerts, template } = alertedCluster();
     expect(alerts.alarms).toHaveLength(7);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(a => a.Properties);
-    expect(alarms.map(a => a.MetricName ?? 'math').sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'Errors', 'Errors', 'Errors', 'Errors', 'Errors', 'math']);
-    // The three failed-events queues (run outcomes, writeTree, alerts), summed.
-    const failed = alarms.find(a => !a.MetricName)!;
-    expect(failed.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName)).toEqual(Array(3).fill('ApproximateNumberOfMessagesVisible'));
-    expect(failed.Metrics.find((m: any) => m.Expression).Expression).toBe('q0 + q1 + q2');
+    expect(alarms.map(a => a.MetricName ?? 'math').sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'Errors', 'Errors', 'Errors', 'Errors', 'math', 'math']);
+    // The failed-events queues of the run outcomes and the alerts, summed; the index writer's errors and its queue, summed.
+    const [failed, index] = ['FailedEventsAlarm', 'ReportIndexErrors'].map(id =>
+      Object.entries(template.findResources('AWS::CloudWatch::Alarm')).find(([k]) => k.startsWith(`Alerts${id}`))![1].Properties);
+    expect(failed.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName)).toEqual(Array(2).fill('ApproximateNumberOfMessagesVisible'));
+    expect(failed.Metrics.find((m: any) => m.Expression).Expression).toBe('q0 + q1');
+    expect(index.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName).sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'Errors']);
+    expect(index.Metrics.find((m: any) => m.Expression).Expression).toBe('q0 + errors');
     for (const a of alarms) {
       expect(a).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
       expect(a.AlarmActions).toHaveLength(1);
@@ -172,12 +175,15 @@ describe('SiteAlerts', () => {
     expect(() => alertedCluster(props as any)).toThrow(message);
   });
 
-  test('a ReportTree added after the SiteAlerts fails the synth: its errors would not be watched', () => {
+  test('a ReportTree and a ConfigSync created after the SiteAlerts are watched as those created before', () => {
     const { stack, vpc } = stackWithVpc();
     const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
-    new SiteAlerts(stack, 'Alerts', { cluster });
+    const alerts = new SiteAlerts(stack, 'Alerts', { cluster });
+    expect(alerts.alarms).toHaveLength(5);
     new ReportTree(stack, 'Reports', { cluster });
-    expect(() => Template.fromStack(stack)).toThrow(/got its ReportTree after this SiteAlerts, so its function's errors are not watched/);
+    new ConfigSync(stack, 'Config', { cluster });
+    expect(alerts.alarms.map(a => a.node.id)).toEqual(['DeadLetters', 'RunTaskErrors', 'RunOutcomeErrors', 'AlertErrors', 'FailedEventsAlarm', 'ReportIndexErrors', 'SyncConfigErrors']);
+    expect(Object.keys(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))).toHaveLength(7);
   });
 
   test('cdk-nag clean: every finding of its own acknowledged with a reason', () => {
@@ -196,7 +202,7 @@ describe('SiteAlerts', () => {
   });
 });
 
-test('nothing dropped without a trace: the run outcome, writeTree and alert functions each send what they could not handle to an encrypted queue the check reads', () => {
+test('nothing dropped without a trace: the run outcome, reportIndex and alert functions each send what they could not handle to an encrypted queue the check reads', () => {
   const { template } = alertedCluster();
   // runTask's own (its retries; its dead-letter queue is the function's) aside.
   const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map(c => c.Properties).filter(c => c.DestinationConfig);

@@ -1,4 +1,4 @@
-import { configArgs, declaredOption, optionNames, renderRunArgs, RunArgsInput } from '../src/private/sitespeed-args';
+import { configArgs, declaredOption, optionNames, renderRunArgs, RunArgsInput } from '../src/contract/sitespeed-args';
 
 const base: RunArgsInput = {
   slug: 'shop',

@@ -7,8 +7,8 @@ import { aliasGroups, GENERATED_FILE, renderOptionsFile } from './sitespeed-cli/
 import { optionTable, parseArgs, SITESPEED_CLI_VERSION } from './sitespeed-cli/sitespeed-cli';
 import { buildReferenceApp } from '../examples/app';
 import { ScheduledSite, SitespeedImage } from '../src';
-import { checkOption, declaredOption, optionNames, runArgsProblems } from '../src/private/sitespeed-args';
-import { SITESPEED_OPTIONS_VERSION } from '../src/private/sitespeed-options';
+import { checkOption, declaredOption, optionNames, runArgsProblems } from '../src/contract/sitespeed-args';
+import { SITESPEED_OPTIONS_VERSION } from '../src/contract/sitespeed-options';
 
 // sitespeed.io's own command-line module at the pinned image's version (its tarball, loaded with
 // stubs for what parsing never calls: test/sitespeed-cli/) is the judge of what an argument means.

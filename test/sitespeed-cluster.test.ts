@@ -9,7 +9,7 @@ import { cfnLintTemplate } from './harness/cfn-lint';
 import { runNag } from './harness/nag';
 import { flatten, onlyLogicalId, policyStatementsOfRole, stackWithVpc, userDataOf } from './helpers';
 import {
-  ConfigSync, Connectivity, ConnectivityProfile, GraphiteGrafana, InstanceSchedule, SitespeedCluster, SitespeedClusterProps, SitespeedImage,
+  Browser, ConfigSync, Connectivity, ConnectivityProfile, GraphiteGrafana, InstanceSchedule, SitespeedCluster, SitespeedClusterProps, SitespeedImage,
 } from '../src';
 import { installedShell, MAX_USER_DATA_BYTES, userDataBytes } from '../src/private/boot-shell';
 
@@ -217,6 +217,27 @@ describe('instances', () => {
     expect(userData.indexOf('  /usr/local/sbin/sitespeed-instance-boot ||')).toBeLessThan(userData.indexOf('ECS_CLUSTER='));
   });
 
+  test('any instance type: one the table does not know takes its reservation from taskCpu and taskMemoryMiB', () => {
+    const { template, sitespeed } = synth({ instanceType: new ec2.InstanceType('c8i.xlarge'), taskCpu: 4096, taskMemoryMiB: 7372 });
+    expect([sitespeed.taskCpu, sitespeed.taskMemoryReservationMiB]).toEqual([4096, 7372]);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Cpu: 4096, MemoryReservation: 7372, Environment: [{ Name: 'MAX_OLD_SPACE_SIZE', Value: '3072' }] })],
+    });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: Match.objectLike({ InstanceType: 'c8i.xlarge' }) });
+  });
+
+  test('an ARM type boots the arm64 ECS AMI and gets a warning about sitespeed.io\'s arm64 image; Edge on it is refused', () => {
+    const armProps = { instanceType: new ec2.InstanceType('c7g.large'), taskCpu: 2048, taskMemoryMiB: 3584 };
+    const parameters = JSON.stringify(synth(armProps).template.toJSON().Parameters);
+    expect(parameters).toContain('/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id');
+    Annotations.fromStack(synth(armProps).stack).hasWarning('/Test/Sitespeed', Match.stringLikeRegexp("is ARM: sitespeed.io's arm64 image runs Chromium instead of Chrome"));
+    const x86 = synth();
+    expect(Annotations.fromStack(x86.stack).findWarning('*', Match.stringLikeRegexp('is ARM'))).toHaveLength(0);
+    const edge = synth({ instanceType: new ec2.InstanceType('t4g.large'), taskCpu: 2048, taskMemoryMiB: 7372 });
+    expect(() => edge.sitespeed.addSite('Shop', { schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://shop.example.com/' }], browser: Browser.EDGE }))
+      .toThrow(/browser Browser.EDGE: Test\/Sitespeed runs ARM instances, and sitespeed.io's arm64 image has no Edge/);
+  });
+
   test('a burstable instance type gets a warning, a c5 none', () => {
     const burst = synth({ instanceType: new ec2.InstanceType('t3.large') });
     Annotations.fromStack(burst.stack).hasWarning('/Test/Sitespeed', Match.stringLikeRegexp('burstable'));
@@ -399,8 +420,13 @@ describe('bad props fail at synth with the prop and what is allowed', () => {
     ['fractional max', { maxCapacity: 1.5 }, /maxCapacity \(1.5\) must be a whole number/],
     ['shm below 64 MiB', { sharedMemorySizeMiB: 32 }, /sharedMemorySizeMiB \(32\) must be an integer from 64 to 3584/],
     ['shm above the instance memory', { sharedMemorySizeMiB: 4096 }, /sharedMemorySizeMiB \(4096\) must be an integer from 64 to 3584, the memory a run reserves on a c5.large/],
-    ['unknown instance family', { instanceType: new ec2.InstanceType('c6g.large') }, /instanceType 'c6g.large' is not one the task reservation can be derived from.*Known: c5\.\{large/],
-    ['size that does not exist', { instanceType: new ec2.InstanceType('c5.8xlarge') }, /instanceType 'c5.8xlarge' is not one/],
+    ['a type the table does not know, without its size', { instanceType: new ec2.InstanceType('c8i.large') },
+      /instanceType 'c8i.large' is not in the library's table of vCPUs and memory.*give taskCpu \(1024 per vCPU.*and taskMemoryMiB.*Known: c5\.\{large/],
+    ['a size that does not exist, with half its size', { instanceType: new ec2.InstanceType('c5.8xlarge'), taskCpu: 2048 }, /instanceType 'c5.8xlarge' is not in the library's table/],
+    ['taskCpu beyond the known type', { taskCpu: 4096 }, /taskCpu \(4096\) must be a whole number of CPU units from 1024 \(one vCPU\) to 2048, the 2 vCPUs of a c5.large/],
+    ['taskCpu below a vCPU', { instanceType: new ec2.InstanceType('c8i.large'), taskCpu: 512, taskMemoryMiB: 3584 }, /taskCpu \(512\) must be a whole number of CPU units from 1024/],
+    ['taskMemoryMiB beyond what the agent leaves', { taskMemoryMiB: 4096 }, /taskMemoryMiB \(4096\) must be a whole number of MiB from 1024 to 3584, what the ECS agent leaves of a c5.large's 4096 MiB/],
+    ['a fractional taskMemoryMiB', { instanceType: new ec2.InstanceType('c8i.large'), taskCpu: 2048, taskMemoryMiB: 3584.5 }, /taskMemoryMiB \(3584.5\) must be a whole number/],
     ['root volume below the AMI', { rootVolumeSizeGiB: 20 }, /rootVolumeSizeGiB \(20\) must be an integer from 30, the size of the ECS-optimised AMI's snapshot, to 16384/],
     ['root volume beyond gp3', { rootVolumeSizeGiB: 20000 }, /rootVolumeSizeGiB \(20000\) must be an integer from 30, .* to 16384, gp3's largest/],
     ['warm instances above max', () => InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 19, warmInstances: 3 }), /warmInstances \(3\) must not exceed the cluster's maxCapacity \(2\)/],

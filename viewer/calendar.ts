@@ -6,7 +6,7 @@
  */
 import flatpickr from 'flatpickr';
 import { byId, Calendar, CALENDAR_GLOBAL, CalendarHost, dayOf, timeOf } from './shared';
-import type { Run } from '../lambda-src/write-tree/index-files';
+import type { Run } from '../src/contract/report-index';
 
 let picker: flatpickr.Instance | undefined;
 

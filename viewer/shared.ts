@@ -1,5 +1,5 @@
 /** What the site list (inlined into index.html) and the calendar (loaded when a site opens) share. */
-import type { Run } from '../lambda-src/write-tree/index-files';
+import type { Run } from '../src/contract/report-index';
 
 export const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 export const dayOf = (run: string) => run.slice(0, 10);

@@ -5,14 +5,12 @@
  * once. The URL holds the site and the day (#site=shop&day=2026-11-27) for shareable links.
  */
 import { byId, Calendar, CALENDAR_GLOBAL, CalendarHost, dayOf, timeOf } from './shared';
-import type { Run, SiteIndex, SiteSummary, Summary } from '../lambda-src/write-tree/index-files';
-import { LEGACY_TREE_KEY, siteIndexKey, SUMMARY_KEY } from '../src/private/report-keys';
+import { own } from '../src/contract/report-index';
+import type { Run, SiteIndex, Summary } from '../src/contract/report-index';
+import { siteIndexKey, SUMMARY_KEY } from '../src/contract/report-keys';
 
-// The version 1 index (LEGACY_TREE_KEY) is read when there is no summary yet (a bucket whose writeTree has not run since the upgrade).
 const siteFile = (site: string) => siteIndexKey(encodeURIComponent(site));
 
-const own = <T>(record: Record<string, T>, key: string): T | undefined =>
-  (Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined);
 // Started before anything else on the page.
 const summaryRequest = getJson(SUMMARY_KEY);
 
@@ -26,17 +24,6 @@ async function getJson(path: string): Promise<any | undefined> {
   if (response.status === 404 || response.status === 403) return undefined; // S3 answers 403 for a missing key without ListBucket
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return response.json();
-}
-
-/** A version 1 tree.json as a summary (its runs are all there already). */
-function fromLegacy(tree: { sites: Record<string, Run[]> }): Summary {
-  const sites: Record<string, SiteSummary> = {};
-  for (const [site, runs] of Object.entries(tree.sites)) {
-    runsOfSite.set(site, Promise.resolve(runs));
-    const entry: SiteSummary = { revision: 0, runs: runs.length, first: runs[0]?.run, last: runs[runs.length - 1] };
-    Object.defineProperty(sites, site, { value: entry, enumerable: true });
-  }
-  return { version: 2, retentionDays: null, sites };
 }
 
 function loadCalendar(): Promise<Calendar> {
@@ -125,11 +112,8 @@ async function main(): Promise<void> {
   const status = byId('status');
   try {
     const loaded: Summary | undefined = await summaryRequest;
-    if (loaded) {summary = loaded;} else {
-      const legacy = await getJson(LEGACY_TREE_KEY);
-      if (!legacy) throw new Error(`no ${SUMMARY_KEY}`);
-      summary = fromLegacy(legacy);
-    }
+    if (!loaded) throw new Error(`no ${SUMMARY_KEY}`);
+    summary = loaded;
   } catch (error) {
     status.textContent = `No runs yet, or the index cannot be read (${(error as Error).message}).`;
     return;

@@ -1,7 +1,7 @@
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { CheckContext } from './context';
 import { fail, Line, pass, skip } from './report';
-import { ECS_SERVICE_ROLE } from '../../lambda-src/ecs-service-role/ensure-role';
+import { ECS_SERVICE_ROLE } from '../../src/contract/aws-names';
 
 /**
  * The account has the ECS service-linked role, without which ECS cannot create capacity

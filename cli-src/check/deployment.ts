@@ -1,7 +1,7 @@
 import {
   CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, ListStackResourcesCommand, ListStacksCommand, StackResourceSummary, StackStatus,
 } from '@aws-sdk/client-cloudformation';
-import { CHECK_METADATA, CheckEntry } from '../../src/private/check-entry';
+import { CHECK_METADATA, CheckEntry } from '../../src/contract/check-entry';
 
 /** One deployed stack as the check reads it: its template and its resources' physical ids. */
 export interface DeployedStack {

@@ -3,7 +3,7 @@ import { ContainerInstance } from '@aws-sdk/client-ecs';
 import { CheckContext } from './context';
 import { fail, Line, pass } from './report';
 import { containerInstances } from '../../lambda-src/shared/container-instances';
-import { SHAPING_ATTRIBUTE, VOLUME_ATTRIBUTE } from '../../src/private/check-entry';
+import { SHAPING_ATTRIBUTE, VOLUME_ATTRIBUTE } from '../../src/contract/check-entry';
 
 const STEP = 'instances';
 

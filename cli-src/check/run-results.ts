@@ -4,13 +4,14 @@ import { probeMetrics } from './metrics';
 import { probeScript, probeValues, runOnInstance } from './remote-shell';
 import { fail, Line, pass, skip } from './report';
 import { runFolderOf } from '../../lambda-src/shared/run-folder';
-import { parseSiteIndex, parseSummary, siteIndexKey, SUMMARY_KEY } from '../../lambda-src/write-tree/index-files';
-import { argValue } from '../../src/private/sitespeed-args';
+import { parseSiteIndex, parseSummary } from '../../src/contract/report-index';
+import { siteIndexKey, SUMMARY_KEY } from '../../src/contract/report-keys';
+import { argValue } from '../../src/contract/sitespeed-args';
 
 const noRun = (step: string) => skip(step, 'not checked: no run finished (see run)');
 const noFolder = (ctx: CheckContext, step: string) => (ctx.run ? skip(step, 'not checked: the run left no report folder (see report)') : noRun(step));
 
-/** The run's report folder in the reports bucket: `<slug>/<UTC time>/`, as writeTree finds it. */
+/** The run's report folder in the reports bucket: `<slug>/<UTC time>/`, as reportIndex finds it. */
 export async function checkReport(ctx: CheckContext): Promise<Line[]> {
   const run = ctx.run;
   if (!run) return [noRun('report')];
@@ -28,7 +29,7 @@ export async function checkReport(ctx: CheckContext): Promise<Line[]> {
     : fail('report', `s3://${bucket}/${run.site.site}/${folder}/ has no index.html`, 'the upload was cut short: the run\'s log stream says why')];
 }
 
-/** The run in the calendar's index (written by writeTree on the run's "Sitespeed Run Finished" event, within seconds). */
+/** The run in the calendar's index (written by reportIndex on the run's "Sitespeed Run Finished" event, within seconds). */
 export async function checkCalendar(ctx: CheckContext): Promise<Line[]> {
   const run = ctx.run;
   if (!run?.folder) return [noFolder(ctx, 'calendar')];
@@ -58,7 +59,7 @@ export async function checkCalendar(ctx: CheckContext): Promise<Line[]> {
     await ctx.clock.sleep(ctx.clock.pollMs);
   }
   return [fail('calendar', `after ${ctx.options.stepTimeoutSeconds} s, ${seen}`,
-    'the writeTree function did not index the run: its log group says why; the runOutcome function\'s log, whether the run\'s event was put')];
+    'the reportIndex function did not index the run: its log group says why; the runOutcome function\'s log, whether the run\'s event was put')];
 }
 
 /**

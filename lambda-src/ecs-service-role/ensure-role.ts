@@ -1,4 +1,5 @@
 import { CreateServiceLinkedRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { ECS_SERVICE_ROLE } from '../../src/contract/aws-names';
 
 /*
  * The ECS service-linked role, made sure of before a cluster or capacity provider is created.
@@ -11,8 +12,6 @@ import { CreateServiceLinkedRoleCommand, GetRoleCommand, IAMClient } from '@aws-
  * always immediately visible", IAM User Guide, troubleshooting), and the role appears after the
  * create returns. The role is never deleted: other clusters and services of the account use it.
  */
-
-export const ECS_SERVICE_ROLE = 'AWSServiceRoleForECS';
 
 export interface RoleClock {
   readonly sleep: (ms: number) => Promise<void>;

@@ -1,9 +1,9 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { RunFinished } from './outcome';
 import { OutcomeOptions, publishRunFinished } from './publish';
-import { OUTCOME_PREFIX } from '../../src/private/report-keys';
-import { argValue } from '../../src/private/sitespeed-args';
+import { OUTCOME_PREFIX } from '../../src/contract/report-keys';
+import { RunFinished } from '../../src/contract/run-events';
+import { argValue } from '../../src/contract/sitespeed-args';
 import { claimObject } from '../shared/s3-claim';
 import { StoppedTask } from '../shared/task-event';
 

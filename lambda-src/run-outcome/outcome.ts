@@ -1,55 +1,8 @@
 /**
- * A stopped run's outcome: the detail of the "Sitespeed Run Finished" event (README "Run
- * events"). Pure: the S3 reads and the event are in publish.ts.
+ * A stopped run's outcome: the detail of the "Sitespeed Run Finished" event (schema:
+ * src/contract/run-events.ts). Pure: the S3 reads and the event are in publish.ts.
  */
-export type RunOutcomeStatus = 'ok' | 'budget failed' | 'failed' | 'no report' | 'not started';
-/** Every status of the schema, for the consumers that check events. */
-export const RUN_STATUSES: readonly RunOutcomeStatus[] = ['ok', 'budget failed', 'failed', 'no report', 'not started'];
-
-/** One failing budget check, as sitespeed.io writes it into budgetResult.json (--budget.output json). */
-export interface BudgetCheck {
-  /** The page: its URL alias, or its URL. */
-  readonly page: string;
-  readonly metric: string;
-  readonly type: string;
-  readonly value: unknown;
-  readonly limit: unknown;
-  readonly friendlyValue?: unknown;
-  readonly friendlyLimit?: unknown;
-  readonly limitType?: string;
-}
-
-export interface RunFinished {
-  readonly version: 1;
-  readonly cluster: string;
-  readonly site: string;
-  /** The report folder (`<YYYY-MM-DD-HH-mm-ss>`, UTC), or null when the run left none. */
-  readonly run: string | null;
-  readonly status: RunOutcomeStatus;
-  readonly exitCode: number | null;
-  readonly reason: string | null;
-  /** ECS's stop code, e.g. TaskFailedToStart or UserInitiated (runTask's wait limit). */
-  readonly stopCode: string | null;
-  /**
-   * A run that did not start because it was asked for while the cluster's hardStop schedule held
-   * it at zero instances: expected, never alerted.
-   */
-  readonly heldByHardStop: boolean;
-  /** The first failing checks (at most MAX_CHECKS_IN_EVENT, fewer if the event would pass EventBridge's size); all of them are in `budgetResult`. */
-  readonly failedBudgetChecks: BudgetCheck[];
-  /** How many checks failed in all. */
-  readonly failedBudgetCheckCount: number;
-  /** The run's whole budget result, `s3://<bucket>/<site>/<run>/budgetResult.json`, when it has one. */
-  readonly budgetResult: string | null;
-  readonly reportUrl: string | null;
-  readonly viewerUrl: string | null;
-  readonly startedAt: string;
-  readonly stoppedAt: string;
-  readonly durationSeconds: number;
-  readonly taskArn: string | null;
-  /** A confirmation run (started by SiteAlerts after a failure). */
-  readonly rerun: boolean;
-}
+import { BudgetCheck, RunOutcomeStatus } from '../../src/contract/run-events';
 
 /**
  * The failing checks in a budgetResult.json: `{"failing": {"<page>": [{metric, type, value, limit, …}]}}`

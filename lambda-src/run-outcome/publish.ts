@@ -1,9 +1,10 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { failingChecks, reportUrlOf, RunFinished, statusOf } from './outcome';
-import { isInWindow, OnWindow } from '../../src/private/schedule-window';
-import { argValue } from '../../src/private/sitespeed-args';
-import { entryBytes, MAX_ENTRY_BYTES, metricsLine, putRunEvent, RUN_FINISHED } from '../shared/run-events';
+import { failingChecks, reportUrlOf, statusOf } from './outcome';
+import { RUN_EVENTS, RUN_METRICS, RunFinished } from '../../src/contract/run-events';
+import { isInWindow, OnWindow } from '../../src/contract/schedule-window';
+import { argValue } from '../../src/contract/sitespeed-args';
+import { entryBytes, MAX_ENTRY_BYTES, metricsLine, putRunEvent } from '../shared/run-events';
 import { runFolderOf } from '../shared/run-folder';
 import { StoppedTask } from '../shared/task-event';
 
@@ -70,21 +71,21 @@ export async function publishRunFinished(clients: { s3: S3Client; events: EventB
     taskArn: task.taskArn ?? null,
     rerun: task.rerun ?? false,
   };
-  await putRunEvent(clients.events, RUN_FINISHED, withinEntryLimit(detail));
+  await putRunEvent(clients.events, RUN_EVENTS.finished, withinEntryLimit(detail));
   const perSite = (options.perSite ?? (() => false))(task.site);
   if (detail.status === 'not started') {
     // Not a finished run; held by the schedule, not even a problem.
-    if (!detail.heldByHardStop) log(metricsLine(cluster, task.site, { RunsNotStarted: 1 }, {}, perSite));
+    if (!detail.heldByHardStop) log(metricsLine(cluster, task.site, { [RUN_METRICS.runsNotStarted]: 1 }, {}, perSite));
     return detail;
   }
   log(metricsLine(cluster, task.site, {
-    Runs: 1,
-    RunsOk: detail.status === 'ok' ? 1 : 0,
-    RunsFailed: detail.status === 'ok' ? 0 : 1,
-    BudgetFailures: detail.status === 'budget failed' ? 1 : 0,
-    RunsWithoutReport: detail.status === 'no report' ? 1 : 0,
-    RunDuration: detail.durationSeconds,
-  }, { RunDuration: 'Seconds' }, perSite));
+    [RUN_METRICS.runs]: 1,
+    [RUN_METRICS.runsOk]: detail.status === 'ok' ? 1 : 0,
+    [RUN_METRICS.runsFailed]: detail.status === 'ok' ? 0 : 1,
+    [RUN_METRICS.budgetFailures]: detail.status === 'budget failed' ? 1 : 0,
+    [RUN_METRICS.runsWithoutReport]: detail.status === 'no report' ? 1 : 0,
+    [RUN_METRICS.runDuration]: detail.durationSeconds,
+  }, { [RUN_METRICS.runDuration]: 'Seconds' }, perSite));
   return detail;
 }
 
@@ -95,7 +96,7 @@ export async function publishRunFinished(clients: { s3: S3Client; events: EventB
  */
 export function withinEntryLimit(detail: RunFinished): RunFinished {
   let fitted = detail;
-  while (entryBytes(RUN_FINISHED, fitted) >= MAX_ENTRY_BYTES && fitted.failedBudgetChecks.length > 0) {
+  while (entryBytes(RUN_EVENTS.finished, fitted) >= MAX_ENTRY_BYTES && fitted.failedBudgetChecks.length > 0) {
     fitted = { ...fitted, failedBudgetChecks: fitted.failedBudgetChecks.slice(0, Math.floor(fitted.failedBudgetChecks.length / 2)) };
   }
   return fitted;

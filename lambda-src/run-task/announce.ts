@@ -1,6 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Outcome, RunTaskFailedError } from './run-site';
-import { metricsLine, putRunEvent, RUN_NOT_STARTED, RUN_SKIPPED } from '../shared/run-events';
+import { RUN_EVENTS, RUN_METRICS, RunNotStarted, RunSkipped } from '../../src/contract/run-events';
+import { metricsLine, putRunEvent } from '../shared/run-events';
 
 /**
  * Starts a run (`start`) and says what became of it: a run skipped by the overlap guard and a run
@@ -19,18 +20,20 @@ export async function announcedRun(events: EventBridgeClient, clusterArn: string
     outcome = await start();
   } catch (error) {
     if (error instanceof RunTaskFailedError) {
-      log(metrics({ RunsNotStarted: 1 }));
-      await putRunEvent(events, RUN_NOT_STARTED, { version: 1, cluster, site, reason: error.message })
-        .catch(e => log({ event: RUN_NOT_STARTED, lost: `${e.name}: ${e.message}` }));
+      log(metrics({ [RUN_METRICS.runsNotStarted]: 1 }));
+      const detail: RunNotStarted = { version: 1, cluster, site, reason: error.message };
+      await putRunEvent(events, RUN_EVENTS.notStarted, detail)
+        .catch(e => log({ event: RUN_EVENTS.notStarted, lost: `${e.name}: ${e.message}` }));
     }
     throw error;
   }
   if ('skipped' in outcome) {
-    log(metrics({ RunsSkipped: 1 }));
-    await putRunEvent(events, RUN_SKIPPED, { version: 1, cluster, site, reason: outcome.skipped, running: outcome.running })
-      .catch(e => log({ event: RUN_SKIPPED, lost: `${e.name}: ${e.message}` }));
+    log(metrics({ [RUN_METRICS.runsSkipped]: 1 }));
+    const detail: RunSkipped = { version: 1, cluster, site, reason: outcome.skipped, running: outcome.running };
+    await putRunEvent(events, RUN_EVENTS.skipped, detail)
+      .catch(e => log({ event: RUN_EVENTS.skipped, lost: `${e.name}: ${e.message}` }));
   } else {
-    log(metrics({ RunsStarted: 1 }));
+    log(metrics({ [RUN_METRICS.runsStarted]: 1 }));
   }
   return outcome;
 }

@@ -1,5 +1,5 @@
-import { SITE_SLUG, SITE_SLUG_RULE } from '../../src/private/site-names';
-import { runArgsProblems } from '../../src/private/sitespeed-args';
+import { SITE_SLUG, SITE_SLUG_RULE } from '../../src/contract/site-names';
+import { runArgsProblems } from '../../src/contract/sitespeed-args';
 import { requiredEnv } from '../shared/handler';
 /** What a schedule (or a person, for "run now") sends the runTask Lambda. */
 export interface RunRequest {

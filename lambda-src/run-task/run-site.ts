@@ -1,9 +1,9 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand, Task } from '@aws-sdk/client-ecs';
 import { RunnerConfig, RunRequest } from './request';
-import { startedByFor } from '../../src/private/site-names';
-import { runOverrides } from '../../src/private/sitespeed-args';
+import { startedByFor } from '../../src/contract/site-names';
+import { runOverrides } from '../../src/contract/sitespeed-args';
 
-/** The tag that names a run's site, for people and cost reports (writeTree reads `--slug` or startedBy, not this). */
+/** The tag that names a run's site, for people and cost reports (reportIndex reads `--slug` or startedBy, not this). */
 export const SITE_TAG = 'sitespeed:site';
 
 export type Outcome =

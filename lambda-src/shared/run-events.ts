@@ -1,15 +1,10 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { RUN_EVENTS, RUN_METRICS } from '../../src/contract/run-events';
 
-/**
- * The run events cdk-sitespeed puts on the account's default event bus, and the per-site
- * CloudWatch metrics logged beside them (embedded metric format: no API call, no permission).
- * The README's "Run events" section documents both; change them together.
+/*
+ * Putting the run events (names and schema: src/contract/run-events.ts) on the account's default
+ * event bus, and logging the run metrics beside them (embedded metric format: no API call, no permission).
  */
-export const EVENT_SOURCE = 'cdk-sitespeed';
-export const RUN_FINISHED = 'Sitespeed Run Finished';
-export const RUN_SKIPPED = 'Sitespeed Run Skipped';
-export const RUN_NOT_STARTED = 'Sitespeed Run Not Started';
-export const METRICS_NAMESPACE = 'cdk-sitespeed';
 
 export class PutEventsFailedError extends Error {
   constructor(message: string) {
@@ -26,13 +21,13 @@ export class PutEventsFailedError extends Error {
 export const MAX_ENTRY_BYTES = 256 * 1024;
 
 export function entryBytes(detailType: string, detail: object): number {
-  return Buffer.byteLength(EVENT_SOURCE) + Buffer.byteLength(detailType) + Buffer.byteLength(JSON.stringify(detail));
+  return Buffer.byteLength(RUN_EVENTS.source) + Buffer.byteLength(detailType) + Buffer.byteLength(JSON.stringify(detail));
 }
 
 /** Puts one event on the default bus; a rejected entry is an error (the invoker retries). */
 export async function putRunEvent(events: EventBridgeClient, detailType: string, detail: object): Promise<void> {
   const result = await events.send(new PutEventsCommand({
-    Entries: [{ Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }],
+    Entries: [{ Source: RUN_EVENTS.source, DetailType: detailType, Detail: JSON.stringify(detail) }],
   }));
   if ((result.FailedEntryCount ?? 0) > 0) {
     const entry = result.Entries?.find(e => e.ErrorCode);
@@ -48,19 +43,22 @@ export async function putRunEvent(events: EventBridgeClient, detailType: string,
  * are opt-in (`siteMetrics`): about nine a site. Site is always a field of the line, for Logs Insights.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
+const CLUSTER = RUN_METRICS.clusterDimension;
+const SITE = RUN_METRICS.siteDimension;
+
 export function metricsLine(cluster: string, site: string, values: Record<string, number>, units: Record<string, string> = {},
   perSite = false): object {
   return {
     _aws: {
       Timestamp: Date.now(),
       CloudWatchMetrics: [{
-        Namespace: METRICS_NAMESPACE,
-        Dimensions: perSite ? [['Cluster', 'Site'], ['Cluster']] : [['Cluster']],
+        Namespace: RUN_METRICS.namespace,
+        Dimensions: perSite ? [[CLUSTER, SITE], [CLUSTER]] : [[CLUSTER]],
         Metrics: Object.keys(values).map(Name => ({ Name, Unit: units[Name] ?? 'Count' })),
       }],
     },
-    Cluster: cluster,
-    Site: site,
+    [CLUSTER]: cluster,
+    [SITE]: site,
     ...values,
   };
 }

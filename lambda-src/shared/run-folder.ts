@@ -1,5 +1,5 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { folderOf, folderOfTask } from '../write-tree/tree';
+import { folderOf, folderOfTask } from '../../src/contract/run-folders';
 
 /**
  * The report folder a run wrote (`<site>/<YYYY-MM-DD-HH-mm-ss>/`): one listing of the site's

@@ -17,7 +17,7 @@ export type ClaimOutcome = { readonly claimed: true } | { readonly claimed: fals
  * A claim on one piece of work, as a small S3 object: created with If-None-Match (only one writer
  * can), or, when it exists, taken over with If-Match if `heldBecause` finds nothing holding it
  * (its holder is done, or died: the claim is older than it can run). Used by the run outcomes
- * (one "Run Finished" per task) and writeTree (one rebuild of a missing index).
+ * (one "Run Finished" per task) and reportIndex (one rebuild of a missing index).
  */
 export async function claimObject(s3: S3Client, bucket: string, key: string, body: object,
   heldBecause: (claim: any) => string | undefined, lostTakeOver: string): Promise<ClaimOutcome> {

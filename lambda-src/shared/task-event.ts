@@ -1,7 +1,7 @@
-import { SITE_SLUG, siteOfStartedBy } from '../../src/private/site-names';
-import { RERUN_VARIABLE } from '../../src/private/sitespeed-args';
+import { SITE_SLUG, siteOfStartedBy } from '../../src/contract/site-names';
+import { RERUN_VARIABLE } from '../../src/contract/sitespeed-args';
 
-/** What writeTree and the run outcomes need of an "ECS Task State Change" event of a stopped sitespeed.io task. */
+/** What reportIndex and the run outcomes need of an "ECS Task State Change" event of a stopped sitespeed.io task. */
 export interface StoppedTask {
   readonly site: string;
   /** The run's sitespeed.io arguments (the container's command override), when the event has them. */

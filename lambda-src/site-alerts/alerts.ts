@@ -5,7 +5,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Action, AlertKind, AlertOptions, decide, SiteState } from './decide';
 import { AlertMessage, alertMessage } from './message';
-import { RUN_STATUSES, RunFinished } from '../run-outcome/outcome';
+import { RUN_STATUSES, RunFinished } from '../../src/contract/run-events';
 
 export interface AlertClients {
   readonly autoScaling: AutoScalingClient;
@@ -256,17 +256,4 @@ function checkRun(config: AlertConfig, run: RunFinished): void {
   if (config.sites && !config.sites.includes(run.site)) {
     throw new Error(`the event's detail.site ${JSON.stringify(run.site)} is not a site of this cluster (${config.sites.join(', ') || 'none'}): not alerted`);
   }
-}
-
-/** A "Sitespeed Run Finished" event's detail, checked enough to act on (or an error naming the field). */
-export function runFinishedOf(event: any): RunFinished {
-  const detail = event?.detail;
-  if (event?.['detail-type'] !== 'Sitespeed Run Finished' || !detail) {
-    throw new Error(`not a Sitespeed Run Finished event: detail-type ${JSON.stringify(event?.['detail-type'])}`);
-  }
-  for (const field of ['site', 'status', 'stoppedAt', 'cluster']) {
-    if (typeof detail[field] !== 'string') throw new Error(`the event's detail.${field} must be a string, got ${JSON.stringify(detail[field])}`);
-  }
-  if (!Array.isArray(detail.failedBudgetChecks)) throw new Error('the event\'s detail.failedBudgetChecks must be an array');
-  return detail as RunFinished;
 }

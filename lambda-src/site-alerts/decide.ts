@@ -1,5 +1,5 @@
 import type { Delivery } from './alerts';
-import { RunFinished } from '../run-outcome/outcome';
+import { RunFinished } from '../../src/contract/run-events';
 
 /** What SiteAlerts remembers of a site (one DynamoDB item): enough to alert on change only. */
 export interface SiteState {

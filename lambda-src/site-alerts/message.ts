@@ -1,5 +1,5 @@
 import { AlertKind, SiteState } from './decide';
-import { BudgetCheck, RunFinished } from '../run-outcome/outcome';
+import { BudgetCheck, RunFinished } from '../../src/contract/run-events';
 
 /** One alert, for each kind of subscriber: plain text (email, SQS, anything) and AWS Chatbot's custom format (Slack). */
 export interface AlertMessage {

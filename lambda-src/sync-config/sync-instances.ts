@@ -1,5 +1,5 @@
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { CLUSTER_TAG } from '../../src/private/site-names';
+import { CLUSTER_TAG } from '../../src/contract/site-names';
 import { requiredEnv } from '../shared/handler';
 
 /** Where the syncConfig Lambda looks: its environment, set by the construct. */

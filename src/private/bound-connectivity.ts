@@ -32,9 +32,6 @@ export interface BoundConnectivity {
   readonly instanceStatements: { readonly statement: iam.PolicyStatement; readonly why: string }[];
 }
 
-/** The ECS instance attribute the boot script sets to `ready` once the shaping modules are loaded. */
-export { SHAPING_ATTRIBUTE } from './check-entry';
-
 /** Host tc's wrapper: where the instance keeps it, and where the task sees it. */
 export const HOST_TC_SCRIPT: HostScript = {
   shell: 'sitespeed-host-tc',

@@ -1,6 +1,6 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { CHECK_METADATA, CheckEntry } from './check-entry';
+import { CHECK_METADATA, CheckEntry } from '../contract/check-entry';
 
 /** Marks the construct's CloudFormation resource (the construct itself or its default child). */
 export function markForCheck(construct: IConstruct, entry: CheckEntry): void {

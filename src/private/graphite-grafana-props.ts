@@ -1,7 +1,7 @@
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { instanceCapacity, knownInstanceTypes } from './instance-capacity';
-import { METRICS_NAMESPACE } from './site-names';
+import { METRICS_NAMESPACE } from '../contract/site-names';
 import type { GraphiteGrafanaProps } from '../graphite-grafana';
 import { InstanceSchedule } from '../instance-schedule';
 import { isToken, requirePlain } from './tokens';

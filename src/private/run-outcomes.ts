@@ -11,10 +11,10 @@ import { markForCheck } from './check-metadata';
 import { failedEventsQueue } from './failed-events';
 import { functionRoleAndLogs } from './function-logging';
 import { acknowledgeWildcardResource } from './nag';
-import { OUTCOME_PREFIX } from './report-keys';
 import { RunOutcomeFunction } from './run-outcome-function';
-import { OnWindow, windowToJson } from './schedule-window';
 import { stoppedTasksPattern } from './stopped-tasks';
+import { OUTCOME_PREFIX } from '../contract/report-keys';
+import { OnWindow, windowToJson } from '../contract/schedule-window';
 
 /** What the run outcomes need of their cluster (an interface, so this file does not import the cluster). */
 export interface OutcomeSource {

@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { expand, schedulerDays } from './schedule-window';
+import { expand, schedulerDays } from '../contract/schedule-window';
 
 const UNIT_MINUTES: Record<string, number> = { minute: 1, minutes: 1, hour: 60, hours: 60, day: 1440, days: 1440 };
 const WEEK = 7 * 1440;

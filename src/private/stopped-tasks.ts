@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 
 /**
  * The EventBridge pattern of a cluster's stopped sitespeed.io tasks ("ECS Task State Change",
- * STOPPED, this cluster, this task definition family): what the run outcomes act on (writeTree
+ * STOPPED, this cluster, this task definition family): what the run outcomes act on (reportIndex
  * takes the outcomes' events instead).
  */
 export function stoppedTasksPattern(scope: Construct, clusterArn: string, taskDefinitionFamily: string): events.EventPattern {

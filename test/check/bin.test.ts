@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
-import { CHECK_METADATA } from '../../src/private/check-entry';
+import { CHECK_METADATA } from '../../src/contract/check-entry';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
 
 // The command as users run it: bin/cdk-sitespeed, with the bundle `npm test` builds into assets/

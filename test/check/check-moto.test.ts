@@ -111,7 +111,7 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     ['a run that fails its budget', { exitCode: 1 }, [], /^✗ run: blog stopped after \d+ s with exit code 1/m, /sitespeed\.io exits 1 on a failed budget/],
     ['a run that never stops', { finishRun: false }, ['--run-timeout', '2'], /^✗ run: blog is still RUNNING after 2 s$/m, /raise --run-timeout/],
     ['no report uploaded', { uploadReport: false }, [], /^✗ report: no report folder of this run under s3:\/\/[\w-]+\/blog\/$/m, /why the upload failed/],
-    ['a run writeTree never indexed', { indexTree: false }, ['--step-timeout', '2'], /^✗ calendar: after \d+ s, (no \.cdk-sitespeed\/index\/sites\/blog\.json|\.cdk-sitespeed\/index\/sites\/blog\.json without)/m, /writeTree function did not index the run/],
+    ['a run reportIndex never indexed', { indexTree: false }, ['--step-timeout', '2'], /^✗ calendar: after \d+ s, (no \.cdk-sitespeed\/index\/sites\/blog\.json|\.cdk-sitespeed\/index\/sites\/blog\.json without)/m, /reportIndex function did not index the run/],
     ['reports that never expire while the index drops them', { noRetentionRule: true }, [],
       /^✗ calendar: s3:\/\/[\w-]+ has no lifecycle rule reports-blog, while the index drops runs after 90 days$/m, /deploy the stack again/],
     ['a viewer that refuses this machine', { viewerDenies: true }, [], /^✗ viewer: https:\/\/d111111abcdef8\.cloudfront\.net\/blog\/[\d-]+\/index\.html answers 403$/m, /allowedCidrs/],

@@ -24,11 +24,11 @@ import { DeployedTemplates, resolveValue } from './resolve-template';
 import { Clock } from '../../cli-src/check/clock';
 import { Clients } from '../../cli-src/check/context';
 import { buildReferenceApp } from '../../examples/app';
+import { updateRun } from '../../lambda-src/report-index/s3-index';
 import { parseRunRequest, runnerConfigFromEnv } from '../../lambda-src/run-task/request';
 import { runSite } from '../../lambda-src/run-task/run-site';
-import { updateRun } from '../../lambda-src/write-tree/s3-index';
-import { folderOf } from '../../lambda-src/write-tree/tree';
-import { CHECK_METADATA, SHAPING_ATTRIBUTE, VOLUME_ATTRIBUTE } from '../../src/private/check-entry';
+import { CHECK_METADATA, SHAPING_ATTRIBUTE, VOLUME_ATTRIBUTE } from '../../src/contract/check-entry';
+import { folderOf } from '../../src/contract/run-folders';
 import { motoClientConfig } from '../harness/moto';
 
 const REGION = 'us-east-1';
@@ -93,7 +93,7 @@ const metadataOf = (resource: any) => resource?.Metadata?.[CHECK_METADATA];
  * invoke (the real runTask code against moto's ECS) and SSM's command results (the real probe
  * scripts run here with bash, against Graphite and Grafana stand-ins, with a stub `aws`) are
  * answered through SDK middleware. Time passing is the clock's sleep: the "instance" then works
- * the running task (report to S3, keys and annotation to Graphite, stop, writeTree's update).
+ * the running task (report to S3, keys and annotation to Graphite, stop, reportIndex's update).
  */
 export class DeployedFixture {
   public static async create(knobs: Knobs = {}): Promise<DeployedFixture> {
@@ -505,7 +505,7 @@ export class DeployedFixture {
         if (this.knobs.sendAnnotation ?? true) this.graphite.events.push(site);
         await this.ecs.send(new StopTaskCommand({ cluster, task: task.taskArn, reason: 'Essential container in task exited' }));
         if (this.knobs.indexTree ?? true) {
-          // What writeTree gets: the run outcome's "Sitespeed Run Finished" event.
+          // What reportIndex gets: the run outcome's "Sitespeed Run Finished" event.
           const exitCode = this.knobs.exitCode ?? 0;
           const uploaded = this.knobs.uploadReport ?? true;
           await updateRun(this.s3, { bucket: arg('--s3.bucketname'), retentionDays: 90 }, {

@@ -37,7 +37,7 @@ test('every stage of the reference app: its clusters, sites, metrics, queues and
       graphiteAuthSecretArn: expect.stringMatching(/^phys-MetricsGraphiteAuth/),
       autoScalingGroup: expect.stringMatching(/^phys-MetricsAutoScalingGroup/),
     })]);
-    // Each cluster's runs that could not start and outcomes that could not be published; writeTree's failed events.
+    // Each cluster's runs that could not start and outcomes that could not be published; reportIndex's failed events.
     expect(d.queues.map(q => q.role).sort()).toEqual([
       'runs that could not be filed in the index', 'runs that could not start', 'runs that could not start',
       ...(stage === 'prod' ? ['runs whose alert could not be decided or sent', 'runs whose alert could not be decided or sent'] : []),
@@ -45,9 +45,9 @@ test('every stage of the reference app: its clusters, sites, metrics, queues and
     ].sort());
     expect(d.functions.map(f => f.role).sort()).toEqual([
       // One ECS service-role guard per stack with ECS clusters (the Sitespeed and Metrics stacks).
-      'clusterTeardown', 'clusterTeardown', 'ecsServiceRole', 'ecsServiceRole', 'runOutcome', 'runOutcome', 'runTask', 'runTask',
+      'clusterTeardown', 'clusterTeardown', 'ecsServiceRole', 'ecsServiceRole', 'reportIndex', 'runOutcome', 'runOutcome', 'runTask', 'runTask',
       // Only a running stage (prod here) has alerts, one per cluster.
-      ...(stage === 'prod' ? ['siteAlerts', 'siteAlerts'] : []), 'syncConfig', 'writeTree',
+      ...(stage === 'prod' ? ['siteAlerts', 'siteAlerts'] : []), 'syncConfig',
     ]);
     expect(d.strays).toEqual([]);
   }

@@ -10,10 +10,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { listen, LOCAL_ONLY, requireSitespeed, run, SITESPEED } from './sitespeed-cli';
+import { updateRun } from '../../lambda-src/report-index/s3-index';
 import { publishRunFinished } from '../../lambda-src/run-outcome/publish';
-import { siteIndexKey } from '../../lambda-src/write-tree/index-files';
-import { updateRun } from '../../lambda-src/write-tree/s3-index';
 import { ConfigSync, SitespeedCluster } from '../../src';
+import { siteIndexKey } from '../../src/contract/report-keys';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
 import { receivedEvents, runFinishedQueue } from '../harness/run-events';
 
@@ -112,7 +112,7 @@ describe('a run with a failing budget, with the real sitespeed.io CLI', () => {
       });
       expect(event.detail.failedBudgetChecks[0].value).toBeGreaterThan(0);
 
-      // The event as EventBridge delivers it to writeTree: the run, with why it failed, in the calendar's index.
+      // The event as EventBridge delivers it to reportIndex: the run, with why it failed, in the calendar's index.
       await updateRun(s3client, { bucket: 'e2e-budget', retentionDays: null }, event, () => {});
       const index = JSON.parse(await (await s3client.send(new GetObjectCommand({ Bucket: 'e2e-budget', Key: siteIndexKey('docs') }))).Body!.transformToString());
       expect(index.runs).toEqual([expect.objectContaining({

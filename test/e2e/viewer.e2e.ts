@@ -4,7 +4,9 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Browser, chromium, Page } from 'playwright-core';
-import { Run, SiteIndex, siteIndexKey, summaryOf, SUMMARY_KEY, withSiteSummaries } from '../../lambda-src/write-tree/index-files';
+import { summaryOf, withSiteSummaries } from '../../lambda-src/report-index/index-files';
+import { Run, SiteIndex } from '../../src/contract/report-index';
+import { siteIndexKey, SUMMARY_KEY } from '../../src/contract/report-keys';
 
 /**
  * The calendar viewer as built into assets/viewer, in headless Debian chromium, served from
@@ -219,24 +221,9 @@ test('on a phone: one column, the site list above the calendar, nothing wider th
   await page.close();
 });
 
-test('before the first run of this version: the version 1 tree.json is shown', async () => {
-  const page = await browser.newPage();
-  await page.route(`**/${SUMMARY_KEY}`, route => route.fulfill({ status: 404, body: '' }));
-  await page.route('**/tree.json', route => route.fulfill({
-    status: 200,
-    contentType: 'application/json',
-    body: JSON.stringify({ version: 1, sites: { legacy: [{ run: '2026-09-01-08-00-00', status: 'ok', exitCode: 0 }] } }),
-  }));
-  await page.goto(`${base}/`);
-  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-09-01 (UTC)');
-  expect(await sites(page)).toEqual(['legacy']);
-  await page.close();
-});
-
 test('says so when there is no index yet', async () => {
   const page = await browser.newPage();
   await page.route(`**/${SUMMARY_KEY}`, route => route.fulfill({ status: 404, body: '' }));
-  await page.route('**/tree.json', route => route.fulfill({ status: 404, body: '' }));
   await page.goto(`${base}/`);
   await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('No runs yet'));
   expect(await page.locator('#status').textContent()).toContain(`no ${SUMMARY_KEY}`);

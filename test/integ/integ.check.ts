@@ -52,7 +52,7 @@ export function buildIntegApp(app: App): IntegTest {
   const wait = { totalTimeout: Duration.minutes(40), interval: Duration.seconds(30) };
   const report = integ.assertions.awsApiCall('S3', 'listObjectsV2', { Bucket: reportsBucket.bucketName, Prefix: `${SLUG}/` });
   report.assertAtPath('Contents.0.Key', ExpectedResult.stringLikeRegexp(`^${SLUG}/\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2}/`)).waitForAssertions(wait);
-  // The run in its site's index file (lambda-src/write-tree/index-files.ts), which the viewer reads.
+  // The run in its site's index file (lambda-src/report-index/index-files.ts), which the viewer reads.
   const calendar = integ.assertions.awsApiCall('S3', 'getObject', { Bucket: reportsBucket.bucketName, Key: `.cdk-sitespeed/index/sites/${SLUG}.json` });
   calendar.assertAtPath('Body', ExpectedResult.stringLikeRegexp('"runs":\\[\\{"run":"\\d{4}-')).waitForAssertions(wait);
   run.next(report).next(calendar);

@@ -6,9 +6,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { publishOnce } from '../../lambda-src/run-outcome/claim';
 import { failingChecks } from '../../lambda-src/run-outcome/outcome';
 import { MAX_CHECKS_IN_EVENT, publishRunFinished, withinEntryLimit } from '../../lambda-src/run-outcome/publish';
-import { entryBytes, MAX_ENTRY_BYTES, RUN_FINISHED } from '../../lambda-src/shared/run-events';
+import { entryBytes, MAX_ENTRY_BYTES } from '../../lambda-src/shared/run-events';
 import { StoppedTask, stoppedTaskOf } from '../../lambda-src/shared/task-event';
-import { isInWindow, windowFromJson, windowToJson } from '../../src/private/schedule-window';
+import { RUN_EVENTS } from '../../src/contract/run-events';
+import { isInWindow, windowFromJson, windowToJson } from '../../src/contract/schedule-window';
 import { motoClientConfig, resetMoto } from '../harness/moto';
 import { receivedEvents, runFinishedQueue } from '../harness/run-events';
 import { finished } from '../lambda/fixtures/run-finished';
@@ -185,8 +186,8 @@ describe('run outcomes on moto', () => {
       expect(event.detail.failedBudgetCheckCount).toBe(1200);
       // What the event would have been with every check: over the limit.
       const all = { ...detail, failedBudgetChecks: failingChecks(JSON.parse(budgetOf(1200, 'a rather long metric name of a page with a long alias '.repeat(3)))) };
-      expect(entryBytes(RUN_FINISHED, all)).toBeGreaterThan(MAX_ENTRY_BYTES);
-      await expect(sized.send(new PutEventsCommand({ Entries: [{ Source: 'cdk-sitespeed', DetailType: RUN_FINISHED, Detail: JSON.stringify(all) }] })))
+      expect(entryBytes(RUN_EVENTS.finished, all)).toBeGreaterThan(MAX_ENTRY_BYTES);
+      await expect(sized.send(new PutEventsCommand({ Entries: [{ Source: 'cdk-sitespeed', DetailType: RUN_EVENTS.finished, Detail: JSON.stringify(all) }] })))
         .rejects.toThrow('over the limit');
     });
 
@@ -194,7 +195,7 @@ describe('run outcomes on moto', () => {
       const huge = failingChecks(JSON.parse(budgetOf(50, 'x'.repeat(10_000))));
       const detail = { ...finished('budget failed'), failedBudgetChecks: huge, failedBudgetCheckCount: 50 };
       const fitted = withinEntryLimit(detail);
-      expect(entryBytes(RUN_FINISHED, fitted)).toBeLessThan(MAX_ENTRY_BYTES);
+      expect(entryBytes(RUN_EVENTS.finished, fitted)).toBeLessThan(MAX_ENTRY_BYTES);
       expect(fitted.failedBudgetChecks.length).toBeGreaterThan(0);
       expect(fitted.failedBudgetChecks.length).toBeLessThan(50);
       expect(fitted.failedBudgetCheckCount).toBe(50);

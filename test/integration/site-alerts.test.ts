@@ -8,8 +8,9 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseRunRequest } from '../../lambda-src/run-task/request';
-import { AlertConfig, handleRunFinished, loadState, runFinishedOf, saveState } from '../../lambda-src/site-alerts/alerts';
+import { AlertConfig, handleRunFinished, loadState, saveState } from '../../lambda-src/site-alerts/alerts';
 import { sweep } from '../../lambda-src/site-alerts/sweep';
+import { runFinishedOf } from '../../src/contract/run-events';
 import { motoClientConfig, resetMoto } from '../harness/moto';
 import { finished } from '../lambda/fixtures/run-finished';
 
@@ -166,8 +167,8 @@ describe('site alerts on moto', () => {
   });
 
   test('an event that is not a finished run fails the invocation with the field it lacks', () => {
-    expect(() => runFinishedOf({ 'detail-type': 'ECS Task State Change', 'detail': {} })).toThrow(/not a Sitespeed Run Finished event/);
-    expect(() => runFinishedOf({ 'detail-type': 'Sitespeed Run Finished', 'detail': { site: 'docs' } })).toThrow(/detail\.status must be a string/);
+    expect(() => runFinishedOf({ 'detail-type': 'ECS Task State Change', 'detail': {} })).toThrow(/expected a "Sitespeed Run Finished" event/);
+    expect(() => runFinishedOf({ 'detail-type': 'Sitespeed Run Finished', 'detail': { version: 1, cluster: 'c', site: 'docs', run: null } })).toThrow(/detail\.status is undefined; expected ok, budget failed/);
   });
 
   describe('nothing lost, nothing doubled: copies, late events, bursts, faults', () => {

@@ -2,8 +2,9 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import { CreateServiceLinkedRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ECS_SERVICE_ROLE, ensureEcsServiceRole, RoleClock } from '../../lambda-src/ecs-service-role/ensure-role';
+import { ensureEcsServiceRole, RoleClock } from '../../lambda-src/ecs-service-role/ensure-role';
 import { handler } from '../../lambda-src/ecs-service-role.lambda';
+import { ECS_SERVICE_ROLE } from '../../src/contract/aws-names';
 
 /*
  * IAM as it answers for this role. Not moto: moto names the role AWSServiceRoleForecs and

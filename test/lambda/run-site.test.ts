@@ -4,8 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { BadRequestError, parseRunRequest, runnerConfigFromEnv } from '../../lambda-src/run-task/request';
 import { runSite } from '../../lambda-src/run-task/run-site';
 import { handler } from '../../lambda-src/run-task.lambda';
-import { siteOfStartedBy, startedByFor } from '../../src/private/site-names';
-import { overridesSize, runOverrides } from '../../src/private/sitespeed-args';
+import { siteOfStartedBy, startedByFor } from '../../src/contract/site-names';
+import { overridesSize, runOverrides } from '../../src/contract/sitespeed-args';
 
 const config = {
   cluster: 'arn:aws:ecs:eu-north-1:123456789012:cluster/sitespeed',
@@ -132,7 +132,7 @@ describe('startedByFor', () => {
     expect(startedByFor(a)).toMatch(/^sitespeed\/[a-zA-Z0-9_/-]+$/);
   });
 
-  test('writeTree reads a short slug back from it; a hashed one or a foreign startedBy gives nothing', () => {
+  test('reportIndex reads a short slug back from it; a hashed one or a foreign startedBy gives nothing', () => {
     for (const slug of ['shop', 'a'.repeat(118)]) expect(siteOfStartedBy(startedByFor(slug))).toBe(slug);
     expect(siteOfStartedBy(startedByFor('a'.repeat(119)))).toBeUndefined();
     for (const other of ['ecs-svc/123', 'sitespeed/', 'sitespeed/a b', 42, undefined]) expect(siteOfStartedBy(other)).toBeUndefined();

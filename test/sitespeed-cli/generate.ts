@@ -1,4 +1,4 @@
-// `npx projen sitespeed:options`: rewrites src/private/sitespeed-options.ts from the pinned
+// `npx projen sitespeed:options`: rewrites src/contract/sitespeed-options.ts from the pinned
 // sitespeed.io's option files (run `npx projen test:tools` first, or after changing the version).
 import * as fs from 'fs';
 import * as path from 'path';

@@ -36,7 +36,7 @@ export function aliasGroups(table: OptionTable): Record<string, string[]> {
   return Object.fromEntries(Object.entries(groups).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-export const GENERATED_FILE = 'src/private/sitespeed-options.ts';
+export const GENERATED_FILE = 'src/contract/sitespeed-options.ts';
 
 /** The checked-in file: the version, and every option of it that has other spellings. */
 export function renderOptionsFile(table: OptionTable): string {

@@ -23,7 +23,7 @@ export interface Tree {
 /** A run folder: sitespeed.io's <YYYY-MM-DD-HH-mm-ss>. */
 export const RUN_FOLDER = /^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$/;
 /** What a site folder may be named (sitespeed.io's slug). */
-export { SITE_SLUG } from '../../../src/private/site-names';
+export { SITE_SLUG } from '../../../src/contract/site-names';
 
 /**
  * A site's runs. Slugs are user data, and `constructor`, `toString` or `__proto__` are valid

@@ -4,22 +4,22 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
 /**
- * Props for WriteTreeFunction
+ * Props for ReportIndexFunction
  */
-export interface WriteTreeFunctionProps extends lambda.FunctionOptions {
+export interface ReportIndexFunctionProps extends lambda.FunctionOptions {
 }
 
 /**
- * An AWS Lambda function which executes lambda-src/write-tree.
+ * An AWS Lambda function which executes lambda-src/report-index.
  */
-export class WriteTreeFunction extends lambda.Function {
-  constructor(scope: Construct, id: string, props?: WriteTreeFunctionProps) {
+export class ReportIndexFunction extends lambda.Function {
+  constructor(scope: Construct, id: string, props?: ReportIndexFunctionProps) {
     super(scope, id, {
-      description: 'lambda-src/write-tree.lambda.ts',
+      description: 'lambda-src/report-index.lambda.ts',
       ...props,
       runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(path.join(__dirname, '../../assets/lambda-src/write-tree.lambda')),
+      code: lambda.Code.fromAsset(path.join(__dirname, '../../assets/lambda-src/report-index.lambda')),
     });
     this.addEnvironment('AWS_NODEJS_CONNECTION_REUSE_ENABLED', '1', { removeInEdge: true });
   }

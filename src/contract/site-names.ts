@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 
 /*
  * The names a site's data lands under, defined once for the constructs (checked at synth) and
- * the Lambda handlers (which import this file into their bundles): runTask writes them, writeTree
+ * the Lambda handlers (which import this file into their bundles): runTask writes them, reportIndex
  * parses them back.
  */
 

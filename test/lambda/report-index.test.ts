@@ -1,10 +1,9 @@
 import { allFailingSummaries } from '../../bench/calendar-fixture';
+import { mergeRuns, reconcile, retentionCutoff, retentionDaysOf, runOfOutcome, summaryOf, withSiteSummaries } from '../../lambda-src/report-index/index-files';
 import { stoppedTaskOf } from '../../lambda-src/shared/task-event';
-import {
-  mergeRuns, outcomeOfEvent, retentionDaysOf, parseSiteIndex, parseSummary, reconcile, retentionCutoff, Run, runOfOutcome, summaryOf,
-  withSiteSummaries,
-} from '../../lambda-src/write-tree/index-files';
-import { folderOf, folderOfTask, isRunFolder, parseTree } from '../../lambda-src/write-tree/tree';
+import { parseSiteIndex, parseSummary, Run } from '../../src/contract/report-index';
+import { runFinishedOf } from '../../src/contract/run-events';
+import { folderOf, folderOfTask, isRunFolder } from '../../src/contract/run-folders';
 
 const filter = { clusterArn: 'arn:aws:ecs:eu-north-1:1:cluster/sitespeed', family: 'sitespeed', containerName: 'sitespeed' };
 const stopped = (detail: object) => ({
@@ -63,20 +62,12 @@ describe('stoppedTaskOf', () => {
   });
 });
 
-describe('run folders and the version 1 tree', () => {
+describe('run folders', () => {
   test('a task is matched to the folder it wrote, allowing a minute of clock skew', () => {
     const folders = ['2026-11-27-08-00-00', '2026-11-27-08-14-30', '2026-11-27-08-15-04', '2026-11-27-09-00-00'];
     expect(folderOfTask(folders, new Date('2026-11-27T08:15:00Z'), new Date('2026-11-27T08:19:00Z'))).toBe('2026-11-27-08-15-04');
     expect(folderOfTask(['2026-11-27-07-00-00'], new Date('2026-11-27T08:15:00Z'), new Date('2026-11-27T08:19:00Z'))).toBeUndefined();
     expect(folderOf(new Date('2026-01-02T03:04:05Z'))).toBe('2026-01-02-03-04-05');
-  });
-
-  test.each([
-    ['not JSON', '{"version":1,"sites":'],
-    ['another shape', '{"sites":[]}'],
-    ['a run without status', '{"version":1,"sites":{"a":[{"run":"x"}]}}'],
-  ])('%s is not a version 1 tree', (_name, text) => {
-    expect(parseTree(text)).toBeUndefined();
   });
 });
 
@@ -105,11 +96,11 @@ const finished = (detail: object = {}) => ({
 
 describe('the index of a run outcome', () => {
   test('an ok run is its folder and exit code', () => {
-    expect(runOfOutcome(outcomeOfEvent(finished()))).toEqual({ run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 });
+    expect(runOfOutcome(runFinishedOf(finished()))).toEqual({ run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 });
   });
 
   test('a failed budget keeps its checks as the viewer shows them, and the reason', () => {
-    const run = runOfOutcome(outcomeOfEvent(finished({
+    const run = runOfOutcome(runFinishedOf(finished({
       status: 'budget failed',
       exitCode: 1,
       reason: 'Essential container in task exited',
@@ -133,24 +124,24 @@ describe('the index of a run outcome', () => {
   });
 
   test('a run without report is filed at its start time, marked so', () => {
-    expect(runOfOutcome(outcomeOfEvent(finished({ run: null, status: 'no report', exitCode: null, reason: 'CannotPullContainerError' }))))
+    expect(runOfOutcome(runFinishedOf(finished({ run: null, status: 'no report', exitCode: null, reason: 'CannotPullContainerError' }))))
       .toEqual({ run: '2026-11-27-08-15-00', status: 'failed', reason: 'CannotPullContainerError', report: false });
   });
 
   test('a budget with more failing checks than the event carries: the index says how many in all', () => {
     const checks = Array.from({ length: 50 }, (_, i) => ({ page: 'home', metric: `m${i}`, type: 't', value: 2, limit: 1 }));
-    const run = runOfOutcome(outcomeOfEvent(finished({ status: 'budget failed', exitCode: 1, failedBudgetChecks: checks, failedBudgetCheckCount: 1200 })));
+    const run = runOfOutcome(runFinishedOf(finished({ status: 'budget failed', exitCode: 1, failedBudgetChecks: checks, failedBudgetCheckCount: 1200 })));
     expect(run.budget).toHaveLength(50);
     expect(run.budgetCount).toBe(1200);
-    expect(runOfOutcome(outcomeOfEvent(finished({ status: 'budget failed', exitCode: 1, failedBudgetChecks: checks.slice(0, 2), failedBudgetCheckCount: 2 }))).budgetCount)
+    expect(runOfOutcome(runFinishedOf(finished({ status: 'budget failed', exitCode: 1, failedBudgetChecks: checks.slice(0, 2), failedBudgetCheckCount: 2 }))).budgetCount)
       .toBeUndefined();
   });
 
   test('a run that never started is filed as such (before, "not started" was refused as an unknown status and the run reached no index): failed, or unknown when the hardStop schedule held it', () => {
     const notStarted = { run: null, status: 'not started', exitCode: null, reason: 'waited over 30 min in PROVISIONING', stopCode: 'UserInitiated', heldByHardStop: false };
-    expect(runOfOutcome(outcomeOfEvent(finished(notStarted))))
+    expect(runOfOutcome(runFinishedOf(finished(notStarted))))
       .toEqual({ run: '2026-11-27-08-15-00', status: 'failed', reason: 'waited over 30 min in PROVISIONING', report: false, started: false, stopCode: 'UserInitiated' });
-    expect(runOfOutcome(outcomeOfEvent(finished({ ...notStarted, heldByHardStop: true })))).toMatchObject({ status: 'unknown', started: false });
+    expect(runOfOutcome(runFinishedOf(finished({ ...notStarted, heldByHardStop: true })))).toMatchObject({ status: 'unknown', started: false });
   });
 
   test('a task stopped before it ran has no startedAt: not started, asked for at its createdAt', () => {
@@ -167,7 +158,7 @@ describe('the index of a run outcome', () => {
     ['an unknown status', finished({ status: 'great' }), /detail\.status is "great"; expected ok, budget failed, failed, no report, not started/],
     ['a bad start', finished({ startedAt: 'soon' }), /detail\.startedAt is "soon"; expected an ISO 8601 time/],
   ])('%s is an error naming the field', (_name, event, message) => {
-    expect(() => outcomeOfEvent(event)).toThrow(message);
+    expect(() => runFinishedOf(event)).toThrow(message);
   });
 
   test('RETENTION_DAYS is a whole number of days or empty', () => {

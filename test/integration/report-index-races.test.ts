@@ -1,9 +1,9 @@
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { siteIndexKey, SUMMARY_KEY } from '../../lambda-src/write-tree/index-files';
-import { rebuildIndex, updateRun } from '../../lambda-src/write-tree/s3-index';
+import { rebuildIndex, updateRun } from '../../lambda-src/report-index/s3-index';
+import { siteIndexKey, SUMMARY_KEY } from '../../src/contract/report-keys';
 import { startSerialMoto } from '../harness/serial-moto';
 
-// writeTree's compare-and-swaps under contention, against a moto that (like S3) never lets two
+// reportIndex's compare-and-swaps under contention, against a moto that (like S3) never lets two
 // conditional PUTs interleave their check and write (see serial-moto.ts for why not moto_server).
 let moto: { endpoint: string; stop: () => void };
 let s3: S3Client;

@@ -1,10 +1,13 @@
 import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
-  KEPT_PREFIX, INDEX_PREFIX, mergeRuns, nextRevision, outcomeOfEvent, parseSiteIndex, parseSummary, reconcile, retentionCutoff, Run,
-  runOfOutcome, SiteIndex, siteIndexKey, SiteSummary, Summary, SUMMARY_KEY, summaryOf, withKnown, withSiteSummaries,
+  mergeRuns, nextRevision, reconcile, retentionCutoff, runOfOutcome, summaryOf, withKnown, withSiteSummaries,
 } from './index-files';
-import { durableStatuses, recordStatus, STATUS_PREFIX } from './run-status';
-import { folderOf, isRunFolder, LEGACY_TREE_KEY, parseTree, SITE_SLUG } from './tree';
+import { durableStatuses, recordStatus } from './run-status';
+import { parseSiteIndex, parseSummary, Run, SiteIndex, SiteSummary, Summary } from '../../src/contract/report-index';
+import { INDEX_PREFIX, KEPT_PREFIX, siteIndexKey, STATUS_PREFIX, SUMMARY_KEY } from '../../src/contract/report-keys';
+import { runFinishedOf } from '../../src/contract/run-events';
+import { folderOf, isRunFolder } from '../../src/contract/run-folders';
+import { SITE_SLUG } from '../../src/contract/site-names';
 import { claimObject, isLostRace } from '../shared/s3-claim';
 
 export interface IndexLocation {
@@ -155,7 +158,7 @@ function cutoffOf(location: IndexLocation): string | undefined {
  * the cost does not grow with the number of sites or runs.
  */
 export async function updateRun(s3: S3Client, location: IndexLocation, event: unknown, log: Log): Promise<Run & { site: string }> {
-  const detail = outcomeOfEvent(event);
+  const detail = runFinishedOf(event);
   const run = runOfOutcome(detail);
   const site = detail.site;
   // First the durable record, so a rebuild knows this run's status even if an index write fails.
@@ -174,7 +177,7 @@ export async function updateRun(s3: S3Client, location: IndexLocation, event: un
 
 /** Who rebuilds a missing index: one writer at a time (rebuildOnce). */
 const REBUILD_LOCK_KEY = `${INDEX_PREFIX}rebuilding.json`;
-/** writeTree's timeout is 15 minutes (src/report-tree.ts): a claim older than that was abandoned. */
+/** reportIndex's timeout is 15 minutes (src/report-tree.ts): a claim older than that was abandoned. */
 const REBUILD_LOCK_MS = 16 * 60_000;
 /** How long an update waits for another writer's rebuild, and how often it looks. */
 const REBUILD_WAIT_MS = 10 * 60_000;
@@ -185,7 +188,7 @@ const REBUILD_POLL_MS = 2_000;
  * Before, thirty first updates at once each rebuilt everything and fought over every site's file
  * (most gave up after ten lost writes). The writer that creates the claim (If-None-Match) rebuilds
  * and writes the summary, then marks the claim done; the others read the summary until it exists
- * and go on with their own update against it. A claim older than writeTree can run is taken over.
+ * and go on with their own update against it. A claim older than reportIndex can run is taken over.
  */
 async function rebuildOnce(s3: S3Client, location: IndexLocation, log: Log): Promise<Summary> {
   const now = nowOf(location);
@@ -220,21 +223,9 @@ async function claimRebuild(s3: S3Client, bucket: string, now: Date): Promise<bo
   return outcome.claimed;
 }
 
-/** A version 1 tree.json, if the bucket has one: its runs are known facts for a rebuild without an index (never written). */
-async function legacyRuns(s3: S3Client, bucket: string, log: Log): Promise<Map<string, Run[]>> {
-  const current = await readJson(s3, bucket, LEGACY_TREE_KEY, parseTree, ['version', 'sites']);
-  if ('missing' in current) return new Map();
-  if ('corrupt' in current) {
-    log({ legacyTreeUnreadable: LEGACY_TREE_KEY, kept: 'in place' });
-    return new Map();
-  }
-  log({ legacyTreeRead: LEGACY_TREE_KEY, sites: Object.keys(current.value.sites).length });
-  return new Map(Object.entries(current.value.sites));
-}
-
-/** Every site the bucket knows of: run folders, status records, the version 1 tree and the summary. */
-async function sitesOfBucket(s3: S3Client, bucket: string, legacy: Map<string, Run[]>, summary: Summary | undefined): Promise<string[]> {
-  const sites = new Set([...await folders(s3, bucket, ''), ...await folders(s3, bucket, STATUS_PREFIX), ...legacy.keys()]);
+/** Every site the bucket knows of: run folders, status records and the summary. */
+async function sitesOfBucket(s3: S3Client, bucket: string, summary: Summary | undefined): Promise<string[]> {
+  const sites = new Set([...await folders(s3, bucket, ''), ...await folders(s3, bucket, STATUS_PREFIX)]);
   if (summary) for (const site of Object.keys(summary.sites)) sites.add(site);
   return [...sites].filter(s => SITE_SLUG.test(s)).sort();
 }
@@ -244,14 +235,12 @@ const IN_FLIGHT_MS = 6 * 3600_000;
 
 /**
  * Every site's file rebuilt from a full listing of the bucket (each with a compare-and-swap of
- * its own, so updates may run meanwhile), keeping what the site's file, its status records and
- * a version 1 tree.json know of each run. Returns the sites' summaries.
+ * its own, so updates may run meanwhile), keeping what the site's file and its status records
+ * know of each run. Returns the sites' summaries.
  */
 async function rebuildSites(s3: S3Client, location: IndexLocation, log: Log): Promise<Map<string, SiteSummary>> {
   const summary = await readJson(s3, location.bucket, SUMMARY_KEY, parseSummary, SUMMARY_FIELDS);
-  // Once an index exists it holds what tree.json knew: tree.json is read only when there is none (the upgrade, or an index deleted).
-  const legacy = 'value' in summary ? new Map<string, Run[]>() : await legacyRuns(s3, location.bucket, log);
-  const sites = await sitesOfBucket(s3, location.bucket, legacy, 'value' in summary ? summary.value : undefined);
+  const sites = await sitesOfBucket(s3, location.bucket, 'value' in summary ? summary.value : undefined);
   const entries = new Map<string, SiteSummary>();
   let next = 0;
   const worker = async () => {
@@ -262,7 +251,7 @@ async function rebuildSites(s3: S3Client, location: IndexLocation, log: Log): Pr
       const { folders: siteFolders, statuses } = await siteFacts(s3, location.bucket, site, 'value' in existing ? existing.value.runs : [], listedAt);
       const recent = folderOf(new Date(listedAt.getTime() - IN_FLIGHT_MS));
       const index = await compareAndSwap(s3, location.bucket, siteSwap(site, nowOf(location), async () => [], current => {
-        const rebuilt = reconcile(siteFolders, withKnown(withKnown(current, statuses), legacy.get(site) ?? []), cutoffOf(location));
+        const rebuilt = reconcile(siteFolders, withKnown(current, statuses), cutoffOf(location));
         // Runs written by updates since the listing (their folders may be newer than it).
         const inFlight = current.filter(r => r.run >= recent && !rebuilt.some(b => b.run === r.run));
         return mergeRuns(rebuilt, inFlight, cutoffOf(location));

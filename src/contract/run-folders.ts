@@ -1,23 +1,7 @@
 /**
- * Run folder names, shared by writeTree, the run outcomes and the check command; and the
- * version 1 index (one tree.json of every site's runs), which writeTree converts once into the
- * version 2 files (index-files.ts):
- *   { "version": 1, "sites": { "<slug>": [ { "run": "2026-11-27-08-15-03", "status": "ok" }, … ] } }
+ * Run folder names (`<site>/<YYYY-MM-DD-HH-mm-ss>/`, UTC, as sitespeed.io names them with
+ * --utc), shared by the run outcomes, the index writer, the check command and the viewer.
  */
-export { LEGACY_TREE_KEY } from '../../src/private/report-keys';
-
-export interface LegacyRun {
-  readonly run: string;
-  readonly status: 'ok' | 'failed' | 'unknown';
-  readonly exitCode?: number;
-  readonly reason?: string;
-  readonly report?: boolean;
-}
-
-export interface LegacyTree {
-  readonly version: 1;
-  readonly sites: Record<string, LegacyRun[]>;
-}
 
 /** A run folder's shape: sitespeed.io's <YYYY-MM-DD-HH-mm-ss>. */
 export const RUN_FOLDER = /^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$/;
@@ -34,23 +18,6 @@ export function isRunFolder(name: string, now: Date = new Date()): boolean {
   const [year, month, day, hour, minute, second] = name.split('-').map(Number);
   const at = Date.UTC(year, month - 1, day, hour, minute, second);
   return folderOf(new Date(at)) === name && at <= now.getTime() + FUTURE_MS;
-}
-/** What a site folder may be named (sitespeed.io's slug). */
-export { SITE_SLUG } from '../../src/private/site-names';
-
-/** Parses a version 1 tree.json, or returns undefined when it is not one (corrupt, foreign, truncated). */
-export function parseTree(text: string): LegacyTree | undefined {
-  let data: any;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!data || data.version !== 1 || typeof data.sites !== 'object' || Array.isArray(data.sites)) return undefined;
-  for (const runs of Object.values(data.sites)) {
-    if (!Array.isArray(runs) || runs.some((r: any) => typeof r?.run !== 'string' || typeof r?.status !== 'string')) return undefined;
-  }
-  return data as LegacyTree;
 }
 
 /** The run folder name (UTC) of a moment, as sitespeed.io names it with --utc. */

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { retentionDaysOf } from './report-index/index-files';
+import { IndexLocation, rebuildIndex, updateRun } from './report-index/s3-index';
 import { loggedHandler, requiredEnv } from './shared/handler';
-import { retentionDaysOf } from './write-tree/index-files';
-import { IndexLocation, rebuildIndex, updateRun } from './write-tree/s3-index';
 
 const s3 = new S3Client({});
 const log = (line: object) => console.log(JSON.stringify(line));

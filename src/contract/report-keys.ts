@@ -1,7 +1,7 @@
 /*
  * Where ReportTree's index and run status records live in the reports bucket, defined once for
- * the constructs (permissions, lifecycle rules), writeTree, the check command and the viewer
- * (which bundles this file: it must stay free of imports). Prefixes start with '.', which no
+ * the constructs (permissions, lifecycle rules), the index writer, the check command and the
+ * viewer (which bundles this file: it must stay free of imports). Prefixes start with '.', which no
  * site slug does, so they never read as a site's reports.
  */
 
@@ -10,15 +10,13 @@ export const INDEX_PREFIX = '.cdk-sitespeed/index/';
 export const SUMMARY_KEY = `${INDEX_PREFIX}summary.json`;
 export const SITES_PREFIX = `${INDEX_PREFIX}sites/`;
 export const KEPT_PREFIX = `${INDEX_PREFIX}kept/`;
-/** One small object per run, whose key carries its status (lambda-src/write-tree/run-status.ts). */
+/** One small object per run, whose key carries its status (lambda-src/report-index/run-status.ts). */
 export const STATUS_PREFIX = '.cdk-sitespeed/runs/';
 /**
  * One marker per stopped task the run outcome function has handled (lambda-src/run-outcome/claim.ts),
  * so a copy of its STOPPED event publishes nothing; expired after a few days by the cluster's own bucket.
  */
 export const OUTCOME_PREFIX = '.cdk-sitespeed/outcomes/';
-/** The version 1 index, read once to convert it. */
-export const LEGACY_TREE_KEY = 'tree.json';
 
 export function siteIndexKey(site: string): string {
   return `${SITES_PREFIX}${site}.json`;

@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Run } from './index-files';
-import { isRunFolder } from './tree';
-import { STATUS_PREFIX } from '../../src/private/report-keys';
+import { Run } from '../../src/contract/report-index';
+import { STATUS_PREFIX } from '../../src/contract/report-keys';
+import { isRunFolder } from '../../src/contract/run-folders';
 
 /**
  * Durable run statuses: the index is rebuilt from the bucket, and a run's status (failed, its
@@ -12,7 +12,6 @@ import { STATUS_PREFIX } from '../../src/private/report-keys';
  * '.', which no site slug does, so it never reads as a site.
  *   .cdk-sitespeed/runs/<site>/<run>~<status>~<exitCode>~<report|no-report>[~rerun].json
  */
-export { STATUS_PREFIX };
 
 // `~rerun` marks a confirmation run, so a rebuild (which reads no body of an ok run) keeps it marked.
 const STATUS_KEY = /^([^/]+)\/(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})~(ok|failed|unknown)~(\d*)~(report|no-report)(~rerun)?\.json$/;

@@ -1,9 +1,9 @@
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SITES_PREFIX, siteIndexKey, SUMMARY_KEY } from '../../lambda-src/write-tree/index-files';
-import { IndexLocation, rebuildIndex, updateRun } from '../../lambda-src/write-tree/s3-index';
+import { IndexLocation, rebuildIndex, updateRun } from '../../lambda-src/report-index/s3-index';
+import { siteIndexKey, SITES_PREFIX, SUMMARY_KEY } from '../../src/contract/report-keys';
 import { motoClientConfig, resetMoto } from '../harness/moto';
 
-// writeTree against a real S3 API (moto, which implements If-Match and If-None-Match on PutObject).
+// reportIndex against a real S3 API (moto, which implements If-Match and If-None-Match on PutObject).
 const s3 = new S3Client(motoClientConfig());
 const calls: string[] = [];
 s3.middlewareStack.add(next => async args => { calls.push((args as any).request?.method ?? '?'); return next(args); }, { step: 'finalizeRequest', name: 'countCalls' });
@@ -219,7 +219,7 @@ test('slugs every object answers to (constructor, toString, __proto__) are sites
   expect((await runsOf('constructor'))[0].status).toBe('failed');
 });
 
-describe('writeTree keeps what it cannot understand', () => {
+describe('reportIndex keeps what it cannot understand', () => {
   test('a summary with fields this version does not know is copied aside first, and its sites are kept', async () => {
     await putRuns('shop', ['2026-11-27-08-15-03']);
     await rebuildIndex(s3, location, quiet);
@@ -318,38 +318,6 @@ describe('durable run statuses', () => {
     counting.destroy();
     expect(reads).toEqual([]);
     expect((await runsOf('shop'))[0].reason).toBe('boom');
-  });
-});
-
-describe('migration from the version 1 tree.json', () => {
-  test('the first update converts tree.json once, losing nothing it knew, and leaves it in place', async () => {
-    await putRuns('shop', ['2026-11-26-08-15-02', '2026-11-27-08-15-03']);
-    await putRuns('blog', ['2026-11-20-09-00-00']);
-    const v1 = {
-      version: 1,
-      sites: {
-        shop: [{ run: '2026-11-26-08-15-02', status: 'failed', exitCode: 1, reason: 'budget' }, { run: '2026-11-27-08-15-03', status: 'unknown' }],
-        blog: [{ run: '2026-11-20-09-00-00', status: 'ok', exitCode: 0 }, { run: '2026-11-21-09-00-00', status: 'failed', exitCode: 137, report: false }],
-      },
-    };
-    await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: 'tree.json', Body: JSON.stringify(v1) }));
-    const lines: any[] = [];
-    await updateRun(s3, location, finished('shop', '2026-11-27T08:15:00Z'), l => lines.push(l));
-    expect(lines.filter(l => l.legacyTreeRead)).toEqual([{ legacyTreeRead: 'tree.json', sites: 2 }]);
-    expect(await runsOf('shop')).toEqual([
-      { run: '2026-11-26-08-15-02', status: 'failed', exitCode: 1, reason: 'budget' }, { run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 },
-    ]);
-    expect(await runsOf('blog')).toEqual(v1.sites.blog);
-    expect(Object.keys((await summary()).sites)).toEqual(['blog', 'shop']);
-    expect(await read('tree.json')).toEqual(v1);
-    // Read once: later updates and the daily rebuild do not touch it (the index holds what it knew).
-    lines.length = 0;
-    await updateRun(s3, location, finished('blog', '2026-11-22T09:00:00Z', { folder: null, exitCode: 1 }), l => lines.push(l));
-    await rebuildIndex(s3, location, l => lines.push(l));
-    expect(lines.filter(l => l.legacyTreeRead)).toEqual([]);
-    expect(await runsOf('shop')).toEqual([
-      { run: '2026-11-26-08-15-02', status: 'failed', exitCode: 1, reason: 'budget' }, { run: '2026-11-27-08-15-03', status: 'ok', exitCode: 0 },
-    ]);
   });
 });
 

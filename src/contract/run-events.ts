@@ -1,0 +1,153 @@
+/**
+ * The run events cdk-sitespeed puts on the account's default event bus, and the run metrics it
+ * logs beside them (CloudWatch embedded metric format), defined once: the run outcome and runTask
+ * functions emit them, the index writer and the alert function read them, the constructs' typed
+ * `on*()` and `metric*()` methods select them, and docs show them. Imports only the contract:
+ * every runtime (Lambda, CLI, viewer) bundles it.
+ */
+import { isRunFolder } from './run-folders';
+import { SITE_SLUG } from './site-names';
+
+/** The names of the run events: source and detail types. */
+export const RUN_EVENTS = {
+  source: 'cdk-sitespeed',
+  /** Every stopped run of a site: its status, report and failing budget checks ({@link RunFinished}). */
+  finished: 'Sitespeed Run Finished',
+  /** A scheduled run skipped because the site's previous run was still going ({@link RunSkipped}). */
+  skipped: 'Sitespeed Run Skipped',
+  /** A run RunTask refused to start (each attempt: Lambda retries it) ({@link RunNotStarted}). */
+  notStarted: 'Sitespeed Run Not Started',
+} as const;
+
+/**
+ * The run metrics: namespace, dimension names and metric names. Every run logs them with the
+ * dimension Cluster; a site with per-site metrics also with Cluster and Site.
+ */
+export const RUN_METRICS = {
+  namespace: 'cdk-sitespeed',
+  clusterDimension: 'Cluster',
+  siteDimension: 'Site',
+  /** Finished runs (not counting runs that never started). */
+  runs: 'Runs',
+  runsOk: 'RunsOk',
+  /** Finished runs whose status is not ok: budget failed, failed or no report. */
+  runsFailed: 'RunsFailed',
+  budgetFailures: 'BudgetFailures',
+  runsWithoutReport: 'RunsWithoutReport',
+  /** Runs that never started: RunTask refused them, or they stopped waiting for capacity (not those a hardStop schedule held). */
+  runsNotStarted: 'RunsNotStarted',
+  /** Scheduled runs skipped while the site's previous run was still going. */
+  runsSkipped: 'RunsSkipped',
+  runsStarted: 'RunsStarted',
+  /** Seconds from a finished run's start to its stop. */
+  runDuration: 'RunDuration',
+} as const;
+
+/** The status of a finished run, the `status` field of a "Sitespeed Run Finished" event. */
+export enum RunStatus {
+  /** Exit code 0 and a report. */
+  OK = 'ok',
+  /** sitespeed.io's exit code 1 with failing checks in the report's budget file. */
+  BUDGET_FAILED = 'budget failed',
+  /** Any other failure: an error, a page it could not test, no exit code. */
+  FAILED = 'failed',
+  /** The run left no report folder (it failed before uploading, or the upload failed). */
+  NO_REPORT = 'no report',
+  /** The task stopped before it ever ran (no capacity, runTask's wait limit, a failed image pull). */
+  NOT_STARTED = 'not started',
+}
+
+export type RunOutcomeStatus = `${RunStatus}`;
+/** Every status of the schema, for the consumers that check events. */
+export const RUN_STATUSES: readonly RunOutcomeStatus[] = Object.values(RunStatus);
+
+/** One failing budget check, as sitespeed.io writes it into budgetResult.json (--budget.output json). */
+export interface BudgetCheck {
+  /** The page: its URL alias, or its URL. */
+  readonly page: string;
+  readonly metric: string;
+  readonly type: string;
+  readonly value: unknown;
+  readonly limit: unknown;
+  readonly friendlyValue?: unknown;
+  readonly friendlyLimit?: unknown;
+  readonly limitType?: string;
+}
+
+/** The detail of a "Sitespeed Run Finished" event (docs: README "Run events"). */
+export interface RunFinished {
+  readonly version: 1;
+  readonly cluster: string;
+  readonly site: string;
+  /** The report folder (`<YYYY-MM-DD-HH-mm-ss>`, UTC), or null when the run left none. */
+  readonly run: string | null;
+  readonly status: RunOutcomeStatus;
+  readonly exitCode: number | null;
+  readonly reason: string | null;
+  /** ECS's stop code, e.g. TaskFailedToStart or UserInitiated (runTask's wait limit). */
+  readonly stopCode: string | null;
+  /**
+   * A run that did not start because it was asked for while the cluster's hardStop schedule held
+   * it at zero instances: expected, never alerted.
+   */
+  readonly heldByHardStop: boolean;
+  /** The first failing checks (at most 50, fewer if the event would pass EventBridge's size); all of them are in `budgetResult`. */
+  readonly failedBudgetChecks: BudgetCheck[];
+  /** How many checks failed in all. */
+  readonly failedBudgetCheckCount: number;
+  /** The run's whole budget result, `s3://<bucket>/<site>/<run>/budgetResult.json`, when it has one. */
+  readonly budgetResult: string | null;
+  readonly reportUrl: string | null;
+  readonly viewerUrl: string | null;
+  readonly startedAt: string;
+  readonly stoppedAt: string;
+  readonly durationSeconds: number;
+  readonly taskArn: string | null;
+  /** A confirmation run (started by SiteAlerts after a failure). */
+  readonly rerun: boolean;
+}
+
+/** The detail of a "Sitespeed Run Skipped" event. */
+export interface RunSkipped {
+  readonly version: 1;
+  readonly cluster: string;
+  readonly site: string;
+  readonly reason: string;
+  /** The task ARNs of the site's run that was still going. */
+  readonly running: string[];
+}
+
+/** The detail of a "Sitespeed Run Not Started" event. */
+export interface RunNotStarted {
+  readonly version: 1;
+  readonly cluster: string;
+  readonly site: string;
+  readonly reason: string;
+}
+
+/**
+ * The detail of a "Sitespeed Run Finished" event, checked field by field against the schema
+ * above: an event a consumer cannot act on is an error that names the field and what it allows.
+ */
+export function runFinishedOf(event: any): RunFinished {
+  const detail = event?.detail;
+  if (event?.['detail-type'] !== RUN_EVENTS.finished || typeof detail !== 'object' || detail === null) {
+    throw new Error(`expected a "${RUN_EVENTS.finished}" event (source ${RUN_EVENTS.source}), got detail-type ${JSON.stringify(event?.['detail-type'])}`);
+  }
+  const fail = (field: string, allowed: string) => {
+    throw new Error(`${RUN_EVENTS.finished} event: detail.${field} is ${JSON.stringify(detail[field])}; expected ${allowed}`);
+  };
+  const isTime = (v: unknown) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+  if (detail.version !== 1) fail('version', '1');
+  if (typeof detail.cluster !== 'string' || detail.cluster === '') fail('cluster', 'a cluster name');
+  if (typeof detail.site !== 'string' || !SITE_SLUG.test(detail.site)) fail('site', 'a site slug');
+  if (detail.run !== null && (typeof detail.run !== 'string' || !isRunFolder(detail.run))) {
+    fail('run', 'null or a run folder YYYY-MM-DD-HH-mm-ss: a real UTC time, not after tomorrow');
+  }
+  if (!RUN_STATUSES.includes(detail.status)) fail('status', RUN_STATUSES.join(', '));
+  if (detail.exitCode !== null && !Number.isInteger(detail.exitCode)) fail('exitCode', 'null or an integer');
+  if (!isTime(detail.startedAt)) fail('startedAt', 'an ISO 8601 time');
+  if (!isTime(detail.stoppedAt)) fail('stoppedAt', 'an ISO 8601 time');
+  if (!Array.isArray(detail.failedBudgetChecks)) fail('failedBudgetChecks', 'a list');
+  return detail as RunFinished;
+}
