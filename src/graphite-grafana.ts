@@ -18,7 +18,7 @@ import { checkUserDataSize, installedShell, installShell, runShellAtBoot, writeF
 import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { afterEcsServiceRole } from './private/ecs-service-role';
-import { checkGraphiteGrafanaProps } from './private/graphite-grafana-props';
+import { checkGraphiteGrafanaProps, GRAFANA_MIB, GRAPHITE_MIB } from './private/graphite-grafana-props';
 import {
   carbonConf, dashboardsEnvFile, dashboardsUnit, grafanaDashboardsYaml, grafanaDatasourceYaml, storageSchemasConf,
 } from './private/metrics-config';
@@ -46,7 +46,9 @@ export interface GraphiteGrafanaProps {
   readonly availabilityZone?: string;
 
   /**
-   * Instance type of the metrics instance. Graphite and Grafana are light; a burstable type is fine.
+   * Instance type of the metrics instance. Graphite and Grafana are light; a burstable type is
+   * fine. Any type with 2 GiB or more works (one the library's table does not know gets a warning
+   * that its memory is not checked; an ARM one a warning about the Graphite image).
    * @default ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MEDIUM)
    */
   readonly instanceType?: ec2.InstanceType;
@@ -241,7 +243,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     const {
       instanceType, volumeSizeGiB, backupRetentionDays: retentionDays, cloudMapNamespaceName: namespaceName,
       graphiteNamespace, schedule, removalPolicy, running,
-    } = checkGraphiteGrafanaProps(props);
+    } = checkGraphiteGrafanaProps(this, props);
     this.graphiteNamespace = graphiteNamespace;
 
     const subnetSelection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC };
@@ -445,7 +447,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     taskDefinition.addVolume({ name: 'nginx-site', host: { sourcePath: GRAPHITE_NGINX_SITE } });
     const container = taskDefinition.addContainer('graphite', {
       image: props.graphiteImage ?? ecs.ContainerImage.fromRegistry(GraphiteGrafana.GRAPHITE_IMAGE),
-      memoryReservationMiB: 1024,
+      memoryReservationMiB: GRAPHITE_MIB,
       portMappings: [{ containerPort: this.graphitePort }, { containerPort: this.graphiteHttpPort }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'graphite', logGroup: this.logGroup }),
       essential: true,
@@ -494,7 +496,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     if (props.grafanaPlugins && props.grafanaPlugins.length > 0) environment.GF_PLUGINS_PREINSTALL = props.grafanaPlugins.join(',');
     const container = taskDefinition.addContainer('grafana', {
       image: props.grafanaImage ?? ecs.ContainerImage.fromRegistry(GraphiteGrafana.GRAFANA_IMAGE),
-      memoryReservationMiB: 512,
+      memoryReservationMiB: GRAFANA_MIB,
       portMappings: [{ containerPort: this.grafanaPort, hostPort: this.grafanaPort }],
       environment,
       // Only read when Grafana creates its database; see the README for changing it later.

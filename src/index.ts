@@ -11,6 +11,7 @@ export * from './metrics-stack';
 export * from './report-retention';
 export * from './report-tree';
 export * from './run-events';
+export * from './run-metric-source';
 export * from './scheduled-site';
 export * from './site-alerts';
 export * from './sitespeed-cluster';

@@ -6,7 +6,6 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { Browser } from './browser';
 import { ConnectivityProfile } from './connectivity-profile';
-import { RUN_METRICS } from './contract/run-events';
 import { firesOutside } from './contract/schedule-window';
 import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE, URL_ALIAS, URL_ALIAS_RULE } from './contract/site-names';
 import { MAX_OVERRIDES_CHARS, overridesSize, renderRunArgs, RunArgsInput } from './contract/sitespeed-args';
@@ -18,6 +17,7 @@ import { runEventRule, runMetric, RunSubject } from './private/run-signals';
 import { maxIntervalMinutes } from './private/schedule-interval';
 import { requirePlain } from './private/tokens';
 import type { RunFinishedOptions } from './run-events';
+import { RunMetricSource } from './run-metric-source';
 import type { ISitespeedCluster, SitespeedCluster } from './sitespeed-cluster';
 import type { ISitespeedMetrics } from './sitespeed-metrics';
 
@@ -172,7 +172,7 @@ export interface ScheduledSiteProps extends ScheduledSiteOptions {
  * One site's sitespeed.io runs on a schedule (EventBridge Scheduler, with a time zone) through
  * the cluster's runTask Lambda. Reports land at `<reports bucket>/<slug>/<YYYY-MM-DD-HH-mm-ss>/`.
  */
-export class ScheduledSite extends Construct {
+export class ScheduledSite extends RunMetricSource {
   /** The slug that names the site's reports, runs and Graphite keys. */
   public readonly slug: string;
   /** The run request the schedule sends the runTask Lambda (also what "run now" sends). */
@@ -329,40 +329,6 @@ export class ScheduledSite extends Construct {
     return runMetric(this.runSubject(), metricName, props);
   }
 
-  /** Finished runs of this site (Sum over an hour; turns per-site metrics on, see `metric`). */
-  public metricRuns(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.runs, props);
-  }
-
-  /** Finished runs of this site that were not ok (Sum over an hour; turns per-site metrics on). */
-  public metricRunsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.runsFailed, props);
-  }
-
-  /** Runs of this site that failed their budget (Sum over an hour; turns per-site metrics on). */
-  public metricBudgetFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.budgetFailures, props);
-  }
-
-  /** Runs of this site that left no report (Sum over an hour; turns per-site metrics on). */
-  public metricRunsWithoutReport(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.runsWithoutReport, props);
-  }
-
-  /** Runs of this site that never started (Sum over an hour; turns per-site metrics on). */
-  public metricRunsNotStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.runsNotStarted, props);
-  }
-
-  /** Scheduled runs of this site skipped while its previous run was still going (Sum over an hour; turns per-site metrics on). */
-  public metricRunsSkipped(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.runsSkipped, props);
-  }
-
-  /** Seconds from a run's start to its stop (Average over an hour; turns per-site metrics on). */
-  public metricRunDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.runDuration, props);
-  }
 
   private runSubject(): RunSubject {
     const cluster = this.cluster as SitespeedCluster;

@@ -14,7 +14,6 @@ import type { ConfigSync } from './config-sync';
 import { Connectivity } from './connectivity';
 import { SHAPING_ATTRIBUTE } from './contract/check-entry';
 import { INDEX_PREFIX, OUTCOME_PREFIX } from './contract/report-keys';
-import { RUN_METRICS } from './contract/run-events';
 import { CLUSTER_TAG } from './contract/site-names';
 import { CONTAINER_NAME } from './contract/sitespeed-args';
 import { EcsAmi } from './ecs-ami';
@@ -33,6 +32,7 @@ import { SiteRunner } from './private/site-runner';
 import { checkClusterProps } from './private/sitespeed-cluster-props';
 import type { ReportTree } from './report-tree';
 import type { ClusterRunEventOptions, ClusterRunFinishedOptions } from './run-events';
+import { RunMetricSource } from './run-metric-source';
 import { ScheduledSite, ScheduledSiteOptions } from './scheduled-site';
 import { SitespeedImage } from './sitespeed-image';
 import type { ISitespeedMetrics } from './sitespeed-metrics';
@@ -241,7 +241,7 @@ export interface ISitespeedCluster extends IConstruct, ec2.IConnectable {
  * The instances sit behind a capacity provider with managed scaling, so a run placed on an
  * empty cluster makes it scale out, and an idle cluster scales back to zero.
  */
-export class SitespeedCluster extends Construct implements ISitespeedCluster {
+export class SitespeedCluster extends RunMetricSource implements ISitespeedCluster {
   /** The name of the sitespeed.io container in the task definition. */
   public static readonly CONTAINER_NAME = CONTAINER_NAME;
 
@@ -489,40 +489,6 @@ export class SitespeedCluster extends Construct implements ISitespeedCluster {
     return runMetric(this.runSubject(), metricName, props);
   }
 
-  /** Finished runs (Sum over an hour). */
-  public metricRuns(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.runs, props);
-  }
-
-  /** Finished runs that were not ok: budget failed, failed or no report, confirmation runs included (Sum over an hour). */
-  public metricRunsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.runsFailed, props);
-  }
-
-  /** Runs that failed their budget (Sum over an hour). */
-  public metricBudgetFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.budgetFailures, props);
-  }
-
-  /** Runs that left no report (Sum over an hour). */
-  public metricRunsWithoutReport(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.runsWithoutReport, props);
-  }
-
-  /** Runs that never started: RunTask refused them or no instance came (Sum over an hour; not those a hardStop schedule held). */
-  public metricRunsNotStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.runsNotStarted, props);
-  }
-
-  /** Scheduled runs skipped while the previous run of their site was still going (Sum over an hour). */
-  public metricRunsSkipped(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.runsSkipped, props);
-  }
-
-  /** Seconds from a run's start to its stop (Average over an hour). */
-  public metricRunDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(RUN_METRICS.runDuration, props);
-  }
 
   private runSubject(): RunSubject {
     return { clusterName: this.cluster.clusterName, knownSites: () => this.siteList.map(s => s.slug), path: this.node.path };

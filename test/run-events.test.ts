@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { stackWithVpc } from './helpers';
-import { RunEvents, RunMetrics, RunStatus, SitespeedCluster } from '../src';
+import { RunEvents, RunMetrics, RunMetricSource, RunStatus, SitespeedCluster } from '../src';
 import { RUN_EVENTS, RUN_METRICS, RUN_STATUSES } from '../src/contract/run-events';
 
 const schedule = ScheduleExpression.rate(Duration.hours(1));
@@ -117,7 +117,7 @@ describe('typed run metrics', () => {
 
   test('every metric the functions log has a method, and every method names a metric they log', () => {
     const { sitespeed } = cluster();
-    const methods = Object.getOwnPropertyNames(SitespeedCluster.prototype).filter(n => /^metric./.test(n));
+    const methods = Object.getOwnPropertyNames(RunMetricSource.prototype).filter(n => /^metric./.test(n));
     const named = methods.map(m => (sitespeed as any)[m]().metricName).sort();
     const logged = Object.entries(RUN_METRICS).filter(([k]) => !['namespace', 'clusterDimension', 'siteDimension', 'runsOk', 'runsStarted'].includes(k))
       .map(([, v]) => v).sort();

@@ -1,10 +1,16 @@
-import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { instanceCapacity, knownInstanceTypes } from './instance-capacity';
+import { IConstruct } from 'constructs';
+import { instanceCapacity, taskMemoryReservationMiB } from './instance-capacity';
 import { METRICS_NAMESPACE } from '../contract/site-names';
 import type { GraphiteGrafanaProps } from '../graphite-grafana';
 import { InstanceSchedule } from '../instance-schedule';
 import { isToken, requirePlain } from './tokens';
+
+/** What the Graphite and Grafana containers reserve. */
+export const GRAPHITE_MIB = 1024;
+export const GRAFANA_MIB = 512;
+const METRICS_TASKS_MIB = GRAPHITE_MIB + GRAFANA_MIB;
 
 /** GraphiteGrafana's props, checked, with the defaults filled in. */
 export interface CheckedGraphiteGrafanaProps {
@@ -22,10 +28,21 @@ const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](
 const GRAFANA_PLUGIN = /^[a-z0-9][a-z0-9-]*(@[0-9][0-9A-Za-z.-]*)?$/;
 
 /** Checks GraphiteGrafana's props: an error names the prop and what is allowed. */
-export function checkGraphiteGrafanaProps(props: GraphiteGrafanaProps): CheckedGraphiteGrafanaProps {
+export function checkGraphiteGrafanaProps(scope: IConstruct, props: GraphiteGrafanaProps): CheckedGraphiteGrafanaProps {
   const instanceType = props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MEDIUM);
-  if (!instanceCapacity(instanceType.toString())) {
-    throw new Error(`instanceType '${instanceType}' is not one whose memory is known (Graphite and Grafana reserve 1.5 GiB); known: ${knownInstanceTypes()}.`);
+  const capacity = instanceCapacity(instanceType.toString());
+  if (capacity && taskMemoryReservationMiB(capacity) < METRICS_TASKS_MIB) {
+    throw new Error(`instanceType '${instanceType}' has ${capacity.memoryMiB} MiB; Graphite and Grafana reserve ${METRICS_TASKS_MIB} MiB and the ECS agent keeps some.`);
+  }
+  if (!capacity) {
+    Annotations.of(scope).addWarningV2('cdk-sitespeed:metricsInstanceUnknown',
+      `instanceType '${instanceType}' is not in the library's table of instance sizes, so its memory is not checked: ` +
+      `Graphite and Grafana reserve ${METRICS_TASKS_MIB} MiB, so give it at least 2 GiB (a task that does not fit is never placed).`);
+  }
+  if (instanceType.architecture === ec2.InstanceArchitecture.ARM_64 && !props.graphiteImage) {
+    Annotations.of(scope).addWarningV2('cdk-sitespeed:metricsInstanceArm',
+      `instanceType '${instanceType}' is ARM, and no arm64 build of the default Graphite image is proven here; graphiteapp/graphite-statsd ` +
+      'has been multi-arch since 1.1.6-2 (graphite-project/docker-graphite-statsd#126, #190): pass it as graphiteImage, or an x86 instanceType.');
   }
   const volumeSizeGiB = props.volumeSizeGiB ?? 50;
   requirePlain('volumeSizeGiB', volumeSizeGiB, 'aws-ec2 checks the volume\'s size at synth');
