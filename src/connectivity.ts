@@ -3,6 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ConnectivityProfile } from './connectivity-profile';
+import { familyCoveredWhole } from './private/allow-list';
 import { AWS_RANGES_FILE, BoundConnectivity, HOST_TC_SCRIPT } from './private/bound-connectivity';
 import { IPV4_CIDR } from './private/cidr';
 import { factoryOnly } from './private/factory-only';
@@ -52,6 +53,10 @@ export abstract class Connectivity {
       if (!isToken(cidr) && !IPV4_CIDR.test(cidr)) {
         throw new Error(`Connectivity.hostTc: exemptCidrs[${i}] '${cidr}' is not an IPv4 address or CIDR (e.g. '10.20.0.0/16').`);
       }
+    }
+    const plain = (options.exemptCidrs ?? []).filter(c => !isToken(c));
+    if (familyCoveredWhole(plain) === 'IPv4') {
+      throw new Error('Connectivity.hostTc: exemptCidrs together cover every IPv4 address, so no run would be shaped: list only the ranges to leave unshaped, or use Connectivity.none().');
     }
     return new Mode('hostTc', profile, options.exemptCidrs ?? []);
   }

@@ -1,6 +1,7 @@
+import { Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Construct } from 'constructs';
-import { OnWindow } from './contract/schedule-window';
+import { ianaTimeZone, OnWindow } from './contract/schedule-window';
 import { nextDays, parseWeekDays, WEEK_DAYS } from './contract/week-days';
 import { DEFAULTS } from './private/defaults';
 import { factoryOnly } from './private/factory-only';
@@ -176,7 +177,8 @@ class OnOff extends InstanceSchedule {
   public _apply(_scope: Construct, target: ScheduleTarget): void {
     const o = this.options;
     const warm = o.warmInstances ?? D.warmInstances;
-    if (warm > target.maxCapacity) {
+    // A token maxCapacity (a CfnParameter) passes through into the scheduled actions: the check waits for a plain value.
+    if (!Token.isUnresolved(target.maxCapacity) && warm > target.maxCapacity) {
       throw new Error(
         `InstanceSchedule.onOff: warmInstances (${warm}) must not exceed the cluster's maxCapacity (${target.maxCapacity}).`,
       );
@@ -210,13 +212,11 @@ function checkInteger(prop: string, value: number, min: number, max: number): vo
 }
 
 function canonicalTimeZone(timeZone: string): string {
-  try {
-    return new Intl.DateTimeFormat('en', { timeZone }).resolvedOptions().timeZone;
-  } catch {
-    throw new Error(
-      `InstanceSchedule.onOff: timeZone '${timeZone}' is not an IANA time zone; use a name such as 'Europe/Stockholm' or 'UTC'.`,
-    );
+  const canonical = ianaTimeZone(timeZone);
+  if (canonical === undefined) {
+    throw new Error(`InstanceSchedule.onOff: timeZone '${timeZone}' is not an IANA time zone; use a name such as 'Europe/Stockholm' or 'UTC'.`);
   }
+  return canonical;
 }
 
 function pad(n: number): string {

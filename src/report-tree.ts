@@ -13,7 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INDEX_PREFIX, STATUS_PREFIX } from './contract/report-keys';
 import { RUN_EVENTS } from './contract/run-events';
-import { allowListCode, isCidr, isIpv6Cidr } from './private/allow-list';
+import { allowListCode, familyCoveredWhole, isCidr, isIpv6Cidr } from './private/allow-list';
 import { markForCheck } from './private/check-metadata';
 import { clusterOf } from './private/cluster-of';
 import { failedEventsQueue } from './private/failed-events';
@@ -121,6 +121,11 @@ export class ReportTree extends Construct {
     }
     if (props.allowedCidrs && props.allowedCidrs.length === 0) {
       throw new Error('allowedCidrs is empty, which would lock everyone out; leave it out to allow anyone with the URL.');
+    }
+    const whole = props.allowedCidrs && familyCoveredWhole(props.allowedCidrs);
+    if (whole) {
+      throw new Error(`allowedCidrs together cover every ${whole} address, so the allow-list lets anyone in while it reads as a restriction: ` +
+        'list only your ranges, or leave allowedCidrs out to allow anyone with the URL.');
     }
     const allowList = props.allowedCidrs && allowListCode(props.allowedCidrs);
     // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html (CloudFront Functions: 10 KB)

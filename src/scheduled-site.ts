@@ -6,9 +6,9 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { Browser } from './browser';
 import { ConnectivityProfile } from './connectivity-profile';
-import { firesOutside } from './contract/schedule-window';
+import { firesOutside, ianaTimeZone } from './contract/schedule-window';
 import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE, URL_ALIAS, URL_ALIAS_RULE } from './contract/site-names';
-import { MAX_OVERRIDES_CHARS, overridesSize, renderRunArgs, RunArgsInput } from './contract/sitespeed-args';
+import { configArgs, MAX_OVERRIDES_CHARS, optionNames, overridesSize, renderRunArgs, RunArgsInput } from './contract/sitespeed-args';
 import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { clusterOf } from './private/cluster-of';
 import { claimSlug } from './private/data-homes';
@@ -16,6 +16,7 @@ import { DEFAULTS } from './private/defaults';
 import { runEventRule, runMetric, RunSubject } from './private/run-signals';
 import { maxIntervalMinutes } from './private/schedule-interval';
 import { requirePlain } from './private/tokens';
+import { unknownOptionWarning } from './private/unknown-options';
 import type { RunFinishedOptions } from './run-events';
 import { RunMetricSource } from './run-metric-source';
 import type { ISitespeedCluster, SitespeedCluster } from './sitespeed-cluster';
@@ -194,105 +195,115 @@ export class ScheduledSite extends RunMetricSource {
 
   constructor(scope: Construct, id: string, props: ScheduledSiteProps) {
     super(scope, id);
-    const cluster = clusterOf(props.cluster, this.node.path);
-    this.cluster = cluster;
-    this.slug = props.slug ?? slugFromId(id);
-    requirePlain('slug', this.slug, 'it names the report folders and Graphite keys, which are checked for clashes at synth');
-    if (!SITE_SLUG.test(this.slug)) {
-      throw new Error(`slug '${this.slug}' must be ${SITE_SLUG_RULE} (sitespeed.io uses it in folder names and Graphite keys).`);
-    }
-    cluster._claimSlug(this.slug, this.node.path);
-    if (cluster._arm && props.browser === Browser.EDGE) {
-      throw new Error(`browser Browser.EDGE: ${cluster.node.path} runs ARM instances, and sitespeed.io's arm64 image has no Edge (Firefox and Chromium only). ` +
-        'Use Browser.CHROME (Chromium there) or Browser.FIREFOX, or an x86 instanceType.');
-    }
-    const bucket = cluster.reportsBucket;
-    claimSlug(this, Token.isUnresolved(bucket.bucketName) ? `bucket ${bucket.node.path}` : `bucket ${bucket.bucketName}`,
-      `the reports bucket ${Token.isUnresolved(bucket.bucketName) ? bucket.node.path : bucket.bucketName}`, this.slug);
+    // Every error about a site's props names the site: an app has many.
+    try {
+      const cluster = clusterOf(props.cluster, this.node.path);
+      this.cluster = cluster;
+      this.slug = props.slug ?? slugFromId(id);
+      requirePlain('slug', this.slug, 'it names the report folders and Graphite keys, which are checked for clashes at synth');
+      if (!SITE_SLUG.test(this.slug)) {
+        throw new Error(`slug '${this.slug}' must be ${SITE_SLUG_RULE} (sitespeed.io uses it in folder names and Graphite keys).`);
+      }
+      cluster._claimSlug(this.slug, this.node.path);
+      if (cluster._arm && props.browser === Browser.EDGE) {
+        throw new Error(`browser Browser.EDGE: ${cluster.node.path} runs ARM instances, and sitespeed.io's arm64 image has no Edge (Firefox and Chromium only). ` +
+          'Use Browser.CHROME (Chromium there) or Browser.FIREFOX, or an x86 instanceType.');
+      }
+      const bucket = cluster.reportsBucket;
+      claimSlug(this, Token.isUnresolved(bucket.bucketName) ? `bucket ${bucket.node.path}` : `bucket ${bucket.bucketName}`,
+        `the reports bucket ${Token.isUnresolved(bucket.bucketName) ? bucket.node.path : bucket.bucketName}`, this.slug);
 
-    const inputs = this.renderInputs(props, cluster.configContainerPath);
-    const configFiles = (['urlsFile', 'script', 'budgetFile'] as const).filter(k => props[k] !== undefined);
-    if (configFiles.length > 0) {
-      // The ConfigSync may be added after the site, so this is checked when the app synthesizes.
-      this.node.addValidation({
-        validate: () => (cluster.configSync ? [] : [
-          `${configFiles.join(', ')} read the cluster's config folder, but ${cluster.node.path} has no ConfigSync: add a ConfigSync whose cluster prop is that cluster.`,
-        ]),
+      const inputs = this.renderInputs(props, cluster.configContainerPath);
+      const configFiles = (['urlsFile', 'script', 'budgetFile'] as const).filter(k => props[k] !== undefined);
+      if (configFiles.length > 0) {
+        // The ConfigSync may be added after the site, so this is checked when the app synthesizes.
+        this.node.addValidation({
+          validate: () => (cluster.configSync ? [] : [
+            `${configFiles.join(', ')} read the cluster's config folder, but ${cluster.node.path} has no ConfigSync: add a ConfigSync whose cluster prop is that cluster.`,
+          ]),
+        });
+      }
+      const iterations = props.iterations ?? DEFAULTS.ScheduledSiteOptions.iterations;
+      if (!Token.isUnresolved(iterations) && (!Number.isInteger(iterations) || iterations < 1 || iterations > 100)) {
+        throw new Error(`iterations (${iterations}) must be a whole number from 1 to 100.`);
+      }
+      const graphite = this.graphiteTarget(props, cluster);
+      if (props.resultBaseUrl && !Token.isUnresolved(props.resultBaseUrl) && !/^https?:\/\/[^\s]+$/.test(props.resultBaseUrl)) {
+        throw new Error(`resultBaseUrl '${props.resultBaseUrl}' must be an http(s) URL.`);
+      }
+
+      const args: Omit<RunArgsInput, 'resultBaseUrl'> = {
+        slug: this.slug,
+        inputs: inputs.inputs,
+        urlAliases: inputs.aliases,
+        iterations,
+        browser: props.browser ?? Browser.CHROME,
+        connectivity: cluster.connectivity._args(props.connectivityProfile),
+        mobile: props.mobile ?? DEFAULTS.ScheduledSiteOptions.mobile,
+        budgetConfigPath: props.budgetFile ? configPath(cluster.configContainerPath, 'budgetFile', props.budgetFile) : undefined,
+        graphite,
+        config: props.config ?? {},
+        extraArgs: props.sitespeedArgs ?? [],
+        reportsBucketName: cluster.reportsBucket.bucketName,
+        region: Stack.of(cluster.reportsBucket).region,
+      };
+      // The viewer URL is the cluster's ReportTree's, which may be added after this site: the
+      // arguments are rendered again at synth (through the lazy values below), when it is known.
+      this.renderArgs = () => renderRunArgs({ ...args, resultBaseUrl: props.resultBaseUrl ?? cluster.reportTree?.viewerUrl });
+      this.renderArgs();
+      this.node.addValidation({ validate: () => this.checkOverridesSize() });
+      this.warnOfUnknownOptions(props);
+
+      // ScheduleExpression.cron() falls back to UTC silently; a site tested at "09:00" then runs an
+      // hour off for half the year. Say so; acknowledge the warning when UTC is what you want.
+      const zone = props.schedule.timeZone?.timezoneName ?? 'Etc/UTC';
+      // TimeZone.of() takes any string, and Scheduler refuses a name it does not know only at deploy.
+      if (!Token.isUnresolved(zone) && ianaTimeZone(zone) === undefined) {
+        throw new Error(`schedule: time zone '${zone}' is not an IANA time zone; use a name such as TimeZone.of('Europe/Berlin') or TimeZone.EUROPE_BERLIN.`);
+      }
+      if (!props.schedule.expressionString.startsWith('rate(') && ['Etc/UTC', 'UTC'].includes(zone)) {
+        Annotations.of(this).addWarningV2('cdk-sitespeed:scheduleInUtc',
+          `The schedule '${props.schedule.expressionString}' follows UTC. Pass timeZone (e.g. TimeZone.of('Europe/Stockholm')) to follow local time and daylight saving, or acknowledge this warning if UTC is meant.`);
+      }
+
+      const window = cluster.schedule._hardStopWindow;
+      const outside = window && firesOutside(props.schedule.expressionString, zone, window);
+      if (outside) {
+        Annotations.of(this).addWarningV2('cdk-sitespeed:siteOutsideWindow',
+          `${outside}, when the cluster's hardStop schedule holds it at zero instances: such runs wait and are stopped by runTask. ` +
+          'Schedule the site inside the window, or drop hardStop so the cluster scales out on demand.');
+      }
+
+      if (cluster.connectivity._engine === 'none' && props.connectivityProfile && props.connectivityProfile.name !== 'native') {
+        Annotations.of(this).addWarningV2('cdk-sitespeed:profileNotShaped',
+          `connectivityProfile '${props.connectivityProfile.name}' names the runs, but the cluster shapes nothing (Connectivity.none()): metrics are the instance's network. Set the cluster's connectivity to Connectivity.throttle(...) or Connectivity.hostTc(...).`);
+      }
+
+      const request = () => ({ site: this.slug, args: this.sitespeedArgs });
+      this.runRequest = Lazy.string({ produce: () => Stack.of(this).toJsonString(request()) });
+      const runner = cluster._runner();
+      this.schedule = new scheduler.Schedule(this, 'Schedule', {
+        description: `cdk-sitespeed: run sitespeed.io for ${this.slug}`,
+        schedule: props.schedule,
+        enabled: props.enabled ?? DEFAULTS.ScheduledSiteOptions.enabled,
+        // Exactly on time: a flexible window would make run times, and so metrics, wander.
+        timeWindow: scheduler.TimeWindow.off(),
+        target: new targets.LambdaInvoke(runner.function, {
+          role: runner.schedulerRole,
+          input: scheduler.ScheduleTargetInput.fromText(this.runRequest),
+          retryAttempts: 3,
+          maxEventAge: Duration.hours(1),
+          deadLetterQueue: runner.deadLetterQueue,
+        }),
       });
+      this.siteMetricsProp = props.siteMetrics;
+      this.siteMetricsOn = props.siteMetrics ?? cluster.siteMetrics;
+      this._expectedIntervalMinutes = (props.enabled ?? true) ? maxIntervalMinutes(props.schedule.expressionString) : undefined;
+      cluster._registerSite(this);
+      markForCheck(this.schedule, { kind: 'site', site: this.slug, cluster: logicalIdOf(cluster.cluster), clusterStack: Stack.of(cluster).stackName });
+    } catch (error) {
+      throw namedError(error, this.node.path);
     }
-    const iterations = props.iterations ?? DEFAULTS.ScheduledSiteOptions.iterations;
-    if (!Token.isUnresolved(iterations) && (!Number.isInteger(iterations) || iterations < 1 || iterations > 100)) {
-      throw new Error(`iterations (${iterations}) must be a whole number from 1 to 100.`);
-    }
-    const graphite = this.graphiteTarget(props, cluster);
-    if (props.resultBaseUrl && !Token.isUnresolved(props.resultBaseUrl) && !/^https?:\/\/[^\s]+$/.test(props.resultBaseUrl)) {
-      throw new Error(`resultBaseUrl '${props.resultBaseUrl}' must be an http(s) URL.`);
-    }
-
-    const args: Omit<RunArgsInput, 'resultBaseUrl'> = {
-      slug: this.slug,
-      inputs: inputs.inputs,
-      urlAliases: inputs.aliases,
-      iterations,
-      browser: props.browser ?? Browser.CHROME,
-      connectivity: cluster.connectivity._args(props.connectivityProfile),
-      mobile: props.mobile ?? DEFAULTS.ScheduledSiteOptions.mobile,
-      budgetConfigPath: props.budgetFile ? configPath(cluster.configContainerPath, 'budgetFile', props.budgetFile) : undefined,
-      graphite,
-      config: props.config ?? {},
-      extraArgs: props.sitespeedArgs ?? [],
-      reportsBucketName: cluster.reportsBucket.bucketName,
-      region: Stack.of(cluster.reportsBucket).region,
-    };
-    // The viewer URL is the cluster's ReportTree's, which may be added after this site: the
-    // arguments are rendered again at synth (through the lazy values below), when it is known.
-    this.renderArgs = () => renderRunArgs({ ...args, resultBaseUrl: props.resultBaseUrl ?? cluster.reportTree?.viewerUrl });
-    this.renderArgs();
-    this.node.addValidation({ validate: () => this.checkOverridesSize() });
-
-    // ScheduleExpression.cron() falls back to UTC silently; a site tested at "09:00" then runs an
-    // hour off for half the year. Say so; acknowledge the warning when UTC is what you want.
-    const zone = props.schedule.timeZone?.timezoneName ?? 'Etc/UTC';
-    if (!props.schedule.expressionString.startsWith('rate(') && ['Etc/UTC', 'UTC'].includes(zone)) {
-      Annotations.of(this).addWarningV2('cdk-sitespeed:scheduleInUtc',
-        `The schedule '${props.schedule.expressionString}' follows UTC. Pass timeZone (e.g. TimeZone.of('Europe/Stockholm')) to follow local time and daylight saving, or acknowledge this warning if UTC is meant.`);
-    }
-
-    const window = cluster.schedule._hardStopWindow;
-    const outside = window && firesOutside(props.schedule.expressionString, zone, window);
-    if (outside) {
-      Annotations.of(this).addWarningV2('cdk-sitespeed:siteOutsideWindow',
-        `${outside}, when the cluster's hardStop schedule holds it at zero instances: such runs wait and are stopped by runTask. ` +
-        'Schedule the site inside the window, or drop hardStop so the cluster scales out on demand.');
-    }
-
-    if (cluster.connectivity._engine === 'none' && props.connectivityProfile && props.connectivityProfile.name !== 'native') {
-      Annotations.of(this).addWarningV2('cdk-sitespeed:profileNotShaped',
-        `connectivityProfile '${props.connectivityProfile.name}' names the runs, but the cluster shapes nothing (Connectivity.none()): metrics are the instance's network. Set the cluster's connectivity to Connectivity.throttle(...) or Connectivity.hostTc(...).`);
-    }
-
-    const request = () => ({ site: this.slug, args: this.sitespeedArgs });
-    this.runRequest = Lazy.string({ produce: () => Stack.of(this).toJsonString(request()) });
-    const runner = cluster._runner();
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: `cdk-sitespeed: run sitespeed.io for ${this.slug}`,
-      schedule: props.schedule,
-      enabled: props.enabled ?? DEFAULTS.ScheduledSiteOptions.enabled,
-      // Exactly on time: a flexible window would make run times, and so metrics, wander.
-      timeWindow: scheduler.TimeWindow.off(),
-      target: new targets.LambdaInvoke(runner.function, {
-        role: runner.schedulerRole,
-        input: scheduler.ScheduleTargetInput.fromText(this.runRequest),
-        retryAttempts: 3,
-        maxEventAge: Duration.hours(1),
-        deadLetterQueue: runner.deadLetterQueue,
-      }),
-    });
-    this.siteMetricsProp = props.siteMetrics;
-    this.siteMetricsOn = props.siteMetrics ?? cluster.siteMetrics;
-    this._expectedIntervalMinutes = (props.enabled ?? true) ? maxIntervalMinutes(props.schedule.expressionString) : undefined;
-    cluster._registerSite(this);
-    markForCheck(this.schedule, { kind: 'site', site: this.slug, cluster: logicalIdOf(cluster.cluster), clusterStack: Stack.of(cluster).stackName });
   }
 
   /** Whether its runs log per-site metrics. @internal */
@@ -341,6 +352,18 @@ export class ScheduledSite extends RunMetricSource {
    */
   public get sitespeedArgs(): string[] {
     return this.renderArgs();
+  }
+
+  /** A config key or sitespeedArgs option the pinned sitespeed.io does not declare: a warning (src/private/unknown-options.ts says why not an error). */
+  private warnOfUnknownOptions(props: ScheduledSiteProps): void {
+    const named = [
+      ...optionNames(configArgs(props.config ?? {})).map(name => ({ name, source: 'config' })),
+      ...optionNames((props.sitespeedArgs ?? []).filter(a => !Token.isUnresolved(a))).map(name => ({ name, source: 'sitespeedArgs' })),
+    ];
+    for (const { name, source } of named) {
+      const warning = unknownOptionWarning(name, source);
+      if (warning) Annotations.of(this).addWarningV2('cdk-sitespeed:unknownOption', warning);
+    }
   }
 
   /**
@@ -403,20 +426,32 @@ export class ScheduledSite extends RunMetricSource {
     }
     if (props.urls) {
       if (props.urls.length === 0) throw new Error('urls must list at least one page.');
+      const urls = new Map<string, number>();
+      const aliases = new Map<string, number>();
       for (const [i, u] of props.urls.entries()) {
-        if (!Token.isUnresolved(u.url) && !/^https?:\/\/[^\s]+$/.test(u.url)) {
-          throw new Error(`urls[${i}].url '${u.url}' must be an http(s) URL without spaces.`);
+        // A scheme is case-insensitive (RFC 3986, 3.1), but sitespeed.io reads an argument that does
+        // not start with 'http' as a file (lib/cli/validate.js): HTTPS://… is valid, and rendered in lower case.
+        if (!Token.isUnresolved(u.url) && !/^https?:\/\/[^\s]+$/i.test(u.url)) {
+          throw new Error(`urls[${i}].url '${u.url}' must be an http(s) URL without spaces, such as 'https://${String(u.url).replace(/^\w+:\/\//, '')}'.`);
         }
+        const key = Token.isUnresolved(u.url) ? undefined : u.url.replace(/^https?/i, m => m.toLowerCase());
+        if (key !== undefined && urls.has(key)) throw new Error(`urls[${i}].url '${u.url}' repeats urls[${urls.get(key)}]: each page is tested once a run.`);
+        if (key !== undefined) urls.set(key, i);
         requirePlain(`urls[${i}].alias`, u.alias, 'it must be checked at synth not to read as an option');
         if (u.alias !== undefined && !URL_ALIAS.test(u.alias)) {
           throw new Error(`urls[${i}].alias '${u.alias}' must be ${URL_ALIAS_RULE}.`);
         }
+        if (u.alias !== undefined && aliases.has(u.alias)) {
+          throw new Error(`urls[${i}].alias '${u.alias}' repeats urls[${aliases.get(u.alias)}].alias: two pages would write the same report folder and Graphite keys.`);
+        }
+        if (u.alias !== undefined) aliases.set(u.alias, i);
       }
       const withAlias = props.urls.filter(u => u.alias !== undefined).length;
       if (withAlias > 0 && withAlias < props.urls.length) {
         throw new Error(`give an alias to every entry of urls or to none (${withAlias} of ${props.urls.length} have one): sitespeed.io pairs aliases with URLs by position.`);
       }
-      return { inputs: props.urls.map(u => u.url), aliases: props.urls.flatMap(u => (u.alias ? [u.alias] : [])) };
+      const inputs = props.urls.map(u => (Token.isUnresolved(u.url) ? u.url : u.url.replace(/^https?/i, m => m.toLowerCase())));
+      return { inputs, aliases: props.urls.flatMap(u => (u.alias ? [u.alias] : [])) };
     }
     if (props.script !== undefined && !/\.(js|cjs|mjs)$/.test(props.script)) {
       throw new Error(`script '${props.script}' must end in .js, .cjs or .mjs (sitespeed.io runs such inputs as scripts).`);
@@ -433,6 +468,12 @@ function configPath(configDir: string, prop: string, key: string): string {
     throw new Error(`${prop} '${key}' must be a key relative to the config prefix, such as 'urls/shop.txt' (no leading '/', no '..').`);
   }
   return `${configDir}/${key}`;
+}
+
+/** The error, its message starting with the site's path (unless it does already). */
+function namedError(error: unknown, path: string): unknown {
+  if (error instanceof Error && !error.message.startsWith(path)) error.message = `${path}: ${error.message}`;
+  return error;
 }
 
 function slugFromId(id: string): string {

@@ -1,4 +1,4 @@
-import { Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -12,7 +12,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SITE_SLUG, SITE_SLUG_RULE } from './contract/site-names';
 import { allowAlarmsToPublish } from './private/alarm-topic';
 import { markForCheck } from './private/check-metadata';
 import { clusterOf } from './private/cluster-of';
@@ -22,7 +21,7 @@ import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { runEventRule } from './private/run-signals';
 import { SiteAlertsFunction } from './private/site-alerts-function';
-import { requirePlain } from './private/tokens';
+import { checkSiteAlertsProps } from './private/site-alerts-props';
 import type { ISitespeedCluster, SitespeedCluster } from './sitespeed-cluster';
 
 /** Properties of {@link SiteAlerts}. */
@@ -116,30 +115,19 @@ export class SiteAlerts extends Construct {
   constructor(scope: Construct, id: string, props: SiteAlertsProps) {
     super(scope, id);
     const cluster = clusterOf(props.cluster, this.node.path);
-    const remindAfter = props.remindAfterRuns ?? DEFAULTS.SiteAlertsProps.remindAfterRuns;
-    const notStartedAfter = props.notStartedAlertAfterRuns ?? DEFAULTS.SiteAlertsProps.notStartedAlertAfterRuns;
-    requirePlain('notStartedAlertAfterRuns', notStartedAfter, 'the alert function reads it as a number');
-    if (!Number.isInteger(notStartedAfter) || notStartedAfter < 0) {
-      throw new Error(`notStartedAlertAfterRuns (${notStartedAfter}) must be a whole number, 0 (never) or more.`);
+    const { remindAfter, notStartedAfter, staleFactor, emails } = checkSiteAlertsProps(props);
+    if (props.topic?.fifo) {
+      throw new Error(`topic ${props.topic.node.path} is a FIFO topic: email subscriptions and CloudWatch alarm actions need a standard topic.`);
     }
-    const staleFactor = props.staleAfterIntervals ?? DEFAULTS.SiteAlertsProps.staleAfterIntervals;
-    requirePlain('staleAfterIntervals', staleFactor, 'the stale limits are computed from it at synth');
-    if (!(staleFactor >= 0) || !Number.isFinite(staleFactor)) throw new Error(`staleAfterIntervals (${staleFactor}) must be 0 (off) or a positive number of intervals.`);
-    requirePlain('remindAfterRuns', remindAfter, 'the alert function reads it as a number');
-    if (!Number.isInteger(remindAfter) || remindAfter < 0) throw new Error(`remindAfterRuns (${remindAfter}) must be a whole number, 0 (never) or more.`);
-    for (const [i, site] of (props.unconfirmedSites ?? []).entries()) {
-      requirePlain(`unconfirmedSites[${i}]`, site, 'the alert function compares slugs');
-      if (!SITE_SLUG.test(site)) throw new Error(`unconfirmedSites[${i}] '${site}' is not a site slug (${SITE_SLUG_RULE}).`);
-    }
-    if ((props.slackWorkspaceId === undefined) !== (props.slackChannelId === undefined)) {
-      throw new Error('slackWorkspaceId and slackChannelId go together: give both (Chatbot needs the workspace and the channel) or neither.');
-    }
-    for (const [i, email] of (props.emails ?? []).entries()) {
-      if (!Token.isUnresolved(email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new Error(`emails[${i}] '${email}' is not an email address.`);
-    }
+    cluster._attachAlerts(this);
+    // Sites named later in the app still count: checked once they all exist.
+    this.node.addValidation({
+      validate: () => (props.unconfirmedSites ?? []).filter(s => !cluster._sites.some(site => site.slug === s))
+        .map(s => `unconfirmedSites: '${s}' is not a site of ${cluster.node.path} (its sites: ${cluster._sites.map(site => site.slug).join(', ') || 'none'}).`),
+    });
 
     this.topic = props.topic ?? this.createTopic('Topic', 'cdk-sitespeed alerts');
-    for (const email of props.emails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    for (const email of emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     if (props.slackWorkspaceId && props.slackChannelId) {
       this.slackTopic = this.createTopic('SlackTopic', 'cdk-sitespeed alerts for AWS Chatbot');
       new chatbot.SlackChannelConfiguration(this, 'Slack', {

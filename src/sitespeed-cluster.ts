@@ -34,6 +34,7 @@ import type { ReportTree } from './report-tree';
 import type { ClusterRunEventOptions, ClusterRunFinishedOptions } from './run-events';
 import { RunMetricSource } from './run-metric-source';
 import { ScheduledSite, ScheduledSiteOptions } from './scheduled-site';
+import type { SiteAlerts } from './site-alerts';
 import { SitespeedImage } from './sitespeed-image';
 import type { ISitespeedMetrics } from './sitespeed-metrics';
 
@@ -313,6 +314,7 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
   private graphiteAuthOf?: ISitespeedMetrics;
   private config?: ConfigSync;
   private tree?: ReportTree;
+  private alerts?: SiteAlerts;
   private readonly treeWatchers: ((tree: ReportTree) => void)[] = [];
   private readonly configWatchers: ((configSync: ConfigSync) => void)[] = [];
 
@@ -551,6 +553,14 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
   /** The ReportTree of this cluster, if it has one. */
   public get reportTree(): ReportTree | undefined {
     return this.tree;
+  }
+
+  /** One SiteAlerts per cluster: a second would alert every failure twice and re-run it twice. @internal */
+  public _attachAlerts(alerts: SiteAlerts): void {
+    if (this.alerts) {
+      throw new Error(`the cluster ${this.node.path} already has a SiteAlerts (${this.alerts.node.path}); one per cluster (add emails or a topic to it instead).`);
+    }
+    this.alerts = alerts;
   }
 
   /** @internal */

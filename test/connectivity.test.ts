@@ -133,6 +133,13 @@ describe('Connectivity.hostTc()', () => {
     expect(() => Connectivity.hostTc(ConnectivityProfile.CABLE, { exemptCidrs: ['10.0.0.0/33'] })).toThrow(/exemptCidrs\[0\]/);
   });
 
+  test('exempt CIDRs that add up to every IPv4 address (nothing shaped) are refused; a gap is fine', () => {
+    expect(() => Connectivity.hostTc(ConnectivityProfile.CABLE, { exemptCidrs: ['0.0.0.0/0'] }))
+      .toThrow('Connectivity.hostTc: exemptCidrs together cover every IPv4 address, so no run would be shaped');
+    expect(() => Connectivity.hostTc(ConnectivityProfile.CABLE, { exemptCidrs: ['0.0.0.0/1', '128.0.0.0/1'] })).toThrow(/cover every IPv4 address/);
+    expect(() => Connectivity.hostTc(ConnectivityProfile.CABLE, { exemptCidrs: ['0.0.0.0/1', '128.0.0.0/2'] })).not.toThrow();
+  });
+
   test('cdk-nag: host networking adds no unacknowledged finding', () => {
     const { stack } = hostTc();
     expect(runNag(stack).errors.filter(e => e.path.startsWith('Test/Sitespeed/'))).toEqual([]);

@@ -299,9 +299,16 @@ describe('IP allow-list (CloudFront Function)', () => {
     [['2001:db8::/129'], /'2001:db8::\/129' is not an IPv4 or IPv6 address or CIDR/],
     [['2001:db8:::1'], /'2001:db8:::1' is not an IPv4 or IPv6/],
     [[], /allowedCidrs is empty, which would lock everyone out/],
+    [['0.0.0.0/0'], /allowedCidrs together cover every IPv4 address, so the allow-list lets anyone in/],
+    [['0.0.0.0/1', '128.0.0.0/2', '192.0.0.0/2', '203.0.113.0/24'], /allowedCidrs together cover every IPv4 address/],
+    [['203.0.113.0/24', '::/1', '8000::/1'], /allowedCidrs together cover every IPv6 address/],
   ])('refuses %j', (allowedCidrs, message) => {
     expect(() => withTree({ allowedCidrs })).toThrow(message);
   });
+});
+
+test('ranges that leave a gap are an allow-list: accepted', () => {
+  expect(() => withTree({ allowedCidrs: ['0.0.0.0/1', '128.0.0.0/2', '192.0.0.0/3', '2001:db8::/32'] })).not.toThrow();
 });
 
 test('cdk-nag: the report tree and the viewer add no unacknowledged finding', () => {

@@ -169,6 +169,22 @@ describe('rendered options', () => {
 });
 
 describe('bad options fail at synth, naming the option', () => {
+  test('a schedule\'s time zone that is not an IANA name fails at synth, not at deploy', () => {
+    expect(() => site({ schedule: ScheduleExpression.cron({ minute: '0', hour: '9', timeZone: TimeZone.of('Berlin') }) }))
+      .toThrow(/Test\/Sitespeed\/Shop: schedule: time zone 'Berlin' is not an IANA time zone; use a name such as TimeZone.of\('Europe\/Berlin'\)/);
+    expect(() => site({ schedule: ScheduleExpression.cron({ minute: '0', hour: '9', timeZone: TimeZone.EUROPE_BERLIN }) })).not.toThrow();
+  });
+
+  test('every error about a site\'s props names the site first', () => {
+    expect(() => site({ iterations: 0 }, 'Blog')).toThrow(/^Test\/Sitespeed\/Blog: iterations \(0\) must be a whole number from 1 to 100/);
+  });
+
+  test('an upper-case scheme is a valid URL, rendered in lower case (sitespeed.io takes an argument that does not start with "http" for a file)', () => {
+    const { shop } = site({ urls: [{ url: 'HTTPS://Shop.example.com/Cart' }] });
+    expect(shop.sitespeedArgs).toContain('https://Shop.example.com/Cart');
+    expect(shop.sitespeedArgs).not.toContain('HTTPS://Shop.example.com/Cart');
+  });
+
   test('two sites of one cluster may not share a slug', () => {
     const { cluster } = withCluster();
     cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://a.example/' }] });
@@ -181,6 +197,11 @@ describe('bad options fail at synth, naming the option', () => {
     ['two inputs', { urlsFile: 'u.txt' }, /give exactly one of urls, urlsFile and script \(got urls, urlsFile\)/],
     ['an empty URL list', { urls: [] }, /urls must list at least one page/],
     ['a URL that is not http', { urls: [{ url: 'ftp://x' }] }, /urls\[0\].url 'ftp:\/\/x' must be an http\(s\) URL/],
+    ['a URL without its scheme, naming its site', { urls: [{ url: 'blog.example.com' }] },
+      /^Test\/Sitespeed\/Shop: urls\[0\].url 'blog.example.com' must be an http\(s\) URL without spaces, such as 'https:\/\/blog.example.com'/],
+    ['the same page twice', { urls: [{ url: 'https://a.example/' }, { url: 'HTTPS://a.example/' }] }, /urls\[1\].url 'HTTPS:\/\/a.example\/' repeats urls\[0\]: each page is tested once a run/],
+    ['one alias for two pages', { urls: [{ url: 'https://a.example/', alias: 'home' }, { url: 'https://b.example/', alias: 'home' }] },
+      /urls\[1\].alias 'home' repeats urls\[0\].alias: two pages would write the same report folder and Graphite keys/],
     ['aliases on some URLs only', { urls: [{ url: 'https://a/', alias: 'a' }, { url: 'https://b/' }] }, /give an alias to every entry of urls or to none \(1 of 2/],
     ['a bad alias', { urls: [{ url: 'https://a/', alias: 'a b' }] }, /urls\[0\].alias 'a b' must be/],
     ['a key outside the config prefix', { urls: undefined, urlsFile: '../etc/passwd' }, /urlsFile '..\/etc\/passwd' must be a key relative to the config prefix/],
@@ -260,5 +281,26 @@ describe('per-site metrics cost money: opt-in', () => {
     const plain = new SitespeedCluster(other.stack, 'Sitespeed', { vpc: other.vpc });
     plain.addSite('Docs', { ...hourly, urls: [{ url: 'https://docs.example.com/' }], siteMetrics: true });
     expect(JSON.parse(envOf(Template.fromStack(other.stack), /outcome on the default event bus/).SITE_METRICS)).toEqual(['docs']);
+  });
+});
+
+describe('options the pinned sitespeed.io does not declare: a warning with the likely meant one', () => {
+  const warningsOf = (options: Partial<ScheduledSiteOptions>) =>
+    Annotations.fromStack(site(options).stack).findWarning('*', Match.stringLikeRegexp('cdk-sitespeed:unknownOption')).map(w => String(w.entry.data));
+
+  test.each([
+    ['a snake_case config key', { config: { browsertime: { visual_metrics: true } } }, /config: 'browsertime.visual_metrics' is not an option sitespeed.io 42.7.0 declares.*did you mean 'browsertime.visualMetrics'\?/],
+    ['a typo in sitespeedArgs', { sitespeedArgs: ['--browsertime.viewprt', '1280x720'] }, /sitespeedArgs: 'browsertime.viewprt' is not an option .*did you mean 'browsertime.viewPort'\?/],
+    ['a misspelt plugin option', { sitespeedArgs: ['--plugins.remov', 'screenshot'] }, /'plugins.remov' .*did you mean 'plugins.remove'\?/],
+    ['a name with no near miss', { config: { myplugin: { level: 3 } } }, /config: 'myplugin.level' is not an option sitespeed.io 42.7.0 declares, so it may do nothing at run time\. Acknowledge/],
+  ])('%s', (_name, options, message) => {
+    const warnings = warningsOf(options as Partial<ScheduledSiteOptions>);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(message);
+  });
+
+  test('declared options, their aliases and --no- forms warn of nothing', () => {
+    expect(warningsOf({ config: { browsertime: { firefox: { includeResponseBodies: 'html' } } }, sitespeedArgs: ['--plugins.remove', 'screenshot', '--no-html.showAllWaterfallSummary', '-v'] }))
+      .toEqual([]);
   });
 });

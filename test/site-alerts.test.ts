@@ -142,7 +142,7 @@ describe('SiteAlerts', () => {
     const other = alertedCluster({ notStartedAlertAfterRuns: 0 });
     const otherId = other.stack.resolve((other.alerts.function.node.defaultChild as any).logicalId);
     expect(Template.fromStack(other.stack).toJSON().Resources[otherId].Properties.Environment.Variables.NOT_STARTED_AFTER).toBe('0');
-    expect(() => alertedCluster({ notStartedAlertAfterRuns: 1.5 })).toThrow('notStartedAlertAfterRuns (1.5) must be a whole number, 0 (never) or more.');
+    expect(() => alertedCluster({ notStartedAlertAfterRuns: 1.5 })).toThrow('notStartedAlertAfterRuns (1.5) must be a whole number of runs from 0 (never) to 10000.');
   });
 
   test('stale limits: twice each enabled site\'s longest gap plus an hour, sites added later included; an hourly sweep', () => {
@@ -165,14 +165,48 @@ describe('SiteAlerts', () => {
   });
 
   test.each([
-    [{ staleAfterIntervals: -1 }, /staleAfterIntervals \(-1\) must be 0 \(off\) or a positive number of intervals/],
-    [{ remindAfterRuns: -1 }, /remindAfterRuns \(-1\) must be a whole number, 0 \(never\) or more/],
+    [{ staleAfterIntervals: -1 }, /staleAfterIntervals \(-1\) must be 0 \(off\) or a number of intervals from 1 to 1000/],
+    [{ staleAfterIntervals: 0.5 }, /staleAfterIntervals \(0.5\) must be .*below 1, a site would be stale before its next run is even due/],
+    [{ staleAfterIntervals: NaN }, /staleAfterIntervals \(null\) must be 0 \(off\) or a number/],
+    [{ staleAfterIntervals: 1e308 }, /staleAfterIntervals \(1e\+308\) must be 0 \(off\) or a number of intervals from 1 to 1000/],
+    [{ staleAfterIntervals: '2' }, /staleAfterIntervals \("2"\) must be 0 \(off\) or a number/],
+    [{ remindAfterRuns: -1 }, /remindAfterRuns \(-1\) must be a whole number of runs from 0 \(never\) to 10000/],
     [{ remindAfterRuns: 1.5 }, /remindAfterRuns \(1.5\) must be a whole number/],
-    [{ unconfirmedSites: ['-docs'] }, /unconfirmedSites\[0\] '-docs' is not a site slug/],
+    [{ remindAfterRuns: 1e21 }, /remindAfterRuns \(1e\+21\) must be a whole number of runs from 0 \(never\) to 10000/],
+    [{ notStartedAlertAfterRuns: '3' }, /notStartedAlertAfterRuns \("3"\) must be a whole number/],
+    [{ confirmFailures: 'false' }, /confirmFailures \("false"\) must be true or false/],
+    [{ unconfirmedSites: ['-docs'] }, /unconfirmedSites\[0\] "-docs" is not a site slug/],
     [{ slackWorkspaceId: 'T0123456789' }, /slackWorkspaceId and slackChannelId go together/],
-    [{ emails: ['oncall'] }, /emails\[0\] 'oncall' is not an email address/],
+    [{ slackWorkspaceId: '', slackChannelId: '' }, /slackWorkspaceId and slackChannelId must not be empty: leave both out for no Slack/],
+    [{ slackWorkspaceId: 'C0123456789', slackChannelId: 'T0123456789' }, /slackWorkspaceId 'C0123456789' and slackChannelId 'T0123456789' look swapped/],
+    [{ slackWorkspaceId: 'T0123456789', slackChannelId: '#perf-alerts' }, /slackChannelId '#perf-alerts' must be the channel's id .* not its name/],
+    [{ slackWorkspaceId: 'example.slack.com', slackChannelId: 'C0123456789' }, /slackWorkspaceId 'example.slack.com' must be the workspace id AWS Chatbot shows/],
+    [{ emails: ['oncall'] }, /emails\[0\] 'oncall' is not one email address/],
+    [{ emails: [''] }, /emails\[0\] is empty/],
+    [{ emails: ['On Call <oncall@example.com>'] }, /emails\[0\] 'On Call <oncall@example.com>' has a display name: give the address alone, 'oncall@example.com'/],
+    [{ emails: [' oncall@example.com'] }, /emails\[0\] ' oncall@example.com' has spaces around it: give 'oncall@example.com'/],
+    [{ emails: ['a@example.com, b@example.com'] }, /emails\[0\] 'a@example.com, b@example.com' is not one email address .*several go in separate entries/],
+    [{ emails: ['oncall@example.com', 'OnCall@example.com'] }, /emails\[1\] 'OnCall@example.com' repeats emails\[0\]: each address is subscribed once/],
   ])('bad props fail at synth with the prop and what is allowed: %j', (props, message) => {
     expect(() => alertedCluster(props as any)).toThrow(message);
+  });
+
+  test('unconfirmedSites are checked once every site exists: a later site counts, a slug of no site is an error', () => {
+    const later = alertedCluster({ unconfirmedSites: ['shop'] });
+    later.cluster.addSite('Shop', { schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://shop.example.com/' }] });
+    expect(() => later.template).not.toThrow();
+    const typo = alertedCluster({ unconfirmedSites: ['dosc'] });
+    expect(() => typo.template).toThrow(/unconfirmedSites: 'dosc' is not a site of Test\/Sitespeed \(its sites: docs\)/);
+  });
+
+  test('one SiteAlerts per cluster, and a topic that can take the alerts (not FIFO)', () => {
+    const { stack, cluster } = alertedCluster();
+    expect(() => new SiteAlerts(stack, 'Again', { cluster }))
+      .toThrow(/the cluster Test\/Sitespeed already has a SiteAlerts \(Test\/Alerts\); one per cluster/);
+    const other = stackWithVpc();
+    const fifo = new sns.Topic(other.stack, 'Fifo', { fifo: true, topicName: 'alerts.fifo' });
+    expect(() => new SiteAlerts(other.stack, 'Alerts', { cluster: new SitespeedCluster(other.stack, 'Sitespeed', { vpc: other.vpc }), topic: fifo }))
+      .toThrow(/topic Test\/Fifo is a FIFO topic: email subscriptions and CloudWatch alarm actions need a standard topic/);
   });
 
   test('a ReportTree and a ConfigSync created after the SiteAlerts are watched as those created before', () => {

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { testApp } from './harness/nag';
-import { aliasGroups, GENERATED_FILE, renderOptionsFile } from './sitespeed-cli/option-table';
+import { aliasGroups, GENERATED_FILE, GENERATED_NAMES_FILE, renderOptionNamesFile, renderOptionsFile } from './sitespeed-cli/option-table';
 import { optionTable, parseArgs, SITESPEED_CLI_VERSION } from './sitespeed-cli/sitespeed-cli';
 import { buildReferenceApp } from '../examples/app';
 import { ScheduledSite, SitespeedImage } from '../src';
@@ -20,6 +20,7 @@ const declaredIn42 = (spelling: string): string =>
 describe(`sitespeed.io ${SITESPEED_CLI_VERSION}'s option table`, () => {
   test('the checked-in spellings are generated from the pinned version (npx projen sitespeed:options)', () => {
     expect(fs.readFileSync(path.join(__dirname, '..', GENERATED_FILE), 'utf8')).toBe(renderOptionsFile(table));
+    expect(fs.readFileSync(path.join(__dirname, '..', GENERATED_NAMES_FILE), 'utf8')).toBe(renderOptionNamesFile(table));
   });
 
   test('the pinned image, the checked-in spellings and the CLI the tests read are one version', () => {

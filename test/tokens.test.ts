@@ -15,6 +15,13 @@ const num = () => Lazy.number({ produce: () => 1 });
 const hourly = ScheduleExpression.rate(Duration.hours(1));
 const PLAIN = /must be a plain value, not a token \(a CfnParameter, Lazy or resource attribute\): .+\./;
 
+test('a token maxCapacity with on/off windows passes into both scheduled actions intact', () => {
+  const { stack, vpc } = stackWithVpc();
+  new SitespeedCluster(stack, 'Sitespeed', { vpc, maxCapacity: Lazy.number({ produce: () => 3 }), schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 20 }) });
+  const actions = Object.values(Template.fromStack(stack).findResources('AWS::AutoScaling::ScheduledAction')).map(r => r.Properties.MaxSize);
+  expect(actions).toEqual([3, 3]);
+});
+
 function outcome(build: (stack: Stack) => void): 'passed' | 'refused' {
   const { stack } = stackWithVpc();
   try {
@@ -35,6 +42,10 @@ const cluster = (stack: Stack, props: Record<string, unknown> = {}) =>
 test.each<[string, (stack: Stack) => void, 'passed' | 'refused']>([
   ['cluster minCapacity', s => cluster(s, { minCapacity: num() }), 'passed'],
   ['cluster maxCapacity', s => cluster(s, { maxCapacity: num() }), 'passed'],
+  ['cluster maxCapacity with on/off windows', s => cluster(s, { maxCapacity: num(), schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 20 }) }), 'passed'],
+  ['cluster minCapacity with on/off windows', s => cluster(s, { minCapacity: num(), schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 20 }) }), 'passed'],
+  ['cluster taskCpu', s => cluster(s, { taskCpu: num() }), 'refused'],
+  ['cluster taskMemoryMiB', s => cluster(s, { taskMemoryMiB: num() }), 'refused'],
   ['cluster sharedMemorySizeMiB', s => cluster(s, { sharedMemorySizeMiB: num() }), 'passed'],
   ['cluster rootVolumeSizeGiB', s => cluster(s, { rootVolumeSizeGiB: num() }), 'passed'],
   ['cluster maxProvisioningWait', s => cluster(s, { maxProvisioningWait: Duration.minutes(num()) }), 'refused'],

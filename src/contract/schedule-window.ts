@@ -94,9 +94,14 @@ export function firesOutside(expression: string, siteZone: string, w: OnWindow):
 }
 
 function canonical(timeZone: string): string {
+  return ianaTimeZone(timeZone) ?? timeZone;
+}
+
+/** The canonical name of an IANA time zone (as Intl knows them: EventBridge Scheduler and Auto Scaling take the same names), or undefined. */
+export function ianaTimeZone(timeZone: string): string | undefined {
   try {
     return new Intl.DateTimeFormat('en', { timeZone }).resolvedOptions().timeZone;
   } catch {
-    return timeZone;
+    return undefined;
   }
 }

@@ -94,3 +94,31 @@ export function allowListCode(cidrs: string[]): string {
     '}',
   ].join('\n');
 }
+
+/**
+ * The address family whose every address the CIDRs cover together (`0.0.0.0/0`, or
+ * `0.0.0.0/1` with `128.0.0.0/1`…), or undefined: a list that adds up to the whole internet
+ * allows or exempts everyone while it reads as a restriction.
+ */
+export function familyCoveredWhole(cidrs: string[]): 'IPv4' | 'IPv6' | undefined {
+  const ranges = (family: 'IPv4' | 'IPv6') => cidrs.filter(c => (family === 'IPv6') === isIpv6Cidr(c)).map(c => {
+    const [address, bits] = c.split('/');
+    const width = family === 'IPv4' ? 32 : 128;
+    const prefix = bits === undefined ? width : Number(bits);
+    const value = family === 'IPv4'
+      ? address.split('.').reduce((n, part) => (n << 8n) + BigInt(Number(part)), 0n)
+      : hextets(address).reduce((n, group) => (n << 16n) + BigInt(group), 0n);
+    const size = 1n << BigInt(width - prefix);
+    const start = (value / size) * size;
+    return [start, start + size] as const;
+  }).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (const family of ['IPv4', 'IPv6'] as const) {
+    let reached = 0n;
+    for (const [start, end] of ranges(family)) {
+      if (start > reached) break;
+      if (end > reached) reached = end;
+    }
+    if (reached === 1n << (family === 'IPv4' ? 32n : 128n)) return family;
+  }
+  return undefined;
+}
