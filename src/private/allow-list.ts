@@ -106,9 +106,9 @@ export function familyCoveredWhole(cidrs: string[]): 'IPv4' | 'IPv6' | undefined
     const width = family === 'IPv4' ? 32 : 128;
     const prefix = bits === undefined ? width : Number(bits);
     const value = family === 'IPv4'
-      ? address.split('.').reduce((n, part) => (n << 8n) + BigInt(Number(part)), 0n)
-      : hextets(address).reduce((n, group) => (n << 16n) + BigInt(group), 0n);
-    const size = 1n << BigInt(width - prefix);
+      ? address.split('.').reduce((n, part) => n * 256n + BigInt(Number(part)), 0n)
+      : hextets(address).reduce((n, group) => n * 65536n + BigInt(group), 0n);
+    const size = 2n ** BigInt(width - prefix);
     const start = (value / size) * size;
     return [start, start + size] as const;
   }).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -118,7 +118,7 @@ export function familyCoveredWhole(cidrs: string[]): 'IPv4' | 'IPv6' | undefined
       if (start > reached) break;
       if (end > reached) reached = end;
     }
-    if (reached === 1n << (family === 'IPv4' ? 32n : 128n)) return family;
+    if (reached === 2n ** (family === 'IPv4' ? 32n : 128n)) return family;
   }
   return undefined;
 }
