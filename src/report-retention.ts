@@ -1,4 +1,5 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
+import { plainDuration } from './private/tokens';
 
 /** Options of {@link ReportRetention.expireAfter}. */
 export interface ReportRetentionOptions {
@@ -52,10 +53,8 @@ export class ReportRetention {
   }
 }
 
-function wholeDays(name: string, duration: Duration): number {
-  if (Token.isUnresolved(duration.toMilliseconds({ integral: false }))) {
-    throw new Error(`ReportRetention: ${name} must be a plain duration; the lifecycle rules are written from it at synth.`);
-  }
+function wholeDays(name: string, value: Duration): number {
+  const duration = plainDuration(`ReportRetention: ${name}`, value, 'Duration.days(90)', 'the lifecycle rules are written from it at synth');
   const days = duration.toDays({ integral: false });
   if (!Number.isInteger(days) || days < 1) throw new Error(`ReportRetention: ${name} is ${duration.toHumanString()}; S3 lifecycle rules count whole days (at least 1).`);
   return days;

@@ -4,7 +4,7 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { stackWithVpc } from './helpers';
 import {
   ConfigSync, Connectivity, ConnectivityProfile, GrafanaAccess, GrafanaDashboards, GraphiteGrafana, InstanceSchedule,
-  ReportTree, SitespeedCluster, SitespeedImage,
+  ReportRetention, ReportTree, SitespeedCluster, SitespeedImage,
 } from '../src';
 
 // Props given as tokens (a CfnParameter, Lazy, an attribute) are either validated when they
@@ -82,4 +82,27 @@ test.each<[string, (stack: Stack) => void, 'passed' | 'refused']>([
   ['metrics grafanaPlugins', s => new GraphiteGrafana(s, 'Metrics', { vpc: s.node.findChild('Vpc') as any, grafanaPlugins: [str()] }), 'passed'],
 ])('%s as a token: %s', (_name, build, expected) => {
   expect(outcome(build)).toBe(expected);
+});
+
+describe('every Duration prop: a token in any unit, NaN, zero, the wrong unit, a number where a Duration is meant', () => {
+  const wait = (maxProvisioningWait: unknown) => () => {
+    const { stack, vpc } = stackWithVpc();
+    new SitespeedCluster(stack, 'Sitespeed', { vpc, maxProvisioningWait: maxProvisioningWait as Duration });
+  };
+  test.each<[string, () => unknown, RegExp]>([
+    ['retention as a token in hours', () => ReportRetention.expireAfter(Duration.hours(num())), /ReportRetention: expireAfter must be a plain value, not a token .*: the lifecycle rules are written from it at synth/],
+    ['retention of NaN days', () => ReportRetention.expireAfter(Duration.days(NaN)), /ReportRetention: expireAfter is not a number of days; give a finite Duration such as Duration.days\(90\)/],
+    ['retention of zero days', () => ReportRetention.expireAfter(Duration.days(0)), /ReportRetention: expireAfter is 0 days; S3 lifecycle rules count whole days \(at least 1\)/],
+    ['retention in seconds where days are meant', () => ReportRetention.expireAfter(Duration.seconds(90)), /expireAfter is 1 minute 30 seconds; S3 lifecycle rules count whole days/],
+    ['retention as a number', () => ReportRetention.expireAfter(90 as any), /ReportRetention: expireAfter must be a Duration such as Duration.days\(90\), not 90/],
+    ['infrequent access as a number', () => ReportRetention.expireAfter(Duration.days(90), { infrequentAccessAfter: 30 as any }),
+      /ReportRetention: infrequentAccessAfter must be a Duration such as Duration.days\(90\), not 30/],
+    ['provisioning wait as a token in hours', wait(Duration.hours(num())), /maxProvisioningWait must be a plain value, not a token/],
+    ['provisioning wait of NaN minutes', wait(Duration.minutes(NaN)), /maxProvisioningWait is not a number of minutes; give a finite Duration such as Duration.minutes\(30\)/],
+    ['provisioning wait of zero', wait(Duration.seconds(0)), /maxProvisioningWait \(0 minutes\) must be from 10 minutes/],
+    ['provisioning wait in seconds where minutes are meant', wait(Duration.seconds(30)), /maxProvisioningWait \(0.5 minutes\) must be from 10 minutes/],
+    ['provisioning wait as a number', wait(30), /maxProvisioningWait must be a Duration such as Duration.minutes\(30\), not 30/],
+  ])('%s is refused with the prop\'s name', (_name, build, message) => {
+    expect(build).toThrow(message);
+  });
 });

@@ -4,7 +4,7 @@ import { IConstruct } from 'constructs';
 import { DEFAULTS } from './defaults';
 import { InstanceCapacity, instanceCapacity, isBurstable, knownInstanceTypes, taskMemoryReservationMiB } from './instance-capacity';
 import type { SitespeedClusterProps } from '../sitespeed-cluster';
-import { refuseToken, requirePlain } from './tokens';
+import { plainDuration, requirePlain } from './tokens';
 
 const D = DEFAULTS.SitespeedClusterProps;
 
@@ -61,11 +61,10 @@ export function checkClusterProps(scope: IConstruct, props: SitespeedClusterProp
       `rootVolumeSizeGiB (${rootVolumeSizeGiB}) must be an integer from 30, the size of the ECS-optimised AMI's snapshot, to 16384, gp3's largest.`,
     );
   }
-  const wait = props.maxProvisioningWait ?? Duration.minutes(30);
-  // Asked of the Duration itself: toMinutes of a token Duration made in another unit throws CDK's own error.
-  if (wait.isUnresolved()) refuseToken('maxProvisioningWait', 'it is written into the runTask function\'s environment in minutes');
+  const wait = plainDuration('maxProvisioningWait', props.maxProvisioningWait ?? Duration.minutes(30), 'Duration.minutes(30)',
+    'it is written into the runTask function\'s environment in minutes');
   const waitMinutes = wait.toMinutes({ integral: false });
-  if (waitMinutes < 10 || waitMinutes > 24 * 60) {
+  if (!(waitMinutes >= 10 && waitMinutes <= 24 * 60)) {
     throw new Error(`maxProvisioningWait (${waitMinutes} minutes) must be from 10 minutes (a scale-out from zero takes a few) to 24 hours.`);
   }
   return {
