@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -141,6 +141,8 @@ export class ReportTree extends Construct {
         'CloudFront serves a domain of your own only with its certificate (ACM, us-east-1); give both or neither.',
       );
     }
+    if (props.domainName !== undefined && props.certificate !== undefined) checkCustomDomain(props.domainName, props.certificate);
+    if (props.accessLogsBucket) checkAccessLogsBucket(props.accessLogsBucket);
 
     const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
     this.function = new ReportIndexFunction(this, 'Function', {
@@ -304,5 +306,60 @@ export class ReportTree extends Construct {
         if (policy instanceof iam.Policy) acknowledgeWildcardsOf(policy, why);
       }
     }
+  }
+}
+
+/** A host name, as CloudFront's alternate domain names take it (labels of letters, digits and '-'). */
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+
+/**
+ * The domain is a host name and the certificate can serve it: CloudFront takes certificates from
+ * us-east-1 only ("Requirements for using SSL/TLS certificates with CloudFront", CloudFront
+ * Developer Guide), and one created in this app must name the domain (or a wildcard over it).
+ */
+function checkCustomDomain(domainName: string, certificate: acm.ICertificate): void {
+  if (!Token.isUnresolved(domainName)) {
+    if (domainName.trim() === '' || domainName.includes('://') || domainName.includes('/') || !HOST_NAME.test(domainName)) {
+      const host = domainName.replace(/^\w+:\/\//, '').split('/')[0];
+      throw new Error(`domainName '${domainName}' must be a host name such as 'reports.example.com'${host && host !== domainName ? ` (here '${host}')` : ''}, not a URL or an empty string.`);
+    }
+  }
+  // An imported certificate's ARN says its region (its env is the importing stack's); a created one's is its stack's.
+  const arn = certificate.certificateArn;
+  const region = Token.isUnresolved(arn) ? certificate.env.region : arn.split(':')[3];
+  if (!Token.isUnresolved(region) && region !== 'us-east-1') {
+    throw new Error(`certificate ${certificate.node.path} is in ${region}; CloudFront takes certificates from us-east-1 only. ` +
+      'Create it in a us-east-1 stack (crossRegionReferences: true) or import one from there with acm.Certificate.fromCertificateArn.');
+  }
+  const cfn = certificate.node.defaultChild;
+  if (!Token.isUnresolved(domainName) && cfn instanceof acm.CfnCertificate) {
+    const names = [cfn.domainName, ...(cfn.subjectAlternativeNames ?? [])];
+    if (names.every(n => !Token.isUnresolved(n)) && !names.some(n => coversName(n, domainName))) {
+      throw new Error(`certificate ${certificate.node.path} names ${names.join(', ')}, none of which covers domainName '${domainName}': ` +
+        'add the domain (or a wildcard over it) to the certificate, or use another one.');
+    }
+  }
+}
+
+/** Whether a certificate name (`example.com`, `*.example.com`) covers a host name: a wildcard covers one label. */
+function coversName(name: string, host: string): boolean {
+  const [n, h] = [name.toLowerCase(), host.toLowerCase()];
+  if (n === h) return true;
+  return n.startsWith('*.') && h.endsWith(n.slice(1)) && !h.slice(0, h.length - n.length + 1).includes('.');
+}
+
+/**
+ * CloudFront's standard logs are written with an ACL, so the bucket needs ACLs enabled ("Standard
+ * logging (legacy)", CloudFront Developer Guide: since April 2023 new buckets have them disabled,
+ * and CloudFormation then fails with "does not enable ACL access"). Known for a bucket of this app.
+ */
+function checkAccessLogsBucket(bucket: s3.IBucket): void {
+  const cfn = bucket.node.defaultChild;
+  if (!(cfn instanceof s3.CfnBucket)) return;
+  const controls = Stack.of(bucket).resolve(cfn.ownershipControls) as { rules?: { objectOwnership?: string }[] } | undefined;
+  const ownership = controls?.rules?.[0]?.objectOwnership ?? 'BucketOwnerEnforced';
+  if (ownership === 'BucketOwnerEnforced') {
+    throw new Error(`accessLogsBucket ${bucket.node.path} has ACLs disabled (object ownership ${ownership}, S3's default for new buckets), ` +
+      'and CloudFront writes its standard logs with an ACL: create it with objectOwnership: s3.ObjectOwnership.OBJECT_WRITER (or BUCKET_OWNER_PREFERRED).');
   }
 }

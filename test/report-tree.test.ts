@@ -1,5 +1,5 @@
 import * as vm from 'vm';
-import { Duration, TimeZone } from 'aws-cdk-lib';
+import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -245,6 +245,47 @@ describe('TLS and a domain of your own', () => {
     const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc');
     expect(() => new ReportTree(stack, 'Reports', { cluster, ...props, certificate: 'certificate' in props ? certificate : undefined }))
       .toThrow(message);
+  });
+});
+
+describe('custom domain and access logs: refused at synth when CloudFront would refuse them at deploy', () => {
+  const build = (build: (stack: Stack) => Partial<ReportTreeProps>, region = 'eu-north-1') => () => {
+    const { stack, vpc } = stackWithVpc();
+    const props = build(region === 'eu-north-1' ? stack : new Stack(stack.node.root as any, 'UsEast1', { env: { account: '123456789012', region } }));
+    new ReportTree(stack, 'Reports', { cluster: new SitespeedCluster(stack, 'Sitespeed', { vpc }), ...props });
+  };
+  const usEast1 = (stack: Stack) => acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc');
+
+  test.each<[string, (stack: Stack) => Partial<ReportTreeProps>, RegExp]>([
+    ['a URL for the domain', s => ({ domainName: 'https://reports.example.com/', certificate: usEast1(s) }),
+      /domainName 'https:\/\/reports.example.com\/' must be a host name such as 'reports.example.com' \(here 'reports.example.com'\), not a URL or an empty string/],
+    ['an empty domain', s => ({ domainName: '', certificate: usEast1(s) }), /domainName '' must be a host name/],
+    ['an imported certificate from another region', s => ({
+      domainName: 'reports.example.com',
+      certificate: acm.Certificate.fromCertificateArn(s, 'Cert', 'arn:aws:acm:eu-north-1:123456789012:certificate/abc'),
+    }),
+    /certificate Test\/Cert is in eu-north-1; CloudFront takes certificates from us-east-1 only/],
+    ['a certificate created in this eu-north-1 stack', s => ({ domainName: 'reports.example.com', certificate: new acm.Certificate(s, 'Cert', { domainName: 'reports.example.com' }) }),
+      /certificate Test\/Cert is in eu-north-1; CloudFront takes certificates from us-east-1 only/],
+    ['an ACL-less log bucket', s => ({ accessLogsBucket: new s3.Bucket(s, 'Logs') }),
+      /accessLogsBucket Test\/Logs has ACLs disabled \(object ownership BucketOwnerEnforced, S3's default for new buckets\).*objectOwnership: s3.ObjectOwnership.OBJECT_WRITER/],
+  ])('%s is refused', (_name, props, message) => {
+    expect(build(props)).toThrow(message);
+  });
+
+  test('a us-east-1 certificate created in the app must name the domain (a wildcard covers one label)', () => {
+    const cert = (names: string[]) => (s: Stack) => ({
+      domainName: 'reports.example.com',
+      certificate: new acm.Certificate(s, 'Cert', { domainName: names[0], subjectAlternativeNames: names.slice(1) }),
+    });
+    expect(build(cert(['www.example.com', 'example.com']), 'us-east-1'))
+      .toThrow(/certificate UsEast1\/Cert names www.example.com, example.com, none of which covers domainName 'reports.example.com'/);
+    expect(build(cert(['*.eu.example.com']), 'us-east-1')).toThrow(/none of which covers/);
+    expect(build(cert(['example.com', '*.example.com']), 'us-east-1')).not.toThrow();
+  });
+
+  test('a log bucket with ACLs enabled is taken', () => {
+    expect(build(s => ({ accessLogsBucket: new s3.Bucket(s, 'Logs', { objectOwnership: s3.ObjectOwnership.OBJECT_WRITER }) }))).not.toThrow();
   });
 });
 
