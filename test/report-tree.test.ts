@@ -249,9 +249,9 @@ describe('TLS and a domain of your own', () => {
 });
 
 describe('custom domain and access logs: refused at synth when CloudFront would refuse them at deploy', () => {
-  const build = (build: (stack: Stack) => Partial<ReportTreeProps>, region = 'eu-north-1') => () => {
+  const build = (propsOf: (stack: Stack) => Partial<ReportTreeProps>, region = 'eu-north-1') => () => {
     const { stack, vpc } = stackWithVpc();
-    const props = build(region === 'eu-north-1' ? stack : new Stack(stack.node.root as any, 'UsEast1', { env: { account: '123456789012', region } }));
+    const props = propsOf(region === 'eu-north-1' ? stack : new Stack(stack.node.root as any, 'UsEast1', { env: { account: '123456789012', region } }));
     new ReportTree(stack, 'Reports', { cluster: new SitespeedCluster(stack, 'Sitespeed', { vpc }), ...props });
   };
   const usEast1 = (stack: Stack) => acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc');
