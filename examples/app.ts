@@ -93,7 +93,7 @@ export class SitespeedStack extends Stack {
       vpc: props.vpc,
       maxCapacity: enabled ? 2 : 0,
       schedule: enabled
-        ? InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, weekDays: 'MON-FRI' })
+        ? InstanceSchedule.onOff({ timeZone: TimeZone.of('Europe/Stockholm'), startHour: 7, stopHour: 20, weekDays: 'MON-FRI' })
         : InstanceSchedule.alwaysOn(),
       // sitespeed.io's advice: always throttle. The throttle engine shapes the task's own
       // network namespace only, never the instance's AWS traffic.

@@ -1,4 +1,4 @@
-import { Annotations, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { CLUSTER_TAG } from './contract/site-names';
 import { markForCheck } from './private/check-metadata';
 import { clusterOf } from './private/cluster-of';
+import { placeKey, usersOfPlace } from './private/data-homes';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { SyncConfigFunction } from './private/sync-config-function';
@@ -62,6 +63,12 @@ export class ConfigSync extends Construct {
       throw new Error(`prefix '${this.prefix}' must be empty (the whole bucket) or a key prefix ending in '/', such as 'config/', without a leading '/'.`);
     }
     this.bucket = props.bucket ?? this.createBucket();
+    // Every run's task may put any key in a reports bucket: config there could be overwritten by a run. Checked once every cluster exists.
+    const bucketKey = placeKey(this.bucket.bucketName, this.bucket, Token.isUnresolved);
+    this.node.addValidation({
+      validate: () => usersOfPlace(this, 'reports bucket', bucketKey).slice(0, 1)
+        .map(owner => `bucket: ${this.bucket.node.path} is the reports bucket of ${owner}, where every run may write any key; keep the config in a bucket of its own (leave bucket out for a new one).`),
+    });
     if (props.bucket) {
       Annotations.of(this).addWarningV2('cdk-sitespeed:configBucketEventBridge',
         'ConfigSync reacts to EventBridge notifications of the bucket you passed: make sure they are on (eventBridgeEnabled: true), or changes reach instances only when they boot.');

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Resource, Size, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Resource, Size, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -16,6 +16,7 @@ import { GrafanaDashboards } from './grafana-dashboards';
 import { InstanceSchedule } from './instance-schedule';
 import { checkUserDataSize, installedShell, installShell, runShellAtBoot, writeFileAtBoot } from './private/boot-shell';
 import { logicalIdOf, markForCheck } from './private/check-metadata';
+import { placeKey, usePlace, usersOfPlace } from './private/data-homes';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { afterEcsServiceRole } from './private/ecs-service-role';
 import { checkGraphiteGrafanaProps, GRAFANA_MIB, GRAPHITE_MIB } from './private/graphite-grafana-props';
@@ -343,6 +344,14 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     this.cluster.addAsgCapacityProvider(capacityProvider);
     // A fresh account has no ECS service-linked role yet, and the capacity provider needs it.
     afterEcsServiceRole(this, props.logRetention ?? logs.RetentionDays.ONE_MONTH, this.cluster, capacityProvider);
+    // Two private DNS namespaces of one name in one VPC: Cloud Map refuses the second at deploy.
+    const namespaceKey = `${placeKey(props.vpc.vpcId, props.vpc, Token.isUnresolved)} ${namespaceName}`;
+    const sharing = usersOfPlace(this, 'cloud map namespace', namespaceKey);
+    if (sharing.length > 0) {
+      throw new Error(`cloudMapNamespaceName '${namespaceName}' is already the Cloud Map namespace of ${sharing[0]} in the same VPC; ` +
+        'give this GraphiteGrafana another cloudMapNamespaceName (e.g. \'metrics2.internal\').');
+    }
+    usePlace(this, 'cloud map namespace', namespaceKey);
     this.cloudMapNamespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', {
       vpc: props.vpc,
       name: namespaceName,

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { TimeZone, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Construct } from 'constructs';
 import { ianaTimeZone, OnWindow } from './contract/schedule-window';
@@ -12,9 +12,10 @@ const D = DEFAULTS.OnOffScheduleOptions;
 /** Options for {@link InstanceSchedule.onOff}. */
 export interface OnOffScheduleOptions {
   /**
-   * IANA time zone the hours are in, e.g. `Europe/Stockholm`. Daylight saving is followed.
+   * The time zone the hours are in, e.g. `TimeZone.EUROPE_STOCKHOLM` or `TimeZone.of('Europe/Stockholm')`
+   * (the type a site's schedule takes). Daylight saving is followed.
    */
-  readonly timeZone: string;
+  readonly timeZone: TimeZone;
   /** Hour (0–23) at which the cluster comes up. */
   readonly startHour: number;
   /**
@@ -121,7 +122,8 @@ class OnOff extends InstanceSchedule {
     const o = options;
     // A token time zone goes to AWS as it is; the hours, minutes and days build cron expressions
     // and the midnight shift at synth, so they must be plain.
-    this.timeZone = isToken(o.timeZone) ? o.timeZone : canonicalTimeZone(o.timeZone);
+    const zone = timeZoneName(o.timeZone);
+    this.timeZone = isToken(zone) ? zone : canonicalTimeZone(zone);
     const why = 'the scheduled actions\' cron expressions are built from it at synth';
     const plain = {
       startHour: o.startHour,
@@ -209,6 +211,16 @@ function checkInteger(prop: string, value: number, min: number, max: number): vo
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
     throw new Error(`InstanceSchedule.onOff: ${prop} (${value}) must be ${range}.`);
   }
+}
+
+/** The name of a TimeZone (an untyped caller may pass the string itself: say what to pass). */
+function timeZoneName(timeZone: unknown): string {
+  if (typeof timeZone === 'string') {
+    throw new Error(`InstanceSchedule.onOff: timeZone must be a TimeZone, as a site's schedule takes it: TimeZone.of('${timeZone}'), not the string '${timeZone}'.`);
+  }
+  const name = (timeZone as TimeZone | undefined)?.timezoneName;
+  if (typeof name !== 'string') throw new Error(`InstanceSchedule.onOff: timeZone must be a TimeZone such as TimeZone.of('Europe/Stockholm'), got ${JSON.stringify(timeZone)}.`);
+  return name;
 }
 
 function canonicalTimeZone(timeZone: string): string {

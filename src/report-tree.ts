@@ -16,6 +16,7 @@ import { RUN_EVENTS } from './contract/run-events';
 import { allowListCode, familyCoveredWhole, isCidr, isIpv6Cidr } from './private/allow-list';
 import { markForCheck } from './private/check-metadata';
 import { clusterOf } from './private/cluster-of';
+import { placeKey, usePlace, usersOfPlace } from './private/data-homes';
 import { failedEventsQueue } from './private/failed-events';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
@@ -106,6 +107,14 @@ export class ReportTree extends Construct {
   constructor(scope: Construct, id: string, props: ReportTreeProps) {
     super(scope, id);
     const cluster = clusterOf(props.cluster, this.node.path);
+    // Two indexes of one bucket would overwrite each other's summary and lifecycle rules.
+    const bucketKey = placeKey(cluster.reportsBucket.bucketName, cluster.reportsBucket, Token.isUnresolved);
+    const indexed = usersOfPlace(this, 'report index', bucketKey);
+    if (indexed.length > 0) {
+      throw new Error(`the reports bucket of ${cluster.node.path} is already indexed by ${indexed[0]}: one ReportTree per bucket; ` +
+        `add this cluster to it with ${indexed[0].split('/').pop()}.addCluster(...) instead.`);
+    }
+    usePlace(this, 'report index', bucketKey);
     const bucket = cluster.reportsBucket;
     this.bucket = bucket;
     this.reportRetention = props.reportRetention ?? ReportRetention.expireAfter(Duration.days(ReportRetention.DEFAULT_DAYS));

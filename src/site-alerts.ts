@@ -1,4 +1,4 @@
-import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -11,7 +11,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { allowAlarmsToPublish } from './private/alarm-topic';
 import { markForCheck } from './private/check-metadata';
 import { clusterOf } from './private/cluster-of';
@@ -95,6 +95,7 @@ export class SiteAlerts extends Construct {
   /**
    * With Slack: the topic AWS Chatbot reads, which gets the same alerts in Chatbot's own format
    * (a topic of its own, so Chatbot gets that format whichever delivery format it subscribes with).
+   * SiteAlerts of one app that name the same Slack channel share the first one's topic and Chatbot configuration.
    */
   public readonly slackTopic?: sns.ITopic;
   /** The function that keeps each site's alert state and sends the messages. */
@@ -129,13 +130,25 @@ export class SiteAlerts extends Construct {
     this.topic = props.topic ?? this.createTopic('Topic', 'cdk-sitespeed alerts');
     for (const email of emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     if (props.slackWorkspaceId && props.slackChannelId) {
-      this.slackTopic = this.createTopic('SlackTopic', 'cdk-sitespeed alerts for AWS Chatbot');
-      new chatbot.SlackChannelConfiguration(this, 'Slack', {
-        slackChannelConfigurationName: `sitespeed-${this.node.addr.slice(0, 20)}`,
-        slackWorkspaceId: props.slackWorkspaceId,
-        slackChannelId: props.slackChannelId,
-        notificationTopics: [this.slackTopic],
-      });
+      // One Chatbot configuration per channel: a second SiteAlerts for the same channel (another
+      // cluster) publishes to the first one's topic, so the channel is configured once.
+      const channelKey = `${props.slackWorkspaceId}/${props.slackChannelId}`;
+      const shared = Token.isUnresolved(channelKey) ? undefined : slackTopics.get(this.node.root)?.get(channelKey);
+      if (shared) {
+        this.slackTopic = shared;
+      } else {
+        this.slackTopic = this.createTopic('SlackTopic', 'cdk-sitespeed alerts for AWS Chatbot');
+        new chatbot.SlackChannelConfiguration(this, 'Slack', {
+          slackChannelConfigurationName: `sitespeed-${this.node.addr.slice(0, 20)}`,
+          slackWorkspaceId: props.slackWorkspaceId,
+          slackChannelId: props.slackChannelId,
+          notificationTopics: [this.slackTopic],
+        });
+        if (!Token.isUnresolved(channelKey)) {
+          if (!slackTopics.has(this.node.root)) slackTopics.set(this.node.root, new Map());
+          slackTopics.get(this.node.root)!.set(channelKey, this.slackTopic);
+        }
+      }
     }
 
     // State is rebuilt by the next runs: it may go with the stack.
@@ -267,6 +280,9 @@ export class SiteAlerts extends Construct {
     return created;
   }
 }
+
+/** The Slack topic of each channel configured in an app (workspace/channel → topic). */
+const slackTopics = new WeakMap<IConstruct, Map<string, sns.ITopic>>();
 
 const MAX_5_MINUTES = { period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM };
 const SUM_5_MINUTES = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };

@@ -1,4 +1,4 @@
-import { Aws, Duration, Lazy, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -21,6 +21,7 @@ import { InstanceSchedule } from './instance-schedule';
 import { checkUserDataSize, installedShell, installShell, runShellAtBoot } from './private/boot-shell';
 import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { ClusterTeardown } from './private/cluster-teardown';
+import { placeKey, usePlace } from './private/data-homes';
 import { DEFAULTS } from './private/defaults';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { afterEcsServiceRole } from './private/ecs-service-role';
@@ -330,6 +331,7 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
     this._arm = instanceType.architecture === ec2.InstanceArchitecture.ARM_64;
 
     this.reportsBucket = props.reportsBucket ?? this.createReportsBucket();
+    usePlace(this, 'reports bucket', placeKey(this.reportsBucket.bucketName, this.reportsBucket, Token.isUnresolved));
     this.connectivity = props.connectivity ?? Connectivity.none();
     this.metrics = props.metrics;
     const shaping = this.connectivity._bind(this, props.vpc.vpcCidrBlock);

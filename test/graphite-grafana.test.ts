@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, CfnElement, CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, CfnParameter, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -301,7 +301,7 @@ describe('GraphiteGrafana options', () => {
   });
 
   test('an on/off schedule switches the one instance between 1 and 0', () => {
-    const m = metrics({ schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 6, stopHour: 21 }) });
+    const m = metrics({ schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('Europe/Stockholm'), startHour: 6, stopHour: 21 }) });
     const actions = Object.values(m.template.findResources('AWS::AutoScaling::ScheduledAction')).map(a => a.Properties);
     expect(actions.map(a => [a.Recurrence, a.MinSize, a.MaxSize]).sort()).toEqual([
       ['0 21 * * MON-FRI', 0, 0],
@@ -315,7 +315,7 @@ describe('GraphiteGrafana options', () => {
     m.template.resourceCountIs('AWS::EC2::Volume', 1);
     m.template.resourceCountIs('AWS::Backup::BackupSelection', 1);
     m.template.resourceCountIs('AWS::AutoScaling::ScheduledAction', 0);
-    expect(() => metrics({ running: false, schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 6, stopHour: 20 }) }))
+    expect(() => metrics({ running: false, schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('UTC'), startHour: 6, stopHour: 20 }) }))
       .toThrow(/schedule has no effect when running is false/);
   });
 
@@ -334,7 +334,7 @@ describe('GraphiteGrafana options', () => {
     ['a namespace outside sitespeed_io', { graphiteNamespace: 'perf.prod' }, /graphiteNamespace 'perf.prod' must be 'sitespeed_io.<name>'/],
     ['a bad plugin id', { grafanaPlugins: ['rm -rf'] }, /grafanaPlugins: 'rm -rf' is not a Grafana plugin id/],
     ['a zone without selected subnets', { availabilityZone: 'eu-north-1c' }, /availabilityZone 'eu-north-1c' has none of the selected subnets.*dummy1a, dummy1b/],
-    ['a schedule that never starts', { schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 6, stopHour: 20, warmInstances: 0 }) },
+    ['a schedule that never starts', { schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('UTC'), startHour: 6, stopHour: 20, warmInstances: 0 }) },
       /an onOff schedule with warmInstances 0 would never start the metrics instance/],
     ['Grafana open to the internet', () => GrafanaAccess.fromCidrs(['0.0.0.0/0']), /'0.0.0.0\/0' opens Grafana to the whole internet/],
     ['a bad CIDR', () => GrafanaAccess.fromCidrs(['10.0.0.0/33']), /'10.0.0.0\/33' is not an IPv4 address or CIDR/],

@@ -44,7 +44,7 @@ describe('sites on a hard-stopped cluster', () => {
   function cluster(hardStop: boolean) {
     const { stack, vpc } = stackWithVpc();
     const sitespeed = new SitespeedCluster(stack, 'Sitespeed', {
-      vpc, schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, hardStop }),
+      vpc, schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('Europe/Stockholm'), startHour: 7, stopHour: 20, hardStop }),
     });
     return { stack, sitespeed };
   }

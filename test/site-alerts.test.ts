@@ -249,3 +249,14 @@ test('nothing dropped without a trace: the run outcome, reportIndex and alert fu
     expect(queues[queueId].Metadata['cdk-sitespeed:check']).toMatchObject({ kind: 'dead-letter-queue' });
   }
 });
+
+test('two SiteAlerts for one Slack channel share one Chatbot configuration and its topic', () => {
+  const { stack, vpc } = stackWithVpc();
+  const slack = { slackWorkspaceId: 'T0123456789', slackChannelId: 'C0123456789' };
+  const first = new SiteAlerts(stack, 'Alerts', { cluster: new SitespeedCluster(stack, 'First', { vpc }), ...slack });
+  const second = new SiteAlerts(stack, 'OtherAlerts', { cluster: new SitespeedCluster(stack, 'Second', { vpc }), topic: first.topic, ...slack });
+  expect(second.slackTopic).toBe(first.slackTopic);
+  const third = new SiteAlerts(stack, 'ThirdAlerts', { cluster: new SitespeedCluster(stack, 'Third', { vpc }), slackWorkspaceId: 'T0123456789', slackChannelId: 'C0000000001' });
+  expect(third.slackTopic).not.toBe(first.slackTopic);
+  expect(Object.keys(Template.fromStack(stack).findResources('AWS::Chatbot::SlackChannelConfiguration'))).toHaveLength(2);
+});

@@ -1,4 +1,4 @@
-import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -83,7 +83,7 @@ describe('capacity', () => {
   test('an on/off schedule keeps warm instances in the window; off, runs still scale out from zero (none stranded)', () => {
     const { template } = synth({
       maxCapacity: 3,
-      schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, stopMinute: 30 }),
+      schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('Europe/Stockholm'), startHour: 7, stopHour: 20, stopMinute: 30 }),
     });
     template.resourceCountIs('AWS::AutoScaling::ScheduledAction', 2);
     template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', {
@@ -97,29 +97,29 @@ describe('capacity', () => {
   test('hardStop holds the cluster at zero outside the window', () => {
     const { template } = synth({
       maxCapacity: 3,
-      schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, hardStop: true }),
+      schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('Europe/Stockholm'), startHour: 7, stopHour: 20, hardStop: true }),
     });
     template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '0 20 * * MON-FRI', MinSize: 0, MaxSize: 0 });
   });
 
   test('a window across midnight goes down on the following days (22:00 MON-FRI to 06:00 TUE-SAT)', () => {
     const { template } = synth({
-      schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 22, stopHour: 6 }),
+      schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('UTC'), startHour: 22, stopHour: 6 }),
     });
     template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '0 22 * * MON-FRI', MinSize: 1 });
     template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '0 6 * * TUE,WED,THU,FRI,SAT', MinSize: 0 });
-    const wrapped = synth({ schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 23, stopHour: 1, weekDays: 'FRI-SUN' }) }).template;
+    const wrapped = synth({ schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('UTC'), startHour: 23, stopHour: 1, weekDays: 'FRI-SUN' }) }).template;
     wrapped.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '0 1 * * SUN,MON,SAT', MinSize: 0 });
   });
 
   test('a time zone in any case is given to AWS as its IANA name', () => {
-    const { template } = synth({ schedule: InstanceSchedule.onOff({ timeZone: 'europe/stockholm', startHour: 7, stopHour: 20, weekDays: 'mon-fri' }) });
+    const { template } = synth({ schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('europe/stockholm'), startHour: 7, stopHour: 20, weekDays: 'mon-fri' }) });
     template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '0 7 * * MON-FRI', TimeZone: 'Europe/Stockholm' });
   });
 
   test('an on/off schedule can keep no instance warm and run every day', () => {
     const { template } = synth({
-      schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 22, stopHour: 6, weekDays: '*', warmInstances: 0 }),
+      schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('UTC'), startHour: 22, stopHour: 6, weekDays: '*', warmInstances: 0 }),
     });
     template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '0 22 * * *', MinSize: 0, MaxSize: 2 });
   });
@@ -429,7 +429,7 @@ describe('bad props fail at synth with the prop and what is allowed', () => {
     ['a fractional taskMemoryMiB', { instanceType: new ec2.InstanceType('c8i.large'), taskCpu: 2048, taskMemoryMiB: 3584.5 }, /taskMemoryMiB \(3584.5\) must be a whole number/],
     ['root volume below the AMI', { rootVolumeSizeGiB: 20 }, /rootVolumeSizeGiB \(20\) must be an integer from 30, the size of the ECS-optimised AMI's snapshot, to 16384/],
     ['root volume beyond gp3', { rootVolumeSizeGiB: 20000 }, /rootVolumeSizeGiB \(20000\) must be an integer from 30, .* to 16384, gp3's largest/],
-    ['warm instances above max', () => InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 19, warmInstances: 3 }), /warmInstances \(3\) must not exceed the cluster's maxCapacity \(2\)/],
+    ['warm instances above max', () => InstanceSchedule.onOff({ timeZone: TimeZone.of('UTC'), startHour: 7, stopHour: 19, warmInstances: 3 }), /warmInstances \(3\) must not exceed the cluster's maxCapacity \(2\)/],
   ];
   test.each(cases)('%s', (_name, props, message) => {
     const { stack, vpc } = stackWithVpc();
@@ -439,9 +439,11 @@ describe('bad props fail at synth with the prop and what is allowed', () => {
 });
 
 describe('InstanceSchedule.onOff rejects windows that make no sense', () => {
-  const base = { timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20 };
+  const base = { timeZone: TimeZone.of('Europe/Stockholm'), startHour: 7, stopHour: 20 };
   test.each([
-    ['an unknown time zone', { timeZone: 'Europe/Gothenburg' }, /timeZone 'Europe\/Gothenburg' is not an IANA time zone/],
+    ['an unknown time zone', { timeZone: TimeZone.of('Europe/Gothenburg') }, /timeZone 'Europe\/Gothenburg' is not an IANA time zone/],
+    ['a time zone as a string (Python-style misuse, or an untyped caller)', { timeZone: 'Europe/Stockholm' as any },
+      /InstanceSchedule.onOff: timeZone must be a TimeZone, as a site's schedule takes it: TimeZone.of\('Europe\/Stockholm'\), not the string 'Europe\/Stockholm'/],
     ['an hour past 23', { startHour: 24 }, /startHour \(24\) must be an integer from 0 to 23/],
     ['a fractional hour', { stopHour: 7.5 }, /stopHour \(7.5\) must be an integer from 0 to 23/],
     ['a minute past 59', { startMinute: 60 }, /startMinute \(60\) must be an integer from 0 to 59/],
@@ -449,7 +451,7 @@ describe('InstanceSchedule.onOff rejects windows that make no sense', () => {
     ['a day field that is not cron', { weekDays: 'weekdays' }, /weekDays 'weekdays' is not a cron day-of-week field/],
     ['negative warm instances', { warmInstances: -1 }, /warmInstances \(-1\) must be an integer ≥ 0/],
   ])('%s', (_name, override, message) => {
-    expect(() => InstanceSchedule.onOff({ ...base, ...override })).toThrow(message);
+    expect(() => InstanceSchedule.onOff({ ...base, ...override } as any)).toThrow(message);
   });
 
   test('accepts day lists and ranges', () => {
@@ -604,14 +606,14 @@ describe('runs that never start', () => {
   test('a hardStop cluster tells its run outcome function its window, so runs asked for outside it are held, not alerted', () => {
     const { stack, vpc } = stackWithVpc();
     const cluster = new SitespeedCluster(stack, 'Sitespeed', {
-      vpc, schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20, hardStop: true }),
+      vpc, schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('Europe/Stockholm'), startHour: 7, stopHour: 20, hardStop: true }),
     });
     expect(JSON.parse(outcomeEnv(cluster).HARD_STOP_WINDOW)).toEqual({ startMinute: 420, stopMinute: 1200, days: [1, 2, 3, 4, 5], timeZone: 'Europe/Stockholm' });
   });
 
   test('without hardStop a run that never starts is always a problem: no window', () => {
     const { stack, vpc } = stackWithVpc();
-    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, schedule: InstanceSchedule.onOff({ timeZone: 'Europe/Stockholm', startHour: 7, stopHour: 20 }) });
+    const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('Europe/Stockholm'), startHour: 7, stopHour: 20 }) });
     expect(outcomeEnv(cluster).HARD_STOP_WINDOW).toBe('');
   });
 });

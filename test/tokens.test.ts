@@ -1,4 +1,4 @@
-import { Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, TimeZone } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { stackWithVpc } from './helpers';
@@ -17,7 +17,7 @@ const PLAIN = /must be a plain value, not a token \(a CfnParameter, Lazy or reso
 
 test('a token maxCapacity with on/off windows passes into both scheduled actions intact', () => {
   const { stack, vpc } = stackWithVpc();
-  new SitespeedCluster(stack, 'Sitespeed', { vpc, maxCapacity: Lazy.number({ produce: () => 3 }), schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 20 }) });
+  new SitespeedCluster(stack, 'Sitespeed', { vpc, maxCapacity: Lazy.number({ produce: () => 3 }), schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('UTC'), startHour: 7, stopHour: 20 }) });
   const actions = Object.values(Template.fromStack(stack).findResources('AWS::AutoScaling::ScheduledAction')).map(r => r.Properties.MaxSize);
   expect(actions).toEqual([3, 3]);
 });
@@ -42,18 +42,18 @@ const cluster = (stack: Stack, props: Record<string, unknown> = {}) =>
 test.each<[string, (stack: Stack) => void, 'passed' | 'refused']>([
   ['cluster minCapacity', s => cluster(s, { minCapacity: num() }), 'passed'],
   ['cluster maxCapacity', s => cluster(s, { maxCapacity: num() }), 'passed'],
-  ['cluster maxCapacity with on/off windows', s => cluster(s, { maxCapacity: num(), schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 20 }) }), 'passed'],
-  ['cluster minCapacity with on/off windows', s => cluster(s, { minCapacity: num(), schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 20 }) }), 'passed'],
+  ['cluster maxCapacity with on/off windows', s => cluster(s, { maxCapacity: num(), schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('UTC'), startHour: 7, stopHour: 20 }) }), 'passed'],
+  ['cluster minCapacity with on/off windows', s => cluster(s, { minCapacity: num(), schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('UTC'), startHour: 7, stopHour: 20 }) }), 'passed'],
   ['cluster taskCpu', s => cluster(s, { taskCpu: num() }), 'refused'],
   ['cluster taskMemoryMiB', s => cluster(s, { taskMemoryMiB: num() }), 'refused'],
   ['cluster sharedMemorySizeMiB', s => cluster(s, { sharedMemorySizeMiB: num() }), 'passed'],
   ['cluster rootVolumeSizeGiB', s => cluster(s, { rootVolumeSizeGiB: num() }), 'passed'],
   ['cluster maxProvisioningWait', s => cluster(s, { maxProvisioningWait: Duration.minutes(num()) }), 'refused'],
   ['cluster maxProvisioningWait in hours', s => cluster(s, { maxProvisioningWait: Duration.hours(num()) }), 'refused'],
-  ['onOff timeZone', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: str(), startHour: 7, stopHour: 20 }) }), 'passed'],
-  ['onOff startHour', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: num(), stopHour: 20 }) }), 'refused'],
-  ['onOff weekDays', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 20, weekDays: str() }) }), 'refused'],
-  ['onOff warmInstances', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: 'UTC', startHour: 7, stopHour: 20, warmInstances: num() }) }), 'refused'],
+  ['onOff timeZone', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of(str()), startHour: 7, stopHour: 20 }) }), 'passed'],
+  ['onOff startHour', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('UTC'), startHour: num(), stopHour: 20 }) }), 'refused'],
+  ['onOff weekDays', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('UTC'), startHour: 7, stopHour: 20, weekDays: str() }) }), 'refused'],
+  ['onOff warmInstances', s => cluster(s, { schedule: InstanceSchedule.onOff({ timeZone: TimeZone.of('UTC'), startHour: 7, stopHour: 20, warmInstances: num() }) }), 'refused'],
   ['image name', s => cluster(s, { image: SitespeedImage.fromRegistry(str()) }), 'passed'],
   ['hostTc exemptCidrs', s => cluster(s, { connectivity: Connectivity.hostTc(ConnectivityProfile.CABLE, { exemptCidrs: [str()] }) }), 'passed'],
   ['custom profile figure', () => ConnectivityProfile.custom({ downKbps: num(), upKbps: 1, rttMs: 1 }), 'refused'],

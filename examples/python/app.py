@@ -48,7 +48,7 @@ class SitespeedStack(cdk.Stack):
             self, "Sitespeed",
             vpc=vpc,
             max_capacity=2 if enabled else 0,
-            schedule=InstanceSchedule.on_off(time_zone="Europe/Stockholm", start_hour=7, stop_hour=20, week_days="MON-FRI")
+            schedule=InstanceSchedule.on_off(time_zone=stockholm, start_hour=7, stop_hour=20, week_days="MON-FRI")
             if enabled else InstanceSchedule.always_on(),
             connectivity=Connectivity.throttle(ConnectivityProfile.CABLE),
             metrics=metrics,
