@@ -9,7 +9,7 @@ export const timeOf = (run: string) => run.slice(11).replace(/-/g, ':');
 export interface CalendarHost {
   /** Days runs are kept (the summary's retentionDays), or null. */
   readonly retentionDays: number | null;
-  /** The site's runs, fetched once (or, from a version 1 tree.json, known already). */
+  /** The site's runs, fetched once. */
   runsOf(site: string): Promise<Run[]>;
   /** The calendar shows this site and day: the URL follows. */
   shown(site: string, day: string | undefined): void;
