@@ -222,7 +222,7 @@ project.testTask.prependSpawn(testTools);
 // Shell that runs on instances ships with the package; lib/ code reads it at synth.
 // The test tools and the e2e's sitespeed.io are git-ignored, but npm reads only .npmignore.
 project.npmignore?.exclude('/.venv*/', '/.e2e/', '/.sitespeed-cli/', '/dist-python/', '/coverage/', '/build/');
-project.npmignore?.exclude('/lambda-src/', '/cli-src/', '/examples/', '/bench/', '/.ci/', '/cdk.out/', '/test-artifacts/', '/cdk.json');
+project.npmignore?.exclude('/lambda-src/', '/cli-src/', '/examples/', '/bench/', '/.ci/', '/cdk.out/', '/test-artifacts/', '/cdk.json', '/CONTRIBUTING.md');
 project.npmignore?.include('/shell/');
 
 project.synth();

@@ -127,7 +127,7 @@ export class SitespeedStack extends Stack {
 
   /**
    * The calendar of every run of both clusters, on CloudFront; the sites' Grafana annotations
-   * link to it (--resultBaseURL). Reports are kept 90 days (the default; README "Report retention").
+   * link to it (--resultBaseURL). Reports are kept 90 days (the default; docs/report-tree.md).
    */
   private addReports(): void {
     this.reports = new ReportTree(this, 'Reports', { cluster: this.sitespeed });

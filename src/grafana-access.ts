@@ -9,7 +9,7 @@ import { isToken } from './private/tokens';
  */
 export abstract class GrafanaAccess {
   /**
-   * Nothing may connect to Grafana's port: open it through SSM port forwarding (see the README),
+   * Nothing may connect to Grafana's port: open it through SSM port forwarding (docs/metrics.md),
    * which needs only IAM permissions and no inbound rule at all.
    */
   public static privateOnly(): GrafanaAccess {

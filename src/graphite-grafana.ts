@@ -508,7 +508,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
       memoryReservationMiB: GRAFANA_MIB,
       portMappings: [{ containerPort: this.grafanaPort, hostPort: this.grafanaPort }],
       environment,
-      // Only read when Grafana creates its database; see the README for changing it later.
+      // Only read when Grafana creates its database; see docs/metrics.md for changing it later.
       secrets: {
         GF_SECURITY_ADMIN_USER: ecs.Secret.fromSecretsManager(this.grafanaAdminSecret, 'username'),
         GF_SECURITY_ADMIN_PASSWORD: ecs.Secret.fromSecretsManager(this.grafanaAdminSecret, 'password'),
@@ -561,7 +561,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     acknowledge(this.graphiteAuthSecret, 'AwsSolutions-SMG4',
       'Rotation would need the Graphite htpasswd rewritten and Grafana restarted; both read the secret at start. Change it, then replace the instance.');
     acknowledge(this.grafanaAdminSecret, 'AwsSolutions-SMG4',
-      'Grafana reads the admin password only when it creates its database; a rotated secret would no longer match. Change it with grafana cli (README).');
+      'Grafana reads the admin password only when it creates its database; a rotated secret would no longer match. Change it with grafana cli (docs/metrics.md).');
     for (const task of [this.graphiteService.taskDefinition, this.grafanaService.taskDefinition]) {
       acknowledge(task, 'AwsSolutions-ECS2', 'Only non-secret Grafana settings are in the environment; the admin credentials come from Secrets Manager.');
     }

@@ -12,7 +12,7 @@ const D = DEFAULTS.OnOffScheduleOptions;
 /** Options for {@link InstanceSchedule.onOff}. */
 export interface OnOffScheduleOptions {
   /**
-   * The time zone the hours are in, e.g. `TimeZone.EUROPE_STOCKHOLM` or `TimeZone.of('Europe/Stockholm')`
+   * The time zone the hours are in, e.g. `TimeZone.of('Europe/Stockholm')` or `TimeZone.EUROPE_LONDON`
    * (the type a site's schedule takes). Daylight saving is followed.
    */
   readonly timeZone: TimeZone;

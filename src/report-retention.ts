@@ -20,7 +20,7 @@ export interface ReportRetentionOptions {
 export class ReportRetention {
   /**
    * 90 days: longer than Graphite keeps a page's trend (65 days), so every point in Grafana still
-   * has its report, and a quarter to compare with. README "Report retention" gives the cost.
+   * has its report, and a quarter to compare with. docs/report-tree.md gives the cost.
    */
   public static readonly DEFAULT_DAYS = 90;
 

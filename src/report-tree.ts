@@ -86,7 +86,7 @@ const MAX_FUNCTION_BYTES = 10240;
 export class ReportTree extends Construct {
   /** The reportIndex Lambda (invoke it with `{"rebuild": true}` to rebuild the whole index). */
   public readonly function: lambda.IFunction;
-  /** Runs reportIndex could not file after Lambda's retries (the event as `requestPayload`: replay it, README "Run events"). */
+  /** Runs reportIndex could not file after Lambda's retries (the event as `requestPayload`: replay it, docs/run-events.md). */
   public readonly failedEvents: sqs.IQueue;
   /** The CloudFront distribution of the viewer and the reports. */
   public readonly distribution: cloudfront.Distribution;

@@ -40,7 +40,7 @@ export interface SiteAlertsProps {
   readonly topic?: sns.ITopic;
   /**
    * The Slack workspace id for AWS Chatbot (with `slackChannelId`). Chatbot needs a one-time step
-   * in its console first: authorize the workspace (README "Alerts").
+   * in its console first: authorize the workspace (docs/site-alerts.md).
    * @default no Slack
    */
   readonly slackWorkspaceId?: string;
@@ -87,7 +87,7 @@ export interface SiteAlertsProps {
  * once and alerted only when that fails too; one message when a site starts failing, one when it
  * recovers, at most one reminder; and the system's own failures (runs that could not start,
  * function errors) as CloudWatch alarms on the same topic. Email, Slack (AWS Chatbot) or any SNS
- * subscriber. Built on the cluster's run events (README "Run events").
+ * subscriber. Built on the cluster's run events (docs/run-events.md).
  */
 export class SiteAlerts extends Construct {
   /** Where alerts go: subscribe anything to it. */
@@ -226,7 +226,7 @@ export class SiteAlerts extends Construct {
 
     this.addSystemAlarms(cluster);
     cluster._whenReportTree(tree => this.alarm('ReportIndexErrors', sumOf(tree.function.metricErrors(SUM_5_MINUTES), tree.failedEvents),
-      'cdk-sitespeed: the index writer failed, or runs it could not file after its retries wait in its failed-events queue (runs missing from the calendar). Read the failed-events queues (each message holds the event to replay, README "Run events"); its log group says why.'));
+      'cdk-sitespeed: the index writer failed, or runs it could not file after its retries wait in its failed-events queue (runs missing from the calendar). Read the failed-events queues (each message holds the event to replay, docs/run-events.md); its log group says why.'));
     cluster._whenConfigSync(sync => this.alarm('SyncConfigErrors', sync.function.metricErrors(SUM_5_MINUTES),
       'cdk-sitespeed: the config sync failed (instances may test with old URL files or scripts); its log group says why.'));
   }
@@ -261,7 +261,7 @@ export class SiteAlerts extends Construct {
     this.alarm('RunOutcomeErrors', cluster.runOutcomeFunction.metricErrors(SUM_5_MINUTES), 'cdk-sitespeed: the run outcome function failed (run events and alerts are missing); its log group says why.');
     this.alarm('AlertErrors', this.function.metricErrors(SUM_5_MINUTES), 'cdk-sitespeed: the alert function failed (site alerts may be missing); its log group says why.');
     this.alarm('FailedEventsAlarm', sumOf(undefined, cluster.runOutcomeFailedEvents, this.failedEvents),
-      'cdk-sitespeed: events the run outcome or alert function could not handle after their retries (runs missing from the events or the alerts). Read the failed-events queues; each message holds the event to replay (README "Run events").');
+      'cdk-sitespeed: events the run outcome or alert function could not handle after their retries (runs missing from the events or the alerts). Read the failed-events queues; each message holds the event to replay (docs/run-events.md).');
   }
 
   /** An alarm at one or more in five minutes, to this construct's topics, on alarm and back to ok. */

@@ -271,12 +271,12 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
   /**
    * Puts every stopped run's outcome on the account's default event bus ("Sitespeed Run
    * Finished": status, exit code, failing budget checks, report link) and logs its metrics
-   * (README "Run events").
+   * (docs/run-events.md).
    */
   public readonly runOutcomeFunction: lambda.IFunction;
   /**
    * Where a stopped task lands when its outcome could not be published after Lambda's retries
-   * (its `requestPayload` is the ECS event: replay it, README "Run events").
+   * (its `requestPayload` is the ECS event: replay it, docs/run-events.md).
    */
   public readonly runOutcomeFailedEvents: sqs.IQueue;
   /** Whether its sites have per-site metrics unless they say otherwise (the siteMetrics prop). */
@@ -467,7 +467,7 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
 
   /**
    * A rule on this cluster's "Sitespeed Run Finished" events (every stopped run: its status,
-   * report link and failing budget checks; schema in README "Run events"), scoped to this
+   * report link and failing budget checks; schema in docs/run-events.md), scoped to this
    * cluster: a rule on the source alone would also catch the other stages in the account.
    */
   public onRunFinished(id: string, options: ClusterRunFinishedOptions = {}): events.Rule {

@@ -19,7 +19,7 @@ const REASON = 'cdk-sitespeed check --test-alarm: proving this alarm reaches its
 export async function checkAlarmDelivery(ctx: CheckContext): Promise<Line[]> {
   if (!ctx.options.testAlarm) return [skip(STEP, 'no alarm set off (it pages the subscribers twice)', 'add --test-alarm to prove the alarms reach the alert topics')];
   const alarms = ctx.deployment.alarms;
-  if (alarms.length === 0) return [skip(STEP, 'no SiteAlerts alarm in these stacks', 'add a SiteAlerts (README "Alerts")')];
+  if (alarms.length === 0) return [skip(STEP, 'no SiteAlerts alarm in these stacks', 'add a SiteAlerts (docs/site-alerts.md)')];
   // Side by side, within one step: a fifth of it is left for setting them back to OK.
   const deadline = ctx.clock.now() + ctx.options.stepTimeoutSeconds * 800;
   return (await Promise.all(alarms.map(alarm => testAlarm(ctx, alarm, deadline)))).flat();

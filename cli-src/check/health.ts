@@ -21,7 +21,7 @@ export async function checkQueues(ctx: CheckContext): Promise<Line[]> {
       : fail('queues', `${name} (${queue.role}) holds ${count} message(s)`,
         queue.role === 'runs that could not start'
           ? `read them: aws sqs receive-message --queue-url ${queue.id} --max-number-of-messages 10 (each is a run request that failed after its retries; the runTask log group says why)`
-          : `read them: aws sqs receive-message --queue-url ${queue.id} --max-number-of-messages 10 (each holds the event as requestPayload and the error; fix the cause, then replay them: README "Run events")`));
+          : `read them: aws sqs receive-message --queue-url ${queue.id} --max-number-of-messages 10 (each holds the event as requestPayload and the error; fix the cause, then replay them: docs/run-events.md)`));
   }
   return lines;
 }
@@ -58,7 +58,7 @@ export async function checkFunctions(ctx: CheckContext): Promise<Line[]> {
 export async function checkAlerts(ctx: CheckContext): Promise<Line[]> {
   const alerting = ctx.deployment.functions.filter(f => f.role === 'siteAlerts');
   if (alerting.length === 0) {
-    return [skip('alerts', 'no SiteAlerts in these stacks: failed runs show in the calendar and as run events only', 'add a SiteAlerts (README "Alerts")')];
+    return [skip('alerts', 'no SiteAlerts in these stacks: failed runs show in the calendar and as run events only', 'add a SiteAlerts (docs/site-alerts.md)')];
   }
   const lines: Line[] = [];
   const checked = new Set<string>();

@@ -1,6 +1,6 @@
 /**
  * What `cdk-sitespeed check` may call, in one place: `--print-policy` prints it as an IAM policy,
- * the README shows that output, and a test runs the check against the reference deployment on moto,
+ * docs/check.md shows that output, and a test runs the check against the reference deployment on moto,
  * records every AWS call of every client and compares them with this list, both ways
  * (test/check/permissions.test.ts). A call added to the code without its permission here fails that test.
  */

@@ -74,7 +74,7 @@ async function retentionLine(ctx: CheckContext, bucket: string, site: string, re
     rules = (await ctx.clients.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
   } catch (e: any) {
     if (e?.name === 'AccessDenied') {
-      return fail('calendar', `cannot read the lifecycle rules of s3://${bucket}`, 'the check needs s3:GetLifecycleConfiguration on the reports bucket (README "Check it")');
+      return fail('calendar', `cannot read the lifecycle rules of s3://${bucket}`, 'the check needs s3:GetLifecycleConfiguration on the reports bucket (docs/check.md)');
     }
     if (e?.name !== 'NoSuchLifecycleConfiguration') throw e;
     rules = [];

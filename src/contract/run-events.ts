@@ -74,7 +74,7 @@ export interface BudgetCheck {
   readonly limitType?: string;
 }
 
-/** The detail of a "Sitespeed Run Finished" event (docs: README "Run events"). */
+/** The detail of a "Sitespeed Run Finished" event (docs: docs/run-events.md). */
 export interface RunFinished {
   readonly version: 1;
   readonly cluster: string;

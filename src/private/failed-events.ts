@@ -13,7 +13,7 @@ import { acknowledge } from './nag';
  * guide, "Asynchronous invocation": retries and destinations). A rule target's dead-letter queue
  * only gets events EventBridge could not deliver to Lambda at all. The message holds the event as
  * `requestPayload` and the error as `responsePayload`: replay it with `aws lambda invoke
- * --invocation-type Event --payload` (README "Run events"). `cdk-sitespeed check` counts its
+ * --invocation-type Event --payload` (docs/run-events.md). `cdk-sitespeed check` counts its
  * messages; SiteAlerts alarms on them.
  */
 export function failedEventsQueue(scope: Construct, fn: lambda.IFunction, what: string): sqs.Queue {

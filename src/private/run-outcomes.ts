@@ -30,7 +30,7 @@ export interface OutcomeSource {
   readonly hardStopWindow?: OnWindow;
 }
 
-/** The account's default event bus, where run events go (README "Run events"). */
+/** The account's default event bus, where run events go (docs/run-events.md). */
 export function defaultEventBusArn(scope: Construct): string {
   return Stack.of(scope).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
 }

@@ -5,7 +5,7 @@ import { main } from '../../cli-src/cdk-sitespeed';
 import { checkPolicy } from '../../cli-src/check/permissions';
 import { resetMoto } from '../harness/moto';
 
-// The permissions `cdk-sitespeed check` documents (--print-policy, the README) against the calls it
+// The permissions `cdk-sitespeed check` documents (--print-policy, docs/check.md) against the calls it
 // really makes: every AWS call of every client, recorded while it checks the reference deployment
 // on moto, named as IAM names them.
 const SERVICE: Record<string, string> = {
@@ -78,8 +78,8 @@ test('--print-policy prints it for the given stacks, names the probes\' SSM docu
   expect(statement('lambda:InvokeFunction')).toBeUndefined();
 });
 
-test('the README shows exactly what --print-policy prints', () => {
-  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+test('docs/check.md shows exactly what --print-policy prints', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'check.md'), 'utf8');
   const block = /npx cdk-sitespeed check --stack 'prod-\*' --print-policy<\/code><\/summary>\n\n```json\n([\s\S]*?)\n```/.exec(readme);
   expect(block).not.toBeNull();
   expect(JSON.parse(block![1])).toEqual(checkPolicy(['prod-*'], { run: true, testAlarm: false }));

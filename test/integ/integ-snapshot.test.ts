@@ -5,7 +5,7 @@ import { compareAssemblies } from '../python/compare-templates';
 
 // integ-runner's snapshot check, offline: the committed snapshot of integ.check.ts against a
 // fresh synth (templates equal but for asset hashes, the same test cases). integ-runner itself
-// cannot run here (README "Check it": the newest served reads cloud assembly schema 53, we write 55).
+// cannot run here (docs/check.md: the newest served reads cloud assembly schema 53, we write 55).
 test('the committed integ snapshot is what integ.check.ts synthesizes (run `npx projen integ:snapshot` after changing it)', () => {
   const fresh = synthIntegApp();
   try {

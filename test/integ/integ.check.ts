@@ -2,7 +2,7 @@
  * The integ test of a minimal deployment, in aws-cdk's style (@aws-cdk/integ-tests-alpha, run by
  * integ-runner): a VPC, Graphite and Grafana, a cluster with one site and the calendar; its
  * assertions run the site now (its runTask function with the site's own run request), wait for
- * the report in S3 and the run in the calendar's index. README "Check it" says how a maintainer
+ * the report in S3 and the run in the calendar's index. docs/check.md says how a maintainer
  * runs it against an account and what it costs. Its snapshot (integ.check.ts.snapshot/) is
  * compared with a fresh synth by test/integ/integ-snapshot.test.ts, offline.
  */

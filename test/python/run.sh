@@ -45,8 +45,8 @@ for name in ['InstanceSchedule', 'SitespeedImage', 'Connectivity', 'GrafanaAcces
         raise SystemExit(f'{name}() was constructed from Python; it must be refused')
 PY
 
-step 'every Python example of the README, in order'
-"$py" test/python/readme_examples.py README.md
+step 'every Python example of the README and docs/, each page in order'
+"$py" test/python/readme_examples.py README.md docs/*.md
 
 step 'synthesize examples/python/app.py'
 CDK_OUTDIR="$out/py.out" "$py" examples/python/app.py

@@ -3,9 +3,9 @@ import * as path from 'path';
 import * as ts from 'typescript';
 
 /*
- * Every ```ts block of the README compiles against this checkout's API, so an example that names
+ * Every ```ts block of the README and docs/ compiles against this checkout's API, so an example that names
  * a prop or method that does not exist (or no longer does) fails here, as the Python runner
- * (test/python/readme_examples.py) fails its ```python twin.
+ * (test/python/readme_examples.py) fails its ```python twin; and every link between the pages resolves.
  *
  * The prelude convention: a block may assume the names below without declaring them (the
  * README's first blocks make them); everything else it imports itself, from 'aws-cdk-lib' and
@@ -42,9 +42,17 @@ function compileErrors(blocks: Block[]): string[] {
     return name;
   });
   const program = ts.createProgram([path.join(dir, 'prelude.d.ts'), ...files], {
-    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10,
-    strict: true, noEmit: true, skipLibCheck: true, esModuleInterop: true, types: ['node'], ignoreDeprecations: '6.0',
-    baseUrl: ROOT, paths: { 'cdk-sitespeed': ['src/index.ts'] },
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    esModuleInterop: true,
+    types: ['node'],
+    ignoreDeprecations: '6.0',
+    baseUrl: ROOT,
+    paths: { 'cdk-sitespeed': ['src/index.ts'] },
   });
   return ts.getPreEmitDiagnostics(program).map(d => {
     const message = ts.flattenDiagnosticMessageText(d.messageText, ' ');
@@ -55,10 +63,42 @@ function compileErrors(blocks: Block[]): string[] {
   });
 }
 
-test('every TypeScript example of the README compiles against the library', () => {
-  const blocks = tsBlocks('README.md');
-  expect(blocks.length).toBeGreaterThanOrEqual(8);
+/** The pages users read: the README, one page per construct and command, and the contributors' guide. */
+const PAGES = ['README.md', 'CONTRIBUTING.md', 'examples/README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter(f => f.endsWith('.md')).map(f => `docs/${f}`)];
+
+test('every TypeScript example of the README and docs/ compiles against the library', () => {
+  const blocks = PAGES.flatMap(tsBlocks);
+  expect(blocks.length).toBeGreaterThanOrEqual(9);
   expect(compileErrors(blocks)).toEqual([]);
+});
+
+/** GitHub's anchor of a heading: lower case, punctuation but '-' and '_' dropped, spaces to '-'. */
+function anchorOf(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+}
+
+function brokenLinks(page: string, markdown?: string): string[] {
+  const text = (markdown ?? fs.readFileSync(path.join(ROOT, page), 'utf8')).replace(/^```[\s\S]*?^```/gm, '');
+  const anchors = (file: string) => new Set(fs.readFileSync(file, 'utf8').split('\n').filter(l => /^#{1,6} /.test(l)).map(l => anchorOf(l.replace(/^#+ /, ''))));
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)].map(m => m[1]).filter(link => !/^[a-z]+:/.test(link)).flatMap(link => {
+    const [target, anchor] = link.split('#');
+    const file = target ? path.join(ROOT, path.dirname(page), target) : path.join(ROOT, page);
+    if (!fs.existsSync(file)) return [`${page}: ${link} (no such file)`];
+    if (anchor && file.endsWith('.md') && !anchors(file).has(anchor)) return [`${page}: ${link} (no such heading)`];
+    return [];
+  });
+}
+
+test('every link between the pages resolves (the file, and the heading it names)', () => {
+  expect(PAGES.flatMap(p => brokenLinks(p))).toEqual([]);
+  // And it sees a broken one: a missing page, a missing heading; an absolute URL is not its business.
+  expect(brokenLinks('README.md', '[a](docs/nowhere.md) [b](docs/run-events.md#no-such-part) [c](docs/run-events.md) [d](https://example.com/x)'))
+    .toEqual(['README.md: docs/nowhere.md (no such file)', 'README.md: docs/run-events.md#no-such-part (no such heading)']);
+});
+
+test('every page is reachable from the README', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  expect(PAGES.filter(p => p !== 'README.md' && !readme.includes(`](${p})`))).toEqual([]);
 });
 
 test('an example that names a prop that does not exist fails, with its README line', () => {
