@@ -96,9 +96,34 @@ test('every link between the pages resolves (the file, and the heading it names)
     .toEqual(['README.md: docs/nowhere.md (no such file)', 'README.md: docs/run-events.md#no-such-part (no such heading)']);
 });
 
-test('every page is reachable from the README', () => {
+/** The repository's own address (package.json), under which README and docs/ link to files the package does not ship. */
+const REPO = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).repository.url.replace(/\.git$/, '');
+/** What the npm package holds of the repository (.npmignore and package.json's files decide; .ci/run checks the tarball). */
+const SHIPPED = /^(README\.md|LICENSE|API\.md|docs\/|shell\/|assets\/|bin\/)/;
+
+test('every page is reachable from the README, the repository\'s own pages by their address', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  expect(PAGES.filter(p => p !== 'README.md' && !readme.includes(`](${p})`))).toEqual([]);
+  const linked = (p: string) => readme.includes(`](${p})`) || readme.includes(`](${REPO}/blob/main/${p})`);
+  expect(PAGES.filter(p => p !== 'README.md' && !linked(p))).toEqual([]);
+});
+
+test('README and docs/ ship in the package, so their relative links go only to what ships; the rest by address, to files that exist', () => {
+  const shipped = ['README.md', ...PAGES.filter(p => p.startsWith('docs/'))];
+  const relative: string[] = [];
+  const missing: string[] = [];
+  for (const page of shipped) {
+    const text = fs.readFileSync(path.join(ROOT, page), 'utf8').replace(/^```[\s\S]*?^```/gm, '');
+    for (const [, link] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (link.startsWith(`${REPO}/`)) {
+        const file = link.slice(REPO.length + 1).replace(/^(blob|tree)\/main\//, '').split('#')[0];
+        if (!fs.existsSync(path.join(ROOT, file))) missing.push(`${page}: ${link}`);
+      } else if (!/^[a-z]+:/.test(link) && !link.startsWith('#')) {
+        const target = path.normalize(path.join(path.dirname(page), link.split('#')[0]));
+        if (!SHIPPED.test(target)) relative.push(`${page}: ${link}`);
+      }
+    }
+  }
+  expect({ relative, missing }).toEqual({ relative: [], missing: [] });
 });
 
 test('an example that names a prop that does not exist fails, with its README line', () => {
