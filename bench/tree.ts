@@ -11,9 +11,9 @@ import { updateSite as updateSiteV1 } from './baseline/write-tree-v1/s3-tree';
 import { calendarFixture, RUNS_PER_DAY, SITES, siteName } from './calendar-fixture';
 import { updateRun } from '../lambda-src/report-index/s3-index';
 import { siteIndexKey, SUMMARY_KEY } from '../src/contract/report-keys';
-import { RunFinished } from '../src/contract/run-events';
 import { freePort, waitForMoto } from '../test/harness/local-server';
 import { testTool } from '../test/harness/tools';
+import { finished } from '../test/lambda/fixtures/run-finished';
 
 const REPEATS = Number(process.env.BENCH_TREE_REPEATS ?? 5);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -75,7 +75,9 @@ export async function benchTree(): Promise<void> {
       start = process.hrtime.bigint();
       await updateRun(s3, { bucket: 'reports', retentionDays: null }, {
         'detail-type': 'Sitespeed Run Finished',
-        'detail': runFinished(site, folder, started),
+        'detail': finished('ok', {
+          cluster: 'c', site, run: folder, startedAt: started.toISOString(), stoppedAt: new Date(started.getTime() + 240_000).toISOString(),
+        }),
       }, () => {});
       v2.push({ calls, bytes, ms: Number(process.hrtime.bigint() - start) / 1e6 });
     }
@@ -93,30 +95,4 @@ export async function benchTree(): Promise<void> {
   } finally {
     child.kill();
   }
-}
-
-/** A whole "Sitespeed Run Finished" detail, typed by the contract so a field it adds is a compile error here, not a failed bench run. */
-function runFinished(site: string, run: string, started: Date): RunFinished {
-  const stopped = new Date(started.getTime() + 240_000);
-  return {
-    version: 1,
-    cluster: 'c',
-    site,
-    run,
-    status: 'ok',
-    exitCode: 0,
-    reason: null,
-    stopCode: null,
-    heldByHardStop: false,
-    failedBudgetChecks: [],
-    failedBudgetCheckCount: 0,
-    budgetResult: null,
-    reportUrl: null,
-    viewerUrl: null,
-    startedAt: started.toISOString(),
-    stoppedAt: stopped.toISOString(),
-    durationSeconds: 240,
-    taskArn: null,
-    rerun: false,
-  };
 }
