@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { finished } from './lambda/fixtures/run-finished';
+import type { RunNotStarted, RunSkipped } from '../src/contract/run-events';
 
 /*
  * Every ```ts block of the README and docs/ compiles against this checkout's API, so an example that names
@@ -131,4 +133,19 @@ test('an example that names a prop that does not exist fails, with its README li
   const errors = compileErrors([bad]);
   expect(errors).toHaveLength(1);
   expect(errors[0]).toMatch(/^README.md:101: .*'maxInstances' does not exist in type 'SitespeedClusterProps'/);
+});
+
+test('the schema page shows the fields the run events have: a Run Finished detail whole, and the fields of the other two', () => {
+  const page = fs.readFileSync(path.join(ROOT, 'docs', 'run-events.md'), 'utf8');
+  const example = JSON.parse(/^```json\n([\s\S]*?)^```/m.exec(page)![1]);
+  // The fixture is typed as the contract's RunFinished, every field required: its keys are the schema's.
+  expect(Object.keys(example).sort()).toEqual(Object.keys(finished('budget failed')).sort());
+  const fieldsOf = (detailType: string) => {
+    const row = page.split('\n').find(l => l.startsWith(`| \`${detailType}\` |`))!;
+    return [...row.split('|')[3].matchAll(/`([a-zA-Z]+)`/g)].map(m => m[1]).sort();
+  };
+  const skipped: Required<RunSkipped> = { version: 1, cluster: '', site: '', reason: '', running: [] };
+  const notStarted: Required<RunNotStarted> = { version: 1, cluster: '', site: '', reason: '' };
+  expect(fieldsOf('Sitespeed Run Skipped')).toEqual(Object.keys(skipped).sort());
+  expect(fieldsOf('Sitespeed Run Not Started')).toEqual(Object.keys(notStarted).sort());
 });
