@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { finished } from './lambda/fixtures/run-finished';
+import { CHECK_USAGE } from '../cli-src/check/options';
 import type { RunNotStarted, RunSkipped } from '../src/contract/run-events';
 
 /*
@@ -148,4 +149,13 @@ test('the schema page shows the fields the run events have: a Run Finished detai
   const notStarted: Required<RunNotStarted> = { version: 1, cluster: '', site: '', reason: '' };
   expect(fieldsOf('Sitespeed Run Skipped')).toEqual(Object.keys(skipped).sort());
   expect(fieldsOf('Sitespeed Run Not Started')).toEqual(Object.keys(notStarted).sort());
+});
+
+test('every flag the check page shows is one `cdk-sitespeed check --help` lists', () => {
+  const page = fs.readFileSync(path.join(ROOT, 'docs', 'check.md'), 'utf8');
+  const commands = page.split('\n').filter(l => /npx cdk-sitespeed check /.test(l));
+  const shown = [...new Set(commands.flatMap(l => [...l.replace(/#.*$/, '').matchAll(/\s(--[a-z][a-z-]*)/g)].map(m => m[1])))].sort();
+  expect(shown.length).toBeGreaterThanOrEqual(5);
+  expect(shown.filter(flag => !CHECK_USAGE.includes(flag))).toEqual([]);
+  expect(['--no-such-flag'].filter(flag => !CHECK_USAGE.includes(flag))).toEqual(['--no-such-flag']);
 });
