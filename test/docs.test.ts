@@ -159,3 +159,37 @@ test('every flag the check page shows is one `cdk-sitespeed check --help` lists'
   expect(shown.filter(flag => !CHECK_USAGE.includes(flag))).toEqual([]);
   expect(['--no-such-flag'].filter(flag => !CHECK_USAGE.includes(flag))).toEqual(['--no-such-flag']);
 });
+
+/** Every export of the library with its members (instance, static, enum), read from src/index.ts as jsii compiles it. */
+function libraryMembers(): Map<string, Set<string>> {
+  const program = ts.createProgram([path.join(ROOT, 'src', 'index.ts')], { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, types: ['node'] });
+  const checker = program.getTypeChecker();
+  const index = checker.getSymbolAtLocation(program.getSourceFile(path.join(ROOT, 'src', 'index.ts'))!)!;
+  const members = new Map<string, Set<string>>();
+  for (const exported of checker.getExportsOfModule(index)) {
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    const names = new Set<string>();
+    const declared = checker.getDeclaredTypeOfSymbol(symbol);
+    for (const p of checker.getPropertiesOfType(declared)) names.add(p.name);
+    for (const p of checker.getPropertiesOfType(checker.getTypeOfSymbol(symbol))) names.add(p.name);
+    members.set(exported.name, names);
+  }
+  return members;
+}
+
+/** `Name.member` in backticks (also `Name.member(...)`), where Name is an export of the library, naming a member it does not have. */
+function unknownMembers(page: string, markdown: string, members: Map<string, Set<string>>): string[] {
+  return [...markdown.matchAll(/`([A-Z][A-Za-z0-9]*)\.([a-zA-Z_][A-Za-z0-9_]*)/g)]
+    // A page may name the Python spelling (`InstanceSchedule.on_off`): it is the same member.
+    .filter(([, name, member]) => members.has(name) && !members.get(name)!.has(member.replace(/_([a-z])/g, (_, c) => c.toUpperCase())))
+    .map(([, name, member]) => `${page}: ${name}.${member}`);
+}
+
+test('every `Class.member` a page names of the library exists in its API', () => {
+  const members = libraryMembers();
+  expect(members.get('SitespeedCluster')?.has('onRunFinished')).toBe(true);
+  const unknown = PAGES.flatMap(p => unknownMembers(p, fs.readFileSync(path.join(ROOT, p), 'utf8'), members));
+  expect(unknown).toEqual([]);
+  expect(unknownMembers('x.md', '`SitespeedCluster.addSite` `SitespeedCluster.add_site` `RunStatus.OK` `SitespeedCluster.addSiteNow` `RemovalPolicy.NOPE`', members))
+    .toEqual(['x.md: SitespeedCluster.addSiteNow']);
+});
