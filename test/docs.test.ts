@@ -167,7 +167,7 @@ function libraryMembers(): Map<string, Set<string>> {
   const index = checker.getSymbolAtLocation(program.getSourceFile(path.join(ROOT, 'src', 'index.ts'))!)!;
   const members = new Map<string, Set<string>>();
   for (const exported of checker.getExportsOfModule(index)) {
-    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    const symbol = exported.declarations?.some(d => ts.isExportSpecifier(d)) ? checker.getAliasedSymbol(exported) : exported;
     const names = new Set<string>();
     const declared = checker.getDeclaredTypeOfSymbol(symbol);
     for (const p of checker.getPropertiesOfType(declared)) names.add(p.name);
