@@ -1,4 +1,4 @@
-import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -64,10 +64,10 @@ export class ConfigSync extends Construct {
     }
     this.bucket = props.bucket ?? this.createBucket();
     // Every run's task may put any key in a reports bucket: config there could be overwritten by a run. Checked once every cluster exists.
-    const bucketKey = placeKey(this.bucket.bucketName, this.bucket, Token.isUnresolved);
+    const bucketKey = placeKey(this.bucket.bucketName, this.bucket);
     this.node.addValidation({
       validate: () => usersOfPlace(this, 'reports bucket', bucketKey).slice(0, 1)
-        .map(owner => `bucket: ${this.bucket.node.path} is the reports bucket of ${owner}, where every run may write any key; keep the config in a bucket of its own (leave bucket out for a new one).`),
+        .map(owner => `bucket: ${this.bucket.node.path} is the reports bucket of ${owner.node.path}, where every run may write any key; keep the config in a bucket of its own (leave bucket out for a new one).`),
     });
     if (props.bucket) {
       Annotations.of(this).addWarningV2('cdk-sitespeed:configBucketEventBridge',

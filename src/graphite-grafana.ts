@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Resource, Size, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Resource, Size, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -345,10 +345,10 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     // A fresh account has no ECS service-linked role yet, and the capacity provider needs it.
     afterEcsServiceRole(this, props.logRetention ?? logs.RetentionDays.ONE_MONTH, this.cluster, capacityProvider);
     // Two private DNS namespaces of one name in one VPC: Cloud Map refuses the second at deploy.
-    const namespaceKey = `${placeKey(props.vpc.vpcId, props.vpc, Token.isUnresolved)} ${namespaceName}`;
+    const namespaceKey = `${placeKey(props.vpc.vpcId, props.vpc)} ${namespaceName}`;
     const sharing = usersOfPlace(this, 'cloud map namespace', namespaceKey);
     if (sharing.length > 0) {
-      throw new Error(`cloudMapNamespaceName '${namespaceName}' is already the Cloud Map namespace of ${sharing[0]} in the same VPC; ` +
+      throw new Error(`cloudMapNamespaceName '${namespaceName}' is already the Cloud Map namespace of ${sharing[0].node.path} in the same VPC; ` +
         'give this GraphiteGrafana another cloudMapNamespaceName (e.g. \'metrics2.internal\').');
     }
     usePlace(this, 'cloud map namespace', namespaceKey);

@@ -108,11 +108,11 @@ export class ReportTree extends Construct {
     super(scope, id);
     const cluster = clusterOf(props.cluster, this.node.path);
     // Two indexes of one bucket would overwrite each other's summary and lifecycle rules.
-    const bucketKey = placeKey(cluster.reportsBucket.bucketName, cluster.reportsBucket, Token.isUnresolved);
+    const bucketKey = placeKey(cluster.reportsBucket.bucketName, cluster.reportsBucket);
     const indexed = usersOfPlace(this, 'report index', bucketKey);
     if (indexed.length > 0) {
-      throw new Error(`the reports bucket of ${cluster.node.path} is already indexed by ${indexed[0]}: one ReportTree per bucket; ` +
-        `add this cluster to it with ${indexed[0].split('/').pop()}.addCluster(...) instead.`);
+      throw new Error(`the reports bucket of ${cluster.node.path} is already indexed by ${indexed[0].node.path}: one ReportTree per bucket; ` +
+        `add this cluster to it with ${indexed[0].node.id}.addCluster(...) instead.`);
     }
     usePlace(this, 'report index', bucketKey);
     const bucket = cluster.reportsBucket;

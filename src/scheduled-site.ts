@@ -342,8 +342,7 @@ export class ScheduledSite extends RunMetricSource {
 
 
   private runSubject(): RunSubject {
-    const cluster = this.cluster as SitespeedCluster;
-    return { clusterName: cluster.cluster.clusterName, site: this.slug, knownSites: () => cluster._sites.map(s => s.slug), path: this.node.path };
+    return { cluster: this.cluster as SitespeedCluster, site: this.slug, path: this.node.path };
   }
 
   /**

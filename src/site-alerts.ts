@@ -1,4 +1,4 @@
-import { Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -11,10 +11,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { allowAlarmsToPublish } from './private/alarm-topic';
 import { markForCheck } from './private/check-metadata';
-import { clusterOf } from './private/cluster-of';
+import { clusterOf, requireSitesOf } from './private/cluster-of';
+import { placeKey, usePlace, usersOfPlace } from './private/data-homes';
 import { DEFAULTS } from './private/defaults';
 import { failedEventsQueue } from './private/failed-events';
 import { functionRoleAndLogs } from './private/function-logging';
@@ -121,21 +122,17 @@ export class SiteAlerts extends Construct {
       throw new Error(`topic ${props.topic.node.path} is a FIFO topic: email subscriptions and CloudWatch alarm actions need a standard topic.`);
     }
     cluster._attachAlerts(this);
-    // Sites named later in the app still count: checked once they all exist.
-    this.node.addValidation({
-      validate: () => (props.unconfirmedSites ?? []).filter(s => !cluster._sites.some(site => site.slug === s))
-        .map(s => `unconfirmedSites: '${s}' is not a site of ${cluster.node.path} (its sites: ${cluster._sites.map(site => site.slug).join(', ') || 'none'}).`),
-    });
+    requireSitesOf(this, cluster, 'unconfirmedSites', props.unconfirmedSites ?? []);
 
     this.topic = props.topic ?? this.createTopic('Topic', 'cdk-sitespeed alerts');
     for (const email of emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     if (props.slackWorkspaceId && props.slackChannelId) {
       // One Chatbot configuration per channel: a second SiteAlerts for the same channel (another
       // cluster) publishes to the first one's topic, so the channel is configured once.
-      const channelKey = `${props.slackWorkspaceId}/${props.slackChannelId}`;
-      const shared = Token.isUnresolved(channelKey) ? undefined : slackTopics.get(this.node.root)?.get(channelKey);
+      const channelKey = placeKey(`${props.slackWorkspaceId}/${props.slackChannelId}`, this);
+      const shared = usersOfPlace(this, 'slack channel', channelKey)[0] as SiteAlerts | undefined;
       if (shared) {
-        this.slackTopic = shared;
+        this.slackTopic = shared.slackTopic;
       } else {
         this.slackTopic = this.createTopic('SlackTopic', 'cdk-sitespeed alerts for AWS Chatbot');
         new chatbot.SlackChannelConfiguration(this, 'Slack', {
@@ -144,10 +141,7 @@ export class SiteAlerts extends Construct {
           slackChannelId: props.slackChannelId,
           notificationTopics: [this.slackTopic],
         });
-        if (!Token.isUnresolved(channelKey)) {
-          if (!slackTopics.has(this.node.root)) slackTopics.set(this.node.root, new Map());
-          slackTopics.get(this.node.root)!.set(channelKey, this.slackTopic);
-        }
+        usePlace(this, 'slack channel', channelKey);
       }
     }
 
@@ -219,7 +213,7 @@ export class SiteAlerts extends Construct {
     });
 
     // Confirmation runs too: they decide whether a failure is confirmed.
-    runEventRule(this, 'OnRunFinished', { clusterName: cluster.cluster.clusterName, knownSites: () => [], path: this.node.path }, 'finished', {
+    runEventRule(this, 'OnRunFinished', { cluster, path: this.node.path }, 'finished', {
       description: 'cdk-sitespeed: finished runs of this cluster, for alerts',
       target: new eventsTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) }),
     });
@@ -280,9 +274,6 @@ export class SiteAlerts extends Construct {
     return created;
   }
 }
-
-/** The Slack topic of each channel configured in an app (workspace/channel → topic). */
-const slackTopics = new WeakMap<IConstruct, Map<string, sns.ITopic>>();
 
 const MAX_5_MINUTES = { period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM };
 const SUM_5_MINUTES = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };

@@ -1,4 +1,4 @@
-import { Aws, Duration, Lazy, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -20,6 +20,7 @@ import { EcsAmi } from './ecs-ami';
 import { InstanceSchedule } from './instance-schedule';
 import { checkUserDataSize, installedShell, installShell, runShellAtBoot } from './private/boot-shell';
 import { logicalIdOf, markForCheck } from './private/check-metadata';
+import { isSitespeedCluster, markSitespeedCluster } from './private/cluster-of';
 import { ClusterTeardown } from './private/cluster-teardown';
 import { placeKey, usePlace } from './private/data-homes';
 import { DEFAULTS } from './private/defaults';
@@ -38,8 +39,6 @@ import { ScheduledSite, ScheduledSiteOptions } from './scheduled-site';
 import type { SiteAlerts } from './site-alerts';
 import { SitespeedImage } from './sitespeed-image';
 import type { ISitespeedMetrics } from './sitespeed-metrics';
-
-const CLUSTER_SYMBOL = Symbol.for('cdk-sitespeed.SitespeedCluster');
 
 /** The sitespeed.io image's ENTRYPOINT (its Dockerfile: `ENTRYPOINT ["/start.sh"]`). */
 const SITESPEED_IMAGE_ENTRYPOINT = '/start.sh';
@@ -249,7 +248,7 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
 
   /** Whether `x` is a SitespeedCluster of this library (what `instanceof` cannot tell across copies of the package). */
   public static isSitespeedCluster(x: any): x is SitespeedCluster {
-    return x !== null && typeof x === 'object' && CLUSTER_SYMBOL in x;
+    return isSitespeedCluster(x);
   }
 
   /** The ECS cluster. */
@@ -321,7 +320,7 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
 
   constructor(scope: Construct, id: string, props: SitespeedClusterProps) {
     super(scope, id);
-    Object.defineProperty(this, CLUSTER_SYMBOL, { value: true });
+    markSitespeedCluster(this);
 
     const checked = checkClusterProps(this, props);
     const { instanceType, minCapacity, maxCapacity, sharedMemorySizeMiB, rootVolumeSizeGiB } = checked;
@@ -331,7 +330,7 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
     this._arm = instanceType.architecture === ec2.InstanceArchitecture.ARM_64;
 
     this.reportsBucket = props.reportsBucket ?? this.createReportsBucket();
-    usePlace(this, 'reports bucket', placeKey(this.reportsBucket.bucketName, this.reportsBucket, Token.isUnresolved));
+    usePlace(this, 'reports bucket', placeKey(this.reportsBucket.bucketName, this.reportsBucket));
     this.connectivity = props.connectivity ?? Connectivity.none();
     this.metrics = props.metrics;
     const shaping = this.connectivity._bind(this, props.vpc.vpcCidrBlock);
@@ -493,9 +492,8 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
     return runMetric(this.runSubject(), metricName, props);
   }
 
-
   private runSubject(): RunSubject {
-    return { clusterName: this.cluster.clusterName, knownSites: () => this.siteList.map(s => s.slug), path: this.node.path };
+    return { cluster: this, path: this.node.path };
   }
 
   /**

@@ -5,6 +5,8 @@ import { Construct } from 'constructs';
 import { RUN_EVENTS, RUN_METRICS, RUN_STATUSES } from '../contract/run-events';
 import { SITE_SLUG, SITE_SLUG_RULE } from '../contract/site-names';
 import type { ClusterRunEventOptions, ClusterRunFinishedOptions } from '../run-events';
+import type { SitespeedCluster } from '../sitespeed-cluster';
+import { requireSitesOf } from './cluster-of';
 
 /*
  * The typed run events and metrics of SitespeedCluster and ScheduledSite (aws-cdk-lib's
@@ -14,10 +16,8 @@ import type { ClusterRunEventOptions, ClusterRunFinishedOptions } from '../run-e
 
 /** Whose runs: a cluster, or one site of it. */
 export interface RunSubject {
-  readonly clusterName: string;
+  readonly cluster: SitespeedCluster;
   readonly site?: string;
-  /** The cluster's site slugs, known once every site exists (a rule's `sites` are checked against them). */
-  readonly knownSites: () => string[];
   /** The construct path that names the subject in errors. */
   readonly path: string;
 }
@@ -27,7 +27,7 @@ export type RunEventKind = 'finished' | 'skipped' | 'notStarted';
 /** A rule on the subject's run events of one kind; a target and a pattern of the user's are added as aws-cdk-lib's onEvent does. */
 export function runEventRule(scope: Construct, id: string, subject: RunSubject, kind: RunEventKind,
   options: ClusterRunFinishedOptions & ClusterRunEventOptions): events.Rule {
-  const detail: Record<string, unknown[]> = { cluster: [subject.clusterName] };
+  const detail: Record<string, unknown[]> = { cluster: [subject.cluster.cluster.clusterName] };
   const sites = subject.site !== undefined ? [subject.site] : checkedSites(options.sites, subject);
   if (sites) detail.site = sites;
   if (kind === 'finished') {
@@ -45,12 +45,7 @@ export function runEventRule(scope: Construct, id: string, subject: RunSubject, 
   });
   if (options.eventPattern) rule.addEventPattern(options.eventPattern);
   if (options.target) rule.addTarget(options.target);
-  if (sites && subject.site === undefined) {
-    rule.node.addValidation({
-      validate: () => sites.filter(s => !subject.knownSites().includes(s))
-        .map(s => `sites: '${s}' is not a site of ${subject.path} (its sites: ${subject.knownSites().join(', ') || 'none'}); the rule would never match it.`),
-    });
-  }
+  if (sites && subject.site === undefined) requireSitesOf(rule, subject.cluster, 'sites', sites, '; the rule would never match it');
   return rule;
 }
 
@@ -85,7 +80,7 @@ export function runMetric(subject: RunSubject, metricName: string, props: cloudw
     namespace: RUN_METRICS.namespace,
     metricName,
     dimensionsMap: {
-      [RUN_METRICS.clusterDimension]: subject.clusterName,
+      [RUN_METRICS.clusterDimension]: subject.cluster.cluster.clusterName,
       ...(subject.site !== undefined ? { [RUN_METRICS.siteDimension]: subject.site } : {}),
     },
     statistic: STATISTICS[metricName] ?? cloudwatch.Stats.SUM,
