@@ -14,11 +14,13 @@ import { Clock, realClock } from './check/clock';
 import { Clients } from './check/context';
 import { CHECK_USAGE, parseCheckOptions, UsageError } from './check/options';
 import { checkPolicy } from './check/permissions';
+import { COST_USAGE, costJson, costReport, CostUsageError, parseCostOptions, renderCost } from './cost/cost';
 
 const USAGE = `Usage: cdk-sitespeed <command> [options]
 
 Commands:
-  check    prove a deployed cdk-sitespeed deployment works on your account (cdk-sitespeed check --help)`;
+  check    prove a deployed cdk-sitespeed deployment works on your account (cdk-sitespeed check --help)
+  cost     what a synthesized deployment costs a month and per run, before you deploy it (cdk-sitespeed cost --help)`;
 
 /** The SDK clients of the real account, from the usual AWS configuration (profile, region, environment). */
 export function awsClients(region?: string): Clients {
@@ -54,6 +56,7 @@ export async function main(argv: string[], io: CheckIo = processIo, clients?: (r
     io.out(USAGE);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'cost') return cost(rest, io);
   if (command !== 'check') {
     io.err(`cdk-sitespeed: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -77,4 +80,21 @@ export async function main(argv: string[], io: CheckIo = processIo, clients?: (r
   if (options.profile) process.env.AWS_PROFILE = options.profile;
   const { exitCode } = await check(options, (clients ?? awsClients)(options.region), clock, io);
   return exitCode;
+}
+
+function cost(argv: string[], io: CheckIo): number {
+  try {
+    const options = parseCostOptions(argv);
+    if (options.help) {
+      io.out(COST_USAGE);
+      return 0;
+    }
+    const report = costReport(options);
+    io.out(options.json ? JSON.stringify(costJson(report, options.assumptions), null, 2) : renderCost(report, options.assumptions));
+    return 0;
+  } catch (e) {
+    if (!(e instanceof CostUsageError)) throw e;
+    io.err(`cdk-sitespeed cost: ${e.message}\nRun cdk-sitespeed cost --help for the options.\n`);
+    return 2;
+  }
 }
