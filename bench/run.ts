@@ -9,6 +9,7 @@
  *    process against the load time of an empty module.
  * 3. reportIndex per update on moto (bench/tree.ts) and 4. the calendar viewer in Chromium
  *    (bench/calendar.ts): the per-site index against the single tree.json it replaced.
+ * 5. What the reference prod stage costs a month and per run (bench/cost.ts), against its target.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -18,6 +19,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { benchCalendar } from './calendar';
+import { benchCost } from './cost';
 import { benchTree } from './tree';
 import { buildReferenceApp } from '../examples/app';
 
@@ -107,7 +109,7 @@ function benchBundles(): void {
   }
 }
 
-// BENCH_ONLY=synth|bundles|tree|calendar runs one part (all by default).
+// BENCH_ONLY=synth|bundles|tree|calendar|cost runs one part (all by default).
 const ONLY = process.env.BENCH_ONLY;
 
 async function main(): Promise<void> {
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
   if (!ONLY || ONLY === 'bundles') benchBundles();
   if (!ONLY || ONLY === 'tree') await benchTree();
   if (!ONLY || ONLY === 'calendar') await benchCalendar();
+  if (!ONLY || ONLY === 'cost') benchCost();
 }
 
 main().catch(error => {

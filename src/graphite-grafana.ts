@@ -17,13 +17,14 @@ import { InstanceSchedule } from './instance-schedule';
 import { checkUserDataSize, installedShell, installShell, runShellAtBoot, writeFileAtBoot } from './private/boot-shell';
 import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { placeKey, usePlace, usersOfPlace } from './private/data-homes';
+import { DEFAULTS } from './private/defaults';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { afterEcsServiceRole } from './private/ecs-service-role';
 import { checkGraphiteGrafanaProps, GRAFANA_MIB, GRAPHITE_MIB } from './private/graphite-grafana-props';
 import {
-  carbonConf, dashboardsEnvFile, dashboardsUnit, grafanaDashboardsYaml, grafanaDatasourceYaml, storageSchemasConf,
+  carbonConf, dashboardsEnvFile, dashboardsUnit, grafanaDashboardsYaml, grafanaDatasourceYaml, storageAggregationConf, storageSchemasConf,
 } from './private/metrics-config';
-import { acknowledge, acknowledgeWildcardResource } from './private/nag';
+import { acknowledge, acknowledgeWildcardResource, CONTAINER_INSIGHTS_OFF } from './private/nag';
 import { ISitespeedMetrics } from './sitespeed-metrics';
 
 /** Properties of a {@link GraphiteGrafana}. */
@@ -47,10 +48,13 @@ export interface GraphiteGrafanaProps {
   readonly availabilityZone?: string;
 
   /**
-   * Instance type of the metrics instance. Graphite and Grafana are light; a burstable type is
-   * fine. Any type with 2 GiB or more works (one the library's table does not know gets a warning
-   * that its memory is not checked; an ARM one a warning about the Graphite image).
-   * @default ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MEDIUM)
+   * Instance type of the metrics instance. Graphite and Grafana are light: measured with the real
+   * carbon-cache and graphite-web (bench/metrics-memory.sh, docs/costs.md), carbon peaks at 45 MiB
+   * after a run of 10 sites and 181 MiB after one of 200, graphite-web's two workers take about
+   * 250 MiB, so a 2 GiB burstable instance holds 200 sites. Graviton is the default: both images
+   * are multi-arch. Any type with 2 GiB or more works (one the library's table does not know gets
+   * a warning that its memory is not checked).
+   * @default ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.SMALL)
    */
   readonly instanceType?: ec2.InstanceType;
 
@@ -130,7 +134,9 @@ export interface GraphiteGrafanaProps {
   readonly grafanaPlugins?: string[];
 
   /**
-   * The Graphite image.
+   * The Graphite image: graphite-project/docker-graphite-statsd's layout (its runit services, its
+   * nginx on port 80, carbon on 2003), which the mounted configuration files and the
+   * `*_DISABLED` switches assume.
    * @default ecs.ContainerImage.fromRegistry(GraphiteGrafana.GRAPHITE_IMAGE)
    */
   readonly graphiteImage?: ecs.ContainerImage;
@@ -140,6 +146,14 @@ export interface GraphiteGrafanaProps {
    * @default ecs.ContainerImage.fromRegistry(GraphiteGrafana.GRAFANA_IMAGE)
    */
   readonly grafanaImage?: ecs.ContainerImage;
+
+  /**
+   * CloudWatch Container Insights for the metrics cluster. Its metrics are custom metrics: about
+   * 56 for the two services, some $16.80 a month (`npx cdk-sitespeed cost`), more than the instance.
+   * Graphite's and Grafana's logs are in CloudWatch Logs either way.
+   * @default false
+   */
+  readonly containerInsights?: boolean;
 
   /**
    * What happens to the metrics volume, the backup vault and Grafana's admin secret when the
@@ -182,8 +196,13 @@ const DASHBOARDS_UNIT = 'cdk-sitespeed-dashboards.service';
  * (Graphite and Grafana outlive redeployments of the test clusters).
  */
 export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
-  /** The pinned Graphite image (sitespeed.io's build of graphite-statsd). */
-  public static readonly GRAPHITE_IMAGE = 'sitespeedio/graphite:1.1.10-3';
+  /**
+   * The pinned Graphite image: the upstream graphite-statsd, multi-arch (its release workflow,
+   * .github/workflows/release-publish.yml at tag 1.1.10-3, pushes linux/amd64 and linux/arm64/v8).
+   * sitespeedio/graphite is this image plus configuration files; the one that matters,
+   * storage-aggregation.conf, is mounted here instead.
+   */
+  public static readonly GRAPHITE_IMAGE = 'graphiteapp/graphite-statsd:1.1.10-3';
   /** The pinned Grafana image. */
   public static readonly GRAFANA_IMAGE = 'grafana/grafana:12.4.0';
 
@@ -332,7 +351,9 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     this.writeBootScripts(launchTemplate.userData!, props, graphiteUrl);
     this.node.addValidation({ validate: () => checkUserDataSize(this, launchTemplate.userData!) });
 
-    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    const insights = props.containerInsights ?? DEFAULTS.GraphiteGrafanaProps.containerInsights;
+    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: insights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED });
+    if (!insights) acknowledge(this.cluster, 'AwsSolutions-ECS4', CONTAINER_INSIGHTS_OFF);
     const capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
       autoScalingGroup: this.autoScalingGroup,
       // The group is always one instance (or the schedule's zero): nothing for ECS to scale.
@@ -424,6 +445,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     });
     writeFileAtBoot(userData, `${CONF}/graphite/carbon.conf`, carbonConf());
     writeFileAtBoot(userData, `${CONF}/graphite/storage-schemas.conf`, storageSchemasConf());
+    writeFileAtBoot(userData, `${CONF}/graphite/storage-aggregation.conf`, storageAggregationConf());
     writeFileAtBoot(userData, GRAPHITE_NGINX_SITE, installedShell('graphite-statsd.nginx.conf'));
     writeFileAtBoot(userData, `${CONF}/grafana/provisioning/datasources/graphite.yaml`, grafanaDatasourceYaml(graphiteUrl));
     const dashboards = (props.dashboards ?? GrafanaDashboards.sitespeedRelease())._bind(this, this.instanceRole);
@@ -452,12 +474,18 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
     taskDefinition.addVolume({ name: 'storage', host: { sourcePath: `${DATA}/graphite` } });
     taskDefinition.addVolume({ name: 'carbon-conf', host: { sourcePath: `${CONF}/graphite/carbon.conf` } });
     taskDefinition.addVolume({ name: 'storage-schemas', host: { sourcePath: `${CONF}/graphite/storage-schemas.conf` } });
+    taskDefinition.addVolume({ name: 'storage-aggregation', host: { sourcePath: `${CONF}/graphite/storage-aggregation.conf` } });
     taskDefinition.addVolume({ name: 'htpasswd', host: { sourcePath: GRAPHITE_HTPASSWD } });
     taskDefinition.addVolume({ name: 'nginx-site', host: { sourcePath: GRAPHITE_NGINX_SITE } });
     const container = taskDefinition.addContainer('graphite', {
       image: props.graphiteImage ?? ecs.ContainerImage.fromRegistry(GraphiteGrafana.GRAPHITE_IMAGE),
       memoryReservationMiB: GRAPHITE_MIB,
       portMappings: [{ containerPort: this.graphitePort }, { containerPort: this.graphiteHttpPort }],
+      // The image's entrypoint turns a runit service off for <SERVICE>_DISABLED (conf/entrypoint,
+      // tag 1.1.10-3): sitespeed.io sends to carbon-cache on 2003, never to statsd or the aggregator.
+      // Two gunicorn workers instead of four: about 110 MiB less (bench/metrics-memory.sh), and
+      // Grafana's queries are few.
+      environment: { STATSD_DISABLED: '1', CARBON_AGGREGATOR_DISABLED: '1', GRAPHITE_WSGI_PROCESSES: '2' },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'graphite', logGroup: this.logGroup }),
       essential: true,
     });
@@ -465,6 +493,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
       { sourceVolume: 'storage', containerPath: '/opt/graphite/storage', readOnly: false },
       { sourceVolume: 'carbon-conf', containerPath: '/opt/graphite/conf/carbon.conf', readOnly: true },
       { sourceVolume: 'storage-schemas', containerPath: '/opt/graphite/conf/storage-schemas.conf', readOnly: true },
+      { sourceVolume: 'storage-aggregation', containerPath: '/opt/graphite/conf/storage-aggregation.conf', readOnly: true },
       // The image's nginx site has no auth_basic (graphite-project/docker-graphite-statsd
       // conf/etc/nginx/sites-enabled/graphite-statsd.conf, tags 1.1.7-9 to 1.1.10-5): ours replaces
       // it, the same file plus auth_basic reading the users below.

@@ -1,11 +1,13 @@
-import { TimeZone, Token } from 'aws-cdk-lib';
+import { createHash } from 'crypto';
+import { Annotations, Duration, TimeZone, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ianaTimeZone, OnWindow } from './contract/schedule-window';
 import { nextDays, parseWeekDays, WEEK_DAYS } from './contract/week-days';
 import { DEFAULTS } from './private/defaults';
 import { factoryOnly } from './private/factory-only';
-import { isToken, requirePlain } from './private/tokens';
+import { isToken, plainDuration, requirePlain } from './private/tokens';
+import { warmActions } from './private/warm-windows';
 
 const D = DEFAULTS.OnOffScheduleOptions;
 
@@ -54,6 +56,23 @@ export interface OnOffScheduleOptions {
   readonly hardStop?: boolean;
 }
 
+/** Options for {@link InstanceSchedule.aroundRuns}. */
+export interface AroundRunsScheduleOptions {
+  /**
+   * How long before each scheduled run an instance is started: booting, joining the cluster and
+   * pulling the sitespeed.io image (the boot pre-pulls it) take a few minutes. From 1 to 59 minutes.
+   * @default Duration.minutes(10)
+   */
+  readonly leadTime?: Duration;
+}
+
+/** @internal A site's runs, as a schedule that follows them needs them. */
+export interface SiteRuns {
+  readonly expression: string;
+  readonly timeZone: string;
+  readonly enabled: boolean;
+}
+
 /** @internal */
 export interface ScheduleTarget {
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
@@ -85,13 +104,35 @@ export abstract class InstanceSchedule {
     return new OnOff(options);
   }
 
+  /**
+   * An instance only around the runs: started `leadTime` before each scheduled run of the
+   * cluster's sites (from their cron schedules, in their time zones), and gone about 15 minutes
+   * after the last run ends (managed scaling). The cheapest warm choice for sites that run a few
+   * times a day; what it does to measurements: each run is on an instance booted minutes before,
+   * with the image pulled but page caches, JIT and CPU frequency cold, where sitespeed.io advises
+   * long-lived instances — the median of several iterations absorbs most of it, and a site that
+   * runs hourly is better on `onOff`. A site on `rate(...)`, or a cron this cannot shift (every few
+   * minutes, L/W/#), gets a synth warning: its runs start an instance when they fire.
+   */
+  public static aroundRuns(options: AroundRunsScheduleOptions = {}): InstanceSchedule {
+    return new AroundRuns(options);
+  }
+
   /** Made by the static factories only (see factoryOnly). */
   protected constructor() {
-    factoryOnly(new.target, InstanceSchedule, 'InstanceSchedule.alwaysOn() or InstanceSchedule.onOff(...)');
+    factoryOnly(new.target, InstanceSchedule, 'InstanceSchedule.alwaysOn(), InstanceSchedule.onOff(...) or InstanceSchedule.aroundRuns(...)');
   }
 
   /** @internal */
   public abstract _apply(scope: Construct, target: ScheduleTarget): void;
+
+  /** @internal A site of the cluster: a schedule that follows runs adds its windows. */
+  public _addSiteRuns(_site: IConstruct, _target: ScheduleTarget, _runs: SiteRuns): void {}
+
+  /** @internal Whether the schedule follows the cluster's sites (and so means nothing for the metrics instance). */
+  public get _followsSites(): boolean {
+    return false;
+  }
 
   /** @internal The instances kept up in the on-windows; undefined when always on. */
   public get _warmInstances(): number | undefined {
@@ -111,6 +152,76 @@ export abstract class InstanceSchedule {
 
 class AlwaysOn extends InstanceSchedule {
   public _apply(): void {}
+}
+
+/** The Auto Scaling group's quota of scheduled actions (Amazon EC2 Auto Scaling user guide, "Quotas"). */
+const MAX_SCHEDULED_ACTIONS = 125;
+
+class AroundRuns extends InstanceSchedule {
+  private readonly leadMinutes: number;
+  /** Per group: the actions made so far, by what they do (two sites at one time share them). */
+  private readonly made = new WeakMap<autoscaling.AutoScalingGroup, Set<string>>();
+
+  constructor(options: AroundRunsScheduleOptions) {
+    super();
+    const lead = plainDuration('InstanceSchedule.aroundRuns: leadTime', options.leadTime ?? Duration.minutes(10), 'Duration.minutes(10)',
+      'the warm-up times are built from it at synth');
+    const minutes = lead.toMinutes({ integral: false });
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 59) {
+      throw new Error(`InstanceSchedule.aroundRuns: leadTime (${lead.toHumanString()}) must be whole minutes from 1 to 59.`);
+    }
+    this.leadMinutes = minutes;
+  }
+
+  public get _followsSites(): boolean {
+    return true;
+  }
+
+  public _apply(): void {}
+
+  public _addSiteRuns(site: IConstruct, target: ScheduleTarget, runs: SiteRuns): void {
+    if (!runs.enabled || Token.isUnresolved(runs.expression)) return;
+    const actions = warmActions(runs.expression, this.leadMinutes);
+    if (typeof actions === 'string') {
+      Annotations.of(site).addWarningV2('cdk-sitespeed:siteNotWarmed',
+        `${actions}: InstanceSchedule.aroundRuns cannot start an instance before its runs, so each run starts one when it fires ` +
+        '(a few minutes late) unless another site\'s window holds one. Give the site a cron schedule at fixed minutes, or the cluster an onOff schedule.');
+      return;
+    }
+    const group = target.autoScalingGroup;
+    let made = this.made.get(group);
+    if (!made) {
+      made = new Set();
+      this.made.set(group, made);
+      const count = made;
+      group.node.addValidation({
+        validate: () => (count.size > MAX_SCHEDULED_ACTIONS
+          ? [`InstanceSchedule.aroundRuns needs ${count.size} scheduled actions for this cluster's sites, more than an Auto Scaling group's ${MAX_SCHEDULED_ACTIONS}; ` +
+            'put some sites at the same times, or use InstanceSchedule.onOff.']
+          : []),
+      });
+    }
+    // An up and a down at one time: up wins, whichever site came first (a run then is what the window is for).
+    const ups = new Set(actions.filter(a => a.minCapacity > 0).map(a => a.recurrence));
+    const idOf = (key: string) => `${key.startsWith('0') ? 'LetGo' : 'WarmUp'}${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
+    for (const action of actions) {
+      const key = `${action.minCapacity} ${action.recurrence} ${runs.timeZone}`;
+      const downAtSameTime = `0 ${action.recurrence} ${runs.timeZone}`;
+      if (made.has(key) || (action.minCapacity === 0 && (ups.has(action.recurrence) || made.has(`1 ${action.recurrence} ${runs.timeZone}`)))) continue;
+      if (action.minCapacity > 0 && made.has(downAtSameTime)) {
+        // scaleOnSchedule names its child `ScheduledAction<id>` (aws-autoscaling auto-scaling-group.ts).
+        group.node.tryRemoveChild(`ScheduledAction${idOf(downAtSameTime)}`);
+        made.delete(downAtSameTime);
+      }
+      made.add(key);
+      const id = idOf(key);
+      group.scaleOnSchedule(id, {
+        schedule: autoscaling.Schedule.expression(action.recurrence),
+        timeZone: runs.timeZone,
+        minCapacity: action.minCapacity,
+      });
+    }
+  }
 }
 
 class OnOff extends InstanceSchedule {

@@ -299,7 +299,8 @@ export class ScheduledSite extends RunMetricSource {
       this.siteMetricsProp = props.siteMetrics;
       this.siteMetricsOn = props.siteMetrics ?? cluster.siteMetrics;
       this._expectedIntervalMinutes = (props.enabled ?? true) ? maxIntervalMinutes(props.schedule.expressionString) : undefined;
-      cluster._registerSite(this);
+      const enabled = props.enabled ?? DEFAULTS.ScheduledSiteOptions.enabled;
+      cluster._registerSite(this, { expression: props.schedule.expressionString, timeZone: zone, enabled });
       markForCheck(this.schedule, { kind: 'site', site: this.slug, cluster: logicalIdOf(cluster.cluster), clusterStack: Stack.of(cluster).stackName });
     } catch (error) {
       throw namedError(error, this.node.path);

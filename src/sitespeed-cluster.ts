@@ -17,7 +17,7 @@ import { INDEX_PREFIX, OUTCOME_PREFIX } from './contract/report-keys';
 import { CLUSTER_TAG } from './contract/site-names';
 import { CONTAINER_NAME } from './contract/sitespeed-args';
 import { EcsAmi } from './ecs-ami';
-import { InstanceSchedule } from './instance-schedule';
+import { InstanceSchedule, ScheduleTarget, SiteRuns } from './instance-schedule';
 import { checkUserDataSize, installedShell, installShell, runShellAtBoot } from './private/boot-shell';
 import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { isSitespeedCluster, markSitespeedCluster } from './private/cluster-of';
@@ -27,7 +27,7 @@ import { DEFAULTS } from './private/defaults';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { afterEcsServiceRole } from './private/ecs-service-role';
 import { maxOldSpaceSizeMiB } from './private/instance-capacity';
-import { acknowledge, acknowledgeWildcardResource } from './private/nag';
+import { acknowledge, acknowledgeWildcardResource, CONTAINER_INSIGHTS_OFF } from './private/nag';
 import { RunOutcomes } from './private/run-outcomes';
 import { runEventRule, runMetric, RunSubject } from './private/run-signals';
 import { SiteRunner } from './private/site-runner';
@@ -155,7 +155,9 @@ export interface SitespeedClusterProps {
 
   /**
    * CloudWatch Container Insights for the cluster (task CPU and memory, useful when a run is slow).
-   * @default true
+   * Its metrics are custom metrics, charged for the hours a run is going: about 21 for a cluster
+   * of sites, some $3.60 a month with runs in 400 hours of it (`npx cdk-sitespeed cost`).
+   * @default false
    */
   readonly containerInsights?: boolean;
 
@@ -310,6 +312,7 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
   private readonly userData: ec2.UserData;
   private readonly slugs = new Map<string, string>();
   private readonly siteList: ScheduledSite[] = [];
+  private readonly scheduleTarget: ScheduleTarget;
   private siteRunner?: SiteRunner;
   private graphiteAuthOf?: ISitespeedMetrics;
   private config?: ConfigSync;
@@ -382,13 +385,15 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
     this.instanceTagValue = this.node.addr;
     Tags.of(this.autoScalingGroup).add(CLUSTER_TAG, this.instanceTagValue, { applyToLaunchedInstances: true });
     this.schedule = props.schedule ?? InstanceSchedule.alwaysOn();
-    this.schedule._apply(this, { autoScalingGroup: this.autoScalingGroup, maxCapacity });
+    this.scheduleTarget = { autoScalingGroup: this.autoScalingGroup, maxCapacity };
+    this.schedule._apply(this, this.scheduleTarget);
 
     const insights = props.containerInsights ?? DEFAULTS.SitespeedClusterProps.containerInsights;
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
       containerInsightsV2: insights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
     });
+    if (!insights) acknowledge(this.cluster, 'AwsSolutions-ECS4', CONTAINER_INSIGHTS_OFF);
     this.capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
       autoScalingGroup: this.autoScalingGroup,
       enableManagedScaling: true,
@@ -632,8 +637,9 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
   }
 
   /** @internal */
-  public _registerSite(site: ScheduledSite): void {
+  public _registerSite(site: ScheduledSite, runs: SiteRuns): void {
     this.siteList.push(site);
+    this.schedule._addSiteRuns(site, this.scheduleTarget, runs);
     this.tree?._retainReportsOf(site.slug);
   }
 

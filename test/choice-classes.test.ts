@@ -5,7 +5,7 @@ import { Connectivity, ConnectivityProfile, GrafanaAccess, GrafanaDashboards, In
 // with "_apply is not a function").
 describe('choice classes are made by their factories only', () => {
   const cases: Array<[string, Function, RegExp, () => unknown]> = [
-    ['InstanceSchedule', InstanceSchedule, /use InstanceSchedule\.alwaysOn\(\) or InstanceSchedule\.onOff/, () => InstanceSchedule.alwaysOn()],
+    ['InstanceSchedule', InstanceSchedule, /use InstanceSchedule\.alwaysOn\(\), InstanceSchedule\.onOff\(\.\.\.\) or InstanceSchedule\.aroundRuns/, () => InstanceSchedule.alwaysOn()],
     ['SitespeedImage', SitespeedImage, /use SitespeedImage\.pinned\(\)/, () => SitespeedImage.pinned()],
     ['Connectivity', Connectivity, /use Connectivity\.none\(\), Connectivity\.throttle/, () => Connectivity.throttle(ConnectivityProfile.CABLE)],
     ['GrafanaAccess', GrafanaAccess, /use GrafanaAccess\.privateOnly\(\)/, () => GrafanaAccess.fromCidrs(['192.0.2.0/24'])],

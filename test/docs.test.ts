@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as ts from 'typescript';
 import { finished } from './lambda/fixtures/run-finished';
 import { CHECK_USAGE } from '../cli-src/check/options';
+import { COST_USAGE } from '../cli-src/cost/cost';
 import type { RunNotStarted, RunSkipped } from '../src/contract/run-events';
 
 /*
@@ -151,14 +152,16 @@ test('the schema page shows the fields the run events have: a Run Finished detai
   expect(fieldsOf('Sitespeed Run Not Started')).toEqual(Object.keys(notStarted).sort());
 });
 
-test('every flag the check page shows is one `cdk-sitespeed check --help` lists', () => {
-  const page = fs.readFileSync(path.join(ROOT, 'docs', 'check.md'), 'utf8');
-  const commands = page.split('\n').filter(l => /npx cdk-sitespeed check /.test(l));
-  const shown = [...new Set(commands.flatMap(l => [...l.replace(/#.*$/, '').matchAll(/\s(--[a-z][a-z-]*)/g)].map(m => m[1])))].sort();
-  expect(shown.length).toBeGreaterThanOrEqual(5);
-  expect(shown.filter(flag => !CHECK_USAGE.includes(flag))).toEqual([]);
-  expect(['--no-such-flag'].filter(flag => !CHECK_USAGE.includes(flag))).toEqual(['--no-such-flag']);
-});
+test.each([['check', CHECK_USAGE, 'check.md', 5], ['cost', COST_USAGE, 'costs.md', 3]] as const)(
+  'every flag a page shows for `cdk-sitespeed %s` is one its --help lists',
+  (command, usage, page, atLeast) => {
+    const lines = PAGES.flatMap(file => fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n')).filter(l => new RegExp(`npx cdk-sitespeed ${command} `).test(l));
+    const shown = [...new Set(lines.flatMap(l => [...l.replace(/#.*$/, '').matchAll(/\s(--[a-z][a-z-]*)/g)].map(m => m[1])))].sort();
+    expect(shown.length).toBeGreaterThanOrEqual(atLeast);
+    expect(fs.readFileSync(path.join(ROOT, 'docs', page), 'utf8')).toContain(`npx cdk-sitespeed ${command} `);
+    expect(shown.filter(flag => !usage.includes(flag))).toEqual([]);
+    expect(['--no-such-flag'].filter(flag => !usage.includes(flag))).toEqual(['--no-such-flag']);
+  });
 
 /** Every export of the library with its members (instance, static, enum), read from src/index.ts as jsii compiles it. */
 function libraryMembers(): Map<string, Set<string>> {

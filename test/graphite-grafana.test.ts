@@ -13,7 +13,7 @@ import { cfnLintTemplate } from './harness/cfn-lint';
 import { runNag, testApp } from './harness/nag';
 import { flatten, onlyLogicalId, policyStatementsOfRole, stackWithVpc, userDataOf } from './helpers';
 import { installedShell } from '../src/private/boot-shell';
-import { carbonConf, grafanaDatasourceYaml, storageSchemasConf } from '../src/private/metrics-config';
+import { carbonConf, grafanaDatasourceYaml, storageAggregationConf, storageSchemasConf } from '../src/private/metrics-config';
 
 function metrics(props: Partial<GraphiteGrafanaProps> = {}) {
   const { stack, vpc } = stackWithVpc();
@@ -33,13 +33,28 @@ function containerOf(template: Template, name: string): any {
 describe('GraphiteGrafana defaults', () => {
   const m = metrics();
 
-  test('any instance type: one the table does not know gets a warning that its memory is not checked, an ARM one a warning about the Graphite image', () => {
+  test('any instance type: one the table does not know gets a warning that its memory is not checked; x86 and ARM alike', () => {
     const unknown = metrics({ instanceType: new ec2.InstanceType('m8i.large') });
     Annotations.fromStack(unknown.stack).hasWarning('*', Match.stringLikeRegexp("instanceType 'm8i.large' is not in the library's table of instance sizes, so its memory is not checked"));
-    const arm = metrics({ instanceType: new ec2.InstanceType('t4g.medium') });
-    Annotations.fromStack(arm.stack).hasWarning('*', Match.stringLikeRegexp("instanceType 't4g.medium' is ARM, and no arm64 build of the default Graphite image is proven here"));
-    const known = metrics();
-    expect(Annotations.fromStack(known.stack).findWarning('*', Match.stringLikeRegexp('instanceType'))).toEqual([]);
+    for (const type of [undefined, 't3.small', 't4g.medium']) {
+      const known = metrics({ instanceType: type ? new ec2.InstanceType(type) : undefined });
+      expect(Annotations.fromStack(known.stack).findWarning('*', Match.stringLikeRegexp('instanceType'))).toEqual([]);
+    }
+  });
+
+  test('Graphite runs carbon-cache, nginx and graphite-web with two workers: the image\'s statsd and aggregator are off', () => {
+    // graphite-project/docker-graphite-statsd conf/entrypoint (tag 1.1.10-3) turns <SERVICE>_DISABLED off;
+    // conf/etc/service/graphite/run reads GRAPHITE_WSGI_PROCESSES (default 4).
+    expect(containerOf(m.template, 'graphite').Environment).toEqual(expect.arrayContaining([
+      { Name: 'STATSD_DISABLED', Value: '1' },
+      { Name: 'CARBON_AGGREGATOR_DISABLED', Value: '1' },
+      { Name: 'GRAPHITE_WSGI_PROCESSES', Value: '2' },
+    ]));
+  });
+
+  test('Container Insights is off unless asked for (its metrics cost more than the instance)', () => {
+    m.template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'disabled' }] });
+    metrics({ containerInsights: true }).template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
   });
 
   test('no load balancer and no NAT gateway anywhere', () => {
@@ -59,7 +74,7 @@ describe('GraphiteGrafana defaults', () => {
     const graphiteTask = Object.values(m.template.findResources('AWS::ECS::TaskDefinition'))
       .find(t => t.Properties.ContainerDefinitions[0].Name === 'graphite')!;
     expect(graphiteTask.Properties.NetworkMode).toBe('awsvpc');
-    expect(containerOf(m.template, 'graphite').Image).toBe('sitespeedio/graphite:1.1.10-3');
+    expect(containerOf(m.template, 'graphite').Image).toBe('graphiteapp/graphite-statsd:1.1.10-3');
     expect(containerOf(m.template, 'grafana').Image).toBe('grafana/grafana:12.4.0');
   });
 
@@ -196,6 +211,7 @@ describe('GraphiteGrafana defaults', () => {
       ['/data/metrics/graphite', '/opt/graphite/storage', false],
       ['/etc/cdk-sitespeed/graphite/carbon.conf', '/opt/graphite/conf/carbon.conf', true],
       ['/etc/cdk-sitespeed/graphite/storage-schemas.conf', '/opt/graphite/conf/storage-schemas.conf', true],
+      ['/etc/cdk-sitespeed/graphite/storage-aggregation.conf', '/opt/graphite/conf/storage-aggregation.conf', true],
       ['/etc/cdk-sitespeed/graphite/nginx-site.conf', '/etc/nginx/sites-enabled/graphite-statsd.conf', true],
       ['/etc/cdk-sitespeed/graphite/htpasswd', '/etc/nginx/.htpasswd', true],
     ]);
@@ -203,6 +219,7 @@ describe('GraphiteGrafana defaults', () => {
     expect(userData).toContain(`cat > /etc/cdk-sitespeed/graphite/nginx-site.conf <<'SITESPEED_FILE'\n${installedShell('graphite-statsd.nginx.conf')}\nSITESPEED_FILE\n`);
     expect(userData).toContain(`cat > /etc/cdk-sitespeed/graphite/carbon.conf <<'SITESPEED_FILE'\n${carbonConf().trimEnd()}\nSITESPEED_FILE\n`);
     expect(userData).toContain(`cat > /etc/cdk-sitespeed/graphite/storage-schemas.conf <<'SITESPEED_FILE'\n${storageSchemasConf().trimEnd()}\nSITESPEED_FILE\n`);
+    expect(userData).toContain(`cat > /etc/cdk-sitespeed/graphite/storage-aggregation.conf <<'SITESPEED_FILE'\n${storageAggregationConf().trimEnd()}\nSITESPEED_FILE\n`);
     expect(carbonConf()).toContain('MAX_CREATES_PER_MINUTE = inf');
     expect(userData).toContain('url: http://graphite.sitespeed.internal:80');
   });
@@ -232,7 +249,7 @@ describe('GraphiteGrafana defaults', () => {
   test('launch template: IMDSv2 only, hop limit 1, encrypted root', () => {
     m.template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: Match.objectLike({
-        InstanceType: 't3.medium',
+        InstanceType: 't4g.small',
         MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
         BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true }) })],
       }),
@@ -437,15 +454,16 @@ describe('the metrics instance is not replaced by every deploy', () => {
     const { parameter } = imageParameterOf(template);
     expect(parameter).toEqual({
       Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
-      Default: `/aws/service/ecs/optimized-ami/amazon-linux-2023/al2023-ami-ecs-hvm-${EcsAmi.DEFAULT_RELEASE}-kernel-6.1-x86_64/image_id`,
+      Default: `/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/al2023-ami-ecs-hvm-${EcsAmi.DEFAULT_RELEASE}-kernel-6.1-arm64/image_id`,
     });
     expect(JSON.stringify(template.toJSON().Parameters)).not.toContain('recommended');
   });
 
   test('upgrading is naming a newer release; latest() and an AMI id of your own are there too; ARM types get the arm64 release', () => {
-    expect(imageParameterOf(metrics({ machineImage: EcsAmi.release('2023.0.20261001', '6.12') }).template).parameter.Default)
+    const x86 = new ec2.InstanceType('t3.small');
+    expect(imageParameterOf(metrics({ instanceType: x86, machineImage: EcsAmi.release('2023.0.20261001', '6.12') }).template).parameter.Default)
       .toBe('/aws/service/ecs/optimized-ami/amazon-linux-2023/al2023-ami-ecs-hvm-2023.0.20261001-kernel-6.12-x86_64/image_id');
-    expect(imageParameterOf(metrics({ machineImage: EcsAmi.latest() }).template).parameter.Default)
+    expect(imageParameterOf(metrics({ instanceType: x86, machineImage: EcsAmi.latest() }).template).parameter.Default)
       .toBe('/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id');
     const own = metrics({ machineImage: EcsAmi.fromAmiId('ami-0123456789abcdef0') }).template;
     expect(Object.values(own.findResources('AWS::EC2::LaunchTemplate'))[0].Properties.LaunchTemplateData.ImageId).toBe('ami-0123456789abcdef0');

@@ -1,7 +1,7 @@
 /**
  * `cdk-sitespeed cost <cdk.out>`: what a synthesized deployment costs a month, per stack and
  * resource, and what one run of each site costs, before anything is deployed. Reads files only
- * (or, with --price-list, the AWS Price List API).
+ * (and a price table: the shipped one, or --prices).
  */
 import * as fs from 'fs';
 import { parseArgs } from 'util';

@@ -63,6 +63,8 @@ interface Group {
   readonly instanceType: string;
   /** Per reference minute: the instances the schedule keeps (the group's floor). */
   readonly floor: Uint8Array;
+  /** Per reference minute: whether an instance is up, for the schedule or a run (filled in run by run). */
+  readonly occupied: Uint8Array;
   readonly hourly: number;
   readonly rootGb: number;
   readonly rootType: string;
@@ -84,14 +86,14 @@ export function costOf(stacks: SynthesizedStack[], prices: PriceTable, a: Assump
     const price = prices.instanceHour[type];
     if (price === undefined) {
       throw new Error(`the price table (${prices.region}, ${prices.date}) has no price for instance type '${type}': ` +
-        'add it with --prices <file> ({"instanceHour": {"<type>": <USD per hour>}, …}) or read it with --price-list');
+        'add it with --prices <file> ({"instanceHour": {"<type>": <USD per hour>}, …}; docs/costs.md)');
     }
     return price;
   };
 
   for (const stack of stacks) {
     for (const [id, r] of Object.entries(stack.template.Resources ?? {})) {
-      if (r.Type === 'AWS::AutoScaling::AutoScalingGroup') groups.set(`${stack.name}/${id}`, groupOf(stack, id, r, instancePrice));
+      if (r.Type === 'AWS::AutoScaling::AutoScalingGroup') groups.set(`${stack.name}/${id}`, groupOf(stack, id, r, instancePrice, a.scaleInMinutes));
     }
   }
   const sites = siteCosts(stacks, groups, prices, a, notes);
@@ -229,7 +231,7 @@ export function costOf(stacks: SynthesizedStack[], prices: PriceTable, a: Assump
   return { prices, fixed, sites, uncounted, notes };
 }
 
-function groupOf(stack: SynthesizedStack, id: string, r: Resource, instancePrice: (type: string) => number): Group {
+function groupOf(stack: SynthesizedStack, id: string, r: Resource, instancePrice: (type: string) => number, scaleInMinutes: number): Group {
   const p = r.Properties ?? {};
   const resources = stack.template.Resources ?? {};
   const template = resources[refOf(p.LaunchTemplate?.LaunchTemplateId) ?? '']?.Properties?.LaunchTemplateData ?? {};
@@ -246,22 +248,40 @@ function groupOf(stack: SynthesizedStack, id: string, r: Resource, instancePrice
   }
   const floorOf = (min: unknown, desired: unknown) => Math.max(numberOf(min) ?? 0, numberOf(desired) ?? 0);
   let current = floorOf(p.MinSize, p.DesiredCapacity);
+  // A lower floor with room above it (MaxSize > 0) lets instances go only when managed scaling
+  // scales in, scaleInMinutes later; a maximum of 0 stops them at once.
+  let lingering = 0;
+  let lingerUntil = -1;
   // Twice round: the first pass settles the state the period ends in, which is where it begins.
   for (let pass = 0; pass < 2; pass++) {
     for (let i = 0; i < REFERENCE_MINUTES; i++) {
-      for (const ap of at.get(i) ?? []) current = floorOf(ap.MinSize ?? current, ap.DesiredCapacity);
-      if (pass === 1) floor[i] = current;
+      for (const ap of at.get(i) ?? []) {
+        const next = floorOf(ap.MinSize ?? current, ap.DesiredCapacity);
+        const soft = (numberOf(ap.MaxSize) ?? numberOf(p.MaxSize) ?? 1) > 0;
+        if (next < current && soft) {
+          lingering = current;
+          lingerUntil = pass * REFERENCE_MINUTES + i + scaleInMinutes;
+        } else if (!soft) {
+          lingerUntil = -1;
+        }
+        current = next;
+      }
+      const held = pass * REFERENCE_MINUTES + i < lingerUntil ? Math.max(current, lingering) : current;
+      if (pass === 1) floor[i] = held;
     }
   }
   const scheduleText = actions.length === 0
     ? `min ${floorOf(p.MinSize, p.DesiredCapacity)}, always`
-    : actions.map(s => `${s.Properties!.Recurrence} → min ${s.Properties!.MinSize}`).join(', ') + ` (${actions[0].Properties!.TimeZone ?? 'UTC'})`;
+    : actions.length > 4
+      ? `${actions.length} scheduled actions`
+      : actions.map(s => `${s.Properties!.Recurrence} → min ${s.Properties!.MinSize}`).join(', ') + ` (${actions[0].Properties!.TimeZone ?? 'UTC'})`;
   const hourly = floor.some(v => v > 0) || (numberOf(p.MaxSize) ?? 1) > 0 ? instancePrice(instanceType) : 0;
   return {
     stack,
     id,
     instanceType,
     floor,
+    occupied: floor.map(v => (v > 0 ? 1 : 0)),
     hourly,
     scheduleText,
     rootGb: numberOf(root.VolumeSize) ?? 30,
@@ -270,8 +290,82 @@ function groupOf(stack: SynthesizedStack, id: string, r: Resource, instancePrice
   };
 }
 
+interface ParsedSite {
+  readonly stack: string;
+  readonly site: string;
+  readonly cluster: string;
+  readonly group: Group;
+  readonly expression: string;
+  readonly zone: string;
+  readonly rate: boolean;
+  readonly enabled: boolean;
+  readonly fires: number[];
+  readonly pages: number;
+  readonly pagesAssumed: boolean;
+  readonly iterations: number;
+  readonly runMinutes: number;
+  readonly retentionDays: number;
+  warmRuns: number;
+  addedMinutes: number;
+}
+
 function siteCosts(stacks: SynthesizedStack[], groups: Map<string, Group>, prices: PriceTable, a: Assumptions, notes: string[]): SiteCost[] {
-  const out: SiteCost[] = [];
+  const sites = parseSites(stacks, groups, a, notes);
+  // Runs in time order across the sites of a cluster: each holds an instance from its start (or,
+  // finding none, from the scale-out) until scaleInMinutes after it ends, and is charged only the
+  // instance-minutes neither the schedule nor an earlier run held.
+  for (const group of new Set(sites.map(x => x.group))) {
+    const runs = sites.filter(x => x.group === group && x.enabled).flatMap(x => x.fires.map(t => ({ t, site: x }))).sort((p, q) => p.t - q.t);
+    for (const { t, site } of runs) {
+      const warm = group.occupied[t] > 0;
+      if (warm) site.warmRuns++;
+      const held = Math.ceil((warm ? 0 : a.coldStartMinutes) + site.runMinutes + a.scaleInMinutes);
+      for (let i = t; i < t + held; i++) {
+        const m = i % REFERENCE_MINUTES;
+        if (!group.occupied[m]) {
+          group.occupied[m] = 1;
+          site.addedMinutes++;
+        }
+      }
+    }
+  }
+  const lambda = a.lambdaInvocationsPerRun * (prices.lambdaRequestPerMillion / 1e6 + a.lambdaGbSecondsPerInvocation * prices.lambdaGbSecond);
+  return sites.map(x => {
+    const { group } = x;
+    const runsPerMonth = x.enabled ? perMonth(x.fires.length) : 0;
+    const warmShare = x.enabled && x.fires.length > 0 ? x.warmRuns / x.fires.length : 0;
+    const addedPerRun = x.enabled && x.fires.length > 0 ? x.addedMinutes / x.fires.length : 0;
+    const rootPrice = prices.ebsGbMonth[group.rootType] ?? prices.ebsGbMonth.gp3;
+    const instanceHour = group.hourly + group.rootGb * rootPrice / HOURS_PER_MONTH + (group.publicIp ? prices.publicIpv4Hour : 0);
+    const pageIterations = x.pages * x.iterations;
+    const s3 = (pageIterations * a.reportObjectsPerPageIteration + a.reportObjectsPerRun) * prices.s3PutPer1000 / 1000 +
+      pageIterations * a.reportMbPerPageIteration / 1024 * prices.s3GbMonth * x.retentionDays / 30;
+    const perRun = addedPerRun / 60 * instanceHour + s3 + lambda;
+    return {
+      stack: x.stack,
+      site: x.site,
+      cluster: x.cluster,
+      schedule: `${x.expression}${x.rate ? '' : ` ${x.zone}`}${x.enabled ? '' : ' (disabled)'}`,
+      runsPerMonth,
+      pages: x.pages,
+      pagesAssumed: x.pagesAssumed,
+      iterations: x.iterations,
+      instanceType: group.instanceType,
+      runMinutes: x.runMinutes,
+      warmShare,
+      perRun,
+      instanceTimePerRun: x.runMinutes / 60 * group.hourly,
+      perMonth: runsPerMonth * perRun,
+      basis: `${x.pages}${x.pagesAssumed ? ' (assumed)' : ''} page(s) × ${x.iterations} iterations ≈ ${x.runMinutes.toFixed(1)} min on ${group.instanceType}; ` +
+        `${(warmShare * 100).toFixed(0)} % of runs find an instance up; each adds ${addedPerRun.toFixed(1)} instance-minutes beyond the schedule's ` +
+        `and earlier runs' (start-up, run, ${a.scaleInMinutes} min until scale-in) × ${rate(Number(instanceHour.toFixed(4)))}/h; ` +
+        `S3 $${s3.toFixed(4)} (kept ${x.retentionDays} days), Lambda $${lambda.toFixed(5)}`,
+    };
+  });
+}
+
+/** The sites of the stacks: their schedule's firings in the reference period, pages, iterations and run time. */
+function parseSites(stacks: SynthesizedStack[], groups: Map<string, Group>, a: Assumptions, notes: string[]): ParsedSite[] {
   const retention = new Map<string, number>();
   for (const stack of stacks) {
     for (const r of Object.values(stack.template.Resources ?? {})) {
@@ -279,6 +373,7 @@ function siteCosts(stacks: SynthesizedStack[], groups: Map<string, Group>, price
       if (days !== undefined) retention.set(stack.name, days);
     }
   }
+  const out: ParsedSite[] = [];
   for (const stack of stacks) {
     for (const [id, r] of Object.entries(stack.template.Resources ?? {})) {
       const entry = r.Metadata?.[CHECK_METADATA];
@@ -299,51 +394,29 @@ function siteCosts(stacks: SynthesizedStack[], groups: Map<string, Group>, price
       const pagesAssumed = urls < inputs.length;
       const pages = urls + (pagesAssumed ? a.pagesPerFile * (inputs.length - urls) : 0);
       const iterations = numberOf(argValue(args, '--browsertime.iterations') ?? argValue(args, '-n')) ?? 3;
-      const runMinutes = (a.runOverheadSeconds + pages * iterations * a.secondsPerIteration) / 60;
-
       const expression = String(p.ScheduleExpression ?? '');
       const zone = String(p.ScheduleExpressionTimezone ?? 'UTC');
-      const enabled = (p.State ?? 'ENABLED') === 'ENABLED';
       const every = rateMinutes(expression);
-      let runsInReference: number;
-      let warmRuns: number;
-      if (every !== undefined) {
-        runsInReference = REFERENCE_MINUTES / every;
-        warmRuns = runsInReference * group.floor.reduce((n, v) => n + (v > 0 ? 1 : 0), 0) / REFERENCE_MINUTES;
-      } else {
-        const fires = firings(schedulerCron(expression), zone);
-        runsInReference = fires.length;
-        warmRuns = fires.filter(m => group.floor[m] > 0).length;
-      }
-      const runsPerMonth = enabled ? perMonth(runsInReference) : 0;
-      const warmShare = runsInReference > 0 ? warmRuns / runsInReference : 0;
-      const rootPrice = prices.ebsGbMonth[group.rootType] ?? prices.ebsGbMonth.gp3;
-      const instanceHour = group.hourly + group.rootGb * rootPrice / HOURS_PER_MONTH + (group.publicIp ? prices.publicIpv4Hour : 0);
-      const coldMinutes = a.coldStartMinutes + runMinutes + a.scaleInMinutes;
-      const pageIterations = pages * iterations;
-      const days = retention.get(stack.name) ?? retention.get(clusterStack.name) ?? 30;
-      const s3 = (pageIterations * a.reportObjectsPerPageIteration + a.reportObjectsPerRun) * prices.s3PutPer1000 / 1000 +
-        pageIterations * a.reportMbPerPageIteration / 1024 * prices.s3GbMonth * days / 30;
-      const lambda = a.lambdaInvocationsPerRun * (prices.lambdaRequestPerMillion / 1e6 + a.lambdaGbSecondsPerInvocation * prices.lambdaGbSecond);
-      const perRun = (1 - warmShare) * coldMinutes / 60 * instanceHour + s3 + lambda;
       out.push({
         stack: stack.name,
         site: entry.site,
         cluster: `${clusterStack.name}/${entry.cluster}`,
-        schedule: `${expression}${every === undefined ? ` ${zone}` : ''}${enabled ? '' : ' (disabled)'}`,
-        runsPerMonth,
+        group,
+        expression,
+        zone,
+        rate: every !== undefined,
+        enabled: (p.State ?? 'ENABLED') === 'ENABLED',
+        // A rate's first run is when the schedule is created: the period's start stands for it.
+        fires: every !== undefined
+          ? Array.from({ length: Math.floor(REFERENCE_MINUTES / every) }, (_, i) => i * every)
+          : firings(schedulerCron(expression), zone),
         pages,
         pagesAssumed,
         iterations,
-        instanceType: group.instanceType,
-        runMinutes,
-        warmShare,
-        perRun,
-        instanceTimePerRun: runMinutes / 60 * group.hourly,
-        perMonth: runsPerMonth * perRun,
-        basis: `${pages}${pagesAssumed ? ' (assumed)' : ''} page(s) × ${iterations} iterations ≈ ${runMinutes.toFixed(1)} min on ${group.instanceType}; ` +
-          `${(warmShare * 100).toFixed(0)} % of runs find a warm instance, the rest start one (${coldMinutes.toFixed(1)} min × ${rate(Number(instanceHour.toFixed(4)))}/h); ` +
-          `S3 $${s3.toFixed(4)} (kept ${days} days), Lambda $${lambda.toFixed(5)}`,
+        runMinutes: (a.runOverheadSeconds + pages * iterations * a.secondsPerIteration) / 60,
+        retentionDays: retention.get(stack.name) ?? retention.get(clusterStack.name) ?? 30,
+        warmRuns: 0,
+        addedMinutes: 0,
       });
     }
   }

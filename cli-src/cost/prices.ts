@@ -1,6 +1,6 @@
 /**
  * The prices `cdk-sitespeed cost` uses: a shipped table for one region, or the same shape from a
- * JSON file (--prices) or the AWS Price List API (--price-list, price-list.ts).
+ * JSON file (--prices).
  */
 export interface PriceTable {
   readonly region: string;
@@ -37,8 +37,8 @@ export const HOURS_PER_MONTH = 730;
 
 /**
  * us-east-1 on-demand list prices, compiled on the date below from the AWS pricing pages listed in
- * `source` (this machine has no internet, so the figures were not fetched here: run with
- * --price-list to read the Price List API with your credentials, or pass your own table with --prices).
+ * `source` (the machine that compiled them has no internet, so they were not fetched there: pass
+ * a table of your own with --prices for another region, a discount or a newer figure).
  */
 export const US_EAST_1: PriceTable = {
   region: 'us-east-1',

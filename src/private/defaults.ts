@@ -9,8 +9,11 @@ export const DEFAULTS = {
     maxCapacity: 2,
     sharedMemorySizeMiB: 2048,
     rootVolumeSizeGiB: 30,
-    containerInsights: true,
+    containerInsights: false,
     siteMetrics: false,
+  },
+  GraphiteGrafanaProps: {
+    containerInsights: false,
   },
   OnOffScheduleOptions: {
     startMinute: 0,

@@ -29,7 +29,7 @@ const GRAFANA_PLUGIN = /^[a-z0-9][a-z0-9-]*(@[0-9][0-9A-Za-z.-]*)?$/;
 
 /** Checks GraphiteGrafana's props: an error names the prop and what is allowed. */
 export function checkGraphiteGrafanaProps(scope: IConstruct, props: GraphiteGrafanaProps): CheckedGraphiteGrafanaProps {
-  const instanceType = props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MEDIUM);
+  const instanceType = props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.SMALL);
   const capacity = instanceCapacity(instanceType.toString());
   if (capacity && taskMemoryReservationMiB(capacity) < METRICS_TASKS_MIB) {
     throw new Error(`instanceType '${instanceType}' has ${capacity.memoryMiB} MiB; Graphite and Grafana reserve ${METRICS_TASKS_MIB} MiB and the ECS agent keeps some.`);
@@ -38,11 +38,6 @@ export function checkGraphiteGrafanaProps(scope: IConstruct, props: GraphiteGraf
     Annotations.of(scope).addWarningV2('cdk-sitespeed:metricsInstanceUnknown',
       `instanceType '${instanceType}' is not in the library's table of instance sizes, so its memory is not checked: ` +
       `Graphite and Grafana reserve ${METRICS_TASKS_MIB} MiB, so give it at least 2 GiB (a task that does not fit is never placed).`);
-  }
-  if (instanceType.architecture === ec2.InstanceArchitecture.ARM_64 && !props.graphiteImage) {
-    Annotations.of(scope).addWarningV2('cdk-sitespeed:metricsInstanceArm',
-      `instanceType '${instanceType}' is ARM, and no arm64 build of the default Graphite image is proven here; graphiteapp/graphite-statsd ` +
-      'has been multi-arch since 1.1.6-2 (graphite-project/docker-graphite-statsd#126, #190): pass it as graphiteImage, or an x86 instanceType.');
   }
   const volumeSizeGiB = props.volumeSizeGiB ?? 50;
   requirePlain('volumeSizeGiB', volumeSizeGiB, 'aws-ec2 checks the volume\'s size at synth');
@@ -73,6 +68,9 @@ export function checkGraphiteGrafanaProps(scope: IConstruct, props: GraphiteGraf
     }
   }
   const schedule = props.schedule ?? InstanceSchedule.alwaysOn();
+  if (schedule._followsSites) {
+    throw new Error('schedule: InstanceSchedule.aroundRuns follows a cluster\'s sites, and the metrics instance has none; use alwaysOn() (the default) or onOff(...) covering every run.');
+  }
   if (schedule._warmInstances === 0) {
     throw new Error('schedule: an onOff schedule with warmInstances 0 would never start the metrics instance; leave warmInstances out (1).');
   }

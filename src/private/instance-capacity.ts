@@ -42,6 +42,12 @@ const FAMILIES: Record<string, [number, string[]]> = {
 
 /** Burstable types: memory is not a fixed ratio, so they are listed whole. */
 const BURSTABLE: Record<string, InstanceCapacity> = {
+  't3.small': { vcpus: 2, memoryMiB: 2048 },
+  't3a.small': { vcpus: 2, memoryMiB: 2048 },
+  't4g.small': { vcpus: 2, memoryMiB: 2048 },
+  't4g.medium': { vcpus: 2, memoryMiB: 4096 },
+  't4g.large': { vcpus: 2, memoryMiB: 8192 },
+  't4g.xlarge': { vcpus: 4, memoryMiB: 16384 },
   't3.medium': { vcpus: 2, memoryMiB: 4096 },
   't3.large': { vcpus: 2, memoryMiB: 8192 },
   't3.xlarge': { vcpus: 4, memoryMiB: 16384 },

@@ -131,3 +131,35 @@ export function dashboardsUnit(options: { mountPoint: string; environmentFile: s
     'WantedBy=multi-user.target',
   ].join('\n');
 }
+
+/**
+ * storage-aggregation.conf: sitespeed.io's own (sitespeedio/docker-graphite-statsd
+ * conf/graphite/storage-aggregation.conf, the one file its image adds that matters), mounted on the
+ * upstream image. Its catch-all keeps an hourly point from a single run (xFilesFactor 0.0, where
+ * upstream's 0.3 would drop an hour holding one 10 s point of 360); whisper files keep the
+ * aggregation they were created with.
+ */
+export function storageAggregationConf(): string {
+  return [
+    '[min]',
+    'pattern = \\.min$',
+    'xFilesFactor = 0.1',
+    'aggregationMethod = min',
+    '',
+    '[max]',
+    'pattern = \\.max$',
+    'xFilesFactor = 0.1',
+    'aggregationMethod = max',
+    '',
+    '[sum]',
+    'pattern = \\.count$',
+    'xFilesFactor = 0',
+    'aggregationMethod = sum',
+    '',
+    '[default_average]',
+    'pattern = .*',
+    'xFilesFactor = 0.0',
+    'aggregationMethod = average',
+    '',
+  ].join('\n');
+}

@@ -7,6 +7,10 @@ import { IConstruct } from 'constructs';
  * The acknowledgement is construct metadata: it travels with the library to users who run
  * cdk-nag, and costs nothing for those who do not.
  */
+/** Why a cluster without Container Insights is fine (cdk-nag AwsSolutions-ECS4). */
+export const CONTAINER_INSIGHTS_OFF = 'Container Insights is off by default because its custom metrics cost more than the instance ' +
+  '(npx cdk-sitespeed cost); ECS still publishes cluster CPU and memory, and containerInsights: true turns it on';
+
 export function acknowledge(scope: IConstruct, finding: string, reason: string): void {
   Validations.of(scope).acknowledge({ id: `AwsSolutions::${finding}`, reason });
 }

@@ -57,14 +57,15 @@ const lineOf = (report: ReturnType<typeof cost>, item: RegExp) => {
 };
 
 describe('fixed costs known by hand', () => {
-  test('an Auto Scaling group on 07:00-20:00 weekdays: instance, root volume and public IPv4 for 65 hours a week', () => {
+  test('an Auto Scaling group on 07:00-20:00 weekdays: instance, root volume and public IPv4 for 65 hours a week and the scale-ins', () => {
     const report = cost({
       Template: launchTemplate('t3.small'),
       Group: group('0', '2'),
       On: action('0 7 * * MON-FRI', 1),
       Off: action('0 20 * * MON-FRI', 0),
     });
-    const hours = 65 * MONTH;
+    // Off lowers the floor; managed scaling lets the instance go 15 minutes later.
+    const hours = (65 + 5 * 0.25) * MONTH;
     expect(lineOf(report, /^t3\.small/)).toBeCloseTo(hours * 0.0208, 6);
     expect(lineOf(report, /root volume/)).toBeCloseTo(30 * 0.08 * hours / 730, 6);
     expect(lineOf(report, /public IPv4/)).toBeCloseTo(hours * 0.005, 6);
@@ -80,7 +81,7 @@ describe('fixed costs known by hand', () => {
       Early: site('early', 'cron(30 6 ? * MON-FRI *)', ['https://a.example/', '--browsertime.iterations', '1']),
       Late: site('late', 'cron(30 19 ? * MON-FRI *)', ['https://a.example/', '--browsertime.iterations', '1']),
     });
-    expect(lineOf(report, /^c5\.large/)).toBeCloseTo(65 * MONTH * 0.085, 6);
+    expect(lineOf(report, /^c5\.large/)).toBeCloseTo((65 + 5 * 0.25) * MONTH * 0.085, 6);
     expect(report.fixed.some(l => /public IPv4/.test(l.item))).toBe(false);
     // 06:30 UTC is 07:30 in Stockholm (warm); 19:30 UTC is 20:30 there (off).
     expect(report.sites.map(s => [s.site, s.warmShare])).toEqual([['early', 1], ['late', 0]]);
@@ -90,7 +91,15 @@ describe('fixed costs known by hand', () => {
     expect(lineOf(cost({ Template: launchTemplate('t3.medium'), Group: group('1', '1') }), /^t3\.medium/)).toBeCloseTo(730 * 0.0416, 6);
     expect(cost({ Template: launchTemplate('t3.medium'), Group: group('0', '2') }).fixed).toEqual([]);
     const weekdays = cost({ Template: launchTemplate('t3.medium'), Group: group('1', '1'), Off: action('0 0 * * SAT', 0), On: action('0 0 * * MON', 1) });
-    expect(lineOf(weekdays, /^t3\.medium/)).toBeCloseTo(5 * 24 * MONTH * 0.0416, 6);
+    expect(lineOf(weekdays, /^t3\.medium/)).toBeCloseTo((5 * 24 + 0.25) * MONTH * 0.0416, 6);
+    // A maximum of 0 stops the instance at once (the metrics instance's off).
+    const hard = cost({
+      Template: launchTemplate('t3.medium'),
+      Group: group('1', '1'),
+      Off: { ...action('0 0 * * SAT', 0), Properties: { ...action('0 0 * * SAT', 0).Properties, MaxSize: 0 } },
+      On: action('0 0 * * MON', 1),
+    });
+    expect(lineOf(hard, /^t3\.medium/)).toBeCloseTo(5 * 24 * MONTH * 0.0416, 6);
   });
 
   test('a gp3 volume with IOPS and throughput above the baseline, a gp2 volume', () => {
@@ -199,7 +208,7 @@ describe('the reference deployment', () => {
     expect(code).toBe(0);
     const report = JSON.parse(out);
     const fixedOf = (prefix: string) => report.fixed.filter((l: any) => l.stack.startsWith(prefix)).reduce((n: number, l: any) => n + l.monthly, 0);
-    expect(fixedOf('prod-')).toBeGreaterThan(30); // TODO(levers): ≤ 40
+    expect(fixedOf('prod-')).toBeLessThanOrEqual(40);
     expect(report.sites.filter((s: any) => s.stack.startsWith('prod-')).map((s: any) => s.site).sort())
       .toEqual(['blog', 'checkout', 'docs', 'landing', 'shop']);
     expect(report.sites.every((s: any) => s.perRun > 0)).toBe(true);
@@ -207,6 +216,14 @@ describe('the reference deployment', () => {
       expect(report.fixed.filter((l: any) => l.stack.startsWith(stage) && /instance-hours/.test(l.item))).toEqual([]);
       expect(report.sites.filter((s: any) => s.stack.startsWith(stage)).every((s: any) => s.perMonth === 0)).toBe(true);
     }
+  });
+
+  test('docs/costs.md shows the figures the command computes for the reference prod stage', async () => {
+    const report = JSON.parse((await run([dir, '--stack', 'prod-*', '--json'])).out);
+    const page = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'costs.md'), 'utf8');
+    const shown = (label: string) => Number(new RegExp(`\\*\\*${label}\\*\\* \\| \\*\\*\\$([\\d.]+)\\*\\*`).exec(page)?.[1]);
+    expect({ fixed: shown('Fixed'), total: shown('Total') })
+      .toEqual({ fixed: Number(report.fixedMonthly.toFixed(2)), total: Number(report.totalMonthly.toFixed(2)) });
   });
 
   test('the text report names every stack, the prices it used and its assumptions', async () => {
@@ -228,7 +245,7 @@ describe('the reference deployment', () => {
     expect(out).toMatch(/\$0\.00  its public IPv4 address/);
     fs.writeFileSync(prices, JSON.stringify({ region: 'eu-north-1', date: '2026-12-01', source: 'my quote' }));
     expect(await run([dir, '--stack', 'prod-Metrics', '--prices', prices])).toMatchObject({
-      code: 2, err: expect.stringMatching(/no price for instance type 't3\.\w+': add it with --prices/),
+      code: 2, err: expect.stringMatching(/no price for instance type 't4g\.small': add it with --prices/),
     });
   });
 

@@ -26,6 +26,7 @@ describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
   let result: { code: number | null; output: string };
   let args: string[];
   const startedAt = new Date();
+  let runSeconds = 0;
 
   beforeAll(async () => {
     requireSitespeed();
@@ -73,6 +74,7 @@ describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
     expect(args.every(a => typeof a === 'string')).toBe(true);
 
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-sitespeed-'));
+    const runStart = Date.now();
     result = await run(SITESPEED, [...args, ...LOCAL_ONLY(motoEndpoint())], {
       PATH: process.env.PATH,
       HOME: cwd,
@@ -83,6 +85,7 @@ describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
     }, cwd);
     fs.mkdirSync(path.join(__dirname, '..', '..', 'test-artifacts'), { recursive: true });
     fs.writeFileSync(path.join(__dirname, '..', '..', 'test-artifacts', 'e2e-sitespeed.log'), `${JSON.stringify(args)}\n\n${result.output}`);
+    runSeconds = (Date.now() - runStart) / 1000;
   }, 300_000);
 
   afterAll(async () => {
@@ -107,6 +110,14 @@ describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
     expect(Math.abs(folderTime - startedAt.getTime())).toBeLessThan(10 * 60_000);
     expect(keys).toContain(index[0].replace('index.html', 'pages/127_0_0_1/home/index.html'));
     expect(keys).toContain(index[0].replace('index.html', 'pages/127_0_0_1/cart/index.html'));
+    // What the cost model's assumptions are calibrated against (cli-src/cost/assumptions.ts): a
+    // two-request page, screenshots off, no video, so a floor for real pages.
+    const figures = {
+      sitespeed: '39.2.0', pages: 2, iterations: 1, runSeconds,
+      reportObjects: keys.length, reportBytes: (listed.Contents ?? []).reduce((n, o) => n + (o.Size ?? 0), 0),
+    };
+    expect(figures.runSeconds).toBeGreaterThan(0);
+    fs.writeFileSync(path.join(__dirname, '..', '..', 'test-artifacts', 'e2e-run-figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
   });
 
   test('metrics reach Graphite under the namespace, the slug and the URL aliases', () => {

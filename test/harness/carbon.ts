@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { freePort } from './local-server';
 import { testTool } from './tools';
-import { carbonConf, storageSchemasConf } from '../../src/private/metrics-config';
+import { carbonConf, storageAggregationConf, storageSchemasConf } from '../../src/private/metrics-config';
 
 export interface Carbon {
   /** Sends plain text lines (`key value timestamp`) to the line receiver. */
@@ -19,6 +19,8 @@ export interface Carbon {
   waitForFiles(count: number, seconds?: number): Promise<string[]>;
   /** A metric's archives as [seconds per point, seconds kept], from whisper-info. */
   archives(metric: string): Array<[number, number]>;
+  /** A metric's xFilesFactor and aggregation method, from whisper-info. */
+  aggregation(metric: string): { xFilesFactor: number; aggregationMethod: string };
   /** Everything carbon logged. */
   log(): string;
   stop(): void;
@@ -49,6 +51,7 @@ export async function startCarbon(): Promise<Carbon> {
   fs.mkdirSync(path.join(dir, 'conf'));
   fs.writeFileSync(path.join(dir, 'conf', 'carbon.conf'), conf);
   fs.writeFileSync(path.join(dir, 'conf', 'storage-schemas.conf'), storageSchemasConf());
+  fs.writeFileSync(path.join(dir, 'conf', 'storage-aggregation.conf'), storageAggregationConf());
 
   let output = '';
   const child: ChildProcess = spawn(carbonCache, [`--config=${dir}/conf/carbon.conf`, '--nodaemon', 'start'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -59,17 +62,22 @@ export async function startCarbon(): Promise<Carbon> {
 
   const whisper = path.join(dir, 'storage', 'whisper');
   const files = () => (fs.existsSync(whisper) ? (fs.readdirSync(whisper, { recursive: true }) as string[]).filter(f => f.endsWith('.wsp')) : []);
+  const info = (metric: string) => {
+    const file = path.join(whisper, ...metric.split('.')) + '.wsp';
+    const out = spawnSync(whisperInfo, [file, '--json'], { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`whisper-info ${file}: ${out.stderr}`);
+    return JSON.parse(out.stdout);
+  };
   return {
     send: lines => new Promise((resolve, reject) => {
       const socket = net.connect(linePort, '127.0.0.1', () => socket.end(lines.join('\n') + '\n'));
       socket.on('close', () => resolve()).on('error', reject);
     }),
     waitForFiles: (count, seconds = 60) => waitFor(`${count} whisper files`, () => (files().length >= count ? files() : undefined), seconds, log),
-    archives: metric => {
-      const file = path.join(whisper, ...metric.split('.')) + '.wsp';
-      const info = spawnSync(whisperInfo, [file, '--json'], { encoding: 'utf8' });
-      if (info.status !== 0) throw new Error(`whisper-info ${file}: ${info.stderr}`);
-      return JSON.parse(info.stdout).archives.map((a: any) => [a.secondsPerPoint, a.retention]);
+    archives: metric => info(metric).archives.map((a: any) => [a.secondsPerPoint, a.retention]),
+    aggregation: metric => {
+      const { xFilesFactor, aggregationMethod } = info(metric);
+      return { xFilesFactor, aggregationMethod };
     },
     log,
     stop: () => { child.kill('SIGTERM'); },

@@ -23,6 +23,13 @@ test('carbon creates the whisper files of 300 new pages at once, each kind of ke
   expect(carbon.archives(run)).toEqual([[10, 8 * 86400]]);
   expect(carbon.archives(summaries[0])).toEqual([[3600, 65 * 86400]]);
   expect(carbon.archives(crux)).toEqual([[86400, 2 * 365 * 86400]]);
+  // sitespeed.io's aggregation (mounted on the upstream image, whose catch-all is 0.3): an hour
+  // holding one run's point is kept, and a .max key aggregates by max.
+  expect(carbon.aggregation(summaries[0])).toEqual({ xFilesFactor: 0, aggregationMethod: 'average' });
+  await carbon.send([`sitespeed_io.prod.shop.pageSummary.shop_example_com.page0.firstPaint.max 1 ${now}`]);
+  await carbon.waitForFiles(303);
+  expect(carbon.aggregation('sitespeed_io.prod.shop.pageSummary.shop_example_com.page0.firstPaint.max'))
+    .toEqual({ xFilesFactor: expect.closeTo(0.1, 5), aggregationMethod: 'max' });
   // Tags off: carbon would otherwise call graphite-web for every new metric.
   expect(carbon.log()).not.toContain('[tagdb]');
 }, 120_000);
