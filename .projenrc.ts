@@ -49,6 +49,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-lambda@^3',
     '@aws-sdk/client-scheduler@^3',
     '@aws-sdk/client-sqs@^3',
+    '@aws-sdk/client-pricing@^3',
     'aws-sdk-client-mock@^4',
     'flatpickr@^4.6.13',
     'playwright-core@^1.65.1',

@@ -4,6 +4,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { PricingClient } from '@aws-sdk/client-pricing';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -56,7 +57,7 @@ export async function main(argv: string[], io: CheckIo = processIo, clients?: (r
     io.out(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (command === 'cost') return cost(rest, io);
+  if (command === 'cost') return costCommand(rest, io);
   if (command !== 'check') {
     io.err(`cdk-sitespeed: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -82,14 +83,15 @@ export async function main(argv: string[], io: CheckIo = processIo, clients?: (r
   return exitCode;
 }
 
-function cost(argv: string[], io: CheckIo): number {
+/** `cdk-sitespeed cost`: the exit code. `pricing` is for the tests. */
+export async function costCommand(argv: string[], io: CheckIo, pricing?: () => PricingClient): Promise<number> {
   try {
     const options = parseCostOptions(argv);
     if (options.help) {
       io.out(COST_USAGE);
       return 0;
     }
-    const report = costReport(options);
+    const report = await costReport(options, pricing);
     io.out(options.json ? JSON.stringify(costJson(report, options.assumptions), null, 2) : renderCost(report, options.assumptions));
     return 0;
   } catch (e) {

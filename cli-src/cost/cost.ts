@@ -5,9 +5,11 @@
  */
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { readAssembly, selectStacks } from './assembly';
+import { PricingClient } from '@aws-sdk/client-pricing';
+import { readAssembly, selectStacks, SynthesizedStack } from './assembly';
 import { Assumptions, DEFAULT_ASSUMPTIONS, describeAssumptions } from './assumptions';
 import { CostReport, costOf } from './model';
+import { PRICE_LIST_ENDPOINT_REGION, priceListTable } from './price-list';
 import { PriceTable, priceTableFrom, US_EAST_1 } from './prices';
 
 export const COST_USAGE = `Usage: cdk-sitespeed cost [CLOUD_ASSEMBLY] [options]
@@ -23,6 +25,10 @@ CLOUD_ASSEMBLY is the folder \`cdk synth\` wrote (default: cdk.out).
 Options:
   --stack NAME               only these stacks (repeat; '*' matches, e.g. 'prod-*'); default: all
   --prices FILE              a price table (JSON; see docs/costs.md) instead of the shipped us-east-1 one
+  --price-list               read the instance and gp3 prices of the stacks' region from the AWS Price
+                             List API (needs credentials allowed pricing:GetProducts; the rest stays
+                             the shipped table's, or --prices')
+  --region REGION            the region to price when the stacks are environment-agnostic
   --json                     print the report as JSON
   --seconds-per-iteration N  one page iteration (default ${DEFAULT_ASSUMPTIONS.secondsPerIteration})
   --run-overhead-seconds N   per run besides the iterations (default ${DEFAULT_ASSUMPTIONS.runOverheadSeconds})
@@ -37,6 +43,8 @@ export interface CostOptions {
   readonly assembly: string;
   readonly stacks: string[];
   readonly pricesFile?: string;
+  readonly priceList: boolean;
+  readonly region?: string;
   readonly json: boolean;
   readonly help: boolean;
   readonly assumptions: Assumptions;
@@ -59,17 +67,20 @@ export function parseCostOptions(argv: string[]): CostOptions {
       args: argv,
       allowPositionals: true,
       options: {
-        stack: { type: 'string', multiple: true },
-        prices: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
+        'stack': { type: 'string', multiple: true },
+        'prices': { type: 'string' },
+        'price-list': { type: 'boolean' },
+        'region': { type: 'string' },
+        'json': { type: 'boolean' },
+        'help': { type: 'boolean', short: 'h' },
         ...Object.fromEntries(NUMERIC.map(([flag]) => [flag, { type: 'string' as const }])),
       },
     });
   } catch (e) {
     throw new CostUsageError((e as Error).message);
   }
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
   if (positionals.length > 1) throw new CostUsageError(`one cloud assembly folder, got ${positionals.length}: ${positionals.join(' ')}`);
   const assumptions: Record<string, number> = { ...DEFAULT_ASSUMPTIONS };
   for (const [flag, key] of NUMERIC) {
@@ -83,6 +94,8 @@ export function parseCostOptions(argv: string[]): CostOptions {
     assembly: positionals[0] ?? 'cdk.out',
     stacks: (values.stack as string[] | undefined) ?? [],
     pricesFile: values.prices as string | undefined,
+    priceList: Boolean(values['price-list']),
+    region: values.region as string | undefined,
     json: Boolean(values.json),
     help: Boolean(values.help),
     assumptions: assumptions as unknown as Assumptions,
@@ -90,7 +103,7 @@ export function parseCostOptions(argv: string[]): CostOptions {
 }
 
 /** The report for the options; throws CostUsageError for input it cannot read. */
-export function costReport(options: CostOptions): CostReport {
+export async function costReport(options: CostOptions, pricing: () => PricingClient = defaultPricing): Promise<CostReport> {
   let prices: PriceTable = US_EAST_1;
   if (options.pricesFile) {
     let json: unknown;
@@ -112,18 +125,47 @@ export function costReport(options: CostOptions): CostReport {
     throw new CostUsageError((e as Error).message);
   }
   if (stacks.length === 0) throw new CostUsageError(`no stack of ${options.assembly} matches ${options.stacks.map(s => `'${s}'`).join(', ')}`);
+  const regions = [...new Set(stacks.map(s => s.region).filter((r): r is string => r !== undefined))];
+  if (options.priceList) prices = await fromPriceList(options, stacks, regions, prices, pricing);
   let report;
   try {
     report = costOf(stacks, prices, options.assumptions);
   } catch (e) {
     throw new CostUsageError((e as Error).message);
   }
-  const regions = [...new Set(stacks.map(s => s.region).filter((r): r is string => r !== undefined))];
   const elsewhere = regions.filter(r => r !== prices.region);
   if (elsewhere.length > 0) {
-    report.notes.push(`The stacks deploy to ${elsewhere.join(', ')}, but the prices are ${prices.region}'s: pass that region's table with --prices.`);
+    report.notes.push(`The stacks deploy to ${elsewhere.join(', ')}, but the prices are ${prices.region}'s: pass that region's table with --prices, or --price-list.`);
   }
   return report;
+}
+
+function defaultPricing(): PricingClient {
+  return new PricingClient({ region: PRICE_LIST_ENDPOINT_REGION, maxAttempts: 5 });
+}
+
+async function fromPriceList(options: CostOptions, stacks: SynthesizedStack[], regions: string[], base: PriceTable,
+  pricing: () => PricingClient): Promise<PriceTable> {
+  const region = options.region ?? (regions.length === 1 ? regions[0] : undefined);
+  if (!region) {
+    throw new CostUsageError(regions.length > 1
+      ? `--price-list: the stacks deploy to ${regions.join(', ')}; price one region at a time with --stack, or name it with --region`
+      : '--price-list: the stacks are environment-agnostic; name the region to price with --region (e.g. --region eu-north-1)');
+  }
+  const types = stacks.flatMap(s => Object.values(s.template.Resources ?? {}))
+    .filter(r => r.Type === 'AWS::EC2::LaunchTemplate')
+    .map(r => r.Properties?.LaunchTemplateData?.InstanceType)
+    .filter((t): t is string => typeof t === 'string');
+  try {
+    return await priceListTable(pricing(), region, types, base, new Date().toISOString().slice(0, 10));
+  } catch (e) {
+    const error = e as Error;
+    if (error.message.startsWith('--price-list:')) throw new CostUsageError(error.message);
+    const credentials = error.name === 'CredentialsProviderError' || /credential/i.test(error.message);
+    throw new CostUsageError(credentials
+      ? '--price-list needs AWS credentials (none were found: set AWS_PROFILE or run `aws sso login`); leave it out to use the shipped price table'
+      : `--price-list: the Price List API answered ${error.name}: ${error.message} (the caller needs pricing:GetProducts); leave it out to use the shipped price table`);
+  }
 }
 
 const usd = (n: number) => `$${n.toFixed(n !== 0 && n < 0.01 ? 4 : 2)}`;

@@ -113,8 +113,12 @@ describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
     // What the cost model's assumptions are calibrated against (cli-src/cost/assumptions.ts): a
     // two-request page, screenshots off, no video, so a floor for real pages.
     const figures = {
-      sitespeed: '39.2.0', pages: 2, iterations: 1, runSeconds,
-      reportObjects: keys.length, reportBytes: (listed.Contents ?? []).reduce((n, o) => n + (o.Size ?? 0), 0),
+      sitespeed: '39.2.0',
+      pages: 2,
+      iterations: 1,
+      runSeconds,
+      reportObjects: keys.length,
+      reportBytes: (listed.Contents ?? []).reduce((n, o) => n + (o.Size ?? 0), 0),
     };
     expect(figures.runSeconds).toBeGreaterThan(0);
     fs.writeFileSync(path.join(__dirname, '..', '..', 'test-artifacts', 'e2e-run-figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
