@@ -164,7 +164,7 @@ describe('runs', () => {
     expect(shop.runMinutes).toBeCloseTo(runMinutes, 6);
     const hourly = 0.085 + 30 * 0.08 / 730 + 0.005;
     const instance = (5 + runMinutes + 15) / 60 * hourly;
-    const s3 = (10 * 25 + 40) * 0.005 / 1000 + 10 * 2 / 1024 * 0.023 * 90 / 30;
+    const s3 = (10 * 25 + 15) * 0.005 / 1000 + 10 * 2 / 1024 * 0.023 * 90 / 30;
     const lambda = 4 * (0.2 / 1e6 + 0.5 * 0.0000166667);
     expect(shop.perRun).toBeCloseTo(instance + s3 + lambda, 6);
     expect(shop.perMonth).toBeCloseTo(shop.runsPerMonth * shop.perRun, 6);
