@@ -14,13 +14,16 @@ import { check, CheckIo } from './check/check';
 import { Clock, realClock } from './check/clock';
 import { Clients } from './check/context';
 import { CHECK_USAGE, parseCheckOptions, UsageError } from './check/options';
-import { checkPolicy } from './check/permissions';
+import { checkPolicy, runPolicy } from './check/permissions';
 import { COST_USAGE, costJson, costReport, CostUsageError, parseCostOptions, renderCost } from './cost/cost';
+import { parseRunOptions, RUN_USAGE, RunUsageError } from './run/options';
+import { runSites } from './run/run';
 
 const USAGE = `Usage: cdk-sitespeed <command> [options]
 
 Commands:
   check    prove a deployed cdk-sitespeed deployment works on your account (cdk-sitespeed check --help)
+  run      run sites now, as their schedules do, and gate a pipeline on the outcome (cdk-sitespeed run --help)
   cost     what a synthesized deployment costs a month and per run, before you deploy it (cdk-sitespeed cost --help)`;
 
 /** The SDK clients of the real account, from the usual AWS configuration (profile, region, environment). */
@@ -58,6 +61,7 @@ export async function main(argv: string[], io: CheckIo = processIo, clients?: (r
     return command === undefined ? 2 : 0;
   }
   if (command === 'cost') return costCommand(rest, io);
+  if (command === 'run') return runCommand(rest, io, clients, clock);
   if (command !== 'check') {
     io.err(`cdk-sitespeed: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -99,4 +103,25 @@ export async function costCommand(argv: string[], io: CheckIo, pricing?: () => P
     io.err(`cdk-sitespeed cost: ${e.message}\nRun cdk-sitespeed cost --help for the options.\n`);
     return 2;
   }
+}
+
+async function runCommand(argv: string[], io: CheckIo, clients: ((region?: string) => Clients) | undefined, clock: Clock): Promise<number> {
+  let options;
+  try {
+    options = parseRunOptions(argv);
+  } catch (e) {
+    if (!(e instanceof RunUsageError)) throw e;
+    io.err(`cdk-sitespeed run: ${e.message}\nRun cdk-sitespeed run --help for the options.\n`);
+    return 2;
+  }
+  if (options.help) {
+    io.out(RUN_USAGE);
+    return 0;
+  }
+  if (options.printPolicy) {
+    io.out(JSON.stringify(runPolicy(options.stacks), null, 2));
+    return 0;
+  }
+  if (options.profile) process.env.AWS_PROFILE = options.profile;
+  return runSites(options, (clients ?? awsClients)(options.region), clock, io);
 }

@@ -1,4 +1,4 @@
-import { configArgs, declaredOption, optionNames, renderRunArgs, RunArgsInput } from '../src/contract/sitespeed-args';
+import { configArgs, declaredOption, optionNames, renderRunArgs, runArgsProblems, RunArgsInput } from '../src/contract/sitespeed-args';
 
 const base: RunArgsInput = {
   slug: 'shop',
@@ -53,6 +53,13 @@ describe('renderRunArgs', () => {
       '--resultBaseURL', 'https://reports.example.com',
       '--plugins.remove', 'screenshot',
     ]);
+  });
+
+  test('runTask accepts what the renderer writes: one --urlAlias per URL, and no more', () => {
+    const args = renderRunArgs({ ...base, inputs: ['https://a.example/', 'https://a.example/b'], urlAliases: ['home', 'b'] });
+    expect(runArgsProblems('shop', args)).toEqual([]);
+    const three = ['https://a.example/', 'https://a.example/b', '--urlAlias', 'a', '--urlAlias', 'b', '--urlAlias', 'c', '--slug', 'shop'];
+    expect(runArgsProblems('shop', three)).toEqual([expect.stringMatching(/^'urlAlias' is given 3 times for 2 URL\(s\)/)]);
   });
 
   test('an argument with spaces stays one element', () => {

@@ -1,4 +1,5 @@
 import { checkAccount } from './account';
+import { credentialProblem } from '../aws-errors';
 import { checkAlarmDelivery } from './alarm-delivery';
 import { Clock } from './clock';
 import { CheckContext, Clients } from './context';
@@ -58,7 +59,7 @@ export async function check(options: CheckOptions, clients: Clients, clock: Cloc
     progressShown = true;
   };
 
-  const found = await discover(options, clients);
+  const found = await discover(options.stacks, clients);
   emit(found.lines);
   if (found.deployment) {
     const ctx: CheckContext = { clients, clock, options, deployment: found.deployment, progress };
@@ -76,16 +77,18 @@ export async function check(options: CheckOptions, clients: Clients, clock: Cloc
   return { lines, exitCode };
 }
 
-async function discover(options: CheckOptions, clients: Clients): Promise<{ lines: Line[]; deployment?: Deployment }> {
+/** The deployment in the stacks matching the patterns, with a line for each stack; no deployment when there is none to check. */
+export async function discover(patterns: string[], clients: Clients): Promise<{ lines: Line[]; deployment?: Deployment }> {
   const lines: Line[] = [];
   let names: string[];
   try {
-    names = await stackNames(clients.cfn, options.stacks);
+    names = await stackNames(clients.cfn, patterns);
   } catch (e: any) {
     return { lines: [failure('stacks', e)] };
   }
   if (names.length === 0) {
-    return { lines: [fail('stacks', `no stack matches ${options.stacks.join(', ')}`, 'check the names (`aws cloudformation list-stacks`) and the region (--region)')] };
+    const region = await clients.cfn.config.region().catch(() => 'unknown');
+    return { lines: [fail('stacks', `no stack matches ${patterns.join(', ')} in ${region}`, 'check the names (`aws cloudformation list-stacks`) and the region (--region)')] };
   }
   const stacks: DeployedStack[] = [];
   for (const name of names) {
@@ -99,6 +102,8 @@ async function discover(options: CheckOptions, clients: Clients): Promise<{ line
           : 'the stack\'s events say what failed: `aws cloudformation describe-stack-events --stack-name ' + name + '`'));
       }
     } catch (e: any) {
+      // Credentials that fail for one stack fail for all: one line, and no verdict on the deployment.
+      if (credentialProblem(e)) return { lines: [failure('stacks', e)] };
       lines.push(failure('stacks', e, `${name}: `));
     }
   }
@@ -133,9 +138,11 @@ async function timed(step: Step, ctx: CheckContext): Promise<Line[]> {
   }
 }
 
-/** An AWS error as a ✗ line: access denied names the permission, anything else its message. */
-function failure(step: string, e: any, prefix = ''): Line {
+/** An AWS error as a ✗ line: credentials and access denied say what to do, anything else its message. */
+export function failure(step: string, e: any, prefix = ''): Line {
   const message = `${prefix}${e?.name ?? 'Error'}: ${e?.message ?? e}`;
+  const credentials = credentialProblem(e);
+  if (credentials) return fail(step, credentials, 'nothing else was called: fix the credentials and run the command again');
   if (/AccessDenied|UnauthorizedOperation|not authorized/i.test(`${e?.name} ${e?.message}`)) {
     return fail(step, message, 'your credentials lack the permission the message names (`cdk-sitespeed check --help` lists what the check needs)');
   }

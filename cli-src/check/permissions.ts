@@ -42,9 +42,29 @@ export function checkPermissions(stackPatterns: string[]): Permission[] {
 
 /** The IAM policy document for a check with these options: without --no-run's and --test-alarm's parts when they are not used. */
 export function checkPolicy(stackPatterns: string[], options: { run: boolean; testAlarm: boolean }): object {
-  const used = checkPermissions(stackPatterns).filter(p => !p.only || (p.only === 'run' ? options.run : options.testAlarm));
+  return policyOf('Check', checkPermissions(stackPatterns).filter(p => !p.only || (p.only === 'run' ? options.run : options.testAlarm)));
+}
+
+/** What `cdk-sitespeed run` calls: the check's own statements, cut to these actions (one list, so the two cannot drift). */
+const RUN_ACTIONS = new Set([
+  'cloudformation:ListStacks', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStackResources',
+  'scheduler:GetSchedule', 'lambda:InvokeFunction', 'ecs:DescribeTasks', 's3:ListBucket', 's3:GetObject',
+]);
+
+export function runPermissions(stackPatterns: string[]): Permission[] {
+  return checkPermissions(stackPatterns)
+    .map(p => ({ ...p, actions: p.actions.filter(a => RUN_ACTIONS.has(a)) }))
+    .filter(p => p.actions.length > 0);
+}
+
+/** The IAM policy document `cdk-sitespeed run --print-policy` prints. */
+export function runPolicy(stackPatterns: string[]): object {
+  return policyOf('Run', runPermissions(stackPatterns));
+}
+
+function policyOf(prefix: string, used: Permission[]): object {
   return {
     Version: '2012-10-17',
-    Statement: used.map((p, i) => ({ Sid: `Check${i + 1}`, Effect: 'Allow', Action: p.actions, Resource: p.resources })),
+    Statement: used.map((p, i) => ({ Sid: `${prefix}${i + 1}`, Effect: 'Allow', Action: p.actions, Resource: p.resources })),
   };
 }

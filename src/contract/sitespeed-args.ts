@@ -221,6 +221,10 @@ export function runArgsProblems(site: string, args: string[]): string[] {
     if (joinedOption(arg)) problems.push(`args[${i}] '${arg}' holds an option and its value in one element`);
   }
   const seen = new Set<string>();
+  // The renderer gives one --urlAlias per URL (the inputs before the first option): those repeats are its own.
+  const firstOption = args.findIndex(a => a.startsWith('-'));
+  const urls = firstOption < 0 ? args.length : firstOption;
+  let aliases = 0;
   for (const name of optionNames(args)) {
     if (name === '') {
       problems.push("a bare '--' ends sitespeed.io's options: the arguments after it would be read as URLs");
@@ -228,8 +232,10 @@ export function runArgsProblems(site: string, args: string[]): string[] {
     }
     const declared = declaredOption(name);
     const refused = refusal(declared);
+    if (declared === 'urlAlias' && ++aliases <= urls) continue;
     if (refused && !refused.typed) problems.push(`'${name}' is not allowed: ${refused.reason}`);
     else if (refused && seen.has(declared)) problems.push(`'${name}' sets '${declared}' again (it is set by ${refused.reason})`);
+    else if (declared === 'urlAlias') problems.push(`'${name}' is given ${aliases} times for ${urls} URL(s) (it is set by ${refused?.reason ?? 'the urls prop'})`);
     seen.add(declared);
   }
   const size = overridesSize(args);

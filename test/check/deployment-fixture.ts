@@ -70,6 +70,10 @@ export interface Knobs {
   alarmDelivery?: 'published' | 'no-policy' | 'kms-denied' | 'silent';
   /** Strip the check metadata from the templates (a deployment made before the check existed). */
   noMetadata?: boolean;
+  /** A run of this site is going when the command starts (its schedule fired just before). */
+  runInProgress?: string;
+  /** With exitCode 1: the report holds a budgetResult.json with failing checks, as sitespeed.io writes it (test/e2e/budget.e2e.ts). */
+  budgetFailures?: boolean;
 }
 
 let synthesized: Record<string, any> | undefined;
@@ -99,6 +103,7 @@ export class DeployedFixture {
   public static async create(knobs: Knobs = {}): Promise<DeployedFixture> {
     const fixture = new DeployedFixture(knobs);
     await fixture.deploy();
+    if (knobs.runInProgress) await fixture.fireSchedule(knobs.runInProgress);
     return fixture;
   }
 
@@ -501,6 +506,12 @@ export class DeployedFixture {
         if (this.knobs.uploadReport ?? true) {
           await this.s3.send(new PutObjectCommand({ Bucket: arg('--s3.bucketname'), Key: `${site}/${folder}/index.html`, Body: '<html>report</html>' }));
         }
+        if ((this.knobs.uploadReport ?? true) && this.knobs.exitCode === 1 && this.knobs.budgetFailures) {
+          const failing = { metric: 'Total Requests', type: 'requests', value: 2, friendlyValue: 2, limit: 0, friendlyLimit: 0, limitType: 'max', status: 'failing' };
+          await this.s3.send(new PutObjectCommand({
+            Bucket: arg('--s3.bucketname'), Key: `${site}/${folder}/budgetResult.json`, Body: JSON.stringify({ working: {}, failing: { home: [failing] }, error: {} }),
+          }));
+        }
         if (this.knobs.sendMetrics ?? true) this.graphite.keys.push(`${arg('--graphite.namespace')}.${site}.pageSummary.blog_example_com._.firefox.native.x`);
         if (this.knobs.sendAnnotation ?? true) this.graphite.events.push(site);
         await this.ecs.send(new StopTaskCommand({ cluster, task: task.taskArn, reason: 'Essential container in task exited' }));
@@ -526,6 +537,14 @@ export class DeployedFixture {
         }
       }
     }
+  }
+
+  /** What the site's schedule does when it fires: its target (runTask) with its input. */
+  public async fireSchedule(site: string): Promise<any> {
+    const schedule = this.resources('AWS::Scheduler::Schedule').find(x => metadataOf(this.synthesizedResource(x.stack, x.id)).site === site)!;
+    const arn = this.resolve(schedule.stack, schedule.resource.Properties.Target.Arn);
+    const invoked = await this.invoke({ FunctionName: arn, Payload: new TextEncoder().encode(this.scheduleInputOf(site)) });
+    return JSON.parse(new TextDecoder().decode(invoked.Payload));
   }
 
   private scheduleInputOf(site: string): string {

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DeployedFixture } from './deployment-fixture';
+import { DeployedFixture, Knobs } from './deployment-fixture';
 import { main } from '../../cli-src/cdk-sitespeed';
-import { checkPolicy } from '../../cli-src/check/permissions';
+import { checkPolicy, runPolicy } from '../../cli-src/check/permissions';
 import { resetMoto } from '../harness/moto';
 
 // The permissions `cdk-sitespeed check` documents (--print-policy, docs/check.md) against the calls it
@@ -28,12 +28,13 @@ const IAM_NAME: Record<string, string> = {
   'lambda:Invoke': 'lambda:InvokeFunction',
 };
 
-async function callsOf(args: string[]): Promise<{ code: number; calls: Set<string> }> {
+async function callsOf(args: string[], command: string[] = ['check', '--stack', 'prod-*', '--step-timeout', '20'], knobs: Knobs = {}):
+Promise<{ code: number; calls: Set<string> }> {
   await resetMoto();
-  const fixture = await DeployedFixture.create({ alarmDelivery: 'published' });
+  const fixture = await DeployedFixture.create({ alarmDelivery: 'published', ...knobs });
   const calls = new Set<string>();
   try {
-    const code = await main(['check', '--stack', 'prod-*', '--step-timeout', '20', ...args], { out: () => {}, err: () => {}, tty: false }, () => {
+    const code = await main([...command, ...args], { out: () => {}, err: () => {}, tty: false }, () => {
       const clients: any = fixture.clients();
       for (const [key, service] of Object.entries(SERVICE)) {
         clients[key].middlewareStack.add((next: any, context: any) => async (a: any) => {
@@ -83,4 +84,24 @@ test('docs/check.md shows exactly what --print-policy prints', () => {
   const block = /npx cdk-sitespeed check --stack 'prod-\*' --print-policy<\/code><\/summary>\n\n```json\n([\s\S]*?)\n```/.exec(readme);
   expect(block).not.toBeNull();
   expect(JSON.parse(block![1])).toEqual(checkPolicy(['prod-*'], { run: true, testAlarm: false }));
+});
+
+test('`cdk-sitespeed run` calls exactly what its --print-policy allows: the check\'s statements cut to its calls', async () => {
+  const ran = await callsOf(['--site', 'blog'], ['run', '--stack', 'prod-*']);
+  expect(ran.code).toBe(0);
+  // A failed budget is read from the report: the one call an ok run does not make.
+  const failed = await callsOf(['--site', 'blog'], ['run', '--stack', 'prod-*'], { exitCode: 1, budgetFailures: true });
+  expect(failed.code).toBe(1);
+  expect([...new Set([...ran.calls, ...failed.calls])].sort()).toEqual([...actionsOf(runPolicy(['prod-*']))].sort());
+  const out: string[] = [];
+  expect(await main(['run', '--stack', 'prod-*', '--print-policy'], { out: t => out.push(t), err: () => {}, tty: false },
+    () => { throw new Error('--print-policy must not call AWS'); })).toBe(0);
+  expect(JSON.parse(out.join('\n'))).toEqual(runPolicy(['prod-*']));
+}, 120_000);
+
+test('docs/run.md shows exactly what `run --print-policy` prints', () => {
+  const page = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'run.md'), 'utf8');
+  const block = /npx cdk-sitespeed run --stack 'prod-\*' --print-policy<\/code><\/summary>\n\n```json\n([\s\S]*?)\n```/.exec(page);
+  expect(block).not.toBeNull();
+  expect(JSON.parse(block![1])).toEqual(runPolicy(['prod-*']));
 });

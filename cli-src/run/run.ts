@@ -1,0 +1,191 @@
+/**
+ * `cdk-sitespeed run`: the sites' runs now, through the same path as their schedules (the
+ * schedule's target and input, the runTask function and its overlap guard), followed to their
+ * end, with an exit code a pipeline can gate on.
+ */
+import { DescribeTasksCommand, Task } from '@aws-sdk/client-ecs';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
+import { RunOptions } from './options';
+import { runFolderOf } from '../../lambda-src/shared/run-folder';
+import { CONTAINER_NAME, argValue } from '../../src/contract/sitespeed-args';
+import { credentialProblem } from '../aws-errors';
+import { CheckIo, discover } from '../check/check';
+import { Clock } from '../check/clock';
+import { Clients } from '../check/context';
+import { Site } from '../check/deployment';
+import { formatLine } from '../check/report';
+
+export type RunStatus = 'ok' | 'budget failed' | 'failed' | 'no report' | 'not started' | 'refused' | 'timed out' | 'started';
+
+export interface SiteOutcome {
+  readonly site: string;
+  readonly status: RunStatus;
+  /** 0 ok (or started, with --no-wait), 1 budget failed, 3 anything that kept the run from a verdict. */
+  readonly exitCode: 0 | 1 | 3;
+  readonly task?: string;
+  readonly seconds?: number;
+  /** The report's index.html: the viewer's address when the cluster has a ReportTree, else s3://. */
+  readonly report?: string;
+  /** Failing budget checks as `page: metric value (limit)`. */
+  readonly failingChecks: string[];
+  /** Whether a run in progress was waited for first. */
+  readonly waitedForRunInProgress: boolean;
+  /** Regression detection is not built yet: always null. */
+  readonly regression: null;
+  readonly detail?: string;
+}
+
+const EXIT: Record<RunStatus, 0 | 1 | 3> = {
+  'ok': 0, 'started': 0, 'budget failed': 1, 'failed': 3, 'no report': 3, 'not started': 3, 'refused': 3, 'timed out': 3,
+};
+
+/** Runs the sites and prints their outcomes; the exit code is the worst of them (2 before any run: usage). */
+export async function runSites(options: RunOptions, clients: Clients, clock: Clock, io: CheckIo): Promise<number> {
+  const progress = (text: string) => io.err(`${text}\n`);
+  const found = await discover(options.stacks, clients);
+  if (!found.deployment) {
+    found.lines.forEach(l => io.err(`cdk-sitespeed run: ${formatLine(l)}\n`));
+    return 2;
+  }
+  const all = found.deployment.sites;
+  const unknown = options.sites.filter(s => !all.some(site => site.site === s));
+  if (unknown.length > 0 || all.length === 0) {
+    io.err(`cdk-sitespeed run: ${all.length === 0 ? `no ScheduledSite in ${options.stacks.join(', ')}` : `no site ${unknown.map(s => `'${s}'`).join(', ')} in ${options.stacks.join(', ')}`}` +
+      `${all.length ? `; choose from: ${all.map(s => s.site).join(', ')}` : ''}\n`);
+    return 2;
+  }
+  const chosen = options.sites.length ? all.filter(s => options.sites.includes(s.site)) : all;
+  let outcomes: SiteOutcome[];
+  try {
+    outcomes = await Promise.all(chosen.map(site => runSite(site, options, clients, clock, progress)));
+  } catch (e) {
+    const problem = credentialProblem(e);
+    if (!problem) throw e;
+    io.err(`cdk-sitespeed run: ${problem}\n`);
+    return 2;
+  }
+  const exitCode = Math.max(...outcomes.map(o => o.exitCode)) as 0 | 1 | 3;
+  if (options.json) {
+    io.out(JSON.stringify({ exitCode, sites: outcomes }, null, 2));
+  } else {
+    for (const o of outcomes) io.out(describe(o));
+    io.out(`exit ${exitCode}: ${exitCode === 0 ? 'every run ok' : exitCode === 1 ? 'a budget failed' : 'a run failed, never started or timed out'}`);
+  }
+  return exitCode;
+}
+
+function describe(o: SiteOutcome): string {
+  const mark = o.exitCode === 0 ? '✓' : '✗';
+  const took = o.seconds === undefined ? '' : ` in ${Math.floor(o.seconds / 60)}:${String(o.seconds % 60).padStart(2, '0')}`;
+  const lines = [`${mark} ${o.site}: ${o.status}${took}${o.report ? ` ${o.report}` : ''}${o.detail ? ` (${o.detail})` : ''}`];
+  for (const check of o.failingChecks) lines.push(`    failing: ${check}`);
+  return lines.join('\n');
+}
+
+/** One site: its schedule's request through runTask; a run in progress is followed to its end first. */
+async function runSite(site: Site, options: RunOptions, clients: Clients, clock: Clock, progress: (t: string) => void): Promise<SiteOutcome> {
+  const base = { site: site.site, failingChecks: [] as string[], regression: null, waitedForRunInProgress: false };
+  const schedule = await clients.scheduler.send(new GetScheduleCommand({ Name: site.scheduleName, GroupName: site.scheduleGroup }));
+  const target = schedule.Target;
+  let request: { args?: string[] } = {};
+  try {
+    request = JSON.parse(target?.Input ?? '');
+  } catch {
+    // Said below.
+  }
+  if (!target?.Arn || !Array.isArray(request.args)) {
+    return { ...base, status: 'refused', exitCode: 3, detail: `the schedule ${site.scheduleName} has no run request: deploy the stack again (ScheduledSite writes it)` };
+  }
+  const deadline = clock.now() + options.timeoutSeconds * 1000;
+  let waited = false;
+  for (;;) {
+    const requestedAt = new Date(clock.now());
+    const invoked = await clients.lambda.send(new InvokeCommand({
+      FunctionName: target.Arn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(target.Input),
+    }));
+    const answer = parse(invoked.Payload);
+    if (invoked.FunctionError) {
+      return { ...base, status: 'refused', exitCode: 3, detail: `runTask: ${answer?.errorMessage ?? invoked.FunctionError}; its log group has the whole error` };
+    }
+    const running: string | undefined = answer?.running?.[0]?.split(' ')[0];
+    if (!answer?.started && running) {
+      // The overlap guard: that run measured what was deployed before. Let it end, then start ours.
+      progress(`${site.site}: a run in progress (${running.split('/').pop()}) measured the release before; waiting for it to end`);
+      waited = true;
+      const previous = await follow(clients, clock, site, running, deadline, progress);
+      if (previous?.lastStatus !== 'STOPPED') {
+        return { ...base, waitedForRunInProgress: true, status: 'timed out', exitCode: 3, task: running, detail: `the run in progress did not end within --timeout ${options.timeoutSeconds} s` };
+      }
+      continue;
+    }
+    const taskArn: string | undefined = answer?.started;
+    if (!taskArn) return { ...base, status: 'refused', exitCode: 3, detail: `runTask answered without a task: ${JSON.stringify(answer)}` };
+    const started = { ...base, waitedForRunInProgress: waited, task: taskArn };
+    progress(`${site.site}: started ${taskArn.split('/').pop()} on ${site.cluster.name}`);
+    if (options.noWait) return { ...started, status: 'started', exitCode: 0 };
+    const task = await follow(clients, clock, site, taskArn, deadline, progress);
+    if (task?.lastStatus !== 'STOPPED') {
+      return { ...started, status: 'timed out', exitCode: 3, detail: `still ${task?.lastStatus ?? 'unknown'} after --timeout ${options.timeoutSeconds} s` };
+    }
+    return verdict(started, task, request.args, clients, site, requestedAt);
+  }
+}
+
+async function verdict(started: Omit<SiteOutcome, 'status' | 'exitCode'>, task: Task, args: string[], clients: Clients, site: Site,
+  requestedAt: Date): Promise<SiteOutcome> {
+  const stoppedAt = task.stoppedAt ?? new Date();
+  const seconds = Math.round((stoppedAt.getTime() - (task.createdAt ?? requestedAt).getTime()) / 1000);
+  const outcome = (status: RunStatus, more: Partial<SiteOutcome> = {}): SiteOutcome =>
+    ({ ...started, seconds, status, exitCode: EXIT[status], ...more });
+  if (!task.startedAt) {
+    return outcome('not started', { detail: [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || 'it got no instance' });
+  }
+  const exitCode = (task.containers?.find(c => c.name === CONTAINER_NAME) ?? task.containers?.[0])?.exitCode;
+  const bucket = argValue(args, '--s3.bucketname');
+  const folder = bucket ? await runFolderOf(clients.s3, bucket, { site: site.site, startedAt: task.startedAt, stoppedAt }) : undefined;
+  if (!bucket || !folder) return outcome(exitCode === 0 && !bucket ? 'ok' : 'no report', { detail: `exit code ${exitCode ?? 'none'}` });
+  const viewer = argValue(args, '--resultBaseURL');
+  const report = viewer ? `${viewer.replace(/\/$/, '')}/${site.site}/${folder}/index.html` : `s3://${bucket}/${site.site}/${folder}/index.html`;
+  if (exitCode === 0) return outcome('ok', { report });
+  const failing = exitCode === 1 ? await failingChecks(clients, bucket, `${site.site}/${folder}/budgetResult.json`) : [];
+  if (failing.length > 0) return outcome('budget failed', { report, failingChecks: failing });
+  return outcome('failed', { report, detail: `exit code ${exitCode ?? 'none'}: the run's log stream says why` });
+}
+
+/** The failing checks of sitespeed.io's budgetResult.json (--budget.output json: `failing` by page, each with metric, value, limit). */
+async function failingChecks(clients: Clients, bucket: string, key: string): Promise<string[]> {
+  try {
+    const object = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const result = JSON.parse(await object.Body!.transformToString());
+    return Object.entries<any[]>(result?.failing ?? {}).flatMap(([page, checks]) =>
+      (checks ?? []).map(c => `${page}: ${c.metric} ${c.friendlyValue ?? c.value} (${c.limitType ?? 'limit'} ${c.friendlyLimit ?? c.limit})`));
+  } catch (e: any) {
+    if (e?.name === 'NoSuchKey') return [];
+    throw e;
+  }
+}
+
+async function follow(clients: Clients, clock: Clock, site: Site, taskArn: string, deadline: number,
+  progress: (t: string) => void): Promise<Task | undefined> {
+  let task: Task | undefined;
+  let last = '';
+  for (;;) {
+    const described = await clients.ecs.send(new DescribeTasksCommand({ cluster: site.cluster.name, tasks: [taskArn] }));
+    task = described.tasks?.[0] ?? task;
+    const status = task?.lastStatus ?? 'unknown';
+    if (status !== last) progress(`${site.site}: ${status}`);
+    last = status;
+    if (status === 'STOPPED' || clock.now() > deadline) return task;
+    await clock.sleep(clock.pollMs);
+  }
+}
+
+function parse(payload: Uint8Array | undefined): any {
+  try {
+    return JSON.parse(new TextDecoder().decode(payload ?? new Uint8Array()));
+  } catch {
+    return undefined;
+  }
+}
