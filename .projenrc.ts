@@ -173,6 +173,11 @@ const sitespeedOptions = project.addTask('sitespeed:options', {
 sitespeedOptions.spawn(testTools);
 sitespeedOptions.exec('ts-node --project test/tsconfig.json --transpile-only test/sitespeed-cli/generate.ts');
 
+project.addTask('python:names', {
+  description: 'Regenerate src/private/python-names.ts (the camelCase members Python spells in snake_case) after changing the public API',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only test/tools/library-members.ts',
+});
+
 const bench = project.addTask('bench', {
   description: 'Benchmarks: synth time against a plain aws-cdk-lib app, Lambda bundle size and load time',
 });

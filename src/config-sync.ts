@@ -9,6 +9,7 @@ import { CLUSTER_TAG } from './contract/site-names';
 import { markForCheck } from './private/check-metadata';
 import { clusterOf } from './private/cluster-of';
 import { placeKey, usersOfPlace } from './private/data-homes';
+import { forCaller } from './private/for-caller';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { SyncConfigFunction } from './private/sync-config-function';
@@ -57,58 +58,62 @@ export class ConfigSync extends Construct {
 
   constructor(scope: Construct, id: string, props: ConfigSyncProps) {
     super(scope, id);
-    this.prefix = props.prefix ?? 'config/';
-    requirePlain('prefix', this.prefix, 'the instances\' permissions and the sync are written for it at synth');
-    if (this.prefix !== '' && (!this.prefix.endsWith('/') || this.prefix.startsWith('/') || this.prefix.includes('//'))) {
-      throw new Error(`prefix '${this.prefix}' must be empty (the whole bucket) or a key prefix ending in '/', such as 'config/', without a leading '/'.`);
-    }
-    this.bucket = props.bucket ?? this.createBucket();
-    // Every run's task may put any key in a reports bucket: config there could be overwritten by a run. Checked once every cluster exists.
-    const bucketKey = placeKey(this.bucket.bucketName, this.bucket);
-    this.node.addValidation({
-      validate: () => usersOfPlace(this, 'reports bucket', bucketKey).slice(0, 1)
-        .map(owner => `bucket: ${this.bucket.node.path} is the reports bucket of ${owner.node.path}, where every run may write any key; keep the config in a bucket of its own (leave bucket out for a new one).`),
-    });
-    if (props.bucket) {
-      Annotations.of(this).addWarningV2('cdk-sitespeed:configBucketEventBridge',
-        'ConfigSync reacts to EventBridge notifications of the bucket you passed: make sure they are on (eventBridgeEnabled: true), or changes reach instances only when they boot.');
-    }
+    try {
+      this.prefix = props.prefix ?? 'config/';
+      requirePlain('prefix', this.prefix, 'the instances\' permissions and the sync are written for it at synth');
+      if (this.prefix !== '' && (!this.prefix.endsWith('/') || this.prefix.startsWith('/') || this.prefix.includes('//'))) {
+        throw new Error(`prefix '${this.prefix}' must be empty (the whole bucket) or a key prefix ending in '/', such as 'config/', without a leading '/'.`);
+      }
+      this.bucket = props.bucket ?? this.createBucket();
+      // Every run's task may put any key in a reports bucket: config there could be overwritten by a run. Checked once every cluster exists.
+      const bucketKey = placeKey(this.bucket.bucketName, this.bucket);
+      this.node.addValidation({
+        validate: () => usersOfPlace(this, 'reports bucket', bucketKey).slice(0, 1)
+          .map(owner => `bucket: ${this.bucket.node.path} is the reports bucket of ${owner.node.path}, where every run may write any key; keep the config in a bucket of its own (leave bucket out for a new one).`),
+      });
+      if (props.bucket) {
+        Annotations.of(this).addWarningV2('cdk-sitespeed:configBucketEventBridge',
+          'ConfigSync reacts to EventBridge notifications of the bucket you passed: make sure they are on (eventBridgeEnabled: true), or changes reach instances only when they boot.');
+      }
 
-    const cluster = clusterOf(props.cluster, this.node.path);
-    this.wireInstances(cluster);
+      const cluster = clusterOf(props.cluster, this.node.path);
+      this.wireInstances(cluster);
 
-    const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
-    this.function = new SyncConfigFunction(this, 'Function', {
-      description: 'cdk-sitespeed: syncs the config prefix onto the running sitespeed.io instances',
-      role,
-      logGroup,
-      timeout: Duration.minutes(1),
-      memorySize: 256,
-      environment: {
-        CLUSTER_TAG_VALUE: cluster.instanceTagValue,
-        CONFIG_BUCKET: this.bucket.bucketName,
-        CONFIG_PREFIX: this.prefix,
-        SYNC_COMMAND,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-    });
-    markForCheck(this.function, { kind: 'function', role: 'syncConfig' });
-    this.grantSync(role, cluster.instanceTagValue);
-
-    this.rule = new events.Rule(this, 'OnChange', {
-      description: `cdk-sitespeed: config changes under ${this.prefix || '(the whole bucket)'}`,
-      eventPattern: {
-        source: ['aws.s3'],
-        detailType: ['Object Created', 'Object Deleted'],
-        detail: {
-          bucket: { name: [this.bucket.bucketName] },
-          ...(this.prefix ? { object: { key: [{ prefix: this.prefix }] } } : {}),
+      const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
+      this.function = new SyncConfigFunction(this, 'Function', {
+        description: 'cdk-sitespeed: syncs the config prefix onto the running sitespeed.io instances',
+        role,
+        logGroup,
+        timeout: Duration.minutes(1),
+        memorySize: 256,
+        environment: {
+          CLUSTER_TAG_VALUE: cluster.instanceTagValue,
+          CONFIG_BUCKET: this.bucket.bucketName,
+          CONFIG_PREFIX: this.prefix,
+          SYNC_COMMAND,
+          NODE_OPTIONS: '--enable-source-maps',
         },
-      },
-      targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
-    });
-    // Last: what watches the cluster's ConfigSync (SiteAlerts' alarm) gets a whole one.
-    cluster._registerConfigSync(this);
+      });
+      markForCheck(this.function, { kind: 'function', role: 'syncConfig' });
+      this.grantSync(role, cluster.instanceTagValue);
+
+      this.rule = new events.Rule(this, 'OnChange', {
+        description: `cdk-sitespeed: config changes under ${this.prefix || '(the whole bucket)'}`,
+        eventPattern: {
+          source: ['aws.s3'],
+          detailType: ['Object Created', 'Object Deleted'],
+          detail: {
+            bucket: { name: [this.bucket.bucketName] },
+            ...(this.prefix ? { object: { key: [{ prefix: this.prefix }] } } : {}),
+          },
+        },
+        targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+      });
+      // Last: what watches the cluster's ConfigSync (SiteAlerts' alarm) gets a whole one.
+      cluster._registerConfigSync(this);
+    } catch (error) {
+      throw forCaller(error);
+    }
   }
 
   /**

@@ -1,3 +1,4 @@
+import { forCaller } from './private/for-caller';
 import { requirePlain } from './private/tokens';
 
 /** Options for {@link ConnectivityProfile.custom}. */
@@ -30,16 +31,20 @@ export class ConnectivityProfile {
 
   /** Your own bandwidth and latency. */
   public static custom(options: CustomConnectivityOptions): ConnectivityProfile {
-    for (const [field, value] of Object.entries(options)) {
-      requirePlain(`ConnectivityProfile.custom: ${field}`, value, 'the runs\' arguments and the host tc shaping are written from it at synth');
-      if (!Number.isInteger(value) || value < 0) {
-        throw new Error(`ConnectivityProfile.custom: ${field} (${value}) must be a whole number, 0 or more.`);
+    try {
+      for (const [field, value] of Object.entries(options)) {
+        requirePlain(`ConnectivityProfile.custom: ${field}`, value, 'the runs\' arguments and the host tc shaping are written from it at synth');
+        if (!Number.isInteger(value) || value < 0) {
+          throw new Error(`ConnectivityProfile.custom: ${field} (${value}) must be a whole number, 0 or more.`);
+        }
       }
+      if (options.downKbps === 0 || options.upKbps === 0) {
+        throw new Error('ConnectivityProfile.custom: downKbps and upKbps must be above 0; a link without bandwidth loads nothing.');
+      }
+      return new ConnectivityProfile('custom', options);
+    } catch (error) {
+      throw forCaller(error);
     }
-    if (options.downKbps === 0 || options.upKbps === 0) {
-      throw new Error('ConnectivityProfile.custom: downKbps and upKbps must be above 0; a link without bandwidth loads nothing.');
-    }
-    return new ConnectivityProfile('custom', options);
   }
 
   private constructor(

@@ -7,6 +7,7 @@ import { familyCoveredWhole } from './private/allow-list';
 import { AWS_RANGES_FILE, BoundConnectivity, HOST_TC_SCRIPT } from './private/bound-connectivity';
 import { IPV4_CIDR } from './private/cidr';
 import { factoryOnly } from './private/factory-only';
+import { forCaller } from './private/for-caller';
 import { isToken } from './private/tokens';
 
 /** Options for {@link Connectivity.hostTc}. */
@@ -39,7 +40,11 @@ export abstract class Connectivity {
    * NET_ADMIN and the ifb and sch_netem modules loaded at boot): shaping touches only the run.
    */
   public static throttle(profile: ConnectivityProfile): Connectivity {
-    return new Mode('throttle', profile, []);
+    try {
+      return new Mode('throttle', profile, []);
+    } catch (error) {
+      throw forCaller(error);
+    }
   }
 
   /**
@@ -49,16 +54,20 @@ export abstract class Connectivity {
    * the cluster already enforces; the wrapper refuses to start where shaping is present.
    */
   public static hostTc(profile: ConnectivityProfile, options: HostTcOptions = {}): Connectivity {
-    for (const [i, cidr] of (options.exemptCidrs ?? []).entries()) {
-      if (!isToken(cidr) && !IPV4_CIDR.test(cidr)) {
-        throw new Error(`Connectivity.hostTc: exemptCidrs[${i}] '${cidr}' is not an IPv4 address or CIDR (e.g. '10.20.0.0/16').`);
+    try {
+      for (const [i, cidr] of (options.exemptCidrs ?? []).entries()) {
+        if (!isToken(cidr) && !IPV4_CIDR.test(cidr)) {
+          throw new Error(`Connectivity.hostTc: exemptCidrs[${i}] '${cidr}' is not an IPv4 address or CIDR (e.g. '10.20.0.0/16').`);
+        }
       }
+      const plain = (options.exemptCidrs ?? []).filter(c => !isToken(c));
+      if (familyCoveredWhole(plain) === 'IPv4') {
+        throw new Error('Connectivity.hostTc: exemptCidrs together cover every IPv4 address, so no run would be shaped: list only the ranges to leave unshaped, or use Connectivity.none().');
+      }
+      return new Mode('hostTc', profile, options.exemptCidrs ?? []);
+    } catch (error) {
+      throw forCaller(error);
     }
-    const plain = (options.exemptCidrs ?? []).filter(c => !isToken(c));
-    if (familyCoveredWhole(plain) === 'IPv4') {
-      throw new Error('Connectivity.hostTc: exemptCidrs together cover every IPv4 address, so no run would be shaped: list only the ranges to leave unshaped, or use Connectivity.none().');
-    }
-    return new Mode('hostTc', profile, options.exemptCidrs ?? []);
   }
 
   /** The profile runs get unless their site picks another. */

@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { factoryOnly } from './private/factory-only';
+import { forCaller } from './private/for-caller';
 import { isToken } from './private/tokens';
 
 /**
@@ -39,14 +40,18 @@ export abstract class EcsAmi {
    * @param kernel the kernel line of the release name (default `6.1`)
    */
   public static release(version: string, kernel?: string): EcsAmi {
-    const kernelLine = kernel ?? '6.1';
-    if (!isToken(version) && !/^2023\.0\.\d{8}$/.test(version)) {
-      throw new Error(`EcsAmi.release: '${version}' is not an ECS-optimised AL2023 release version: expected 2023.0.YYYYMMDD, e.g. '${EcsAmi.DEFAULT_RELEASE}' (the aws/amazon-ecs-ami CHANGELOG.md headings).`);
+    try {
+      const kernelLine = kernel ?? '6.1';
+      if (!isToken(version) && !/^2023\.0\.\d{8}$/.test(version)) {
+        throw new Error(`EcsAmi.release: '${version}' is not an ECS-optimised AL2023 release version: expected 2023.0.YYYYMMDD, e.g. '${EcsAmi.DEFAULT_RELEASE}' (the aws/amazon-ecs-ami CHANGELOG.md headings).`);
+      }
+      if (!isToken(kernelLine) && !/^\d+\.\d+$/.test(kernelLine)) {
+        throw new Error(`EcsAmi.release: kernel '${kernelLine}' is not a kernel line such as '6.1' or '6.12'.`);
+      }
+      return new ReleaseAmi(version, kernelLine);
+    } catch (error) {
+      throw forCaller(error);
     }
-    if (!isToken(kernelLine) && !/^\d+\.\d+$/.test(kernelLine)) {
-      throw new Error(`EcsAmi.release: kernel '${kernelLine}' is not a kernel line such as '6.1' or '6.12'.`);
-    }
-    return new ReleaseAmi(version, kernelLine);
   }
 
   /**
@@ -54,10 +59,14 @@ export abstract class EcsAmi {
    * It must run the ECS agent and cloud-init as that AMI does.
    */
   public static fromAmiId(amiId: string): EcsAmi {
-    if (!isToken(amiId) && !/^ami-[0-9a-f]{8,17}$/.test(amiId)) {
-      throw new Error(`EcsAmi.fromAmiId: '${amiId}' is not an AMI id (ami- and 8 or 17 hex digits).`);
+    try {
+      if (!isToken(amiId) && !/^ami-[0-9a-f]{8,17}$/.test(amiId)) {
+        throw new Error(`EcsAmi.fromAmiId: '${amiId}' is not an AMI id (ami- and 8 or 17 hex digits).`);
+      }
+      return new AmiId(amiId);
+    } catch (error) {
+      throw forCaller(error);
     }
-    return new AmiId(amiId);
   }
 
   /** Made by the static factories only (see factoryOnly). */

@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IPV4_CIDR } from './private/cidr';
 import { factoryOnly } from './private/factory-only';
+import { forCaller } from './private/for-caller';
 import { isToken } from './private/tokens';
 
 /**
@@ -21,18 +22,22 @@ export abstract class GrafanaAccess {
    * The whole internet (`0.0.0.0/0`) is refused: use a narrower range or `privateOnly()`.
    */
   public static fromCidrs(cidrs: string[]): GrafanaAccess {
-    if (cidrs.length === 0) {
-      throw new Error('GrafanaAccess.fromCidrs: give at least one IPv4 CIDR, or use GrafanaAccess.privateOnly().');
-    }
-    for (const cidr of cidrs) {
-      if (!isToken(cidr) && !IPV4_CIDR.test(cidr)) {
-        throw new Error(`GrafanaAccess.fromCidrs: '${cidr}' is not an IPv4 address or CIDR such as '203.0.113.0/24'.`);
+    try {
+      if (cidrs.length === 0) {
+        throw new Error('GrafanaAccess.fromCidrs: give at least one IPv4 CIDR, or use GrafanaAccess.privateOnly().');
       }
-      if (cidr.endsWith('/0')) {
-        throw new Error(`GrafanaAccess.fromCidrs: '${cidr}' opens Grafana to the whole internet; give your own ranges or use GrafanaAccess.privateOnly().`);
+      for (const cidr of cidrs) {
+        if (!isToken(cidr) && !IPV4_CIDR.test(cidr)) {
+          throw new Error(`GrafanaAccess.fromCidrs: '${cidr}' is not an IPv4 address or CIDR such as '203.0.113.0/24'.`);
+        }
+        if (cidr.endsWith('/0')) {
+          throw new Error(`GrafanaAccess.fromCidrs: '${cidr}' opens Grafana to the whole internet; give your own ranges or use GrafanaAccess.privateOnly().`);
+        }
       }
+      return new CidrAccess(cidrs);
+    } catch (error) {
+      throw forCaller(error);
     }
-    return new CidrAccess(cidrs);
   }
 
   /** Made by the static factories only (see factoryOnly). */

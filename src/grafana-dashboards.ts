@@ -2,6 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { factoryOnly } from './private/factory-only';
+import { forCaller } from './private/for-caller';
 import { acknowledgeWildcardResource } from './private/nag';
 import { isToken } from './private/tokens';
 import { SitespeedImage } from './sitespeed-image';
@@ -29,16 +30,20 @@ export abstract class GrafanaDashboards {
    * @param version sitespeed.io version, e.g. '42.7.0'; defaults to the pinned image's version
    */
   public static sitespeedRelease(version?: string): GrafanaDashboards {
-    const v = version ?? SitespeedImage.DEFAULT_VERSION;
-    if (!isToken(v) && !/^\d+\.\d+\.\d+$/.test(v)) {
-      throw new Error(`GrafanaDashboards.sitespeedRelease: version '${v}' must be a sitespeed.io release such as '${SitespeedImage.DEFAULT_VERSION}'.`);
+    try {
+      const v = version ?? SitespeedImage.DEFAULT_VERSION;
+      if (!isToken(v) && !/^\d+\.\d+\.\d+$/.test(v)) {
+        throw new Error(`GrafanaDashboards.sitespeedRelease: version '${v}' must be a sitespeed.io release such as '${SitespeedImage.DEFAULT_VERSION}'.`);
+      }
+      return new Fixed({
+        source: `https://github.com/sitespeedio/sitespeed.io/archive/refs/tags/v${v}.tar.gz`,
+        pathInArchive: 'docker/grafana/provisioning/dashboards',
+        // These read OpenSearch or a JSON API, which this stack does not provide.
+        exclude: ['OpenSearch.json', 'Plus1.json', 'WikipediaLogin.json'],
+      });
+    } catch (error) {
+      throw forCaller(error);
     }
-    return new Fixed({
-      source: `https://github.com/sitespeedio/sitespeed.io/archive/refs/tags/v${v}.tar.gz`,
-      pathInArchive: 'docker/grafana/provisioning/dashboards',
-      // These read OpenSearch or a JSON API, which this stack does not provide.
-      exclude: ['OpenSearch.json', 'Plus1.json', 'WikipediaLogin.json'],
-    });
   }
 
   /**
@@ -48,10 +53,14 @@ export abstract class GrafanaDashboards {
    * @param prefix e.g. 'grafana/dashboards/'
    */
   public static fromBucket(bucket: s3.IBucket, prefix: string): GrafanaDashboards {
-    if (prefix.startsWith('/') || prefix.split('/').includes('..')) {
-      throw new Error(`GrafanaDashboards.fromBucket: prefix '${prefix}' must be a key prefix such as 'grafana/dashboards/' (no leading '/', no '..').`);
+    try {
+      if (prefix.startsWith('/') || prefix.split('/').includes('..')) {
+        throw new Error(`GrafanaDashboards.fromBucket: prefix '${prefix}' must be a key prefix such as 'grafana/dashboards/' (no leading '/', no '..').`);
+      }
+      return new FromBucket(bucket, prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`);
+    } catch (error) {
+      throw forCaller(error);
     }
-    return new FromBucket(bucket, prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`);
   }
 
   /** No dashboards are provisioned; build your own in Grafana (they live on the metrics volume). */

@@ -20,6 +20,7 @@ import { placeKey, usePlace, usersOfPlace } from './private/data-homes';
 import { DEFAULTS } from './private/defaults';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { afterEcsServiceRole } from './private/ecs-service-role';
+import { forCaller } from './private/for-caller';
 import { checkGraphiteGrafanaProps, GRAFANA_MIB, GRAPHITE_MIB } from './private/graphite-grafana-props';
 import {
   carbonConf, dashboardsEnvFile, dashboardsUnit, grafanaDashboardsYaml, grafanaDatasourceYaml, storageAggregationConf, storageSchemasConf,
@@ -258,164 +259,168 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
 
   constructor(scope: Construct, id: string, props: GraphiteGrafanaProps) {
     super(scope, id);
-    this.vpc = props.vpc;
+    try {
+      this.vpc = props.vpc;
 
-    const {
-      instanceType, volumeSizeGiB, backupRetentionDays: retentionDays, cloudMapNamespaceName: namespaceName,
-      graphiteNamespace, schedule, removalPolicy, running,
-    } = checkGraphiteGrafanaProps(this, props);
-    this.graphiteNamespace = graphiteNamespace;
+      const {
+        instanceType, volumeSizeGiB, backupRetentionDays: retentionDays, cloudMapNamespaceName: namespaceName,
+        graphiteNamespace, schedule, removalPolicy, running,
+      } = checkGraphiteGrafanaProps(this, props);
+      this.graphiteNamespace = graphiteNamespace;
 
-    const subnetSelection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC };
-    const selected = props.vpc.selectSubnets(subnetSelection);
-    this.availabilityZone = props.availabilityZone ?? selected.availabilityZones[0];
-    const zoneSubnets = selected.subnets.filter(s => s.availabilityZone === this.availabilityZone);
-    if (zoneSubnets.length === 0) {
-      throw new Error(
-        `availabilityZone '${this.availabilityZone}' has none of the selected subnets (vpcSubnets); ` +
-        `choose one of: ${selected.availabilityZones.join(', ') || 'none — the selection is empty'}.`);
+      const subnetSelection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC };
+      const selected = props.vpc.selectSubnets(subnetSelection);
+      this.availabilityZone = props.availabilityZone ?? selected.availabilityZones[0];
+      const zoneSubnets = selected.subnets.filter(s => s.availabilityZone === this.availabilityZone);
+      if (zoneSubnets.length === 0) {
+        throw new Error(
+          `availabilityZone '${this.availabilityZone}' has none of the selected subnets (vpcSubnets); ` +
+          `choose one of: ${selected.availabilityZones.join(', ') || 'none — the selection is empty'}.`);
+      }
+      const inZone: ec2.SubnetSelection = { subnets: zoneSubnets };
+
+      // The volume: never replaced by an update that does not ask for it, never deleted with the stack.
+      this.volume = new ec2.Volume(this, 'Volume', {
+        availabilityZone: this.availabilityZone,
+        size: Size.gibibytes(volumeSizeGiB),
+        snapshotId: props.snapshotId,
+        volumeType: ec2.EbsDeviceVolumeType.GP3,
+        encrypted: true,
+        removalPolicy,
+      });
+
+      const instanceSecurityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
+        vpc: props.vpc,
+        description: 'sitespeed.io metrics instance (Grafana on the host network)',
+        allowAllOutbound: true,
+      });
+      this.grafanaConnections = new ec2.Connections({ securityGroups: [instanceSecurityGroup], defaultPort: ec2.Port.tcp(this.grafanaPort) });
+      (props.grafanaAccess ?? GrafanaAccess.privateOnly())._allow(this.grafanaConnections, ec2.Port.tcp(this.grafanaPort));
+
+      const graphiteSecurityGroup = new ec2.SecurityGroup(this, 'GraphiteSecurityGroup', {
+        vpc: props.vpc,
+        description: 'Graphite: plain text (2003) and HTTP (80) from the sitespeed.io clusters allowed to send',
+        allowAllOutbound: false,
+      });
+      this.connections = new ec2.Connections({ securityGroups: [graphiteSecurityGroup], defaultPort: ec2.Port.tcp(this.graphitePort) });
+      // Grafana queries Graphite from the instance's network (bridge mode).
+      graphiteSecurityGroup.addIngressRule(instanceSecurityGroup, ec2.Port.tcp(this.graphiteHttpPort), 'Grafana reads Graphite');
+
+      const instanceRole = ecsInstanceRole(this);
+      this.instanceRole = instanceRole;
+
+      // Hop limit 1 keeps Grafana (bridge mode) off the instance's role.
+      const launchTemplate = ecsLaunchTemplate(this, {
+        instanceType,
+        ami: props.machineImage ?? EcsAmi.release(EcsAmi.DEFAULT_RELEASE),
+        role: instanceRole,
+        securityGroup: instanceSecurityGroup,
+        userData: ec2.UserData.forLinux(),
+        publicIp: selected.hasPublic,
+        rootVolumeSizeGiB: 30,
+      });
+
+      this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
+        vpc: props.vpc,
+        vpcSubnets: inZone,
+        launchTemplate,
+        minCapacity: running ? 1 : 0,
+        maxCapacity: running ? 1 : 0,
+        // A changed launch template (new AMI, restored volume) replaces the instance: the old one
+        // goes first, since only one instance can hold the volume.
+        updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({ minInstancesInService: 0, maxBatchSize: 1 }),
+      });
+      // Nothing scales the metrics instance out on demand (no managed scaling): off is off.
+      if (running) schedule._apply(this, { autoScalingGroup: this.autoScalingGroup, maxCapacity: 1, alwaysHardStop: true });
+      this.volume.grantAttachVolumeByResourceTag(instanceRole, [this.autoScalingGroup]);
+      instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeVolumes'], resources: ['*'] }));
+
+      // Not retained: nothing keeps it but the htpasswd file, rewritten from it at every boot.
+      this.graphiteAuthSecret = new secretsmanager.Secret(this, 'GraphiteAuth', {
+        description: 'cdk-sitespeed: the user and password of Graphite\'s HTTP side (annotations, Grafana)',
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({ username: 'sitespeed' }),
+          generateStringKey: 'password',
+          // Letters and digits: the password travels as user:password (sitespeed.io's graphite.auth).
+          excludePunctuation: true,
+          passwordLength: 32,
+        },
+      });
+      this.graphiteAuth = this.graphiteAuthSecret;
+      this.graphiteAuthSecret.grantRead(instanceRole);
+
+      const graphiteUrl = `http://graphite.${namespaceName}:${this.graphiteHttpPort}`;
+      this.writeBootScripts(launchTemplate.userData!, props, graphiteUrl);
+      this.node.addValidation({ validate: () => checkUserDataSize(this, launchTemplate.userData!) });
+
+      const insights = props.containerInsights ?? DEFAULTS.GraphiteGrafanaProps.containerInsights;
+      this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: insights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED });
+      if (!insights) acknowledge(this.cluster, 'AwsSolutions-ECS4', CONTAINER_INSIGHTS_OFF);
+      const capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
+        autoScalingGroup: this.autoScalingGroup,
+        // The group is always one instance (or the schedule's zero): nothing for ECS to scale.
+        enableManagedScaling: false,
+        enableManagedTerminationProtection: false,
+        // ECS drains the tasks before an instance goes (schedule, replacement): no drain Lambda needed.
+        enableManagedDraining: true,
+      });
+      this.cluster.addAsgCapacityProvider(capacityProvider);
+      // A fresh account has no ECS service-linked role yet, and the capacity provider needs it.
+      afterEcsServiceRole(this, props.logRetention ?? logs.RetentionDays.ONE_MONTH, this.cluster, capacityProvider);
+      // Two private DNS namespaces of one name in one VPC: Cloud Map refuses the second at deploy.
+      const namespaceKey = `${placeKey(props.vpc.vpcId, props.vpc)} ${namespaceName}`;
+      const sharing = usersOfPlace(this, 'cloud map namespace', namespaceKey);
+      if (sharing.length > 0) {
+        throw new Error(`cloudMapNamespaceName '${namespaceName}' is already the Cloud Map namespace of ${sharing[0].node.path} in the same VPC; ` +
+          'give this GraphiteGrafana another cloudMapNamespaceName (e.g. \'metrics2.internal\').');
+      }
+      usePlace(this, 'cloud map namespace', namespaceKey);
+      this.cloudMapNamespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', {
+        vpc: props.vpc,
+        name: namespaceName,
+        description: 'cdk-sitespeed: Graphite for sitespeed.io',
+      });
+      this.graphiteHost = `graphite.${namespaceName}`;
+      markForCheck(this.cluster, {
+        kind: 'metrics-cluster',
+        autoScalingGroup: logicalIdOf(this.autoScalingGroup),
+        graphiteAuthSecret: logicalIdOf(this.graphiteAuthSecret),
+        graphiteUrl,
+        grafanaPort: this.grafanaPort,
+      });
+
+      this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+      scopeInstanceLogWrites(instanceRole, this.logGroup);
+      this.graphiteService = this.createGraphite(props, graphiteSecurityGroup, inZone);
+      this.grafanaAdminSecret = new secretsmanager.Secret(this, 'GrafanaAdmin', {
+        description: 'cdk-sitespeed: Grafana admin user and password',
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({ username: 'admin' }),
+          generateStringKey: 'password',
+          excludePunctuation: true,
+          passwordLength: 32,
+        },
+        removalPolicy,
+      });
+      this.grafanaService = this.createGrafana(props);
+
+      this.backupVault = new backup.BackupVault(this, 'BackupVault', { removalPolicy });
+      this.backupPlan = new backup.BackupPlan(this, 'BackupPlan', { backupVault: this.backupVault });
+      this.backupPlan.addRule(new backup.BackupPlanRule({
+        ruleName: 'MetricsVolume',
+        scheduleExpression: props.backupSchedule ?? events.Schedule.cron({ weekDay: 'SUN', hour: '3', minute: '0' }),
+        deleteAfter: Duration.days(retentionDays),
+      }));
+      this.backupPlan.addSelection('Volume', {
+        resources: [backup.BackupResource.fromArn(Stack.of(this).formatArn({ service: 'ec2', resource: 'volume', resourceName: this.volume.volumeId }))],
+        // Restores go through snapshotId (a new volume from the snapshot): no restore role needed.
+        allowRestores: false,
+      });
+
+      this.acknowledgeNagFindings();
+    } catch (error) {
+      throw forCaller(error);
     }
-    const inZone: ec2.SubnetSelection = { subnets: zoneSubnets };
-
-    // The volume: never replaced by an update that does not ask for it, never deleted with the stack.
-    this.volume = new ec2.Volume(this, 'Volume', {
-      availabilityZone: this.availabilityZone,
-      size: Size.gibibytes(volumeSizeGiB),
-      snapshotId: props.snapshotId,
-      volumeType: ec2.EbsDeviceVolumeType.GP3,
-      encrypted: true,
-      removalPolicy,
-    });
-
-    const instanceSecurityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
-      vpc: props.vpc,
-      description: 'sitespeed.io metrics instance (Grafana on the host network)',
-      allowAllOutbound: true,
-    });
-    this.grafanaConnections = new ec2.Connections({ securityGroups: [instanceSecurityGroup], defaultPort: ec2.Port.tcp(this.grafanaPort) });
-    (props.grafanaAccess ?? GrafanaAccess.privateOnly())._allow(this.grafanaConnections, ec2.Port.tcp(this.grafanaPort));
-
-    const graphiteSecurityGroup = new ec2.SecurityGroup(this, 'GraphiteSecurityGroup', {
-      vpc: props.vpc,
-      description: 'Graphite: plain text (2003) and HTTP (80) from the sitespeed.io clusters allowed to send',
-      allowAllOutbound: false,
-    });
-    this.connections = new ec2.Connections({ securityGroups: [graphiteSecurityGroup], defaultPort: ec2.Port.tcp(this.graphitePort) });
-    // Grafana queries Graphite from the instance's network (bridge mode).
-    graphiteSecurityGroup.addIngressRule(instanceSecurityGroup, ec2.Port.tcp(this.graphiteHttpPort), 'Grafana reads Graphite');
-
-    const instanceRole = ecsInstanceRole(this);
-    this.instanceRole = instanceRole;
-
-    // Hop limit 1 keeps Grafana (bridge mode) off the instance's role.
-    const launchTemplate = ecsLaunchTemplate(this, {
-      instanceType,
-      ami: props.machineImage ?? EcsAmi.release(EcsAmi.DEFAULT_RELEASE),
-      role: instanceRole,
-      securityGroup: instanceSecurityGroup,
-      userData: ec2.UserData.forLinux(),
-      publicIp: selected.hasPublic,
-      rootVolumeSizeGiB: 30,
-    });
-
-    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
-      vpc: props.vpc,
-      vpcSubnets: inZone,
-      launchTemplate,
-      minCapacity: running ? 1 : 0,
-      maxCapacity: running ? 1 : 0,
-      // A changed launch template (new AMI, restored volume) replaces the instance: the old one
-      // goes first, since only one instance can hold the volume.
-      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({ minInstancesInService: 0, maxBatchSize: 1 }),
-    });
-    // Nothing scales the metrics instance out on demand (no managed scaling): off is off.
-    if (running) schedule._apply(this, { autoScalingGroup: this.autoScalingGroup, maxCapacity: 1, alwaysHardStop: true });
-    this.volume.grantAttachVolumeByResourceTag(instanceRole, [this.autoScalingGroup]);
-    instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeVolumes'], resources: ['*'] }));
-
-    // Not retained: nothing keeps it but the htpasswd file, rewritten from it at every boot.
-    this.graphiteAuthSecret = new secretsmanager.Secret(this, 'GraphiteAuth', {
-      description: 'cdk-sitespeed: the user and password of Graphite\'s HTTP side (annotations, Grafana)',
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ username: 'sitespeed' }),
-        generateStringKey: 'password',
-        // Letters and digits: the password travels as user:password (sitespeed.io's graphite.auth).
-        excludePunctuation: true,
-        passwordLength: 32,
-      },
-    });
-    this.graphiteAuth = this.graphiteAuthSecret;
-    this.graphiteAuthSecret.grantRead(instanceRole);
-
-    const graphiteUrl = `http://graphite.${namespaceName}:${this.graphiteHttpPort}`;
-    this.writeBootScripts(launchTemplate.userData!, props, graphiteUrl);
-    this.node.addValidation({ validate: () => checkUserDataSize(this, launchTemplate.userData!) });
-
-    const insights = props.containerInsights ?? DEFAULTS.GraphiteGrafanaProps.containerInsights;
-    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: insights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED });
-    if (!insights) acknowledge(this.cluster, 'AwsSolutions-ECS4', CONTAINER_INSIGHTS_OFF);
-    const capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
-      autoScalingGroup: this.autoScalingGroup,
-      // The group is always one instance (or the schedule's zero): nothing for ECS to scale.
-      enableManagedScaling: false,
-      enableManagedTerminationProtection: false,
-      // ECS drains the tasks before an instance goes (schedule, replacement): no drain Lambda needed.
-      enableManagedDraining: true,
-    });
-    this.cluster.addAsgCapacityProvider(capacityProvider);
-    // A fresh account has no ECS service-linked role yet, and the capacity provider needs it.
-    afterEcsServiceRole(this, props.logRetention ?? logs.RetentionDays.ONE_MONTH, this.cluster, capacityProvider);
-    // Two private DNS namespaces of one name in one VPC: Cloud Map refuses the second at deploy.
-    const namespaceKey = `${placeKey(props.vpc.vpcId, props.vpc)} ${namespaceName}`;
-    const sharing = usersOfPlace(this, 'cloud map namespace', namespaceKey);
-    if (sharing.length > 0) {
-      throw new Error(`cloudMapNamespaceName '${namespaceName}' is already the Cloud Map namespace of ${sharing[0].node.path} in the same VPC; ` +
-        'give this GraphiteGrafana another cloudMapNamespaceName (e.g. \'metrics2.internal\').');
-    }
-    usePlace(this, 'cloud map namespace', namespaceKey);
-    this.cloudMapNamespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', {
-      vpc: props.vpc,
-      name: namespaceName,
-      description: 'cdk-sitespeed: Graphite for sitespeed.io',
-    });
-    this.graphiteHost = `graphite.${namespaceName}`;
-    markForCheck(this.cluster, {
-      kind: 'metrics-cluster',
-      autoScalingGroup: logicalIdOf(this.autoScalingGroup),
-      graphiteAuthSecret: logicalIdOf(this.graphiteAuthSecret),
-      graphiteUrl,
-      grafanaPort: this.grafanaPort,
-    });
-
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
-    scopeInstanceLogWrites(instanceRole, this.logGroup);
-    this.graphiteService = this.createGraphite(props, graphiteSecurityGroup, inZone);
-    this.grafanaAdminSecret = new secretsmanager.Secret(this, 'GrafanaAdmin', {
-      description: 'cdk-sitespeed: Grafana admin user and password',
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ username: 'admin' }),
-        generateStringKey: 'password',
-        excludePunctuation: true,
-        passwordLength: 32,
-      },
-      removalPolicy,
-    });
-    this.grafanaService = this.createGrafana(props);
-
-    this.backupVault = new backup.BackupVault(this, 'BackupVault', { removalPolicy });
-    this.backupPlan = new backup.BackupPlan(this, 'BackupPlan', { backupVault: this.backupVault });
-    this.backupPlan.addRule(new backup.BackupPlanRule({
-      ruleName: 'MetricsVolume',
-      scheduleExpression: props.backupSchedule ?? events.Schedule.cron({ weekDay: 'SUN', hour: '3', minute: '0' }),
-      deleteAfter: Duration.days(retentionDays),
-    }));
-    this.backupPlan.addSelection('Volume', {
-      resources: [backup.BackupResource.fromArn(Stack.of(this).formatArn({ service: 'ec2', resource: 'volume', resourceName: this.volume.volumeId }))],
-      // Restores go through snapshotId (a new volume from the snapshot): no restore role needed.
-      allowRestores: false,
-    });
-
-    this.acknowledgeNagFindings();
   }
 
   /**

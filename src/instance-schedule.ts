@@ -6,6 +6,7 @@ import { ianaTimeZone, OnWindow } from './contract/schedule-window';
 import { nextDays, parseWeekDays, WEEK_DAYS } from './contract/week-days';
 import { DEFAULTS } from './private/defaults';
 import { factoryOnly } from './private/factory-only';
+import { spelledForCaller } from './private/for-caller';
 import { isToken, plainDuration, requirePlain } from './private/tokens';
 import { warmActions } from './private/warm-windows';
 
@@ -101,7 +102,7 @@ export abstract class InstanceSchedule {
    * e.g. up at 07:00 and down at 20:00 Europe/Stockholm on weekdays.
    */
   public static onOff(options: OnOffScheduleOptions): InstanceSchedule {
-    return new OnOff(options);
+    return spelledForCaller(() => new OnOff(options));
   }
 
   /**
@@ -115,7 +116,7 @@ export abstract class InstanceSchedule {
    * minutes, L/W/#), gets a synth warning: its runs start an instance when they fire.
    */
   public static aroundRuns(options: AroundRunsScheduleOptions = {}): InstanceSchedule {
-    return new AroundRuns(options);
+    return spelledForCaller(() => new AroundRuns(options));
   }
 
   /** Made by the static factories only (see factoryOnly). */

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { GraphiteGrafana, GraphiteGrafanaProps } from './graphite-grafana';
+import { forCaller } from './private/for-caller';
 import { ISitespeedMetrics } from './sitespeed-metrics';
 
 /** Properties of a {@link MetricsStack}: the stack's and its {@link GraphiteGrafana}'s. */
@@ -21,20 +22,24 @@ export class MetricsStack extends Stack implements ISitespeedMetrics {
 
   constructor(scope: Construct, id: string, props: MetricsStackProps) {
     super(scope, id, props);
-    this.graphiteGrafana = new GraphiteGrafana(this, 'Metrics', props);
-    new CfnOutput(this, 'MetricsAutoScalingGroup', {
-      description: 'The metrics instance\'s group: Session Manager port forwarding to Grafana goes through its instance',
-      value: this.graphiteGrafana.autoScalingGroup.autoScalingGroupName,
-    });
-    new CfnOutput(this, 'GrafanaAdminSecret', {
-      description: 'Grafana\'s admin user and password',
-      value: this.graphiteGrafana.grafanaAdminSecret.secretArn,
-    });
-    new CfnOutput(this, 'GraphiteAuthSecret', {
-      description: 'The user and password Graphite\'s HTTP side admits (annotations, render API)',
-      value: this.graphiteGrafana.graphiteAuthSecret.secretArn,
-    });
-    new CfnOutput(this, 'GraphiteHost', { description: 'Graphite\'s private DNS name', value: this.graphiteGrafana.graphiteHost });
+    try {
+      this.graphiteGrafana = new GraphiteGrafana(this, 'Metrics', props);
+      new CfnOutput(this, 'MetricsAutoScalingGroup', {
+        description: 'The metrics instance\'s group: Session Manager port forwarding to Grafana goes through its instance',
+        value: this.graphiteGrafana.autoScalingGroup.autoScalingGroupName,
+      });
+      new CfnOutput(this, 'GrafanaAdminSecret', {
+        description: 'Grafana\'s admin user and password',
+        value: this.graphiteGrafana.grafanaAdminSecret.secretArn,
+      });
+      new CfnOutput(this, 'GraphiteAuthSecret', {
+        description: 'The user and password Graphite\'s HTTP side admits (annotations, render API)',
+        value: this.graphiteGrafana.graphiteAuthSecret.secretArn,
+      });
+      new CfnOutput(this, 'GraphiteHost', { description: 'Graphite\'s private DNS name', value: this.graphiteGrafana.graphiteHost });
+    } catch (error) {
+      throw forCaller(error);
+    }
   }
 
   public get graphiteHost(): string {

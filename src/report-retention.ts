@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { forCaller } from './private/for-caller';
 import { plainDuration } from './private/tokens';
 
 /** Options of {@link ReportRetention.expireAfter}. */
@@ -26,15 +27,19 @@ export class ReportRetention {
 
   /** Reports (and their runs in the index) are deleted `expiry` after the run, in whole days. */
   public static expireAfter(expiry: Duration, options: ReportRetentionOptions = {}): ReportRetention {
-    const days = wholeDays('expireAfter', expiry);
-    let iaDays: number | undefined;
-    if (options.infrequentAccessAfter !== undefined) {
-      iaDays = wholeDays('infrequentAccessAfter', options.infrequentAccessAfter);
-      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
-      if (iaDays < 30) throw new Error(`ReportRetention: infrequentAccessAfter is ${iaDays} days; S3 moves objects to Standard-IA after 30 days at the earliest.`);
-      if (iaDays >= days) throw new Error(`ReportRetention: infrequentAccessAfter (${iaDays} days) must be shorter than expireAfter (${days} days).`);
+    try {
+      const days = wholeDays('expireAfter', expiry);
+      let iaDays: number | undefined;
+      if (options.infrequentAccessAfter !== undefined) {
+        iaDays = wholeDays('infrequentAccessAfter', options.infrequentAccessAfter);
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
+        if (iaDays < 30) throw new Error(`ReportRetention: infrequentAccessAfter is ${iaDays} days; S3 moves objects to Standard-IA after 30 days at the earliest.`);
+        if (iaDays >= days) throw new Error(`ReportRetention: infrequentAccessAfter (${iaDays} days) must be shorter than expireAfter (${days} days).`);
+      }
+      return new ReportRetention(days, iaDays);
+    } catch (error) {
+      throw forCaller(error);
     }
-    return new ReportRetention(days, iaDays);
   }
 
   /** Reports are never deleted (the bucket only grows). */

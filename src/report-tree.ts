@@ -18,6 +18,7 @@ import { markForCheck } from './private/check-metadata';
 import { clusterOf } from './private/cluster-of';
 import { placeKey, usePlace, usersOfPlace } from './private/data-homes';
 import { failedEventsQueue } from './private/failed-events';
+import { forCaller } from './private/for-caller';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
 import { ReportIndexFunction } from './private/report-index-function';
@@ -106,127 +107,131 @@ export class ReportTree extends Construct {
 
   constructor(scope: Construct, id: string, props: ReportTreeProps) {
     super(scope, id);
-    const cluster = clusterOf(props.cluster, this.node.path);
-    // Two indexes of one bucket would overwrite each other's summary and lifecycle rules.
-    const bucketKey = placeKey(cluster.reportsBucket.bucketName, cluster.reportsBucket);
-    const indexed = usersOfPlace(this, 'report index', bucketKey);
-    if (indexed.length > 0) {
-      throw new Error(`the reports bucket of ${cluster.node.path} is already indexed by ${indexed[0].node.path}: one ReportTree per bucket; ` +
-        `add this cluster to it with ${indexed[0].node.id}.addCluster(...) instead.`);
-    }
-    usePlace(this, 'report index', bucketKey);
-    const bucket = cluster.reportsBucket;
-    this.bucket = bucket;
-    this.reportRetention = props.reportRetention ?? ReportRetention.expireAfter(Duration.days(ReportRetention.DEFAULT_DAYS));
-    if (this.reportRetention.expiryDays !== undefined && !(bucket instanceof s3.Bucket)) {
-      throw new Error(
-        `reportRetention: the reports bucket of ${cluster.node.path} is not created in this app, so no lifecycle rule can be added to it. ` +
-        'Pass an s3.Bucket of this app as the cluster\'s reportsBucket, or give ReportRetention.forever() and expire reports with rules of your own.',
-      );
-    }
-    for (const [i, cidr] of (props.allowedCidrs ?? []).entries()) {
-      requirePlain(`allowedCidrs[${i}]`, cidr, 'the allow-list function is written from it at synth');
-      if (!isCidr(cidr)) throw new Error(`allowedCidrs[${i}] '${cidr}' is not an IPv4 or IPv6 address or CIDR (e.g. '203.0.113.0/24', '2001:db8::/32').`);
-    }
-    if (props.allowedCidrs && props.allowedCidrs.length === 0) {
-      throw new Error('allowedCidrs is empty, which would lock everyone out; leave it out to allow anyone with the URL.');
-    }
-    const whole = props.allowedCidrs && familyCoveredWhole(props.allowedCidrs);
-    if (whole) {
-      throw new Error(`allowedCidrs together cover every ${whole} address, so the allow-list lets anyone in while it reads as a restriction: ` +
-        'list only your ranges, or leave allowedCidrs out to allow anyone with the URL.');
-    }
-    const allowList = props.allowedCidrs && allowListCode(props.allowedCidrs);
-    // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html (CloudFront Functions: 10 KB)
-    if (allowList && Buffer.byteLength(allowList) > MAX_FUNCTION_BYTES) {
-      throw new Error(
-        `allowedCidrs: ${props.allowedCidrs!.length} ranges make a CloudFront Function of ${Buffer.byteLength(allowList)} bytes; ` +
-        `CloudFront allows ${MAX_FUNCTION_BYTES}. Merge them into fewer, wider ranges (about 500 IPv4 ranges fit).`,
-      );
-    }
-    if ((props.domainName === undefined) !== (props.certificate === undefined)) {
-      throw new Error(
-        `${props.domainName ? 'domainName' : 'certificate'} is given without ${props.domainName ? 'certificate' : 'domainName'}: ` +
-        'CloudFront serves a domain of your own only with its certificate (ACM, us-east-1); give both or neither.',
-      );
-    }
-    if (props.domainName !== undefined && props.certificate !== undefined) checkCustomDomain(props.domainName, props.certificate);
-    if (props.accessLogsBucket) checkAccessLogsBucket(props.accessLogsBucket);
+    try {
+      const cluster = clusterOf(props.cluster, this.node.path);
+      // Two indexes of one bucket would overwrite each other's summary and lifecycle rules.
+      const bucketKey = placeKey(cluster.reportsBucket.bucketName, cluster.reportsBucket);
+      const indexed = usersOfPlace(this, 'report index', bucketKey);
+      if (indexed.length > 0) {
+        throw new Error(`the reports bucket of ${cluster.node.path} is already indexed by ${indexed[0].node.path}: one ReportTree per bucket; ` +
+          `add this cluster to it with ${indexed[0].node.id}.addCluster(...) instead.`);
+      }
+      usePlace(this, 'report index', bucketKey);
+      const bucket = cluster.reportsBucket;
+      this.bucket = bucket;
+      this.reportRetention = props.reportRetention ?? ReportRetention.expireAfter(Duration.days(ReportRetention.DEFAULT_DAYS));
+      if (this.reportRetention.expiryDays !== undefined && !(bucket instanceof s3.Bucket)) {
+        throw new Error(
+          `reportRetention: the reports bucket of ${cluster.node.path} is not created in this app, so no lifecycle rule can be added to it. ` +
+          'Pass an s3.Bucket of this app as the cluster\'s reportsBucket, or give ReportRetention.forever() and expire reports with rules of your own.',
+        );
+      }
+      for (const [i, cidr] of (props.allowedCidrs ?? []).entries()) {
+        requirePlain(`allowedCidrs[${i}]`, cidr, 'the allow-list function is written from it at synth');
+        if (!isCidr(cidr)) throw new Error(`allowedCidrs[${i}] '${cidr}' is not an IPv4 or IPv6 address or CIDR (e.g. '203.0.113.0/24', '2001:db8::/32').`);
+      }
+      if (props.allowedCidrs && props.allowedCidrs.length === 0) {
+        throw new Error('allowedCidrs is empty, which would lock everyone out; leave it out to allow anyone with the URL.');
+      }
+      const whole = props.allowedCidrs && familyCoveredWhole(props.allowedCidrs);
+      if (whole) {
+        throw new Error(`allowedCidrs together cover every ${whole} address, so the allow-list lets anyone in while it reads as a restriction: ` +
+          'list only your ranges, or leave allowedCidrs out to allow anyone with the URL.');
+      }
+      const allowList = props.allowedCidrs && allowListCode(props.allowedCidrs);
+      // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html (CloudFront Functions: 10 KB)
+      if (allowList && Buffer.byteLength(allowList) > MAX_FUNCTION_BYTES) {
+        throw new Error(
+          `allowedCidrs: ${props.allowedCidrs!.length} ranges make a CloudFront Function of ${Buffer.byteLength(allowList)} bytes; ` +
+          `CloudFront allows ${MAX_FUNCTION_BYTES}. Merge them into fewer, wider ranges (about 500 IPv4 ranges fit).`,
+        );
+      }
+      if ((props.domainName === undefined) !== (props.certificate === undefined)) {
+        throw new Error(
+          `${props.domainName ? 'domainName' : 'certificate'} is given without ${props.domainName ? 'certificate' : 'domainName'}: ` +
+          'CloudFront serves a domain of your own only with its certificate (ACM, us-east-1); give both or neither.',
+        );
+      }
+      if (props.domainName !== undefined && props.certificate !== undefined) checkCustomDomain(props.domainName, props.certificate);
+      if (props.accessLogsBucket) checkAccessLogsBucket(props.accessLogsBucket);
 
-    const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
-    this.function = new ReportIndexFunction(this, 'Function', {
-      description: 'cdk-sitespeed: files each finished run in the report index for the calendar viewer',
-      role,
-      logGroup,
-      // An update takes 5 S3 calls; the daily rebuild lists the whole bucket (about a minute for 200 sites with a year of runs).
-      timeout: Duration.minutes(15),
-      memorySize: 512,
-      environment: {
-        REPORTS_BUCKET: bucket.bucketName,
-        RETENTION_DAYS: String(this.reportRetention.expiryDays ?? ''),
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-    });
-    markForCheck(this.function, { kind: 'function', role: 'reportIndex' });
-    this.failedEvents = failedEventsQueue(this, this.function, 'runs that could not be filed in the index');
-    this.grantIndexAccess(role, bucket);
+      const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
+      this.function = new ReportIndexFunction(this, 'Function', {
+        description: 'cdk-sitespeed: files each finished run in the report index for the calendar viewer',
+        role,
+        logGroup,
+        // An update takes 5 S3 calls; the daily rebuild lists the whole bucket (about a minute for 200 sites with a year of runs).
+        timeout: Duration.minutes(15),
+        memorySize: 512,
+        environment: {
+          REPORTS_BUCKET: bucket.bucketName,
+          RETENTION_DAYS: String(this.reportRetention.expiryDays ?? ''),
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      });
+      markForCheck(this.function, { kind: 'function', role: 'reportIndex' });
+      this.failedEvents = failedEventsQueue(this, this.function, 'runs that could not be filed in the index');
+      this.grantIndexAccess(role, bucket);
 
-    // The run outcomes (every cluster has them) find the run's folder and budget: the index takes them from there.
-    this.rule = new events.Rule(this, 'OnRunFinished', {
-      description: 'cdk-sitespeed: finished runs of the clusters that write to this reports bucket',
-      eventPattern: { source: [RUN_EVENTS.source], detailType: [RUN_EVENTS.finished], detail: { cluster: [cluster.cluster.clusterName] } },
-      targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(2) })],
-    });
-    this.rebuildRule = new events.Rule(this, 'DailyRebuild', {
-      description: 'cdk-sitespeed: rebuilds the report index from the bucket (lost events, expired runs)',
-      schedule: events.Schedule.cron({ minute: '17', hour: '3' }),
-      targets: [new eventsTargets.LambdaFunction(this.function, { event: events.RuleTargetInput.fromObject({ rebuild: true }), retryAttempts: 2 })],
-    });
-    if (bucket instanceof s3.Bucket && this.reportRetention.expiryDays !== undefined) {
-      bucket.addLifecycleRule({ id: 'run-statuses', prefix: STATUS_PREFIX, expiration: Duration.days(this.reportRetention.expiryDays) });
+      // The run outcomes (every cluster has them) find the run's folder and budget: the index takes them from there.
+      this.rule = new events.Rule(this, 'OnRunFinished', {
+        description: 'cdk-sitespeed: finished runs of the clusters that write to this reports bucket',
+        eventPattern: { source: [RUN_EVENTS.source], detailType: [RUN_EVENTS.finished], detail: { cluster: [cluster.cluster.clusterName] } },
+        targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(2) })],
+      });
+      this.rebuildRule = new events.Rule(this, 'DailyRebuild', {
+        description: 'cdk-sitespeed: rebuilds the report index from the bucket (lost events, expired runs)',
+        schedule: events.Schedule.cron({ minute: '17', hour: '3' }),
+        targets: [new eventsTargets.LambdaFunction(this.function, { event: events.RuleTargetInput.fromObject({ rebuild: true }), retryAttempts: 2 })],
+      });
+      if (bucket instanceof s3.Bucket && this.reportRetention.expiryDays !== undefined) {
+        bucket.addLifecycleRule({ id: 'run-statuses', prefix: STATUS_PREFIX, expiration: Duration.days(this.reportRetention.expiryDays) });
+      }
+
+      this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+        comment: 'cdk-sitespeed report viewer',
+        defaultRootObject: 'index.html',
+        // An IPv4-only allow-list would refuse every viewer who connects over IPv6.
+        enableIpv6: props.allowedCidrs ? props.allowedCidrs.some(isIpv6Cidr) : true,
+        // Only with a certificate of your own: the default *.cloudfront.net one always allows TLS 1.0
+        // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html).
+        domainNames: props.domainName ? [props.domainName] : undefined,
+        certificate: props.certificate,
+        minimumProtocolVersion: props.certificate ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
+        enableLogging: props.accessLogsBucket !== undefined,
+        logBucket: props.accessLogsBucket,
+        defaultBehavior: {
+          origin: origins.S3BucketOrigin.withOriginAccessControl(bucket),
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+          cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+          functionAssociations: props.allowedCidrs ? [{
+            eventType: cloudfront.FunctionEventType.VIEWER_REQUEST,
+            function: new cloudfront.Function(this, 'AllowList', {
+              comment: 'cdk-sitespeed: only the allowed CIDRs may open the reports',
+              runtime: cloudfront.FunctionRuntime.JS_2_0,
+              code: cloudfront.FunctionCode.fromInline(allowList!),
+            }),
+          }] : undefined,
+        },
+      });
+      this.viewerUrl = `https://${props.domainName ?? this.distribution.distributionDomainName}`;
+
+      // prune: false — the bucket holds every report; deploying the viewer must never delete them.
+      new s3deploy.BucketDeployment(this, 'Viewer', {
+        destinationBucket: bucket,
+        sources: [s3deploy.Source.asset(path.join(__dirname, '..', 'assets', 'viewer'))],
+        prune: false,
+        distribution: this.distribution,
+        distributionPaths: ['/index.html', '/.viewer/*'],
+        cacheControl: [s3deploy.CacheControl.noCache()],
+      });
+
+      this.addCluster(cluster);
+      this.acknowledgeNagFindings(props);
+    } catch (error) {
+      throw forCaller(error);
     }
-
-    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
-      comment: 'cdk-sitespeed report viewer',
-      defaultRootObject: 'index.html',
-      // An IPv4-only allow-list would refuse every viewer who connects over IPv6.
-      enableIpv6: props.allowedCidrs ? props.allowedCidrs.some(isIpv6Cidr) : true,
-      // Only with a certificate of your own: the default *.cloudfront.net one always allows TLS 1.0
-      // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html).
-      domainNames: props.domainName ? [props.domainName] : undefined,
-      certificate: props.certificate,
-      minimumProtocolVersion: props.certificate ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
-      enableLogging: props.accessLogsBucket !== undefined,
-      logBucket: props.accessLogsBucket,
-      defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(bucket),
-        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
-        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-        functionAssociations: props.allowedCidrs ? [{
-          eventType: cloudfront.FunctionEventType.VIEWER_REQUEST,
-          function: new cloudfront.Function(this, 'AllowList', {
-            comment: 'cdk-sitespeed: only the allowed CIDRs may open the reports',
-            runtime: cloudfront.FunctionRuntime.JS_2_0,
-            code: cloudfront.FunctionCode.fromInline(allowList!),
-          }),
-        }] : undefined,
-      },
-    });
-    this.viewerUrl = `https://${props.domainName ?? this.distribution.distributionDomainName}`;
-
-    // prune: false — the bucket holds every report; deploying the viewer must never delete them.
-    new s3deploy.BucketDeployment(this, 'Viewer', {
-      destinationBucket: bucket,
-      sources: [s3deploy.Source.asset(path.join(__dirname, '..', 'assets', 'viewer'))],
-      prune: false,
-      distribution: this.distribution,
-      distributionPaths: ['/index.html', '/.viewer/*'],
-      cacheControl: [s3deploy.CacheControl.noCache()],
-    });
-
-    this.addCluster(cluster);
-    this.acknowledgeNagFindings(props);
   }
 
   /** The clusters whose runs are indexed. */

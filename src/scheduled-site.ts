@@ -13,6 +13,7 @@ import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { clusterOf } from './private/cluster-of';
 import { claimSlug } from './private/data-homes';
 import { DEFAULTS } from './private/defaults';
+import { forCaller } from './private/for-caller';
 import { runEventRule, runMetric, RunSubject } from './private/run-signals';
 import { maxIntervalMinutes } from './private/schedule-interval';
 import { requirePlain } from './private/tokens';
@@ -303,7 +304,7 @@ export class ScheduledSite extends RunMetricSource {
       cluster._registerSite(this, { expression: props.schedule.expressionString, timeZone: zone, enabled });
       markForCheck(this.schedule, { kind: 'site', site: this.slug, cluster: logicalIdOf(cluster.cluster), clusterStack: Stack.of(cluster).stackName });
     } catch (error) {
-      throw namedError(error, this.node.path);
+      throw forCaller(namedError(error, this.node.path));
     }
   }
 

@@ -18,6 +18,7 @@ import { clusterOf, requireSitesOf } from './private/cluster-of';
 import { placeKey, usePlace, usersOfPlace } from './private/data-homes';
 import { DEFAULTS } from './private/defaults';
 import { failedEventsQueue } from './private/failed-events';
+import { forCaller } from './private/for-caller';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { runEventRule } from './private/run-signals';
@@ -116,113 +117,117 @@ export class SiteAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: SiteAlertsProps) {
     super(scope, id);
-    const cluster = clusterOf(props.cluster, this.node.path);
-    const { remindAfter, notStartedAfter, staleFactor, emails } = checkSiteAlertsProps(props);
-    if (props.topic?.fifo) {
-      throw new Error(`topic ${props.topic.node.path} is a FIFO topic: email subscriptions and CloudWatch alarm actions need a standard topic.`);
-    }
-    cluster._attachAlerts(this);
-    requireSitesOf(this, cluster, 'unconfirmedSites', props.unconfirmedSites ?? []);
-
-    this.topic = props.topic ?? this.createTopic('Topic', 'cdk-sitespeed alerts');
-    for (const email of emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
-    if (props.slackWorkspaceId && props.slackChannelId) {
-      // One Chatbot configuration per channel: a second SiteAlerts for the same channel (another
-      // cluster) publishes to the first one's topic, so the channel is configured once.
-      const channelKey = placeKey(`${props.slackWorkspaceId}/${props.slackChannelId}`, this);
-      const shared = usersOfPlace(this, 'slack channel', channelKey)[0] as SiteAlerts | undefined;
-      if (shared) {
-        this.slackTopic = shared.slackTopic;
-      } else {
-        this.slackTopic = this.createTopic('SlackTopic', 'cdk-sitespeed alerts for AWS Chatbot');
-        new chatbot.SlackChannelConfiguration(this, 'Slack', {
-          slackChannelConfigurationName: `sitespeed-${this.node.addr.slice(0, 20)}`,
-          slackWorkspaceId: props.slackWorkspaceId,
-          slackChannelId: props.slackChannelId,
-          notificationTopics: [this.slackTopic],
-        });
-        usePlace(this, 'slack channel', channelKey);
+    try {
+      const cluster = clusterOf(props.cluster, this.node.path);
+      const { remindAfter, notStartedAfter, staleFactor, emails } = checkSiteAlertsProps(props);
+      if (props.topic?.fifo) {
+        throw new Error(`topic ${props.topic.node.path} is a FIFO topic: email subscriptions and CloudWatch alarm actions need a standard topic.`);
       }
+      cluster._attachAlerts(this);
+      requireSitesOf(this, cluster, 'unconfirmedSites', props.unconfirmedSites ?? []);
+
+      this.topic = props.topic ?? this.createTopic('Topic', 'cdk-sitespeed alerts');
+      for (const email of emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+      if (props.slackWorkspaceId && props.slackChannelId) {
+        // One Chatbot configuration per channel: a second SiteAlerts for the same channel (another
+        // cluster) publishes to the first one's topic, so the channel is configured once.
+        const channelKey = placeKey(`${props.slackWorkspaceId}/${props.slackChannelId}`, this);
+        const shared = usersOfPlace(this, 'slack channel', channelKey)[0] as SiteAlerts | undefined;
+        if (shared) {
+          this.slackTopic = shared.slackTopic;
+        } else {
+          this.slackTopic = this.createTopic('SlackTopic', 'cdk-sitespeed alerts for AWS Chatbot');
+          new chatbot.SlackChannelConfiguration(this, 'Slack', {
+            slackChannelConfigurationName: `sitespeed-${this.node.addr.slice(0, 20)}`,
+            slackWorkspaceId: props.slackWorkspaceId,
+            slackChannelId: props.slackChannelId,
+            notificationTopics: [this.slackTopic],
+          });
+          usePlace(this, 'slack channel', channelKey);
+        }
+      }
+
+      // State is rebuilt by the next runs: it may go with the stack.
+      this.table = new dynamodb.Table(this, 'State', {
+        partitionKey: { name: 'site', type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      acknowledge(this.table, 'AwsSolutions-DDB3', 'Point-in-time recovery for a few alert states per site, which the next runs rebuild, costs more than it saves.');
+
+      const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
+      const runTask = cluster.runTaskFunction;
+      this.function = new SiteAlertsFunction(this, 'Function', {
+        description: 'cdk-sitespeed: alerts when a site starts failing (after a confirmation run) and when it recovers',
+        role,
+        logGroup,
+        timeout: Duration.seconds(60),
+        memorySize: 256,
+        environment: {
+          TABLE: this.table.tableName,
+          TOPIC_ARN: this.topic.topicArn,
+          ...(this.slackTopic ? { SLACK_TOPIC_ARN: this.slackTopic.topicArn } : {}),
+          RUN_TASK_FUNCTION: runTask.functionArn,
+          CLUSTER_ARN: cluster.cluster.clusterArn,
+          CONTAINER_NAME: cluster.container.containerName,
+          CONFIRM: String(props.confirmFailures ?? DEFAULTS.SiteAlertsProps.confirmFailures),
+          UNCONFIRMED_SITES: JSON.stringify(props.unconfirmedSites ?? []),
+          REMIND_AFTER: String(remindAfter),
+          NOT_STARTED_AFTER: String(notStartedAfter),
+          // Events of other sites are refused: every site of the cluster, also those added after this construct.
+          SITES: Lazy.string({ produce: () => JSON.stringify(cluster._sites.map(s => s.slug)) }),
+          // Every site of the cluster, also those added after this construct: known at synth.
+          STALE_AFTER: Lazy.string({ produce: () => JSON.stringify(staleLimits(cluster, staleFactor)) }),
+          AUTO_SCALING_GROUP: cluster.autoScalingGroup.autoScalingGroupName,
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      });
+      markForCheck(this.function, { kind: 'function', role: 'siteAlerts' });
+      this.failedEvents = failedEventsQueue(this, this.function, 'runs whose alert could not be decided or sent');
+      this.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem');
+      this.topic.grantPublish(role);
+      this.slackTopic?.grantPublish(role);
+      runTask.grantInvoke(role);
+      // The stopped run's arguments, for its confirmation run: this cluster's tasks only.
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['ecs:DescribeTasks'],
+        resources: [cluster.cluster.arnForTasks('*')],
+        conditions: { ArnEquals: { 'ecs:cluster': cluster.cluster.clusterArn } },
+      }));
+      acknowledgeWildcardResource(role, cluster.cluster.arnForTasks('*'),
+        'Describing the stopped tasks of this cluster (their ids are not known before they run) for a confirmation run\'s arguments.');
+      acknowledgeWildcardResource(role, `${runTask.functionArn}:*`, 'Invoking the cluster\'s runTask function (any version) to start a confirmation run.');
+      acknowledge(role, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        'Publishing to the encrypted topic: SNS asks for a data key of the topic\'s own key (the grant names that key only).');
+
+      // The hourly sweep: sites that stopped running, instances that never joined.
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }));
+      acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'autoscaling:DescribeAutoScalingGroups has no resource-level permissions (Service Authorization Reference).');
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:ListContainerInstances'], resources: [cluster.cluster.clusterArn] }));
+      const containerInstances = Stack.of(this).formatArn({ service: 'ecs', resource: 'container-instance', resourceName: `${cluster.cluster.clusterName}/*` });
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeContainerInstances'], resources: [containerInstances] }));
+      acknowledgeWildcardResource(role, containerInstances, 'Describing the container instances of this cluster only (their ids come and go with the instances).');
+      new events.Rule(this, 'Hourly', {
+        description: 'cdk-sitespeed: hourly sweep for sites that stopped running and instances that never joined',
+        schedule: events.Schedule.rate(Duration.hours(1)),
+        targets: [new eventsTargets.LambdaFunction(this.function, { event: events.RuleTargetInput.fromObject({ sweep: true }), retryAttempts: 2 })],
+      });
+
+      // Confirmation runs too: they decide whether a failure is confirmed.
+      runEventRule(this, 'OnRunFinished', { cluster, path: this.node.path }, 'finished', {
+        description: 'cdk-sitespeed: finished runs of this cluster, for alerts',
+        target: new eventsTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) }),
+      });
+
+      this.addSystemAlarms(cluster);
+      cluster._whenReportTree(tree => this.alarm('ReportIndexErrors', sumOf(tree.function.metricErrors(SUM_5_MINUTES), tree.failedEvents),
+        'cdk-sitespeed: the index writer failed, or runs it could not file after its retries wait in its failed-events queue (runs missing from the calendar). Read the failed-events queues (each message holds the event to replay, docs/run-events.md); its log group says why.'));
+      cluster._whenConfigSync(sync => this.alarm('SyncConfigErrors', sync.function.metricErrors(SUM_5_MINUTES),
+        'cdk-sitespeed: the config sync failed (instances may test with old URL files or scripts); its log group says why.'));
+    } catch (error) {
+      throw forCaller(error);
     }
-
-    // State is rebuilt by the next runs: it may go with the stack.
-    this.table = new dynamodb.Table(this, 'State', {
-      partitionKey: { name: 'site', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    acknowledge(this.table, 'AwsSolutions-DDB3', 'Point-in-time recovery for a few alert states per site, which the next runs rebuild, costs more than it saves.');
-
-    const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
-    const runTask = cluster.runTaskFunction;
-    this.function = new SiteAlertsFunction(this, 'Function', {
-      description: 'cdk-sitespeed: alerts when a site starts failing (after a confirmation run) and when it recovers',
-      role,
-      logGroup,
-      timeout: Duration.seconds(60),
-      memorySize: 256,
-      environment: {
-        TABLE: this.table.tableName,
-        TOPIC_ARN: this.topic.topicArn,
-        ...(this.slackTopic ? { SLACK_TOPIC_ARN: this.slackTopic.topicArn } : {}),
-        RUN_TASK_FUNCTION: runTask.functionArn,
-        CLUSTER_ARN: cluster.cluster.clusterArn,
-        CONTAINER_NAME: cluster.container.containerName,
-        CONFIRM: String(props.confirmFailures ?? DEFAULTS.SiteAlertsProps.confirmFailures),
-        UNCONFIRMED_SITES: JSON.stringify(props.unconfirmedSites ?? []),
-        REMIND_AFTER: String(remindAfter),
-        NOT_STARTED_AFTER: String(notStartedAfter),
-        // Events of other sites are refused: every site of the cluster, also those added after this construct.
-        SITES: Lazy.string({ produce: () => JSON.stringify(cluster._sites.map(s => s.slug)) }),
-        // Every site of the cluster, also those added after this construct: known at synth.
-        STALE_AFTER: Lazy.string({ produce: () => JSON.stringify(staleLimits(cluster, staleFactor)) }),
-        AUTO_SCALING_GROUP: cluster.autoScalingGroup.autoScalingGroupName,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-    });
-    markForCheck(this.function, { kind: 'function', role: 'siteAlerts' });
-    this.failedEvents = failedEventsQueue(this, this.function, 'runs whose alert could not be decided or sent');
-    this.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    this.topic.grantPublish(role);
-    this.slackTopic?.grantPublish(role);
-    runTask.grantInvoke(role);
-    // The stopped run's arguments, for its confirmation run: this cluster's tasks only.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ecs:DescribeTasks'],
-      resources: [cluster.cluster.arnForTasks('*')],
-      conditions: { ArnEquals: { 'ecs:cluster': cluster.cluster.clusterArn } },
-    }));
-    acknowledgeWildcardResource(role, cluster.cluster.arnForTasks('*'),
-      'Describing the stopped tasks of this cluster (their ids are not known before they run) for a confirmation run\'s arguments.');
-    acknowledgeWildcardResource(role, `${runTask.functionArn}:*`, 'Invoking the cluster\'s runTask function (any version) to start a confirmation run.');
-    acknowledge(role, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      'Publishing to the encrypted topic: SNS asks for a data key of the topic\'s own key (the grant names that key only).');
-
-    // The hourly sweep: sites that stopped running, instances that never joined.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }));
-    acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'autoscaling:DescribeAutoScalingGroups has no resource-level permissions (Service Authorization Reference).');
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:ListContainerInstances'], resources: [cluster.cluster.clusterArn] }));
-    const containerInstances = Stack.of(this).formatArn({ service: 'ecs', resource: 'container-instance', resourceName: `${cluster.cluster.clusterName}/*` });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeContainerInstances'], resources: [containerInstances] }));
-    acknowledgeWildcardResource(role, containerInstances, 'Describing the container instances of this cluster only (their ids come and go with the instances).');
-    new events.Rule(this, 'Hourly', {
-      description: 'cdk-sitespeed: hourly sweep for sites that stopped running and instances that never joined',
-      schedule: events.Schedule.rate(Duration.hours(1)),
-      targets: [new eventsTargets.LambdaFunction(this.function, { event: events.RuleTargetInput.fromObject({ sweep: true }), retryAttempts: 2 })],
-    });
-
-    // Confirmation runs too: they decide whether a failure is confirmed.
-    runEventRule(this, 'OnRunFinished', { cluster, path: this.node.path }, 'finished', {
-      description: 'cdk-sitespeed: finished runs of this cluster, for alerts',
-      target: new eventsTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) }),
-    });
-
-    this.addSystemAlarms(cluster);
-    cluster._whenReportTree(tree => this.alarm('ReportIndexErrors', sumOf(tree.function.metricErrors(SUM_5_MINUTES), tree.failedEvents),
-      'cdk-sitespeed: the index writer failed, or runs it could not file after its retries wait in its failed-events queue (runs missing from the calendar). Read the failed-events queues (each message holds the event to replay, docs/run-events.md); its log group says why.'));
-    cluster._whenConfigSync(sync => this.alarm('SyncConfigErrors', sync.function.metricErrors(SUM_5_MINUTES),
-      'cdk-sitespeed: the config sync failed (instances may test with old URL files or scripts); its log group says why.'));
   }
 
   private createTopic(id: string, displayName: string): sns.Topic {

@@ -26,6 +26,7 @@ import { placeKey, usePlace } from './private/data-homes';
 import { DEFAULTS } from './private/defaults';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { afterEcsServiceRole } from './private/ecs-service-role';
+import { forCaller } from './private/for-caller';
 import { maxOldSpaceSizeMiB } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource, CONTAINER_INSIGHTS_OFF } from './private/nag';
 import { RunOutcomes } from './private/run-outcomes';
@@ -323,145 +324,149 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
 
   constructor(scope: Construct, id: string, props: SitespeedClusterProps) {
     super(scope, id);
-    markSitespeedCluster(this);
+    try {
+      markSitespeedCluster(this);
 
-    const checked = checkClusterProps(this, props);
-    const { instanceType, minCapacity, maxCapacity, sharedMemorySizeMiB, rootVolumeSizeGiB } = checked;
-    this.taskCpu = checked.taskCpu;
-    this.maxProvisioningWaitMinutes = checked.maxProvisioningWaitMinutes;
-    this.taskMemoryReservationMiB = checked.taskMemoryReservationMiB;
-    this._arm = instanceType.architecture === ec2.InstanceArchitecture.ARM_64;
+      const checked = checkClusterProps(this, props);
+      const { instanceType, minCapacity, maxCapacity, sharedMemorySizeMiB, rootVolumeSizeGiB } = checked;
+      this.taskCpu = checked.taskCpu;
+      this.maxProvisioningWaitMinutes = checked.maxProvisioningWaitMinutes;
+      this.taskMemoryReservationMiB = checked.taskMemoryReservationMiB;
+      this._arm = instanceType.architecture === ec2.InstanceArchitecture.ARM_64;
 
-    this.reportsBucket = props.reportsBucket ?? this.createReportsBucket();
-    usePlace(this, 'reports bucket', placeKey(this.reportsBucket.bucketName, this.reportsBucket));
-    this.connectivity = props.connectivity ?? Connectivity.none();
-    this.metrics = props.metrics;
-    const shaping = this.connectivity._bind(this, props.vpc.vpcCidrBlock);
+      this.reportsBucket = props.reportsBucket ?? this.createReportsBucket();
+      usePlace(this, 'reports bucket', placeKey(this.reportsBucket.bucketName, this.reportsBucket));
+      this.connectivity = props.connectivity ?? Connectivity.none();
+      this.metrics = props.metrics;
+      const shaping = this.connectivity._bind(this, props.vpc.vpcCidrBlock);
 
-    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.vpc,
-      description: 'sitespeed.io test instances: no inbound, outbound to the sites under test',
-      allowAllOutbound: true,
-    });
-    this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
+      const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc: props.vpc,
+        description: 'sitespeed.io test instances: no inbound, outbound to the sites under test',
+        allowAllOutbound: true,
+      });
+      this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
 
-    const instanceRole = ecsInstanceRole(this);
-    this.instanceRole = instanceRole;
+      const instanceRole = ecsInstanceRole(this);
+      this.instanceRole = instanceRole;
 
-    const image = (props.image ?? SitespeedImage.pinned())._bind(this, instanceRole);
-    const userData = ec2.UserData.forLinux();
-    this.userData = userData;
-    this._addBootScript('sitespeed-instance-boot', {
-      SITESPEED_IMAGE: image.imageName, ECR_REGISTRY: image.ecrRegistry ?? '', AWS_REGION: Aws.REGION, SHAPING_MODULES: String(shaping.shapingModules),
-    });
-    for (const script of shaping.hostScripts) this._installHostScript(script.shell, `${script.hostDir}/${script.file}`);
-    for (const script of shaping.bootScripts) this._addBootScript(script.shell, script.environment);
-    for (const { statement, why } of shaping.instanceStatements) {
-      instanceRole.addToPrincipalPolicy(statement);
-      for (const resource of statement.resources) {
-        if (resource === '*') acknowledge(instanceRole, 'AwsSolutions-IAM5[Resource::*]', why);
-        else if (resource.includes('*')) acknowledgeWildcardResource(instanceRole, resource, why);
+      const image = (props.image ?? SitespeedImage.pinned())._bind(this, instanceRole);
+      const userData = ec2.UserData.forLinux();
+      this.userData = userData;
+      this._addBootScript('sitespeed-instance-boot', {
+        SITESPEED_IMAGE: image.imageName, ECR_REGISTRY: image.ecrRegistry ?? '', AWS_REGION: Aws.REGION, SHAPING_MODULES: String(shaping.shapingModules),
+      });
+      for (const script of shaping.hostScripts) this._installHostScript(script.shell, `${script.hostDir}/${script.file}`);
+      for (const script of shaping.bootScripts) this._addBootScript(script.shell, script.environment);
+      for (const { statement, why } of shaping.instanceStatements) {
+        instanceRole.addToPrincipalPolicy(statement);
+        for (const resource of statement.resources) {
+          if (resource === '*') acknowledge(instanceRole, 'AwsSolutions-IAM5[Resource::*]', why);
+          else if (resource.includes('*')) acknowledgeWildcardResource(instanceRole, resource, why);
+        }
       }
+
+      const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC });
+      this.launchTemplate = ecsLaunchTemplate(this, {
+        instanceType,
+        ami: props.machineImage ?? EcsAmi.latest(),
+        role: instanceRole,
+        securityGroup,
+        userData,
+        publicIp: subnets.hasPublic,
+        rootVolumeSizeGiB,
+      });
+
+      this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
+        vpc: props.vpc,
+        vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC },
+        launchTemplate: this.launchTemplate,
+        minCapacity,
+        maxCapacity,
+      });
+      this.instanceTagValue = this.node.addr;
+      Tags.of(this.autoScalingGroup).add(CLUSTER_TAG, this.instanceTagValue, { applyToLaunchedInstances: true });
+      this.schedule = props.schedule ?? InstanceSchedule.alwaysOn();
+      this.scheduleTarget = { autoScalingGroup: this.autoScalingGroup, maxCapacity };
+      this.schedule._apply(this, this.scheduleTarget);
+
+      const insights = props.containerInsights ?? DEFAULTS.SitespeedClusterProps.containerInsights;
+      this.cluster = new ecs.Cluster(this, 'Cluster', {
+        vpc: props.vpc,
+        containerInsightsV2: insights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
+      });
+      if (!insights) acknowledge(this.cluster, 'AwsSolutions-ECS4', CONTAINER_INSIGHTS_OFF);
+      this.capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
+        autoScalingGroup: this.autoScalingGroup,
+        enableManagedScaling: true,
+        // ECS keeps instances with a running test from being scaled in (also by the schedule).
+        enableManagedTerminationProtection: true,
+        targetCapacityPercent: 100,
+      });
+      this.cluster.addAsgCapacityProvider(this.capacityProvider);
+      markForCheck(this.cluster, {
+        kind: 'sitespeed-cluster', autoScalingGroup: logicalIdOf(this.autoScalingGroup), shaping: this.connectivity._engine,
+      });
+      this.cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);
+
+      this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+      // A fresh account has no ECS service-linked role yet, and the capacity provider needs it.
+      afterEcsServiceRole(this, this.logRetention, this.cluster, this.capacityProvider);
+      this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: this.logRetention });
+      scopeInstanceLogWrites(instanceRole, this.logGroup);
+      // So that `cdk destroy` completes (a protected group never empties by itself).
+      new ClusterTeardown(this, 'Teardown', {
+        autoScalingGroup: this.autoScalingGroup, cluster: this.cluster, capacityProvider: this.capacityProvider, logRetention: this.logRetention,
+      });
+      // The network mode, capability, environment, entry point and host scripts are the
+      // connectivity's (Connectivity._bind).
+      this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', { networkMode: shaping.networkMode });
+      const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', { sharedMemorySize: sharedMemorySizeMiB });
+      if (shaping.netAdmin) linuxParameters.addCapabilities(ecs.Capability.NET_ADMIN);
+      if (shaping.shapingModules) {
+        // Only where the boot loaded ifb and sch_netem: elsewhere a throttled run fails at once.
+        this.taskDefinition.addPlacementConstraint(ecs.PlacementConstraint.memberOf(`attribute:${SHAPING_ATTRIBUTE} == ready`));
+      }
+      this.container = this.taskDefinition.addContainer(SitespeedCluster.CONTAINER_NAME, {
+        image: image.containerImage,
+        // A shim turns Graphite's credentials, when the cluster has them (ECS secrets), into
+        // sitespeed.io's one SITESPEED_IO_GRAPHITE__AUTH, then runs the image's entrypoint (or host
+        // tc's wrapper) with the run's arguments. Without credentials it only runs that.
+        entryPoint: ['/bin/bash', '-c', installedShell('sitespeed-run-env.sh'), 'sitespeed-run-env', ...(shaping.entryPoint ?? [SITESPEED_IMAGE_ENTRYPOINT])],
+        stopTimeout: shaping.stopTimeout,
+        // The whole instance: two runs never share a host, so their metrics stay comparable.
+        cpu: this.taskCpu,
+        memoryReservationMiB: this.taskMemoryReservationMiB,
+        linuxParameters,
+        environment: { MAX_OLD_SPACE_SIZE: String(maxOldSpaceSizeMiB(this.taskMemoryReservationMiB)), ...shaping.environment },
+        logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'sitespeed', logGroup: this.logGroup }),
+        essential: true,
+      });
+      this.grantReportWrites(this.taskDefinition.taskRole);
+      this.siteMetrics = props.siteMetrics ?? DEFAULTS.SitespeedClusterProps.siteMetrics;
+      const outcomes = new RunOutcomes(this, 'RunOutcomes', {
+        siteMetrics: this.sitesWithMetrics(),
+        hardStopWindow: this.schedule._hardStop ? this.schedule._hardStopWindow : undefined,
+        clusterArn: this.cluster.clusterArn,
+        clusterName: this.cluster.clusterName,
+        taskDefinitionFamily: this.taskDefinition.family,
+        containerName: this.container.containerName,
+        reportsBucket: this.reportsBucket,
+        logRetention: this._logRetention,
+      });
+      this.runOutcomeFunction = outcomes.function;
+      this.runOutcomeFailedEvents = outcomes.failedEvents;
+      for (const script of shaping.hostScripts) this._mountHostPath(script.volumeName, script.hostDir, script.containerDir);
+      if (shaping.netAdmin) this.node.addValidation({ validate: () => this.checkShapingCapability(linuxParameters) });
+
+      this.metrics?.allowMetricsFrom(this);
+      if (this.metrics) this._useGraphiteAuth(this.metrics);
+      // Checked once everything (ConfigSync, sites, the cluster's ECS lines) has written to it.
+      this.node.addValidation({ validate: () => checkUserDataSize(this, userData) });
+      this.acknowledgeNagFindings();
+    } catch (error) {
+      throw forCaller(error);
     }
-
-    const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC });
-    this.launchTemplate = ecsLaunchTemplate(this, {
-      instanceType,
-      ami: props.machineImage ?? EcsAmi.latest(),
-      role: instanceRole,
-      securityGroup,
-      userData,
-      publicIp: subnets.hasPublic,
-      rootVolumeSizeGiB,
-    });
-
-    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
-      vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC },
-      launchTemplate: this.launchTemplate,
-      minCapacity,
-      maxCapacity,
-    });
-    this.instanceTagValue = this.node.addr;
-    Tags.of(this.autoScalingGroup).add(CLUSTER_TAG, this.instanceTagValue, { applyToLaunchedInstances: true });
-    this.schedule = props.schedule ?? InstanceSchedule.alwaysOn();
-    this.scheduleTarget = { autoScalingGroup: this.autoScalingGroup, maxCapacity };
-    this.schedule._apply(this, this.scheduleTarget);
-
-    const insights = props.containerInsights ?? DEFAULTS.SitespeedClusterProps.containerInsights;
-    this.cluster = new ecs.Cluster(this, 'Cluster', {
-      vpc: props.vpc,
-      containerInsightsV2: insights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
-    });
-    if (!insights) acknowledge(this.cluster, 'AwsSolutions-ECS4', CONTAINER_INSIGHTS_OFF);
-    this.capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
-      autoScalingGroup: this.autoScalingGroup,
-      enableManagedScaling: true,
-      // ECS keeps instances with a running test from being scaled in (also by the schedule).
-      enableManagedTerminationProtection: true,
-      targetCapacityPercent: 100,
-    });
-    this.cluster.addAsgCapacityProvider(this.capacityProvider);
-    markForCheck(this.cluster, {
-      kind: 'sitespeed-cluster', autoScalingGroup: logicalIdOf(this.autoScalingGroup), shaping: this.connectivity._engine,
-    });
-    this.cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);
-
-    this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    // A fresh account has no ECS service-linked role yet, and the capacity provider needs it.
-    afterEcsServiceRole(this, this.logRetention, this.cluster, this.capacityProvider);
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: this.logRetention });
-    scopeInstanceLogWrites(instanceRole, this.logGroup);
-    // So that `cdk destroy` completes (a protected group never empties by itself).
-    new ClusterTeardown(this, 'Teardown', {
-      autoScalingGroup: this.autoScalingGroup, cluster: this.cluster, capacityProvider: this.capacityProvider, logRetention: this.logRetention,
-    });
-    // The network mode, capability, environment, entry point and host scripts are the
-    // connectivity's (Connectivity._bind).
-    this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', { networkMode: shaping.networkMode });
-    const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', { sharedMemorySize: sharedMemorySizeMiB });
-    if (shaping.netAdmin) linuxParameters.addCapabilities(ecs.Capability.NET_ADMIN);
-    if (shaping.shapingModules) {
-      // Only where the boot loaded ifb and sch_netem: elsewhere a throttled run fails at once.
-      this.taskDefinition.addPlacementConstraint(ecs.PlacementConstraint.memberOf(`attribute:${SHAPING_ATTRIBUTE} == ready`));
-    }
-    this.container = this.taskDefinition.addContainer(SitespeedCluster.CONTAINER_NAME, {
-      image: image.containerImage,
-      // A shim turns Graphite's credentials, when the cluster has them (ECS secrets), into
-      // sitespeed.io's one SITESPEED_IO_GRAPHITE__AUTH, then runs the image's entrypoint (or host
-      // tc's wrapper) with the run's arguments. Without credentials it only runs that.
-      entryPoint: ['/bin/bash', '-c', installedShell('sitespeed-run-env.sh'), 'sitespeed-run-env', ...(shaping.entryPoint ?? [SITESPEED_IMAGE_ENTRYPOINT])],
-      stopTimeout: shaping.stopTimeout,
-      // The whole instance: two runs never share a host, so their metrics stay comparable.
-      cpu: this.taskCpu,
-      memoryReservationMiB: this.taskMemoryReservationMiB,
-      linuxParameters,
-      environment: { MAX_OLD_SPACE_SIZE: String(maxOldSpaceSizeMiB(this.taskMemoryReservationMiB)), ...shaping.environment },
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'sitespeed', logGroup: this.logGroup }),
-      essential: true,
-    });
-    this.grantReportWrites(this.taskDefinition.taskRole);
-    this.siteMetrics = props.siteMetrics ?? DEFAULTS.SitespeedClusterProps.siteMetrics;
-    const outcomes = new RunOutcomes(this, 'RunOutcomes', {
-      siteMetrics: this.sitesWithMetrics(),
-      hardStopWindow: this.schedule._hardStop ? this.schedule._hardStopWindow : undefined,
-      clusterArn: this.cluster.clusterArn,
-      clusterName: this.cluster.clusterName,
-      taskDefinitionFamily: this.taskDefinition.family,
-      containerName: this.container.containerName,
-      reportsBucket: this.reportsBucket,
-      logRetention: this._logRetention,
-    });
-    this.runOutcomeFunction = outcomes.function;
-    this.runOutcomeFailedEvents = outcomes.failedEvents;
-    for (const script of shaping.hostScripts) this._mountHostPath(script.volumeName, script.hostDir, script.containerDir);
-    if (shaping.netAdmin) this.node.addValidation({ validate: () => this.checkShapingCapability(linuxParameters) });
-
-    this.metrics?.allowMetricsFrom(this);
-    if (this.metrics) this._useGraphiteAuth(this.metrics);
-    // Checked once everything (ConfigSync, sites, the cluster's ECS lines) has written to it.
-    this.node.addValidation({ validate: () => checkUserDataSize(this, userData) });
-    this.acknowledgeNagFindings();
   }
 
   /** Tests a site on a schedule on this cluster. */

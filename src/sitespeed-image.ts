@@ -4,6 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { factoryOnly } from './private/factory-only';
+import { forCaller } from './private/for-caller';
 import { isToken } from './private/tokens';
 
 /** @internal */
@@ -35,15 +36,23 @@ export abstract class SitespeedImage {
    * with your own scripts. A name without a tag, or `:latest`, gets a warning.
    */
   public static fromRegistry(name: string): SitespeedImage {
-    if (!isToken(name) && (!name || /\s/.test(name))) {
-      throw new Error(`SitespeedImage.fromRegistry: '${name}' is not an image name (e.g. 'sitespeedio/sitespeed.io:${SitespeedImage.DEFAULT_VERSION}').`);
+    try {
+      if (!isToken(name) && (!name || /\s/.test(name))) {
+        throw new Error(`SitespeedImage.fromRegistry: '${name}' is not an image name (e.g. 'sitespeedio/sitespeed.io:${SitespeedImage.DEFAULT_VERSION}').`);
+      }
+      return new RegistryImage(name);
+    } catch (error) {
+      throw forCaller(error);
     }
-    return new RegistryImage(name);
   }
 
   /** An image in one of your ECR repositories (for a derived image, or to avoid Docker Hub's pull limits). */
   public static fromEcrRepository(repository: ecr.IRepository, tag?: string): SitespeedImage {
-    return new EcrImage(repository, tag ?? SitespeedImage.DEFAULT_VERSION);
+    try {
+      return new EcrImage(repository, tag ?? SitespeedImage.DEFAULT_VERSION);
+    } catch (error) {
+      throw forCaller(error);
+    }
   }
 
   /** Made by the static factories only (see factoryOnly). */

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { finished } from './lambda/fixtures/run-finished';
+import { libraryMembers } from './tools/library-members';
 import { CHECK_USAGE } from '../cli-src/check/options';
 import { COST_USAGE } from '../cli-src/cost/cost';
 import { RUN_USAGE } from '../cli-src/run/options';
@@ -164,22 +165,6 @@ test.each([['check', CHECK_USAGE, 'check.md', 5], ['cost', COST_USAGE, 'costs.md
     expect(['--no-such-flag'].filter(flag => !usage.includes(flag))).toEqual(['--no-such-flag']);
   });
 
-/** Every export of the library with its members (instance, static, enum), read from src/index.ts as jsii compiles it. */
-function libraryMembers(): Map<string, Set<string>> {
-  const program = ts.createProgram([path.join(ROOT, 'src', 'index.ts')], { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, types: ['node'] });
-  const checker = program.getTypeChecker();
-  const index = checker.getSymbolAtLocation(program.getSourceFile(path.join(ROOT, 'src', 'index.ts'))!)!;
-  const members = new Map<string, Set<string>>();
-  for (const exported of checker.getExportsOfModule(index)) {
-    const symbol = exported.declarations?.some(d => ts.isExportSpecifier(d)) ? checker.getAliasedSymbol(exported) : exported;
-    const names = new Set<string>();
-    const declared = checker.getDeclaredTypeOfSymbol(symbol);
-    for (const p of checker.getPropertiesOfType(declared)) names.add(p.name);
-    for (const p of checker.getPropertiesOfType(checker.getTypeOfSymbol(symbol))) names.add(p.name);
-    members.set(exported.name, names);
-  }
-  return members;
-}
 
 /** `Name.member` in backticks (also `Name.member(...)`), where Name is an export of the library, naming a member it does not have. */
 function unknownMembers(page: string, markdown: string, members: Map<string, Set<string>>): string[] {

@@ -45,6 +45,26 @@ for name in ['InstanceSchedule', 'SitespeedImage', 'Connectivity', 'GrafanaAcces
         raise SystemExit(f'{name}() was constructed from Python; it must be refused')
 PY
 
+step 'errors name props as Python spells them (the kernel runs with JSII_AGENT=Python/...)'
+"$py" - <<'PY'
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from cdk_sitespeed import InstanceSchedule, SitespeedCluster
+stack = cdk.Stack(cdk.App(), "Errors")
+vpc = ec2.Vpc(stack, "Vpc", nat_gateways=0, subnet_configuration=[ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC)])
+for make, expected in [
+    (lambda: SitespeedCluster(stack, "Sitespeed", vpc=vpc, min_capacity=3, max_capacity=1), "min_capacity (3) must not exceed max_capacity (1)"),
+    (lambda: InstanceSchedule.around_runs(lead_time=cdk.Duration.hours(2)), "InstanceSchedule.around_runs: lead_time (2 hours)"),
+]:
+    try:
+        make()
+    except Exception as error:
+        assert expected in str(error), str(error)
+        print(f'refused in Python spelling: {expected}')
+    else:
+        raise SystemExit(f'expected an error: {expected}')
+PY
+
 step 'every Python example of the README and docs/, each page in order'
 "$py" test/python/readme_examples.py README.md docs/*.md
 

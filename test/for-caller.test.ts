@@ -1,0 +1,61 @@
+/**
+ * Error messages in the caller's spelling: props and methods in snake_case for a Python caller
+ * (the jsii Python package starts the kernel with JSII_AGENT=Python/<version>), as TypeScript
+ * spells them for everyone else. test/python/run.sh proves it through the real bindings.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { Connectivity, ConnectivityProfile, InstanceSchedule, SitespeedCluster } from '../src';
+import { camelCaseMembers } from './tools/library-members';
+import { callerSpelling } from '../src/private/for-caller';
+import { CAMEL_CASE_MEMBERS } from '../src/private/python-names';
+
+const asPython = <T>(body: () => T): T => {
+  const before = process.env.JSII_AGENT;
+  process.env.JSII_AGENT = 'Python/3.11.4';
+  try {
+    return body();
+  } finally {
+    if (before === undefined) delete process.env.JSII_AGENT;
+    else process.env.JSII_AGENT = before;
+  }
+};
+
+const cluster = () => {
+  const stack = new Stack(undefined, 'S', { env: { account: '123456789012', region: 'eu-north-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
+  return { stack, vpc };
+};
+
+test('a construct\'s error names props as the caller spells them', () => {
+  const bad = () => {
+    const { stack, vpc } = cluster();
+    new SitespeedCluster(stack, 'Sitespeed', { vpc, minCapacity: 3, maxCapacity: 1 });
+  };
+  expect(bad).toThrow('minCapacity (3) must not exceed maxCapacity (1).');
+  expect(() => asPython(bad)).toThrow('min_capacity (3) must not exceed max_capacity (1).');
+});
+
+test('a site\'s error (with its path) and a factory\'s error, for Python', () => {
+  const { stack, vpc } = cluster();
+  const sitespeed = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+  const schedule = ScheduleExpression.rate(Duration.hours(1));
+  expect(() => asPython(() => sitespeed.addSite('Shop', { schedule, urls: [{ url: 'https://a.example/' }], urlsFile: 'urls/a.txt' })))
+    .toThrow(/^S\/Sitespeed\/Shop: give exactly one of urls, urls_file and script \(got urls, urls_file\)/);
+  expect(() => asPython(() => InstanceSchedule.aroundRuns({ leadTime: Duration.hours(2) })))
+    .toThrow(/^InstanceSchedule\.around_runs: lead_time \(2 hours\) must be whole minutes/);
+  expect(() => asPython(() => Connectivity.hostTc(ConnectivityProfile.CABLE, { exemptCidrs: ['nope'] })))
+    .toThrow(/^Connectivity\.host_tc: exempt_cidrs\[0\] 'nope' is not an IPv4 address/);
+});
+
+test('only the library\'s own names change: not URLs, options, values or longer words', () => {
+  const text = "urlsFile 'https://a.example/urlsFile' --browsertime.maxCapacity urlsFileX (maxCapacity) Europe/Stockholm";
+  expect(asPython(() => callerSpelling(text))).toBe("urls_file 'https://a.example/urlsFile' --browsertime.maxCapacity urlsFileX (max_capacity) Europe/Stockholm");
+  expect(callerSpelling(text)).toBe(text);
+});
+
+test('the list of names is the library\'s current API (regenerate with `npx projen python:names`)', () => {
+  expect([...CAMEL_CASE_MEMBERS]).toEqual(camelCaseMembers());
+  expect(CAMEL_CASE_MEMBERS).toEqual(expect.arrayContaining(['urlsFile', 'maxCapacity', 'aroundRuns', 'onRunFinished']));
+});
