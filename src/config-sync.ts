@@ -1,4 +1,4 @@
-import { Annotations, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +9,7 @@ import { CLUSTER_TAG } from './contract/site-names';
 import { markForCheck } from './private/check-metadata';
 import { clusterOf } from './private/cluster-of';
 import { placeKey, usersOfPlace } from './private/data-homes';
-import { forCaller } from './private/for-caller';
+import { forCaller, spelledValidation, warn } from './private/for-caller';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { SyncConfigFunction } from './private/sync-config-function';
@@ -67,12 +67,12 @@ export class ConfigSync extends Construct {
       this.bucket = props.bucket ?? this.createBucket();
       // Every run's task may put any key in a reports bucket: config there could be overwritten by a run. Checked once every cluster exists.
       const bucketKey = placeKey(this.bucket.bucketName, this.bucket);
-      this.node.addValidation({
+      this.node.addValidation(spelledValidation({
         validate: () => usersOfPlace(this, 'reports bucket', bucketKey).slice(0, 1)
           .map(owner => `bucket: ${this.bucket.node.path} is the reports bucket of ${owner.node.path}, where every run may write any key; keep the config in a bucket of its own (leave bucket out for a new one).`),
-      });
+      }));
       if (props.bucket) {
-        Annotations.of(this).addWarningV2('cdk-sitespeed:configBucketEventBridge',
+        warn(this, 'cdk-sitespeed:configBucketEventBridge',
           'ConfigSync reacts to EventBridge notifications of the bucket you passed: make sure they are on (eventBridgeEnabled: true), or changes reach instances only when they boot.');
       }
 

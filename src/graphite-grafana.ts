@@ -20,7 +20,7 @@ import { placeKey, usePlace, usersOfPlace } from './private/data-homes';
 import { DEFAULTS } from './private/defaults';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { afterEcsServiceRole } from './private/ecs-service-role';
-import { forCaller } from './private/for-caller';
+import { forCaller, spelledValidation } from './private/for-caller';
 import { checkGraphiteGrafanaProps, GRAFANA_MIB, GRAPHITE_MIB } from './private/graphite-grafana-props';
 import {
   carbonConf, dashboardsEnvFile, dashboardsUnit, grafanaDashboardsYaml, grafanaDatasourceYaml, storageAggregationConf, storageSchemasConf,
@@ -351,7 +351,7 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
 
       const graphiteUrl = `http://graphite.${namespaceName}:${this.graphiteHttpPort}`;
       this.writeBootScripts(launchTemplate.userData!, props, graphiteUrl);
-      this.node.addValidation({ validate: () => checkUserDataSize(this, launchTemplate.userData!) });
+      this.node.addValidation(spelledValidation({ validate: () => checkUserDataSize(this, launchTemplate.userData!) }));
 
       const insights = props.containerInsights ?? DEFAULTS.GraphiteGrafanaProps.containerInsights;
       this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: insights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED });

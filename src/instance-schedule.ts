@@ -1,12 +1,12 @@
 import { createHash } from 'crypto';
-import { Annotations, Duration, TimeZone, Token } from 'aws-cdk-lib';
+import { Duration, TimeZone, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Construct, IConstruct } from 'constructs';
 import { ianaTimeZone, OnWindow } from './contract/schedule-window';
 import { nextDays, parseWeekDays, WEEK_DAYS } from './contract/week-days';
 import { DEFAULTS } from './private/defaults';
 import { factoryOnly } from './private/factory-only';
-import { spelledForCaller } from './private/for-caller';
+import { spelledForCaller, spelledValidation, warn } from './private/for-caller';
 import { isToken, plainDuration, requirePlain } from './private/tokens';
 import { warmActions } from './private/warm-windows';
 
@@ -184,7 +184,7 @@ class AroundRuns extends InstanceSchedule {
     if (!runs.enabled || Token.isUnresolved(runs.expression)) return;
     const actions = warmActions(runs.expression, this.leadMinutes);
     if (typeof actions === 'string') {
-      Annotations.of(site).addWarningV2('cdk-sitespeed:siteNotWarmed',
+      warn(site, 'cdk-sitespeed:siteNotWarmed',
         `${actions}: InstanceSchedule.aroundRuns cannot start an instance before its runs, so each run starts one when it fires ` +
         '(a few minutes late) unless another site\'s window holds one. Give the site a cron schedule at fixed minutes, or the cluster an onOff schedule.');
       return;
@@ -195,12 +195,12 @@ class AroundRuns extends InstanceSchedule {
       made = new Set();
       this.made.set(group, made);
       const count = made;
-      group.node.addValidation({
+      group.node.addValidation(spelledValidation({
         validate: () => (count.size > MAX_SCHEDULED_ACTIONS
           ? [`InstanceSchedule.aroundRuns needs ${count.size} scheduled actions for this cluster's sites, more than an Auto Scaling group's ${MAX_SCHEDULED_ACTIONS}; ` +
             'put some sites at the same times, or use InstanceSchedule.onOff.']
           : []),
-      });
+      }));
     }
     // An up and a down at one time: up wins, whichever site came first (a run then is what the window is for).
     const ups = new Set(actions.filter(a => a.minCapacity > 0).map(a => a.recurrence));

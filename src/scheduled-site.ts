@@ -1,4 +1,4 @@
-import { Annotations, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -13,7 +13,7 @@ import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { clusterOf } from './private/cluster-of';
 import { claimSlug } from './private/data-homes';
 import { DEFAULTS } from './private/defaults';
-import { forCaller } from './private/for-caller';
+import { forCaller, spelledValidation, warn } from './private/for-caller';
 import { runEventRule, runMetric, RunSubject } from './private/run-signals';
 import { maxIntervalMinutes } from './private/schedule-interval';
 import { requirePlain } from './private/tokens';
@@ -218,11 +218,11 @@ export class ScheduledSite extends RunMetricSource {
       const configFiles = (['urlsFile', 'script', 'budgetFile'] as const).filter(k => props[k] !== undefined);
       if (configFiles.length > 0) {
         // The ConfigSync may be added after the site, so this is checked when the app synthesizes.
-        this.node.addValidation({
+        this.node.addValidation(spelledValidation({
           validate: () => (cluster.configSync ? [] : [
             `${configFiles.join(', ')} read the cluster's config folder, but ${cluster.node.path} has no ConfigSync: add a ConfigSync whose cluster prop is that cluster.`,
           ]),
-        });
+        }));
       }
       const iterations = props.iterations ?? DEFAULTS.ScheduledSiteOptions.iterations;
       if (!Token.isUnresolved(iterations) && (!Number.isInteger(iterations) || iterations < 1 || iterations > 100)) {
@@ -252,7 +252,7 @@ export class ScheduledSite extends RunMetricSource {
       // arguments are rendered again at synth (through the lazy values below), when it is known.
       this.renderArgs = () => renderRunArgs({ ...args, resultBaseUrl: props.resultBaseUrl ?? cluster.reportTree?.viewerUrl });
       this.renderArgs();
-      this.node.addValidation({ validate: () => this.checkOverridesSize() });
+      this.node.addValidation(spelledValidation({ validate: () => this.checkOverridesSize() }));
       this.warnOfUnknownOptions(props);
 
       // ScheduleExpression.cron() falls back to UTC silently; a site tested at "09:00" then runs an
@@ -263,20 +263,20 @@ export class ScheduledSite extends RunMetricSource {
         throw new Error(`schedule: time zone '${zone}' is not an IANA time zone; use a name such as TimeZone.of('Europe/Berlin') or TimeZone.EUROPE_BERLIN.`);
       }
       if (!props.schedule.expressionString.startsWith('rate(') && ['Etc/UTC', 'UTC'].includes(zone)) {
-        Annotations.of(this).addWarningV2('cdk-sitespeed:scheduleInUtc',
+        warn(this, 'cdk-sitespeed:scheduleInUtc',
           `The schedule '${props.schedule.expressionString}' follows UTC. Pass timeZone (e.g. TimeZone.of('Europe/Stockholm')) to follow local time and daylight saving, or acknowledge this warning if UTC is meant.`);
       }
 
       const window = cluster.schedule._hardStopWindow;
       const outside = window && firesOutside(props.schedule.expressionString, zone, window);
       if (outside) {
-        Annotations.of(this).addWarningV2('cdk-sitespeed:siteOutsideWindow',
+        warn(this, 'cdk-sitespeed:siteOutsideWindow',
           `${outside}, when the cluster's hardStop schedule holds it at zero instances: such runs wait and are stopped by runTask. ` +
           'Schedule the site inside the window, or drop hardStop so the cluster scales out on demand.');
       }
 
       if (cluster.connectivity._engine === 'none' && props.connectivityProfile && props.connectivityProfile.name !== 'native') {
-        Annotations.of(this).addWarningV2('cdk-sitespeed:profileNotShaped',
+        warn(this, 'cdk-sitespeed:profileNotShaped',
           `connectivityProfile '${props.connectivityProfile.name}' names the runs, but the cluster shapes nothing (Connectivity.none()): metrics are the instance's network. Set the cluster's connectivity to Connectivity.throttle(...) or Connectivity.hostTc(...).`);
       }
 
@@ -363,7 +363,7 @@ export class ScheduledSite extends RunMetricSource {
     ];
     for (const { name, source } of named) {
       const warning = unknownOptionWarning(name, source);
-      if (warning) Annotations.of(this).addWarningV2('cdk-sitespeed:unknownOption', warning);
+      if (warning) warn(this, 'cdk-sitespeed:unknownOption', warning);
     }
   }
 
@@ -396,7 +396,7 @@ export class ScheduledSite extends RunMetricSource {
       throw new Error(`graphiteNamespace '${namespace}' must be 'sitespeed_io.<name>' with metrics (GraphiteGrafana or MetricsStack): its retention is set for keys under sitespeed_io, and the dashboards expect two parts before the slug.`);
     }
     if (namespace.split('.').length !== 2) {
-      Annotations.of(this).addWarningV2('cdk-sitespeed:graphiteNamespace',
+      warn(this, 'cdk-sitespeed:graphiteNamespace',
         `graphiteNamespace '${namespace}' does not have two parts: sitespeed.io's dashboards expect '<a>.<b>' followed by the slug.`);
     }
     if (metrics || props.graphiteHost !== undefined) {

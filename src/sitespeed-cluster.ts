@@ -26,7 +26,7 @@ import { placeKey, usePlace } from './private/data-homes';
 import { DEFAULTS } from './private/defaults';
 import { ecsInstanceRole, ecsLaunchTemplate, scopeInstanceLogWrites } from './private/ecs-instance';
 import { afterEcsServiceRole } from './private/ecs-service-role';
-import { forCaller } from './private/for-caller';
+import { forCaller, spelledValidation } from './private/for-caller';
 import { maxOldSpaceSizeMiB } from './private/instance-capacity';
 import { acknowledge, acknowledgeWildcardResource, CONTAINER_INSIGHTS_OFF } from './private/nag';
 import { RunOutcomes } from './private/run-outcomes';
@@ -457,12 +457,12 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
       this.runOutcomeFunction = outcomes.function;
       this.runOutcomeFailedEvents = outcomes.failedEvents;
       for (const script of shaping.hostScripts) this._mountHostPath(script.volumeName, script.hostDir, script.containerDir);
-      if (shaping.netAdmin) this.node.addValidation({ validate: () => this.checkShapingCapability(linuxParameters) });
+      if (shaping.netAdmin) this.node.addValidation(spelledValidation({ validate: () => this.checkShapingCapability(linuxParameters) }));
 
       this.metrics?.allowMetricsFrom(this);
       if (this.metrics) this._useGraphiteAuth(this.metrics);
       // Checked once everything (ConfigSync, sites, the cluster's ECS lines) has written to it.
-      this.node.addValidation({ validate: () => checkUserDataSize(this, userData) });
+      this.node.addValidation(spelledValidation({ validate: () => checkUserDataSize(this, userData) }));
       this.acknowledgeNagFindings();
     } catch (error) {
       throw forCaller(error);

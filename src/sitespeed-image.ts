@@ -1,10 +1,10 @@
-import { Annotations, Fn } from 'aws-cdk-lib';
+import { Fn } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { factoryOnly } from './private/factory-only';
-import { forCaller } from './private/for-caller';
+import { forCaller, warn } from './private/for-caller';
 import { isToken } from './private/tokens';
 
 /** @internal */
@@ -73,8 +73,7 @@ class RegistryImage extends SitespeedImage {
     const lastPart = this.name.split('/').pop() ?? '';
     const tag = lastPart.includes('@') ? 'digest' : lastPart.split(':')[1];
     if (!tag || tag === 'latest') {
-      Annotations.of(scope).addWarningV2(
-        'cdk-sitespeed:unpinnedImage',
+      warn(scope, 'cdk-sitespeed:unpinnedImage',
         `The sitespeed.io image '${this.name}' is not pinned to a version: metrics will jump whenever the image changes. Use a version tag such as :${SitespeedImage.DEFAULT_VERSION}.`,
       );
     }

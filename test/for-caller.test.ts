@@ -3,7 +3,8 @@
  * (the jsii Python package starts the kernel with JSII_AGENT=Python/<version>), as TypeScript
  * spells them for everyone else. test/python/run.sh proves it through the real bindings.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Connectivity, ConnectivityProfile, InstanceSchedule, SitespeedCluster } from '../src';
@@ -23,7 +24,7 @@ const asPython = <T>(body: () => T): T => {
 };
 
 const cluster = () => {
-  const stack = new Stack(undefined, 'S', { env: { account: '123456789012', region: 'eu-north-1' } });
+  const stack = new Stack(new App(), 'S', { env: { account: '123456789012', region: 'eu-north-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
   return { stack, vpc };
 };
@@ -47,6 +48,26 @@ test('a site\'s error (with its path) and a factory\'s error, for Python', () =>
     .toThrow(/^InstanceSchedule\.around_runs: lead_time \(2 hours\) must be whole minutes/);
   expect(() => asPython(() => Connectivity.hostTc(ConnectivityProfile.CABLE, { exemptCidrs: ['nope'] })))
     .toThrow(/^Connectivity\.host_tc: exempt_cidrs\[0\] 'nope' is not an IPv4 address/);
+});
+
+test('synth-time validations and warnings too', () => {
+  const shaped = cluster();
+  const plain = new SitespeedCluster(shaped.stack, 'Sitespeed', { vpc: shaped.vpc, connectivity: Connectivity.none() });
+  asPython(() => plain.addSite('Blog', {
+    schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://a.example/' }], connectivityProfile: ConnectivityProfile.CABLE,
+  }));
+  const warnings = asPython(() => Annotations.fromStack(shaped.stack).findWarning('*', Match.anyValue())).map(w => String(w.entry.data));
+  expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^connectivity_profile 'cable' names the runs/)]));
+
+  const withoutConfigSync = () => {
+    const { stack, vpc } = cluster();
+    new SitespeedCluster(stack, 'Sitespeed', { vpc }).addSite('Docs', { schedule: ScheduleExpression.rate(Duration.hours(1)), urlsFile: 'urls/docs.txt' });
+    return App.of(stack)!;
+  };
+  const python = withoutConfigSync();
+  expect(() => asPython(() => python.synth())).toThrow(/urls_file read the cluster's config folder, but S\/Sitespeed has no ConfigSync/);
+  const typescript = withoutConfigSync();
+  expect(() => typescript.synth()).toThrow(/urlsFile read the cluster's config folder/);
 });
 
 test('only the library\'s own names change: not URLs, options, values or longer words', () => {

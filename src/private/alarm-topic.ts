@@ -1,7 +1,8 @@
-import { Annotations, Aws, Stack } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { IConstruct } from 'constructs';
+import { warn } from './for-caller';
 
 /** Topics whose policy already lets this app's alarms publish (a topic shared by two SiteAlerts gets one statement). */
 const allowed = new WeakSet<sns.ITopic>();
@@ -31,7 +32,7 @@ export function allowAlarmsToPublish(scope: IConstruct, topic: sns.ITopic): void
     },
   }));
   if (!statementAdded) {
-    Annotations.of(scope).addWarningV2('cdk-sitespeed:alarmTopicPolicy',
+    warn(scope, 'cdk-sitespeed:alarmTopicPolicy',
       `The alarms publish to ${topic.node.path}, a topic this app did not create: if it has a resource policy, that policy must allow ` +
       'sns:Publish to the service principal cloudwatch.amazonaws.com (condition aws:SourceAccount = this account), and if it is encrypted, ' +
       'its KMS key must let cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*; otherwise the alarms fire and reach nobody. ' +

@@ -1,5 +1,6 @@
 import type { IConstruct } from 'constructs';
 import type { ISitespeedCluster, SitespeedCluster } from '../sitespeed-cluster';
+import { spelledValidation } from './for-caller';
 
 /** The mark a SitespeedCluster carries: a registered symbol, so copies of the package recognise each other. */
 const CLUSTER_SYMBOL = Symbol.for('cdk-sitespeed.SitespeedCluster');
@@ -29,11 +30,11 @@ export function clusterOf(cluster: ISitespeedCluster, where: string): SitespeedC
  * name no site of the cluster.
  */
 export function requireSitesOf(scope: IConstruct, cluster: SitespeedCluster, prop: string, slugs: readonly string[], consequence = ''): void {
-  scope.node.addValidation({
+  scope.node.addValidation(spelledValidation({
     validate: () => {
       const known = cluster._sites.map(site => site.slug);
       return slugs.filter(s => !known.includes(s))
         .map(s => `${prop}: '${s}' is not a site of ${cluster.node.path} (its sites: ${known.join(', ') || 'none'})${consequence}.`);
     },
-  });
+  }));
 }

@@ -5,6 +5,8 @@
  * library's props and methods (CAMEL_CASE_MEMBERS) in snake_case, as the Python API spells them;
  * every other caller gets the TypeScript names.
  */
+import { Annotations } from 'aws-cdk-lib';
+import { IConstruct, IValidation } from 'constructs';
 import { CAMEL_CASE_MEMBERS } from './python-names';
 
 const snake = (name: string) => name.replace(/[A-Z]/g, c => `_${c.toLowerCase()}`);
@@ -42,4 +44,14 @@ export function spelledForCaller<T>(body: () => T): T {
   } catch (error) {
     throw forCaller(error);
   }
+}
+
+/** A synth-time warning in the caller's spelling. */
+export function warn(scope: IConstruct, id: string, message: string): void {
+  Annotations.of(scope).addWarningV2(id, callerSpelling(message));
+}
+
+/** A validation whose messages are in the caller's spelling. */
+export function spelledValidation(validation: IValidation): IValidation {
+  return { validate: () => validation.validate().map(callerSpelling) };
 }

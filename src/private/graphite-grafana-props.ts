@@ -1,10 +1,11 @@
-import { Annotations, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { instanceCapacity, taskMemoryReservationMiB } from './instance-capacity';
 import { METRICS_NAMESPACE } from '../contract/site-names';
 import type { GraphiteGrafanaProps } from '../graphite-grafana';
 import { InstanceSchedule } from '../instance-schedule';
+import { warn } from './for-caller';
 import { isToken, requirePlain } from './tokens';
 
 /** What the Graphite and Grafana containers reserve. */
@@ -35,7 +36,7 @@ export function checkGraphiteGrafanaProps(scope: IConstruct, props: GraphiteGraf
     throw new Error(`instanceType '${instanceType}' has ${capacity.memoryMiB} MiB; Graphite and Grafana reserve ${METRICS_TASKS_MIB} MiB and the ECS agent keeps some.`);
   }
   if (!capacity) {
-    Annotations.of(scope).addWarningV2('cdk-sitespeed:metricsInstanceUnknown',
+    warn(scope, 'cdk-sitespeed:metricsInstanceUnknown',
       `instanceType '${instanceType}' is not in the library's table of instance sizes, so its memory is not checked: ` +
       `Graphite and Grafana reserve ${METRICS_TASKS_MIB} MiB, so give it at least 2 GiB (a task that does not fit is never placed).`);
   }

@@ -1,9 +1,10 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { DEFAULTS } from './defaults';
 import { InstanceCapacity, instanceCapacity, isBurstable, knownInstanceTypes, taskMemoryReservationMiB } from './instance-capacity';
 import type { SitespeedClusterProps } from '../sitespeed-cluster';
+import { warn } from './for-caller';
 import { plainDuration, requirePlain } from './tokens';
 
 const D = DEFAULTS.SitespeedClusterProps;
@@ -34,16 +35,14 @@ export function checkClusterProps(scope: IConstruct, props: SitespeedClusterProp
   checkCapacities(minCapacity, maxCapacity);
   const { taskCpu, memory, capacity } = taskReservation(instanceType, props);
   if (isBurstable(instanceType.toString())) {
-    Annotations.of(scope).addWarningV2(
-      'cdk-sitespeed:burstableInstance',
+    warn(scope, 'cdk-sitespeed:burstableInstance',
       `instanceType '${instanceType}' is burstable: once its CPU credits run out, runs get slower and metrics drift. sitespeed.io advises the c5 class.`,
     );
   }
   if (instanceType.architecture === ec2.InstanceArchitecture.ARM_64) {
     // sitespeed.io's arm64 image: "the container will have Firefox and Chromium installed"
     // (docs/documentation/sitespeed.io/docker/index.md), Edge tested on amd64 only (.github/workflows/docker.yml).
-    Annotations.of(scope).addWarningV2(
-      'cdk-sitespeed:armInstance',
+    warn(scope, 'cdk-sitespeed:armInstance',
       `instanceType '${instanceType}' is ARM: sitespeed.io's arm64 image runs Chromium instead of Chrome (metrics are not comparable with x86 runs) and has no Edge. ` +
       'Acknowledge this warning if that is meant.',
     );
