@@ -72,7 +72,8 @@ export async function stackNames(cfn: CloudFormationClient, patterns: string[]):
   return [...new Set(names)].sort();
 }
 
-function globRegExp(pattern: string): RegExp {
+/** A stack name pattern (`*` matches anything) as a regular expression. */
+export function globRegExp(pattern: string): RegExp {
   return new RegExp(`^${pattern.split('*').map(part => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 

@@ -2,7 +2,8 @@ import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeContainerInstancesCommand, DescribeTasksCommand, Task } from '@aws-sdk/client-ecs';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
-import { CheckContext } from './context';
+import { Clock } from './clock';
+import { CheckContext, Clients } from './context';
 import { Site } from './deployment';
 import { shapingLine } from './instances';
 import { fail, Line, pass, skip } from './report';
@@ -27,25 +28,13 @@ export async function checkRun(ctx: CheckContext): Promise<Line[]> {
   const site = chosenSite(ctx);
   if (!('site' in site)) return [site];
 
-  const schedule = await ctx.clients.scheduler.send(new GetScheduleCommand({ Name: site.scheduleName, GroupName: site.scheduleGroup }));
-  const target = schedule.Target;
-  let request: { site?: string; args?: string[] };
-  try {
-    request = JSON.parse(target?.Input ?? '');
-  } catch {
-    return [fail(STEP, `the schedule ${site.scheduleName} has no run request as its input`, 'deploy the stack again (the input is written by ScheduledSite)')];
-  }
-  if (!target?.Arn || !Array.isArray(request.args)) {
-    return [fail(STEP, `the schedule ${site.scheduleName} has no target or no arguments`, 'deploy the stack again (the input is written by ScheduledSite)')];
-  }
+  const request = await scheduledRequest(ctx.clients, site);
+  if ('problem' in request) return [fail(STEP, request.problem, 'deploy the stack again (the input is written by ScheduledSite)')];
   const startedAt = new Date(ctx.clock.now());
-  const invoked = await ctx.clients.lambda.send(new InvokeCommand({
-    FunctionName: target.Arn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(target.Input),
-  }));
-  const answer = parseAnswer(invoked.Payload);
-  if (invoked.FunctionError) {
-    return [fail(STEP, `the runTask function refused the run of ${site.site}: ${answer?.errorMessage ?? invoked.FunctionError}`,
-      `its log group (/aws/lambda/${target.Arn.split(':').pop()}) has the whole error; a RunTask failure names the missing capacity or permission`)];
+  const { answer, functionError } = await invokeRunTask(ctx.clients, request);
+  if (functionError) {
+    return [fail(STEP, `the runTask function refused the run of ${site.site}: ${answer?.errorMessage ?? functionError}`,
+      `its log group (/aws/lambda/${request.arn.split(':').pop()}) has the whole error; a RunTask failure names the missing capacity or permission`)];
   }
   const taskArn: string | undefined = answer?.started ?? answer?.running?.[0]?.split(' ')[0];
   if (!taskArn) return [fail(STEP, `the runTask function answered without a task: ${JSON.stringify(answer)}`, 'its log group has the details')];
@@ -99,18 +88,47 @@ function parseAnswer(payload: Uint8Array | undefined): any {
   }
 }
 
-/** Polls the task until it stops or the run time-out passes, with a progress line on every change. */
+/** Polls the task until it stops or the run time-out passes, with a progress line on every poll. */
 async function follow(ctx: CheckContext, site: Site, taskArn: string, startedAt: Date): Promise<Task | undefined> {
-  const deadline = startedAt.getTime() + ctx.options.runTimeoutSeconds * 1000;
-  let task: Task | undefined;
-  for (;;) {
-    const described = await ctx.clients.ecs.send(new DescribeTasksCommand({ cluster: site.cluster.name, tasks: [taskArn] }));
-    task = described.tasks?.[0] ?? task;
+  return followTask(ctx.clients, ctx.clock, site, taskArn, startedAt.getTime() + ctx.options.runTimeoutSeconds * 1000, async task => {
     const elapsed = Math.round((ctx.clock.now() - startedAt.getTime()) / 1000);
     const scaling = task?.lastStatus === 'PROVISIONING' ? await scaleOut(ctx, site.cluster.autoScalingGroup) : '';
     ctx.progress(`${site.site}: ${task?.lastStatus ?? 'unknown'} ${Math.floor(elapsed / 60)}:${String(elapsed % 60).padStart(2, '0')}${scaling}`);
-    if (task?.lastStatus === 'STOPPED' || ctx.clock.now() > deadline) return task;
-    await ctx.clock.sleep(ctx.clock.pollMs);
+  });
+}
+
+/** A site's run request as its schedule sends it (target and input), or what is wrong with the schedule. */
+export async function scheduledRequest(clients: Clients, site: Site): Promise<{ arn: string; input: string; args: string[] } | { problem: string }> {
+  const schedule = await clients.scheduler.send(new GetScheduleCommand({ Name: site.scheduleName, GroupName: site.scheduleGroup }));
+  const target = schedule.Target;
+  let request: { args?: string[] };
+  try {
+    request = JSON.parse(target?.Input ?? '');
+  } catch {
+    return { problem: `the schedule ${site.scheduleName} has no run request as its input` };
+  }
+  if (!target?.Arn || !Array.isArray(request.args)) return { problem: `the schedule ${site.scheduleName} has no target or no arguments` };
+  return { arn: target.Arn, input: target.Input!, args: request.args };
+}
+
+/** The runTask function invoked with the schedule's own input, as the schedule does: its answer, and its error if it failed. */
+export async function invokeRunTask(clients: Clients, request: { arn: string; input: string }): Promise<{ answer: any; functionError?: string }> {
+  const invoked = await clients.lambda.send(new InvokeCommand({
+    FunctionName: request.arn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(request.input),
+  }));
+  return { answer: parseAnswer(invoked.Payload), functionError: invoked.FunctionError };
+}
+
+/** Polls a task until it stops or the deadline passes, telling `polled` what each poll saw. */
+export async function followTask(clients: Clients, clock: Clock, site: Site, taskArn: string, deadline: number,
+  polled: (task: Task | undefined) => Promise<void> | void): Promise<Task | undefined> {
+  let task: Task | undefined;
+  for (;;) {
+    const described = await clients.ecs.send(new DescribeTasksCommand({ cluster: site.cluster.name, tasks: [taskArn] }));
+    task = described.tasks?.[0] ?? task;
+    await polled(task);
+    if (task?.lastStatus === 'STOPPED' || clock.now() > deadline) return task;
+    await clock.sleep(clock.pollMs);
   }
 }
 

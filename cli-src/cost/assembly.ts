@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { globRegExp } from '../check/deployment';
 
 export interface Template {
   readonly Resources?: Record<string, Resource>;
@@ -51,7 +52,7 @@ export function readAssembly(dir: string): SynthesizedStack[] {
 /** Stacks whose name matches one of the patterns (`*` matches anything), or all stacks when there are none. */
 export function selectStacks(stacks: SynthesizedStack[], patterns: string[]): SynthesizedStack[] {
   if (patterns.length === 0) return stacks;
-  const res = patterns.map(p => new RegExp(`^${p.split('*').map(s => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`));
+  const res = patterns.map(globRegExp);
   return stacks.filter(s => res.some(r => r.test(s.name)));
 }
 

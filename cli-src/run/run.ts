@@ -3,10 +3,8 @@
  * schedule's target and input, the runTask function and its overlap guard), followed to their
  * end, with an exit code a pipeline can gate on.
  */
-import { DescribeTasksCommand, Task } from '@aws-sdk/client-ecs';
-import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { Task } from '@aws-sdk/client-ecs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { RunOptions } from './options';
 import { runFolderOf } from '../../lambda-src/shared/run-folder';
 import { CONTAINER_NAME, argValue } from '../../src/contract/sitespeed-args';
@@ -16,6 +14,7 @@ import { Clock } from '../check/clock';
 import { Clients } from '../check/context';
 import { Site } from '../check/deployment';
 import { formatLine } from '../check/report';
+import { followTask, invokeRunTask, scheduledRequest } from '../check/site-run';
 
 export type RunStatus = 'ok' | 'budget failed' | 'failed' | 'no report' | 'not started' | 'refused' | 'timed out' | 'started';
 
@@ -87,27 +86,15 @@ function describe(o: SiteOutcome): string {
 /** One site: its schedule's request through runTask; a run in progress is followed to its end first. */
 async function runSite(site: Site, options: RunOptions, clients: Clients, clock: Clock, progress: (t: string) => void): Promise<SiteOutcome> {
   const base = { site: site.site, failingChecks: [] as string[], regression: null, waitedForRunInProgress: false };
-  const schedule = await clients.scheduler.send(new GetScheduleCommand({ Name: site.scheduleName, GroupName: site.scheduleGroup }));
-  const target = schedule.Target;
-  let request: { args?: string[] } = {};
-  try {
-    request = JSON.parse(target?.Input ?? '');
-  } catch {
-    // Said below.
-  }
-  if (!target?.Arn || !Array.isArray(request.args)) {
-    return { ...base, status: 'refused', exitCode: 3, detail: `the schedule ${site.scheduleName} has no run request: deploy the stack again (ScheduledSite writes it)` };
-  }
+  const request = await scheduledRequest(clients, site);
+  if ('problem' in request) return { ...base, status: 'refused', exitCode: 3, detail: `${request.problem}: deploy the stack again (ScheduledSite writes it)` };
   const deadline = clock.now() + options.timeoutSeconds * 1000;
   let waited = false;
   for (;;) {
     const requestedAt = new Date(clock.now());
-    const invoked = await clients.lambda.send(new InvokeCommand({
-      FunctionName: target.Arn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(target.Input),
-    }));
-    const answer = parse(invoked.Payload);
-    if (invoked.FunctionError) {
-      return { ...base, status: 'refused', exitCode: 3, detail: `runTask: ${answer?.errorMessage ?? invoked.FunctionError}; its log group has the whole error` };
+    const { answer, functionError } = await invokeRunTask(clients, request);
+    if (functionError) {
+      return { ...base, status: 'refused', exitCode: 3, detail: `runTask: ${answer?.errorMessage ?? functionError}; its log group has the whole error` };
     }
     const running: string | undefined = answer?.running?.[0]?.split(' ')[0];
     if (!answer?.started && running) {
@@ -167,25 +154,13 @@ async function failingChecks(clients: Clients, bucket: string, key: string): Pro
   }
 }
 
+/** Follows a task, with a progress line whenever its status changes. */
 async function follow(clients: Clients, clock: Clock, site: Site, taskArn: string, deadline: number,
   progress: (t: string) => void): Promise<Task | undefined> {
-  let task: Task | undefined;
   let last = '';
-  for (;;) {
-    const described = await clients.ecs.send(new DescribeTasksCommand({ cluster: site.cluster.name, tasks: [taskArn] }));
-    task = described.tasks?.[0] ?? task;
+  return followTask(clients, clock, site, taskArn, deadline, task => {
     const status = task?.lastStatus ?? 'unknown';
     if (status !== last) progress(`${site.site}: ${status}`);
     last = status;
-    if (status === 'STOPPED' || clock.now() > deadline) return task;
-    await clock.sleep(clock.pollMs);
-  }
-}
-
-function parse(payload: Uint8Array | undefined): any {
-  try {
-    return JSON.parse(new TextDecoder().decode(payload ?? new Uint8Array()));
-  } catch {
-    return undefined;
-  }
+  });
 }
