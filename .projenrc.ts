@@ -98,7 +98,7 @@ const LAMBDA_BUNDLING: Omit<javascript.AddBundleOptions, 'target' | 'platform'> 
   minify: true,
   mainFields: ['module', 'main'],
 };
-for (const name of ['run-task', 'sync-config', 'report-index', 'cluster-teardown', 'ecs-service-role', 'run-outcome', 'site-alerts']) {
+for (const name of ['run-task', 'sync-config', 'report-index', 'cluster-teardown', 'ecs-service-role', 'run-outcome', 'site-alerts', 'deploy-marker']) {
   new awscdk.LambdaFunction(project, {
     entrypoint: `lambda-src/${name}.lambda.ts`,
     constructFile: `src/private/${name}-function.ts`,

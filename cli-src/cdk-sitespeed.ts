@@ -14,8 +14,10 @@ import { check, CheckIo } from './check/check';
 import { Clock, realClock } from './check/clock';
 import { Clients } from './check/context';
 import { CHECK_USAGE, parseCheckOptions, UsageError } from './check/options';
-import { checkPolicy, runPolicy } from './check/permissions';
+import { checkPolicy, markPolicy, runPolicy } from './check/permissions';
 import { COST_USAGE, costJson, costReport, CostUsageError, parseCostOptions, renderCost } from './cost/cost';
+import { markSites } from './mark/mark';
+import { MARK_USAGE, MarkUsageError, parseMarkOptions } from './mark/options';
 import { parseRunOptions, RUN_USAGE, RunUsageError } from './run/options';
 import { runSites } from './run/run';
 
@@ -24,6 +26,7 @@ const USAGE = `Usage: cdk-sitespeed <command> [options]
 Commands:
   check    prove a deployed cdk-sitespeed deployment works on your account (cdk-sitespeed check --help)
   run      run sites now, as their schedules do, and gate a pipeline on the outcome (cdk-sitespeed run --help)
+  mark     mark a deploy on the report calendar and the Graphite dashboards (cdk-sitespeed mark --help)
   cost     what a synthesized deployment costs a month and per run, before you deploy it (cdk-sitespeed cost --help)`;
 
 /** The SDK clients of the real account, from the usual AWS configuration (profile, region, environment). */
@@ -62,6 +65,7 @@ export async function main(argv: string[], io: CheckIo = processIo, clients?: (r
   }
   if (command === 'cost') return costCommand(rest, io);
   if (command === 'run') return runCommand(rest, io, clients, clock);
+  if (command === 'mark') return markCommand(rest, io, clients);
   if (command !== 'check') {
     io.err(`cdk-sitespeed: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -124,4 +128,25 @@ async function runCommand(argv: string[], io: CheckIo, clients: ((region?: strin
   }
   if (options.profile) process.env.AWS_PROFILE = options.profile;
   return runSites(options, (clients ?? awsClients)(options.region), clock, io);
+}
+
+async function markCommand(argv: string[], io: CheckIo, clients: ((region?: string) => Clients) | undefined): Promise<number> {
+  let options;
+  try {
+    options = parseMarkOptions(argv);
+  } catch (e) {
+    if (!(e instanceof MarkUsageError)) throw e;
+    io.err(`cdk-sitespeed mark: ${e.message}\nRun cdk-sitespeed mark --help for the options.\n`);
+    return 2;
+  }
+  if (options.help) {
+    io.out(MARK_USAGE);
+    return 0;
+  }
+  if (options.printPolicy) {
+    io.out(JSON.stringify(markPolicy(options.stacks), null, 2));
+    return 0;
+  }
+  if (options.profile) process.env.AWS_PROFILE = options.profile;
+  return markSites(options, (clients ?? awsClients)(options.region), io);
 }

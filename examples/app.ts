@@ -30,7 +30,8 @@ import { TimeZone } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
-  Browser, ConfigSync, Connectivity, ConnectivityProfile, GrafanaAccess, InstanceSchedule, MetricsStack, ReportTree, SiteAlerts, SitespeedCluster,
+  Browser, ConfigSync, Connectivity, ConnectivityProfile, DeployMarkers, GrafanaAccess, InstanceSchedule, MetricsStack, ReportTree, SiteAlerts,
+  SitespeedCluster,
 } from '../src';
 
 export const STAGES = ['dev', 'staging', 'prod'];
@@ -75,7 +76,7 @@ export interface SitespeedStackProps extends StackProps {
 }
 
 /** The parts of the test stack after its two clusters, in the order the stack creates them by default. */
-export const SITESPEED_PARTS = ['reports', 'config', 'sites', 'alerts'] as const;
+export const SITESPEED_PARTS = ['reports', 'config', 'sites', 'alerts', 'markers'] as const;
 export type SitespeedPart = typeof SITESPEED_PARTS[number];
 
 /** The stack that runs the tests. */
@@ -118,6 +119,7 @@ export class SitespeedStack extends Stack {
       config: () => this.addConfig(),
       sites: () => this.addSites(enabled),
       alerts: () => this.addAlerts(props),
+      markers: () => this.addMarkers(),
     };
     for (const part of props.partOrder ?? SITESPEED_PARTS) parts[part]();
 
@@ -133,6 +135,21 @@ export class SitespeedStack extends Stack {
   private addReports(): void {
     this.reports = new ReportTree(this, 'Reports', { cluster: this.sitespeed });
     this.reports.addCluster(this.hostTcCluster);
+  }
+
+  /**
+   * A line on the calendar and a Graphite annotation at each deploy: from `npx cdk-sitespeed mark`
+   * in a pipeline, and from the shop's release pipeline when it succeeds (docs/deploy-markers.md).
+   */
+  private addMarkers(): void {
+    new DeployMarkers(this, 'Markers', {
+      cluster: this.sitespeed,
+      deployEvents: [{
+        source: ['aws.codepipeline'],
+        detailType: ['CodePipeline Pipeline Execution State Change'],
+        detail: { pipeline: ['shop-release'], state: ['SUCCEEDED'] },
+      }],
+    });
   }
 
   /**

@@ -2,6 +2,7 @@ export * from './browser';
 export * from './config-sync';
 export * from './connectivity';
 export * from './connectivity-profile';
+export * from './deploy-markers';
 export * from './ecs-ami';
 export * from './grafana-access';
 export * from './grafana-dashboards';

@@ -187,6 +187,8 @@ export class ScheduledSite extends RunMetricSource {
   public readonly _expectedIntervalMinutes?: number;
   /** The cluster its runs start on. */
   public readonly cluster: ISitespeedCluster;
+  /** Where its runs send metrics and annotations, if anywhere: its namespace and, for a GraphiteGrafana, which. @internal */
+  public readonly _graphite?: { readonly namespace: string; readonly metrics?: ISitespeedMetrics };
   /** The schedule. */
   public readonly schedule: scheduler.Schedule;
 
@@ -229,6 +231,7 @@ export class ScheduledSite extends RunMetricSource {
         throw new Error(`iterations (${iterations}) must be a whole number from 1 to 100.`);
       }
       const graphite = this.graphiteTarget(props, cluster);
+      this._graphite = graphite ? { namespace: graphite.namespace, metrics: props.metrics ?? cluster.metrics } : undefined;
       if (props.resultBaseUrl && !Token.isUnresolved(props.resultBaseUrl) && !/^https?:\/\/[^\s]+$/.test(props.resultBaseUrl)) {
         throw new Error(`resultBaseUrl '${props.resultBaseUrl}' must be an http(s) URL.`);
       }

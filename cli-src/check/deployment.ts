@@ -34,6 +34,8 @@ export interface Site {
   readonly cluster: Cluster;
 }
 export interface Named { readonly stack: string; readonly role: string; readonly id: string }
+/** A DeployMarkers' function and the cluster whose sites it marks. */
+export interface Markers { readonly stack: string; readonly functionName: string; readonly cluster: Cluster }
 
 /** The parts of a cdk-sitespeed deployment, found through the Metadata each construct writes (src/private/check-metadata.ts). */
 export interface Deployment {
@@ -47,6 +49,8 @@ export interface Deployment {
   readonly queues: Named[];
   /** Alarm names (one per SiteAlerts, for --test-alarm). */
   readonly alarms: Named[];
+  /** DeployMarkers' functions, for `cdk-sitespeed mark`. */
+  readonly markers: Markers[];
   /** Sites whose cluster is in a stack that was not given. */
   readonly strays: Array<{ site: string; clusterStack: string }>;
 }
@@ -107,6 +111,7 @@ export function deploymentOf(stacks: DeployedStack[]): Deployment {
   const functions: Named[] = [];
   const queues: Named[] = [];
   const alarms: Named[] = [];
+  const markers: Array<{ stack: string; functionName: string; clusterId: string; clusterStack: string }> = [];
   for (const stack of stacks) {
     const physical = new Map(stack.resources.filter(r => r.PhysicalResourceId).map(r => [r.LogicalResourceId!, r.PhysicalResourceId!]));
     for (const [logicalId, resource] of Object.entries<any>(stack.template?.Resources ?? {})) {
@@ -146,6 +151,9 @@ export function deploymentOf(stacks: DeployedStack[]): Deployment {
         case 'alarm':
           alarms.push({ stack: stack.name, role: entry.role, id });
           break;
+        case 'deploy-markers':
+          markers.push({ stack: stack.name, functionName: id, clusterId: entry.cluster, clusterStack: entry.clusterStack });
+          break;
       }
     }
   }
@@ -156,7 +164,13 @@ export function deploymentOf(stacks: DeployedStack[]): Deployment {
     if (cluster) resolved.push({ ...site, cluster });
     else strays.push({ site: site.site, clusterStack });
   }
-  return { stacks, clusters, metrics, sites: resolved.sort((a, b) => a.site.localeCompare(b.site)), functions, queues, alarms, strays };
+  const markersOf = markers.flatMap(({ clusterId, clusterStack, ...m }) => {
+    const cluster = clusters.find(c => c.stack === clusterStack && c.logicalId === clusterId);
+    return cluster ? [{ ...m, cluster }] : [];
+  });
+  return {
+    stacks, clusters, metrics, sites: resolved.sort((a, b) => a.site.localeCompare(b.site)), functions, queues, alarms, markers: markersOf, strays,
+  };
 }
 
 function scheduleGroupOf(resource: any, physical: Map<string, string>): string {

@@ -29,7 +29,7 @@ export function checkPermissions(stackPatterns: string[]): Permission[] {
     { actions: ['ssm:SendCommand'], resources: [`arn:aws:ssm:*::document/${PROBE_DOCUMENT}`, 'arn:aws:ec2:*:*:instance/*'], why: 'the read-only probes shipped in shell/, run on the instances through this document only' },
     { actions: ['ssm:GetCommandInvocation'], resources: ['*'], why: 'the probes\' output (no resource-level permissions)' },
     { actions: ['scheduler:GetSchedule'], resources: ['*'], why: `the site's schedule, to start the run as it does; ${UNKNOWN_NAMES}`, only: 'run' },
-    { actions: ['lambda:InvokeFunction'], resources: ['*'], why: `the one run, through the cluster's runTask function; ${UNKNOWN_NAMES}`, only: 'run' },
+    { actions: ['lambda:InvokeFunction'], resources: ['*'], why: `the one run, through the cluster's runTask function (mark: the DeployMarkers function); ${UNKNOWN_NAMES}`, only: 'run' },
     { actions: ['ecs:DescribeTasks'], resources: ['*'], why: `following the run; ${UNKNOWN_NAMES}`, only: 'run' },
     { actions: ['s3:ListBucket', 's3:GetObject', 's3:GetLifecycleConfiguration'], resources: ['*'], why: `the report, the index files and the retention rule in the reports bucket; ${UNKNOWN_NAMES}`, only: 'run' },
     { actions: ['sqs:GetQueueAttributes'], resources: ['*'], why: `the dead-letter queues' depth; ${UNKNOWN_NAMES}` },
@@ -60,6 +60,22 @@ export function runPermissions(stackPatterns: string[]): Permission[] {
 /** The IAM policy document `cdk-sitespeed run --print-policy` prints. */
 export function runPolicy(stackPatterns: string[]): object {
   return policyOf('Run', runPermissions(stackPatterns));
+}
+
+/** What `cdk-sitespeed mark` calls: finding the DeployMarkers functions, and invoking them. */
+const MARK_ACTIONS = new Set([
+  'cloudformation:ListStacks', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStackResources', 'lambda:InvokeFunction',
+]);
+
+export function markPermissions(stackPatterns: string[]): Permission[] {
+  return checkPermissions(stackPatterns)
+    .map(p => ({ ...p, actions: p.actions.filter(a => MARK_ACTIONS.has(a)) }))
+    .filter(p => p.actions.length > 0);
+}
+
+/** The IAM policy document `cdk-sitespeed mark --print-policy` prints. */
+export function markPolicy(stackPatterns: string[]): object {
+  return policyOf('Mark', markPermissions(stackPatterns));
 }
 
 function policyOf(prefix: string, used: Permission[]): object {

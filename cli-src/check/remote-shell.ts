@@ -3,6 +3,9 @@ import { dirname, join } from 'path';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { Clock } from './clock';
 import { PROBE_DOCUMENT } from './permissions';
+import { remoteCommand } from '../../lambda-src/shared/remote-command';
+
+export { remoteCommand };
 
 /** A probe script shipped in the package's shell/ folder, found from this file (source) or the bundle (assets/…) upwards. */
 export function probeScript(name: string): string {
@@ -19,19 +22,6 @@ export interface ShellResult {
   readonly exitCode: number;
   readonly output: string;
   readonly errors: string;
-}
-
-/**
- * The single command SSM runs: the script travels base64-encoded (no quoting of its own text)
- * and its settings as shell-quoted environment assignments. The same string runs in the tests.
- */
-export function remoteCommand(script: string, env: Record<string, string>): string {
-  const assignments = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
-  return `printf %s ${Buffer.from(script).toString('base64')} | base64 -d | env ${assignments} bash -s`;
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, "'\\''")}'`;
 }
 
 /** Runs a probe on one instance through SSM Run Command (AWS-RunShellScript) and waits for its result. */

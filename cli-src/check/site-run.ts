@@ -31,7 +31,7 @@ export async function checkRun(ctx: CheckContext): Promise<Line[]> {
   const request = await scheduledRequest(ctx.clients, site);
   if ('problem' in request) return [fail(STEP, request.problem, 'deploy the stack again (the input is written by ScheduledSite)')];
   const startedAt = new Date(ctx.clock.now());
-  const { answer, functionError } = await invokeRunTask(ctx.clients, request);
+  const { answer, functionError } = await invokeFunction(ctx.clients, request);
   if (functionError) {
     return [fail(STEP, `the runTask function refused the run of ${site.site}: ${answer?.errorMessage ?? functionError}`,
       `its log group (/aws/lambda/${request.arn.split(':').pop()}) has the whole error; a RunTask failure names the missing capacity or permission`)];
@@ -112,7 +112,7 @@ export async function scheduledRequest(clients: Clients, site: Site): Promise<{ 
 }
 
 /** The runTask function invoked with the schedule's own input, as the schedule does: its answer, and its error if it failed. */
-export async function invokeRunTask(clients: Clients, request: { arn: string; input: string }): Promise<{ answer: any; functionError?: string }> {
+export async function invokeFunction(clients: Clients, request: { arn: string; input: string }): Promise<{ answer: any; functionError?: string }> {
   const invoked = await clients.lambda.send(new InvokeCommand({
     FunctionName: request.arn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(request.input),
   }));

@@ -14,7 +14,7 @@ import { Clock } from '../check/clock';
 import { Clients } from '../check/context';
 import { Site } from '../check/deployment';
 import { formatLine } from '../check/report';
-import { followTask, invokeRunTask, scheduledRequest } from '../check/site-run';
+import { followTask, invokeFunction, scheduledRequest } from '../check/site-run';
 
 export type RunStatus = 'ok' | 'budget failed' | 'failed' | 'no report' | 'not started' | 'refused' | 'timed out' | 'started';
 
@@ -92,7 +92,7 @@ async function runSite(site: Site, options: RunOptions, clients: Clients, clock:
   let waited = false;
   for (;;) {
     const requestedAt = new Date(clock.now());
-    const { answer, functionError } = await invokeRunTask(clients, request);
+    const { answer, functionError } = await invokeFunction(clients, request);
     if (functionError) {
       return { ...base, status: 'refused', exitCode: 3, detail: `runTask: ${answer?.errorMessage ?? functionError}; its log group has the whole error` };
     }

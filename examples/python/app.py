@@ -9,6 +9,7 @@ import os
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
 from aws_cdk.aws_scheduler import ScheduleExpression
 from constructs import Construct
 
@@ -17,6 +18,7 @@ from cdk_sitespeed import (
     ConfigSync,
     Connectivity,
     ConnectivityProfile,
+    DeployMarkers,
     GrafanaAccess,
     InstanceSchedule,
     MetricsStack,
@@ -120,6 +122,20 @@ class SitespeedStack(cdk.Stack):
             alerts = SiteAlerts(self, "Alerts", cluster=self.sitespeed, emails=alert_emails)
             SiteAlerts(self, "HostTcAlerts", cluster=self.host_tc_cluster, topic=alerts.topic)
             cdk.CfnOutput(self, "AlertTopic", value=alerts.topic.topic_arn)
+
+        # A line on the calendar and a Graphite annotation at each deploy (docs/deploy-markers.md).
+        DeployMarkers(
+            self,
+            "Markers",
+            cluster=self.sitespeed,
+            deploy_events=[
+                events.EventPattern(
+                    source=["aws.codepipeline"],
+                    detail_type=["CodePipeline Pipeline Execution State Change"],
+                    detail={"pipeline": ["shop-release"], "state": ["SUCCEEDED"]},
+                )
+            ],
+        )
 
 
 class SitespeedStage(cdk.Stage):

@@ -27,7 +27,8 @@ const REBUILD_CONCURRENCY = 8;
 
 type Current<T> = { value: T; etag: string; unknown?: string[] } | { missing: true } | { corrupt: true; etag: string };
 
-async function readJson<T>(s3: S3Client, bucket: string, key: string, parse: (text: string) => T | undefined, fields: string[]): Promise<Current<T>> {
+export async function readJson<T>(s3: S3Client, bucket: string, key: string, parse: (text: string) => T | undefined,
+  fields: string[]): Promise<Current<T>> {
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const text = await object.Body!.transformToString();
@@ -51,7 +52,7 @@ async function keepAside(s3: S3Client, bucket: string, key: string, kind: string
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
-interface Swap<T> {
+export interface Swap<T> {
   readonly key: string;
   readonly parse: (text: string) => T | undefined;
   /** The top-level fields this version writes. */
@@ -67,7 +68,7 @@ interface Swap<T> {
  * missing or corrupt file is rebuilt from the bucket, never blindly overwritten (a corrupt one,
  * or one with fields this version does not know, is copied to .cdk-sitespeed/index/kept/ first).
  */
-async function compareAndSwap<T>(s3: S3Client, bucket: string, swap: Swap<T>, log: Log): Promise<T> {
+export async function compareAndSwap<T>(s3: S3Client, bucket: string, swap: Swap<T>, log: Log): Promise<T> {
   let rebuilt: T | undefined;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const current = await readJson(s3, bucket, swap.key, swap.parse, swap.fields);

@@ -15,6 +15,8 @@ export type CheckEntry =
   | { kind: 'metrics-cluster'; autoScalingGroup: string; graphiteAuthSecret: string; graphiteUrl: string; grafanaPort: number }
   | { kind: 'site'; site: string; cluster: string; clusterStack: string }
   | { kind: 'function'; role: string }
+  /** DeployMarkers' function: `cdk-sitespeed mark` invokes it for the sites of its cluster. */
+  | { kind: 'deploy-markers'; cluster: string; clusterStack: string }
   | { kind: 'dead-letter-queue'; role: string }
   /** The alarm `check --test-alarm` sets off: one per SiteAlerts. */
   | { kind: 'alarm'; role: string };

@@ -12,6 +12,8 @@ export const SITES_PREFIX = `${INDEX_PREFIX}sites/`;
 export const KEPT_PREFIX = `${INDEX_PREFIX}kept/`;
 /** One small object per run, whose key carries its status (lambda-src/report-index/run-status.ts). */
 export const STATUS_PREFIX = '.cdk-sitespeed/runs/';
+/** Deploy markers (src/contract/deploy-markers.ts), written by DeployMarkers' function, read by the viewer. */
+export const MARKERS_KEY = `${INDEX_PREFIX}markers.json`;
 /**
  * One marker per stopped task the run outcome function has handled (lambda-src/run-outcome/claim.ts),
  * so a copy of its STOPPED event publishes nothing; expired after a few days by the cluster's own bucket.

@@ -1,0 +1,100 @@
+/** Graphite annotations of a marker, through SSM Run Command on the metrics instance (annotation-script.ts). */
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ANNOTATION_SCRIPT } from './annotation-script';
+import { DeployMarker } from '../../src/contract/deploy-markers';
+import { containerInstances } from '../shared/container-instances';
+import { remoteCommand } from '../shared/remote-command';
+
+/** A site as the function knows it: its slug and its Graphite namespace (`<base>.<path>`). */
+export interface MarkedSite {
+  readonly site: string;
+  readonly namespace: string;
+}
+
+export interface GraphiteTarget {
+  /** The metrics ECS cluster, whose one instance runs the script. */
+  readonly cluster: string;
+  /** Graphite's URL as the instance reaches it. */
+  readonly url: string;
+  readonly secretArn: string;
+  readonly region: string;
+}
+
+export interface AnnotationEvent {
+  readonly site: string;
+  readonly what: string;
+  readonly tags: string[];
+  readonly when: number;
+  readonly data: string;
+}
+
+/**
+ * One Graphite event per site, tagged as sitespeed.io tags its run annotations where a marker can
+ * know them: the namespace's two parts (the dashboards' $base and $path) and the slug
+ * (sitespeed.io v42.3.0 lib/plugins/graphite/send-annotation.js: connectivity, browser,
+ * namespace[0], namespace[1], the page's group and URL, then the slug), plus `deploy`.
+ */
+export function annotationEvents(marker: DeployMarker, sites: MarkedSite[]): AnnotationEvent[] {
+  return sites.map(({ site, namespace }) => ({
+    site,
+    what: `Deploy: ${marker.message}`,
+    tags: [...namespace.split('.').slice(0, 2), site, 'deploy'],
+    when: Math.floor(Date.parse(marker.at) / 1000),
+    data: `${marker.message} (${marker.source})`,
+  }));
+}
+
+export interface Waiting {
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly pollMs: number;
+  readonly timeoutMs: number;
+}
+
+/** Posts the events; the sites Graphite accepted (200) and, for the rest, why not. */
+export async function annotate(ecs: ECSClient, ssm: SSMClient, target: GraphiteTarget, events: AnnotationEvent[],
+  waiting: Waiting): Promise<{ accepted: string[]; problems: string[] }> {
+  const instance = (await containerInstances(ecs, target.cluster)).find(i => i.ec2InstanceId && i.status === 'ACTIVE');
+  if (!instance) return { accepted: [], problems: [`no metrics instance is running in ${target.cluster} to post the annotations`] };
+  const sent = await ssm.send(new SendCommandCommand({
+    InstanceIds: [instance.ec2InstanceId!],
+    DocumentName: 'AWS-RunShellScript',
+    Comment: 'cdk-sitespeed deploy marker: Graphite annotations',
+    TimeoutSeconds: 60,
+    Parameters: {
+      commands: [remoteCommand(ANNOTATION_SCRIPT, {
+        GRAPHITE_URL: target.url, SECRET_ARN: target.secretArn, AWS_REGION: target.region, EVENTS: JSON.stringify(events),
+      })],
+    },
+  }));
+  const commandId = sent.Command?.CommandId;
+  if (!commandId) throw new Error('SSM SendCommand returned no command id');
+  for (let waited = 0; ; waited += waiting.pollMs) {
+    await waiting.sleep(waiting.pollMs);
+    let result;
+    try {
+      result = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instance.ec2InstanceId! }));
+    } catch (e: any) {
+      // Right after SendCommand the invocation may not exist yet.
+      if (e?.name !== 'InvocationDoesNotExist') throw e;
+    }
+    if (result && !['Pending', 'InProgress', 'Delayed'].includes(result.Status ?? '')) {
+      return outcomeOf(events, result.StandardOutputContent ?? '', `${result.Status} (exit ${result.ResponseCode}) ${result.StandardErrorContent ?? ''}`.trim());
+    }
+    if (waited > waiting.timeoutMs) return { accepted: [], problems: [`the annotation command ${commandId} on ${instance.ec2InstanceId} had not ended after ${waiting.timeoutMs / 1000} s`] };
+  }
+}
+
+/** The script's `annotated=<site> <status>` lines read against the events sent. */
+export function outcomeOf(events: AnnotationEvent[], output: string, ended: string): { accepted: string[]; problems: string[] } {
+  const status = new Map<string, string>();
+  for (const m of output.matchAll(/^annotated=(\S+) (\d{3})$/gm)) status.set(m[1], m[2]);
+  const accepted = events.filter(e => status.get(e.site) === '200').map(e => e.site);
+  const problems = events.filter(e => status.get(e.site) !== '200').map(e => {
+    const s = status.get(e.site);
+    if (/secret=unreadable/.test(output)) return `${e.site}: the metrics instance cannot read Graphite's credentials secret`;
+    if (s === undefined) return `${e.site}: the annotation script ended ${ended} without posting`;
+    return `${e.site}: Graphite answered ${s === '000' ? 'nothing (is the Graphite service running?)' : s} to POST /events/`;
+  });
+  return { accepted, problems };
+}

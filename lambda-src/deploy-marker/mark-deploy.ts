@@ -1,0 +1,99 @@
+/** A deploy marker: in the markers file the viewer reads, then as Graphite annotations of its sites. */
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { annotate, annotationEvents, GraphiteTarget, MarkedSite, Waiting } from './annotate';
+import { markerOf } from './marker';
+import { noteAnnotated, recordMarker } from './record';
+import { MARKERS_KEY } from '../../src/contract/report-keys';
+import { retentionDaysOf } from '../report-index/index-files';
+import { requiredEnv } from '../shared/handler';
+
+export interface MarkerConfig {
+  readonly bucket: string;
+  readonly retentionDays: number | null;
+  /** Every site of the cluster, with its Graphite namespace when it sends to the cluster's GraphiteGrafana. */
+  readonly sites: Array<{ site: string; namespace?: string }>;
+  /** Absent: the cluster has no GraphiteGrafana (no annotations). */
+  readonly graphite?: GraphiteTarget;
+}
+
+export interface MarkOutcome {
+  readonly id: string;
+  readonly at: string;
+  readonly message: string;
+  readonly sites: string[];
+  /** False when a marker with this id was already there (a retry, a copy of an event). */
+  readonly added: boolean;
+  /** Where the viewer reads it. */
+  readonly markersFile: string;
+  /** Sites whose Graphite annotation is in (now or before). */
+  readonly annotated: string[];
+  /** Sites that get no annotation, and why (no Graphite, or a namespace of their own). */
+  readonly notAnnotated?: string[];
+}
+
+export interface MarkerClients {
+  readonly s3: S3Client;
+  readonly ecs: ECSClient;
+  readonly ssm: SSMClient;
+}
+
+export class AnnotationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AnnotationError';
+  }
+}
+
+/**
+ * Records the marker (once per id), then posts the annotations it does not have yet. When Graphite
+ * takes only some, the rest fail the call: the marker stays recorded, and the retry (EventBridge's,
+ * or the same `mark --id`) posts only what is missing.
+ */
+export async function markDeploy(clients: MarkerClients, input: unknown, config: MarkerConfig, now: Date, waiting: Waiting,
+  log: (line: object) => void): Promise<MarkOutcome> {
+  const marker = markerOf(input, config.sites.map(s => s.site), now);
+  const { stored, added } = await recordMarker(clients.s3, config.bucket, marker, config.retentionDays, now, log);
+  const annotatable = stored.sites.flatMap(site => {
+    const namespace = config.sites.find(s => s.site === site)?.namespace;
+    return config.graphite && namespace ? [{ site, namespace } as MarkedSite] : [];
+  });
+  const notAnnotated = stored.sites.filter(site => !annotatable.some(a => a.site === site))
+    .map(site => `${site}: ${config.graphite ? 'sends to a Graphite other than the cluster\'s GraphiteGrafana' : 'the cluster has no GraphiteGrafana'}`);
+  const had = stored.annotated ?? [];
+  const missing = annotatable.filter(a => !had.includes(a.site));
+  let annotated = had;
+  if (missing.length > 0) {
+    const { accepted, problems } = await annotate(clients.ecs, clients.ssm, config.graphite!, annotationEvents(stored, missing), waiting);
+    await noteAnnotated(clients.s3, config.bucket, stored.id, accepted, config.retentionDays, now, log);
+    annotated = [...had, ...accepted].sort();
+    if (problems.length) {
+      throw new AnnotationError(`marker ${stored.id} is on the calendar; its Graphite annotation failed for ${problems.join('; ')}. ` +
+        `A retry with the same id posts only what is missing (cdk-sitespeed mark --id ${stored.id}).`);
+    }
+  }
+  return {
+    id: stored.id,
+    at: stored.at,
+    message: stored.message,
+    sites: stored.sites,
+    added,
+    markersFile: `s3://${config.bucket}/${MARKERS_KEY}`,
+    annotated,
+    ...(notAnnotated.length ? { notAnnotated } : {}),
+  };
+}
+
+export function markerConfigFromEnv(env: NodeJS.ProcessEnv): MarkerConfig {
+  const sites = JSON.parse(requiredEnv(env, 'SITES'));
+  const cluster = env.METRICS_CLUSTER;
+  return {
+    bucket: requiredEnv(env, 'REPORTS_BUCKET'),
+    retentionDays: retentionDaysOf(env.RETENTION_DAYS),
+    sites,
+    ...(cluster ? {
+      graphite: { cluster, url: requiredEnv(env, 'GRAPHITE_URL'), secretArn: requiredEnv(env, 'GRAPHITE_SECRET_ARN'), region: requiredEnv(env, 'AWS_REGION') },
+    } : {}),
+  };
+}

@@ -1,0 +1,119 @@
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AnnotationError, markDeploy, MarkerConfig } from '../../lambda-src/deploy-marker/mark-deploy';
+import { MARKERS_KEY, KEPT_PREFIX } from '../../src/contract/report-keys';
+import { startSerialMoto } from '../harness/serial-moto';
+
+// DeployMarkers' function against a moto S3 that, like S3, never interleaves two conditional PUTs
+// (serial-moto.ts). ECS and SSM are answered here: the metrics instance, and what the annotation
+// script prints per site (the script itself runs in test/lambda/deploy-marker.test.ts and the e2e).
+let moto: { endpoint: string; stop: () => void };
+let s3: S3Client;
+const NOW = new Date('2026-12-06T18:40:00Z');
+const waiting = { sleep: async () => undefined, pollMs: 1, timeoutMs: 50 };
+
+beforeAll(async () => {
+  moto = await startSerialMoto();
+  s3 = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+}, 60_000);
+afterAll(() => {
+  s3?.destroy();
+  moto?.stop();
+});
+
+let bucket = '';
+let n = 0;
+beforeEach(async () => {
+  bucket = `markers-${++n}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+});
+
+const config = (): MarkerConfig => ({
+  bucket,
+  retentionDays: 90,
+  sites: [{ site: 'shop', namespace: 'sitespeed_io.prod' }, { site: 'blog', namespace: 'sitespeed_io.prod' }, { site: 'own', namespace: undefined as any }],
+  graphite: { cluster: 'metrics', url: 'http://graphite.sitespeed.internal:80', secretArn: 'arn:s', region: 'us-east-1' },
+});
+
+/** The metrics cluster's one instance, and SSM answering with what Graphite said per site. */
+function instanceClients(status: (site: string) => number) {
+  const sentEvents: any[][] = [];
+  const ecs = {
+    send: async (command: any) => (command.constructor.name === 'ListContainerInstancesCommand'
+      ? { containerInstanceArns: ['arn:ci/1'] }
+      : { containerInstances: [{ ec2InstanceId: 'i-0metrics', status: 'ACTIVE' }] }),
+  };
+  let output = '';
+  const ssm = {
+    send: async (command: any) => {
+      if (command.constructor.name === 'SendCommandCommand') {
+        const events = JSON.parse(/EVENTS='([^']*)'/.exec(command.input.Parameters.commands[0])![1]);
+        sentEvents.push(events);
+        output = events.map((e: any) => `annotated=${e.site} ${status(e.site)}\n`).join('');
+        return { Command: { CommandId: 'c1' } };
+      }
+      return { Status: 'Success', ResponseCode: 0, StandardOutputContent: output };
+    },
+  };
+  return { clients: { s3, ecs: ecs as any, ssm: ssm as any }, sentEvents };
+}
+
+const markers = async () => {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: MARKERS_KEY }));
+  return JSON.parse(await object.Body!.transformToString()).markers;
+};
+const log = () => undefined;
+
+test('a marker is recorded and annotated once: the same id again (a retry, a copy of the event) adds and posts nothing', async () => {
+  const { clients, sentEvents } = instanceClients(() => 200);
+  const first = await markDeploy(clients, { message: 'v1.2.3', sites: ['shop', 'own'], id: 'rel-1' }, config(), NOW, waiting, log);
+  expect(first).toMatchObject({ id: 'rel-1', added: true, annotated: ['shop'], notAnnotated: ['own: sends to a Graphite other than the cluster\'s GraphiteGrafana'] });
+  const again = await markDeploy(clients, { message: 'v1.2.3', sites: ['shop', 'own'], id: 'rel-1' }, config(), NOW, waiting, log);
+  expect(again).toMatchObject({ id: 'rel-1', added: false, annotated: ['shop'] });
+  expect(sentEvents.map(events => events.map((e: any) => e.site))).toEqual([['shop']]);
+  expect(await markers()).toEqual([
+    { id: 'rel-1', at: NOW.toISOString(), message: 'v1.2.3', sites: ['shop', 'own'], source: 'cdk-sitespeed mark', annotated: ['shop'] },
+  ]);
+});
+
+test('Graphite refusing one site: the marker stays on the calendar, the call fails naming it, and the retry posts only that site', async () => {
+  let blogStatus = 500;
+  const { clients, sentEvents } = instanceClients(site => (site === 'blog' ? blogStatus : 200));
+  const failed = markDeploy(clients, { message: 'v2', id: 'rel-2' }, config(), NOW, waiting, log);
+  await expect(failed).rejects.toThrow(AnnotationError);
+  await expect(failed).rejects.toThrow(/marker rel-2 is on the calendar; its Graphite annotation failed for blog: Graphite answered 500 to POST \/events\/.*--id rel-2/);
+  expect((await markers())[0]).toMatchObject({ id: 'rel-2', sites: ['shop', 'blog', 'own'], annotated: ['shop'] });
+  blogStatus = 200;
+  expect(await markDeploy(clients, { message: 'v2', id: 'rel-2' }, config(), NOW, waiting, log)).toMatchObject({ added: false, annotated: ['blog', 'shop'] });
+  expect(sentEvents.map(events => events.map((e: any) => e.site))).toEqual([['shop', 'blog'], ['blog']]);
+});
+
+test('no metrics instance running: on the calendar, and the call fails so EventBridge retries the annotation', async () => {
+  const clients = { s3, ecs: { send: async () => ({ containerInstanceArns: [], containerInstances: [] }) } as any, ssm: {} as any };
+  await expect(markDeploy(clients, { message: 'v3', id: 'rel-3', sites: ['shop'] }, config(), NOW, waiting, log))
+    .rejects.toThrow(/no metrics instance is running in metrics/);
+  expect((await markers()).map((m: any) => m.id)).toEqual(['rel-3']);
+});
+
+test('a burst of markers at once: every one recorded, none doubled', async () => {
+  const { clients } = instanceClients(() => 200);
+  const ids = Array.from({ length: 12 }, (_, i) => `burst-${i}`);
+  await Promise.all([...ids, ...ids.slice(0, 4)].map(id => markDeploy(clients, { message: id, id, sites: ['shop'] }, config(), NOW, waiting, log)));
+  const stored = await markers();
+  expect(stored.map((m: any) => m.id).sort()).toEqual([...ids].sort());
+  expect(stored.every((m: any) => m.annotated?.[0] === 'shop')).toBe(true);
+}, 60_000);
+
+test('a corrupt markers file is kept aside, never overwritten blindly, and the marker recorded', async () => {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: MARKERS_KEY, Body: '{"version":1,"markers":[{"id":' }));
+  const clients = { s3, ecs: {} as any, ssm: {} as any };
+  await markDeploy(clients, { message: 'v4', id: 'rel-4', sites: ['shop'] }, { ...config(), graphite: undefined }, NOW, waiting, log);
+  expect((await markers()).map((m: any) => m.id)).toEqual(['rel-4']);
+  const kept = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: KEPT_PREFIX }));
+  expect(kept.Contents?.map(c => c.Key)).toEqual([expect.stringMatching(/^\.cdk-sitespeed\/index\/kept\/markers\.corrupt-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.json$/)]);
+});
+
+test('a bad request fails loudly and writes nothing', async () => {
+  const clients = { s3, ecs: {} as any, ssm: {} as any };
+  await expect(markDeploy(clients, { message: 'v5', sites: ['nope'] }, config(), NOW, waiting, log)).rejects.toThrow(/sites: no site 'nope' here; choose from shop, blog, own/);
+  await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: MARKERS_KEY }))).rejects.toThrow();
+});
