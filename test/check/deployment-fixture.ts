@@ -24,6 +24,7 @@ import { DeployedTemplates, resolveValue } from './resolve-template';
 import { Clock } from '../../cli-src/check/clock';
 import { Clients } from '../../cli-src/check/context';
 import { buildReferenceApp } from '../../examples/app';
+import { markDeploy, markerConfigFromEnv } from '../../lambda-src/deploy-marker/mark-deploy';
 import { updateRun } from '../../lambda-src/report-index/s3-index';
 import { parseRunRequest, runnerConfigFromEnv } from '../../lambda-src/run-task/request';
 import { runSite } from '../../lambda-src/run-task/run-site';
@@ -39,6 +40,8 @@ const GRAPHITE_PASSWORD = 'graphite-password-from-the-secret';
 
 /** What the deployment on moto does; each knob turns one thing a real account could get wrong. */
 export interface Knobs {
+  /** What Graphite's POST /events/ answers (the deploy markers' annotations). */
+  eventsStatus?: number;
   stackStatus?: string;
   shaping?: string;
   volume?: string;
@@ -118,6 +121,8 @@ export class DeployedFixture {
   private readonly ecs = new ECSClient(motoClientConfig());
   private readonly s3 = new S3Client(motoClientConfig());
   private readonly graphite = { keys: [] as string[], events: [] as string[] };
+  /** The events POSTed to Graphite's /events/ (deploy markers' annotations), as graphite-web got them. */
+  public readonly postedEvents: any[] = [];
   private readonly servers: http.Server[] = [];
   private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-'));
   private readonly ssmResults = new Map<string, any>();
@@ -372,6 +377,17 @@ export class DeployedFixture {
         const found = this.graphite.keys.filter(k => k.startsWith(prefix)).map(k => k.slice(prefix.length).split('.')[0]);
         return res.writeHead(200).end(JSON.stringify([...new Set(found)].map(text => ({ text, id: `${prefix}${text}`, leaf: 0 }))));
       }
+      if (url.pathname === '/events/' && req.method === 'POST') {
+        // post_event (webapp/graphite/events/views.py): a JSON body; tags a list or a space-separated string.
+        let body = '';
+        req.on('data', c => { body += c; });
+        req.on('end', () => {
+          const status = this.knobs.eventsStatus ?? 200;
+          if (status === 200) this.postedEvents.push(JSON.parse(body));
+          res.writeHead(status).end();
+        });
+        return;
+      }
       if (url.pathname === '/events/get_data') {
         const tag = url.searchParams.get('tags');
         return res.writeHead(200).end(JSON.stringify(this.graphite.events.filter(t => t === tag).map(t => ({ what: 'Run', tags: [t] }))));
@@ -578,6 +594,10 @@ export class DeployedFixture {
 
   /** Lambda Invoke of the runTask function: its real code, with its resolved environment, against moto's ECS. */
   private async invoke(input: any): Promise<any> {
+    const markers = this.resources('AWS::Lambda::Function')
+      .filter(f => metadataOf(this.synthesizedResource(f.stack, f.id))?.kind === 'deploy-markers')
+      .find(f => this.physical.get(`${f.stack}/${f.id}`) === input.FunctionName);
+    if (markers) return this.invokeMarkers(markers, input);
     const runner = this.functionsOf('runTask').find(f => String(input.FunctionName).endsWith(`:function:${f.name}`));
     if (!runner) throw new Error(`unexpected function ${input.FunctionName}`);
     const env = this.resolve(runner.stack, runner.resource.Properties.Environment.Variables);
@@ -585,6 +605,20 @@ export class DeployedFixture {
     const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
     try {
       const outcome = await runSite(this.ecs, parseRunRequest(JSON.parse(new TextDecoder().decode(input.Payload))), runnerConfigFromEnv(env));
+      return { StatusCode: 200, Payload: encode(outcome) };
+    } catch (e: any) {
+      return { StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({ errorType: e.name, errorMessage: e.message }) };
+    }
+  }
+
+  /** Lambda Invoke of a DeployMarkers function: its real code, with its resolved environment, against moto's S3 and ECS and the fixture's SSM. */
+  private async invokeMarkers(found: { stack: string; resource: any }, input: any): Promise<any> {
+    const env = { ...this.resolve(found.stack, found.resource.Properties.Environment.Variables), AWS_REGION: REGION };
+    const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    const clients = this.clients();
+    try {
+      const outcome = await markDeploy({ s3: clients.s3, ecs: clients.ecs, ssm: clients.ssm }, JSON.parse(new TextDecoder().decode(input.Payload)),
+        markerConfigFromEnv(env), new Date(), { sleep: async () => undefined, pollMs: 1, timeoutMs: 1000 }, () => undefined);
       return { StatusCode: 200, Payload: encode(outcome) };
     } catch (e: any) {
       return { StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({ errorType: e.name, errorMessage: e.message }) };

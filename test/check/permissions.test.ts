@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DeployedFixture, Knobs } from './deployment-fixture';
 import { main } from '../../cli-src/cdk-sitespeed';
-import { checkPolicy, runPolicy } from '../../cli-src/check/permissions';
+import { checkPolicy, markPolicy, runPolicy } from '../../cli-src/check/permissions';
 import { resetMoto } from '../harness/moto';
 
 // The permissions `cdk-sitespeed check` documents (--print-policy, docs/check.md) against the calls it
@@ -104,4 +104,17 @@ test('docs/run.md shows exactly what `run --print-policy` prints', () => {
   const block = /npx cdk-sitespeed run --stack 'prod-\*' --print-policy<\/code><\/summary>\n\n```json\n([\s\S]*?)\n```/.exec(page);
   expect(block).not.toBeNull();
   expect(JSON.parse(block![1])).toEqual(runPolicy(['prod-*']));
+});
+
+test('`cdk-sitespeed mark` calls exactly what its --print-policy allows (the function\'s own calls are its role\'s)', async () => {
+  const marked = await callsOf(['--message', 'v1.2.3'], ['mark', '--stack', 'prod-*']);
+  expect(marked.code).toBe(0);
+  expect([...marked.calls].sort()).toEqual([...actionsOf(markPolicy(['prod-*']))].sort());
+}, 120_000);
+
+test('docs/deploy-markers.md shows exactly what `mark --print-policy` prints', () => {
+  const page = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'deploy-markers.md'), 'utf8');
+  const block = /npx cdk-sitespeed mark --stack 'prod-\*' --print-policy<\/code><\/summary>\n\n```json\n([\s\S]*?)\n```/.exec(page);
+  expect(block).not.toBeNull();
+  expect(JSON.parse(block![1])).toEqual(markPolicy(['prod-*']));
 });
