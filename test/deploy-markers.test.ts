@@ -1,4 +1,4 @@
-import { TimeZone } from 'aws-cdk-lib';
+import { Duration, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -26,7 +26,7 @@ describe('DeployMarkers', () => {
     // Sites and the ReportTree after the markers: order-free.
     cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://shop.example.com/' }] });
     cluster.addSite('Blog', { schedule: daily, urls: [{ url: 'https://blog.example.com/' }], graphiteNamespace: 'sitespeed_io.blog' });
-    new ReportTree(stack, 'Reports', { cluster, reportRetention: ReportRetention.expireAfter(cdkDays(30)) });
+    new ReportTree(stack, 'Reports', { cluster, reportRetention: ReportRetention.expireAfter(Duration.days(30)) });
     const env = functionEnv(Template.fromStack(stack));
     expect(JSON.parse(env.SITES)).toEqual([{ site: 'shop', namespace: 'sitespeed_io.default' }, { site: 'blog', namespace: 'sitespeed_io.blog' }]);
     expect(env.RETENTION_DAYS).toBe('30');
@@ -112,7 +112,3 @@ describe('DeployMarkers', () => {
     expect(acknowledged.filter(a => a.path.includes('/Markers/')).every(a => a.reason.length > 40)).toBe(true);
   });
 });
-
-function cdkDays(n: number) {
-  return require('aws-cdk-lib').Duration.days(n);
-}
