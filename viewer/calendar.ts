@@ -6,15 +6,14 @@
  */
 import flatpickr from 'flatpickr';
 import { byId, Calendar, CALENDAR_GLOBAL, CalendarHost, dayOf, timeOf } from './shared';
+import type { DeployMarker } from '../src/contract/deploy-markers';
 import type { Run } from '../src/contract/report-index';
 
 let picker: flatpickr.Instance | undefined;
 
-/** Runs the bucket no longer keeps (the index drops them too; this covers sites that stopped running). */
-function kept(runs: Run[], retentionDays: number | null): Run[] {
-  if (retentionDays === null) return runs;
-  const cutoff = new Date(Date.now() - retentionDays * 86_400_000).toISOString().slice(0, 19).replace(/[T:]/g, '-');
-  return runs.filter(r => r.run >= cutoff);
+/** Runs (and deploy markers) the bucket no longer keeps (the index drops them too; this covers sites that stopped running). */
+function cutoffOf(retentionDays: number | null): string | undefined {
+  return retentionDays === null ? undefined : new Date(Date.now() - retentionDays * 86_400_000).toISOString().slice(0, 19).replace(/[T:]/g, '-');
 }
 
 function statusText(run: Run): string {
@@ -60,14 +59,31 @@ function runItem(site: string, run: Run): HTMLLIElement {
   return item;
 }
 
-function showDay(host: CalendarHost, site: string, day: string, runs: Run[]): void {
+/** A deploy marker in the day's list: its time (UTC, as the runs'), its message and where it came from. */
+function markerItem(marker: DeployMarker): HTMLLIElement {
+  const item = document.createElement('li');
+  item.className = 'marker';
+  item.append(`◆ ${marker.at.slice(11, 19)} UTC deploy: ${marker.message}`);
+  item.append(Object.assign(document.createElement('span'), { className: 'status', textContent: marker.source }));
+  return item;
+}
+
+/** A marker's day, as a run folder's: UTC. */
+const markerDay = (m: DeployMarker) => m.at.slice(0, 10);
+/** A marker's time in the form of a run folder, so runs and markers sort together. */
+const markerKey = (m: DeployMarker) => m.at.slice(0, 19).replace(/[T:]/g, '-');
+
+function showDay(host: CalendarHost, site: string, day: string, runs: Run[], markers: DeployMarker[]): void {
   host.shown(site, day);
   byId('day-title').textContent = `${day} (UTC)`;
-  const onDay = runs.filter(r => dayOf(r.run) === day);
+  const onDay: Array<[string, HTMLLIElement]> = [
+    ...runs.filter(r => dayOf(r.run) === day).map(run => [run.run, runItem(site, run)] as [string, HTMLLIElement]),
+    ...markers.filter(m => markerDay(m) === day).map(m => [markerKey(m), markerItem(m)] as [string, HTMLLIElement]),
+  ].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   byId('runs').replaceChildren(...(onDay.length > 0
-    ? onDay.map(run => runItem(site, run))
+    ? onDay.map(([, item]) => item)
     : [Object.assign(document.createElement('li'), { textContent: 'No runs on this day.', className: 'none' })]));
-  const days = [...new Set(runs.map(r => dayOf(r.run)))];
+  const days = [...new Set([...runs.map(r => dayOf(r.run)), ...markers.map(markerDay)])].sort();
   const earlier = byId<HTMLButtonElement>('earlier');
   const later = byId<HTMLButtonElement>('later');
   earlier.disabled = !days.some(d => d < day);
@@ -75,7 +91,7 @@ function showDay(host: CalendarHost, site: string, day: string, runs: Run[]): vo
   const go = (to: string | undefined) => {
     if (!to) return;
     picker?.setDate(to, false);
-    showDay(host, site, to, runs);
+    showDay(host, site, to, runs, markers);
   };
   earlier.onclick = () => go([...days].reverse().find(d => d < day));
   later.onclick = () => go(days.find(d => d > day));
@@ -83,10 +99,15 @@ function showDay(host: CalendarHost, site: string, day: string, runs: Run[]): vo
 
 const calendar: Calendar = {
   async showSite(host, site, day) {
-    const runs = kept(await host.runsOf(site), host.retentionDays);
+    const [allRuns, allMarkers] = await Promise.all([host.runsOf(site), host.markersOf(site)]);
+    const cutoff = cutoffOf(host.retentionDays);
+    const runs = cutoff === undefined ? allRuns : allRuns.filter(r => r.run >= cutoff);
+    const markers = cutoff === undefined ? allMarkers : allMarkers.filter(m => markerKey(m) >= cutoff);
     if (byId('site-name').textContent !== site) return; // another site was opened meanwhile
     const days = new Map<string, Run[]>();
     for (const run of runs) days.set(dayOf(run.run), [...(days.get(dayOf(run.run)) ?? []), run]);
+    const deploys = new Map<string, DeployMarker[]>();
+    for (const m of markers) deploys.set(markerDay(m), [...(deploys.get(markerDay(m)) ?? []), m]);
     const last = runs.length ? dayOf(runs[runs.length - 1].run) : undefined;
     const shown = day && days.has(day) ? day : last;
     picker?.destroy();
@@ -94,18 +115,27 @@ const calendar: Calendar = {
       inline: true,
       dateFormat: 'Y-m-d',
       defaultDate: shown,
-      enable: [...days.keys()],
+      enable: [...new Set([...days.keys(), ...deploys.keys()])],
       locale: { firstDayOfWeek: 1 },
       onDayCreate: (_dates, _text, instance, element: HTMLElement & { dateObj: Date }) => {
-        const dayRuns = days.get(instance.formatDate(element.dateObj, 'Y-m-d'));
-        if (!dayRuns) return;
-        element.classList.add(dayRuns.some(r => r.status === 'failed') ? 'has-failed' : 'has-runs');
-        element.title = `${dayRuns.length} run${dayRuns.length > 1 ? 's' : ''}`;
+        const date = instance.formatDate(element.dateObj, 'Y-m-d');
+        const dayRuns = days.get(date);
+        const dayDeploys = deploys.get(date);
+        const titles: string[] = [];
+        if (dayRuns) {
+          element.classList.add(dayRuns.some(r => r.status === 'failed') ? 'has-failed' : 'has-runs');
+          titles.push(`${dayRuns.length} run${dayRuns.length > 1 ? 's' : ''}`);
+        }
+        if (dayDeploys) {
+          element.classList.add('has-deploy');
+          titles.push(...dayDeploys.map(m => `deploy: ${m.message}`));
+        }
+        if (titles.length) element.title = titles.join('\n');
       },
-      onChange: (_dates, text) => showDay(host, site, text, runs),
+      onChange: (_dates, text) => showDay(host, site, text, runs, markers),
     });
     if (shown) {
-      showDay(host, site, shown, runs);
+      showDay(host, site, shown, runs, markers);
     } else {
       host.shown(site, undefined);
       byId('day-title').textContent = 'No runs kept.';

@@ -1,4 +1,5 @@
 /** What the site list (inlined into index.html) and the calendar (loaded when a site opens) share. */
+import type { DeployMarker } from '../src/contract/deploy-markers';
 import type { Run } from '../src/contract/report-index';
 
 export const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -11,6 +12,8 @@ export interface CalendarHost {
   readonly retentionDays: number | null;
   /** The site's runs, fetched once. */
   runsOf(site: string): Promise<Run[]>;
+  /** The deploy markers of the site (DeployMarkers), fetched once for every site; none when there are none or they cannot be read. */
+  markersOf(site: string): Promise<DeployMarker[]>;
   /** The calendar shows this site and day: the URL follows. */
   shown(site: string, day: string | undefined): void;
 }

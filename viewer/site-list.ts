@@ -5,9 +5,10 @@
  * once. The URL holds the site and the day (#site=shop&day=2026-11-27) for shareable links.
  */
 import { byId, Calendar, CALENDAR_GLOBAL, CalendarHost, dayOf, timeOf } from './shared';
+import type { DeployMarker } from '../src/contract/deploy-markers';
 import { own } from '../src/contract/report-index';
 import type { Run, SiteIndex, Summary } from '../src/contract/report-index';
-import { siteIndexKey, SUMMARY_KEY } from '../src/contract/report-keys';
+import { MARKERS_KEY, siteIndexKey, SUMMARY_KEY } from '../src/contract/report-keys';
 
 const siteFile = (site: string) => siteIndexKey(encodeURIComponent(site));
 
@@ -18,6 +19,7 @@ let summary: Summary = { version: 2, retentionDays: null, sites: {} };
 const runsOfSite = new Map<string, Promise<Run[]>>();
 let current: { site?: string; day?: string } = {};
 let calendar: Promise<Calendar> | undefined;
+let markers: Promise<DeployMarker[]> | undefined;
 
 async function getJson(path: string): Promise<any | undefined> {
   const response = await fetch(path, { cache: 'no-cache' });
@@ -47,6 +49,11 @@ const host: CalendarHost = {
       runsOfSite.set(site, runs);
     }
     return runs;
+  },
+  markersOf: async site => {
+    // Loaded when a site is first opened, not with the list: the first view stays small.
+    markers ??= getJson(MARKERS_KEY).then((file: any) => (Array.isArray(file?.markers) ? file.markers : []), () => []);
+    return (await markers).filter(m => Array.isArray(m.sites) && m.sites.includes(site));
   },
   shown: (site, day) => {
     current = { site, day };

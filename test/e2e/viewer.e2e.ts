@@ -5,8 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { summaryOf, withSiteSummaries } from '../../lambda-src/report-index/index-files';
+import { MarkerFile } from '../../src/contract/deploy-markers';
 import { Run, SiteIndex } from '../../src/contract/report-index';
-import { siteIndexKey, SUMMARY_KEY } from '../../src/contract/report-keys';
+import { MARKERS_KEY, siteIndexKey, SUMMARY_KEY } from '../../src/contract/report-keys';
 
 /**
  * The calendar viewer as built into assets/viewer, in headless Debian chromium, served from
@@ -32,6 +33,22 @@ const shopRuns: Run[] = [
   { run: '2026-11-20-08-15-05', status: 'ok', exitCode: 0 },
   { run: '2026-11-21-08-15-05', status: 'failed', exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage', report: false },
 ];
+
+/** Deploy markers as DeployMarkers' function writes them: one between two of shop's runs, one on a day without runs, one of blog only. */
+const markers: MarkerFile = {
+  version: 1,
+  markers: [
+    { id: 'rel-1', at: '2026-11-10T09:30:00.000Z', message: 'shop v1.2.3', sites: ['shop', 'blog'], source: 'cdk-sitespeed mark', annotated: ['blog', 'shop'] },
+    {
+      id: 'event:abc',
+      at: '2026-11-15T14:02:11.000Z',
+      message: 'shop-release SUCCEEDED (execution e-1)',
+      sites: ['shop'],
+      source: 'aws.codepipeline CodePipeline Pipeline Execution State Change',
+    },
+    { id: 'rel-0', at: '2026-10-30T08:00:00.000Z', message: 'blog theme', sites: ['blog'], source: 'cdk-sitespeed mark' },
+  ],
+};
 
 /** 200 sites: shop, blog, and site-000… with a run a day for a week (three of them failing now). */
 function fixtureIndex(): { summary: object; files: SiteIndex[] } {
@@ -65,6 +82,7 @@ beforeAll(async () => {
     fs.writeFileSync(path.join(root, key), body);
   };
   write(SUMMARY_KEY, JSON.stringify(summary));
+  write(MARKERS_KEY, JSON.stringify(markers));
   for (const file of files) write(siteIndexKey(file.site), JSON.stringify(file));
   write('shop/2026-11-10-08-15-03/index.html', '<title>Report shop 08:15:03</title><h1>report</h1>');
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
@@ -108,7 +126,9 @@ test('200 sites: the list shows each site\'s latest status and time from the sum
   expect(await page.locator('#status').textContent()).toBe('200 sites, 4 failing');
   // The site list came from the summary; of the 200 sites' files, only the opened one's is fetched.
   await page.waitForSelector('.flatpickr-calendar');
-  expect(requested.filter(p => p.includes('/index/'))).toEqual(['/.cdk-sitespeed/index/summary.json', '/.cdk-sitespeed/index/sites/blog.json']);
+  // The deploy markers come with the first opened site, not before the list.
+  expect(requested.filter(p => p.includes('/index/'))).toEqual(['/.cdk-sitespeed/index/summary.json', '/.cdk-sitespeed/index/sites/blog.json',
+    '/.cdk-sitespeed/index/markers.json']);
   expect((await sites(page)).slice(0, 3)).toEqual(['blog', 'shop', 'site-000']);
   expect(await page.locator('#sites button[data-site="shop"] .last').textContent()).toBe('failing · 2026-11-21 08:15');
   expect(await page.locator('#sites button[data-site="site-000"] .last').textContent()).toBe('ok · 2026-11-26 06:00');
@@ -150,6 +170,10 @@ test('a site: failed days marked, a day\'s runs with why they failed (budget che
   expect(await page.locator('#site-meta').textContent()).toBe('6 runs since 2026-11-03 (UTC)');
   expect(await page.locator('#runs li').allTextContents()).toEqual(['08:15:05 UTCfailed (exit 137), OutOfMemoryError: Container killed due to memory usage, no report']);
   expect(await page.locator(`${month}.has-runs`).evaluateAll(days => days.map(d => d.getAttribute('aria-label')))).toEqual(['November 3, 2026', 'November 20, 2026']);
+  // Deploy markers: a diamond on their days (a day with no runs too); blog's own marker is not shop's.
+  expect(await page.locator(`${month}.has-deploy`).evaluateAll(days => days.map(d => `${d.getAttribute('aria-label')}: ${d.getAttribute('title')}`)))
+    .toEqual(['November 10, 2026: 3 runs\ndeploy: shop v1.2.3', 'November 15, 2026: deploy: shop-release SUCCEEDED (execution e-1)']);
+  expect(await page.locator(`${month}.has-deploy`).first().evaluate(d => getComputedStyle(d, '::after').content)).toBe('"◆"');
   expect(await page.locator(`${month}.has-failed`).evaluateAll(days => days.map(d => d.getAttribute('aria-label')))).toEqual(['November 10, 2026', 'November 21, 2026']);
   const background = (selector: string) => page.locator(selector).first().evaluate(d => getComputedStyle(d).backgroundColor);
   expect(await background(`${month}.has-failed:not(.selected)`)).not.toBe(await background(`${month}.has-runs:not(.selected)`));
@@ -159,13 +183,24 @@ test('a site: failed days marked, a day\'s runs with why they failed (budget che
   expect(page.url()).toBe(`${base}/#site=shop&day=2026-11-10`);
   const runs = page.locator('#runs > li');
   expect(await runs.nth(0).textContent()).toBe('08:15:03 UTCok');
-  expect(await runs.nth(1).locator('.status').textContent()).toBe('failed (exit 1), budget: 1 check failing');
-  expect(await runs.nth(1).locator('.reason').textContent()).toBe('Essential container in task exited');
-  expect(await runs.nth(1).locator('.budget li').allTextContents()).toEqual(['home: Total Requests is 42, at most 30 allowed']);
-  expect(await runs.nth(1).getAttribute('class')).toBe('failed');
-  expect(await runs.nth(2).textContent()).toBe('12:15:00 UTCnever started, UserInitiated, cdk-sitespeed: waited over 30 min in PROVISIONING (no capacity)');
-  expect(await runs.nth(2).locator('a').count()).toBe(0);
+  // The deploy between the runs, in time order: the runs after it measured the new release.
+  expect(await runs.nth(1).textContent()).toBe('◆ 09:30:00 UTC deploy: shop v1.2.3cdk-sitespeed mark');
+  expect(await runs.nth(1).getAttribute('class')).toBe('marker');
+  expect(await runs.nth(2).locator('.status').textContent()).toBe('failed (exit 1), budget: 1 check failing');
+  expect(await runs.nth(2).locator('.reason').textContent()).toBe('Essential container in task exited');
+  expect(await runs.nth(2).locator('.budget li').allTextContents()).toEqual(['home: Total Requests is 42, at most 30 allowed']);
+  expect(await runs.nth(2).getAttribute('class')).toBe('failed');
+  expect(await runs.nth(3).textContent()).toBe('12:15:00 UTCnever started, UserInitiated, cdk-sitespeed: waited over 30 min in PROVISIONING (no capacity)');
+  expect(await runs.nth(3).locator('a').count()).toBe(0);
   await page.screenshot({ path: path.join(ARTIFACTS, 'viewer.png'), fullPage: true });
+
+  // A day with a deploy and no runs opens too, and says so.
+  await page.click(`${month}[aria-label="November 15, 2026"]`);
+  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-15 (UTC)');
+  expect(await page.locator('#runs > li').allTextContents()).toEqual(['◆ 14:02:11 UTC deploy: shop-release SUCCEEDED (execution e-1)aws.codepipeline CodePipeline Pipeline Execution State Change']);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'viewer-deploy-markers.png'), fullPage: true });
+  await page.click(`${month}[aria-label="November 10, 2026"]`);
+  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-10 (UTC)');
 
   await runs.nth(0).locator('a').click();
   await page.waitForURL(`${base}/shop/2026-11-10-08-15-03/index.html`);
@@ -186,7 +221,7 @@ test('a shared link opens its site and day; the old #<site> links still open the
   await page.close();
 });
 
-test('keyboard: / focuses the filter, Tab and Enter open a site, the day buttons walk the days with runs', async () => {
+test('keyboard: / focuses the filter, Tab and Enter open a site, the day buttons walk the days with runs or deploys', async () => {
   const page = await browser.newPage();
   await page.goto(`${base}/`);
   await page.waitForSelector('.flatpickr-calendar');
@@ -202,6 +237,8 @@ test('keyboard: / focuses the filter, Tab and Enter open a site, the day buttons
   await page.focus('#earlier');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-20 (UTC)');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-15 (UTC)');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-10 (UTC)');
   expect(await page.locator('.flatpickr-day.selected').getAttribute('aria-label')).toBe('November 10, 2026');
@@ -230,7 +267,7 @@ test('says so when there is no index yet', async () => {
   await page.close();
 });
 
-test('runs older than the retention are not shown, even from a site that stopped running', async () => {
+test('runs and deploy markers older than the retention are not shown, even from a site that stopped running', async () => {
   const page = await browser.newPage();
   const { summary } = fixtureIndex();
   await page.route(`**/${SUMMARY_KEY}`, route => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...summary, retentionDays: 30 }) }));
@@ -240,6 +277,12 @@ test('runs older than the retention are not shown, even from a site that stopped
     status: 200,
     contentType: 'application/json',
     body: JSON.stringify({ version: 2, site: 'blog', revision: 2, runs: [{ run: '2025-01-01-09-00-00', status: 'ok' }, { run: recent, status: 'ok' }] }),
+  }));
+  // A deploy marker as old as the dropped run: not shown either.
+  await page.route(`**/${MARKERS_KEY}`, route => route.fulfill({
+    status: 200,
+    contentType: 'application/json',
+    body: JSON.stringify({ version: 1, markers: [{ id: 'old', at: '2025-01-01T10:00:00.000Z', message: 'old', sites: ['blog'], source: 'cdk-sitespeed mark' }] }),
   }));
   await page.goto(`${base}/#site=blog`);
   await page.waitForFunction(d => document.getElementById('day-title')?.textContent === `${d} (UTC)`, recent.slice(0, 10));
