@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { KEPT_PREFIX, MARKERS_KEY } from './contract/report-keys';
+import { CLUSTER_TAG } from './contract/site-names';
 import { GraphiteGrafana } from './graphite-grafana';
 import { MetricsStack } from './metrics-stack';
 import { logicalIdOf, markForCheck } from './private/check-metadata';
@@ -98,6 +99,7 @@ export class DeployMarkers extends Construct {
             METRICS_CLUSTER: graphite.cluster.clusterName,
             GRAPHITE_URL: `http://${graphite.graphiteHost}:${graphite.graphiteHttpPort}`,
             GRAPHITE_SECRET_ARN: graphite.graphiteAuthSecret.secretArn,
+            METRICS_TAG_VALUE: graphite.instanceTagValue,
           } : {}),
           NODE_OPTIONS: '--enable-source-maps',
         },
@@ -170,8 +172,8 @@ export class DeployMarkers extends Construct {
 
   /**
    * Run Command on the metrics instance only: SendCommand is checked against the document and
-   * against the instance, here the instances of the metrics group (ssm:resourceTag on the tag
-   * Auto Scaling puts on them; https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-rc-setting-up-cmdsec.html).
+   * against the instance, here the metrics instance only (ssm:resourceTag on the library's own
+   * tag, as ConfigSync does; https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-rc-setting-up-cmdsec.html).
    */
   private grantAnnotations(role: iam.IRole, graphite: GraphiteGrafana): void {
     const stack = Stack.of(this);
@@ -188,11 +190,11 @@ export class DeployMarkers extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:SendCommand'],
       resources: [instances],
-      conditions: { StringEquals: { 'ssm:resourceTag/aws:autoscaling:groupName': graphite.autoScalingGroup.autoScalingGroupName } },
+      conditions: { StringEquals: { [`ssm:resourceTag/${CLUSTER_TAG}`]: graphite.instanceTagValue } },
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] }));
     acknowledgeWildcardResource(role, containerInstances, 'Container instances of the metrics cluster only (ecs:cluster condition), whose ids change with every replacement.');
-    acknowledgeWildcardResource(role, instances, 'SendCommand only on instances of the metrics Auto Scaling group (ssm:resourceTag condition); their ids change with every replacement.');
+    acknowledgeWildcardResource(role, instances, 'SendCommand only on the metrics instance, by its cdk-sitespeed:cluster tag (ssm:resourceTag condition); its id changes with every replacement.');
     acknowledgeWildcardResource(role, '*', 'ssm:GetCommandInvocation has no resource-level permissions: the annotation command\'s result.');
   }
 }

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Resource, Size, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Resource, Size, Stack, Tags } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { VOLUME_ATTRIBUTE } from './contract/check-entry';
+import { CLUSTER_TAG } from './contract/site-names';
 import { EcsAmi } from './ecs-ami';
 import { GrafanaAccess } from './grafana-access';
 import { GrafanaDashboards } from './grafana-dashboards';
@@ -211,6 +212,8 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
   public readonly cluster: ecs.Cluster;
   /** The Auto Scaling group of the one metrics instance (min = max = 1, per the schedule, or 0 when not running). */
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The value of the `cdk-sitespeed:cluster` tag on the metrics instance (Run Command for deploy markers is limited to it). */
+  public readonly instanceTagValue: string;
   /** The metrics instance's role. */
   public readonly instanceRole: iam.IRole;
   /** The metrics volume: whisper files, graphite.db and Grafana's database. */
@@ -330,6 +333,12 @@ export class GraphiteGrafana extends Construct implements ISitespeedMetrics {
         // goes first, since only one instance can hold the volume.
         updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({ minInstancesInService: 0, maxBatchSize: 1 }),
       });
+      // The library's own tag, as on the test clusters' instances: DeployMarkers may Run Command on
+      // instances that carry it (ssm:resourceTag, documented for customer tags). A tag change does
+      // not replace the instance (rolling updates follow the launch template): one launched before
+      // this tag existed gets it at its next replacement.
+      this.instanceTagValue = this.node.addr;
+      Tags.of(this.autoScalingGroup).add(CLUSTER_TAG, this.instanceTagValue, { applyToLaunchedInstances: true });
       // Nothing scales the metrics instance out on demand (no managed scaling): off is off.
       if (running) schedule._apply(this, { autoScalingGroup: this.autoScalingGroup, maxCapacity: 1, alwaysHardStop: true });
       this.volume.grantAttachVolumeByResourceTag(instanceRole, [this.autoScalingGroup]);

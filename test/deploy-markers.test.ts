@@ -41,7 +41,7 @@ describe('DeployMarkers', () => {
     const statements = flatten(policyStatementsOfRole(Template.fromStack(stack), 'MarkersRole'));
     expect(statements).toContain('"Action":["s3:GetObject","s3:PutObject"]');
     expect(statements).toContain('/.cdk-sitespeed/index/markers.json');
-    expect(statements).toContain('ssm:resourceTag/aws:autoscaling:groupName');
+    expect(statements).toContain('ssm:resourceTag/cdk-sitespeed:cluster');
     expect(statements).toContain('"ecs:cluster"');
     const wildcard = policyStatementsOfRole(Template.fromStack(stack), 'MarkersRole').filter(s => s.Resource === '*');
     expect(wildcard.map(s => s.Action)).toEqual(['ssm:GetCommandInvocation']);

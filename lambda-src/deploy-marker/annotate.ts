@@ -3,6 +3,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ANNOTATION_SCRIPT } from './annotation-script';
 import { DeployMarker } from '../../src/contract/deploy-markers';
+import { CLUSTER_TAG } from '../../src/contract/site-names';
 import { containerInstances } from '../shared/container-instances';
 import { remoteCommand } from '../shared/remote-command';
 
@@ -19,6 +20,8 @@ export interface GraphiteTarget {
   readonly url: string;
   readonly secretArn: string;
   readonly region: string;
+  /** The metrics instance's cdk-sitespeed:cluster tag, which the function's SendCommand permission requires. */
+  readonly tagValue?: string;
 }
 
 export interface AnnotationEvent {
@@ -56,17 +59,30 @@ export async function annotate(ecs: ECSClient, ssm: SSMClient, target: GraphiteT
   waiting: Waiting): Promise<{ accepted: string[]; problems: string[] }> {
   const instance = (await containerInstances(ecs, target.cluster)).find(i => i.ec2InstanceId && i.status === 'ACTIVE');
   if (!instance) return { accepted: [], problems: [`no metrics instance is running in ${target.cluster} to post the annotations`] };
-  const sent = await ssm.send(new SendCommandCommand({
-    InstanceIds: [instance.ec2InstanceId!],
-    DocumentName: 'AWS-RunShellScript',
-    Comment: 'cdk-sitespeed deploy marker: Graphite annotations',
-    TimeoutSeconds: 60,
-    Parameters: {
-      commands: [remoteCommand(ANNOTATION_SCRIPT, {
-        GRAPHITE_URL: target.url, SECRET_ARN: target.secretArn, AWS_REGION: target.region, EVENTS: JSON.stringify(events),
-      })],
-    },
-  }));
+  let sent;
+  try {
+    sent = await ssm.send(new SendCommandCommand({
+      InstanceIds: [instance.ec2InstanceId!],
+      DocumentName: 'AWS-RunShellScript',
+      Comment: 'cdk-sitespeed deploy marker: Graphite annotations',
+      TimeoutSeconds: 60,
+      Parameters: {
+        commands: [remoteCommand(ANNOTATION_SCRIPT, {
+          GRAPHITE_URL: target.url, SECRET_ARN: target.secretArn, AWS_REGION: target.region, EVENTS: JSON.stringify(events),
+        })],
+      },
+    }));
+  } catch (e: any) {
+    if (e?.name !== 'AccessDeniedException') throw e;
+    // The permission holds for instances with the library's tag; one launched before the tag existed lacks it.
+    const id = instance.ec2InstanceId!;
+    return {
+      accepted: [],
+      problems: [`SSM refused the command on ${id}: does it carry the tag ${CLUSTER_TAG}=${target.tagValue ?? '(see GraphiteGrafana.instanceTagValue)'}? ` +
+        'A metrics instance launched before cdk-sitespeed tagged it gets the tag at its next replacement; or tag it now: ' +
+        `aws ec2 create-tags --resources ${id} --tags Key=${CLUSTER_TAG},Value=${target.tagValue ?? 'VALUE'}`],
+    };
+  }
   const commandId = sent.Command?.CommandId;
   if (!commandId) throw new Error('SSM SendCommand returned no command id');
   for (let waited = 0; ; waited += waiting.pollMs) {

@@ -93,7 +93,13 @@ export function markerConfigFromEnv(env: NodeJS.ProcessEnv): MarkerConfig {
     retentionDays: retentionDaysOf(env.RETENTION_DAYS),
     sites,
     ...(cluster ? {
-      graphite: { cluster, url: requiredEnv(env, 'GRAPHITE_URL'), secretArn: requiredEnv(env, 'GRAPHITE_SECRET_ARN'), region: requiredEnv(env, 'AWS_REGION') },
+      graphite: {
+        cluster,
+        url: requiredEnv(env, 'GRAPHITE_URL'),
+        secretArn: requiredEnv(env, 'GRAPHITE_SECRET_ARN'),
+        region: requiredEnv(env, 'AWS_REGION'),
+        ...(env.METRICS_TAG_VALUE ? { tagValue: env.METRICS_TAG_VALUE } : {}),
+      },
     } : {}),
   };
 }

@@ -117,3 +117,16 @@ test('a bad request fails loudly and writes nothing', async () => {
   await expect(markDeploy(clients, { message: 'v5', sites: ['nope'] }, config(), NOW, waiting, log)).rejects.toThrow(/sites: no site 'nope' here; choose from shop, blog, own/);
   await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: MARKERS_KEY }))).rejects.toThrow();
 });
+
+test('SSM refusing the command (a metrics instance launched before it carried the library\'s tag): the fix named, with the tag and the instance', async () => {
+  const denied = Object.assign(new Error('User is not authorized to perform: ssm:SendCommand'), { name: 'AccessDeniedException' });
+  const clients = {
+    s3,
+    ecs: { send: async (c: any) => (c.constructor.name === 'ListContainerInstancesCommand' ? { containerInstanceArns: ['ci'] } : { containerInstances: [{ ec2InstanceId: 'i-0old', status: 'ACTIVE' }] }) } as any,
+    ssm: { send: async () => { throw denied; } } as any,
+  };
+  const graphite = { ...config().graphite!, tagValue: 'c8abc' };
+  await expect(markDeploy(clients, { message: 'v6', id: 'rel-6', sites: ['shop'] }, { ...config(), graphite }, NOW, waiting, log))
+    .rejects.toThrow(/SSM refused the command on i-0old: does it carry the tag cdk-sitespeed:cluster=c8abc\?.*aws ec2 create-tags --resources i-0old --tags Key=cdk-sitespeed:cluster,Value=c8abc/);
+  expect((await markers()).map((m: any) => m.id)).toEqual(['rel-6']);
+});
