@@ -5,6 +5,7 @@ import { finished } from './lambda/fixtures/run-finished';
 import { libraryMembers } from './tools/library-members';
 import { CHECK_USAGE } from '../cli-src/check/options';
 import { COST_USAGE } from '../cli-src/cost/cost';
+import { MARK_USAGE } from '../cli-src/mark/options';
 import { RUN_USAGE } from '../cli-src/run/options';
 import type { RunNotStarted, RunSkipped } from '../src/contract/run-events';
 
@@ -154,7 +155,9 @@ test('the schema page shows the fields the run events have: a Run Finished detai
   expect(fieldsOf('Sitespeed Run Not Started')).toEqual(Object.keys(notStarted).sort());
 });
 
-test.each([['check', CHECK_USAGE, 'check.md', 5], ['cost', COST_USAGE, 'costs.md', 3], ['run', RUN_USAGE, 'run.md', 5]] as const)(
+test.each([
+  ['check', CHECK_USAGE, 'check.md', 5], ['cost', COST_USAGE, 'costs.md', 3], ['run', RUN_USAGE, 'run.md', 5], ['mark', MARK_USAGE, 'deploy-markers.md', 4],
+] as const)(
   'every flag a page shows for `cdk-sitespeed %s` is one its --help lists',
   (command, usage, page, atLeast) => {
     const lines = PAGES.flatMap(file => fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n')).filter(l => new RegExp(`npx cdk-sitespeed ${command} `).test(l));
