@@ -13,7 +13,7 @@ import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { clusterOf, requireSitesOf } from './private/cluster-of';
 import { DeployMarkerFunction } from './private/deploy-marker-function';
 import { failedEventsQueue } from './private/failed-events';
-import { forCaller, warn } from './private/for-caller';
+import { forCaller, spelledValidation, warn } from './private/for-caller';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledgeWildcardResource } from './private/nag';
 import type { ScheduledSite } from './scheduled-site';
@@ -94,7 +94,7 @@ export class DeployMarkers extends Construct {
           REPORTS_BUCKET: cluster.reportsBucket.bucketName,
           // Known once every construct exists: the ReportTree and the sites may come later.
           RETENTION_DAYS: Lazy.string({ produce: () => String(cluster.reportTree?.reportRetention.expiryDays ?? '') }),
-          SITES: Lazy.string({ produce: () => JSON.stringify(this.sitesOf(cluster, graphite)) }),
+          SITES: Lazy.string({ produce: () => sitesEnv(this.sitesOf(cluster, graphite)) }),
           ...(graphite ? {
             METRICS_CLUSTER: graphite.cluster.clusterName,
             GRAPHITE_URL: `http://${graphite.graphiteHost}:${graphite.graphiteHttpPort}`,
@@ -109,6 +109,14 @@ export class DeployMarkers extends Construct {
       this.grantMarkers(role, cluster);
       if (graphite) this.grantAnnotations(role, graphite);
 
+      // Lambda allows 4 KB of environment variables in all (Lambda quotas); the site list is the one that grows.
+      this.node.addValidation(spelledValidation({
+        validate: () => {
+          const size = sitesEnv(this.sitesOf(cluster, graphite)).length;
+          return size <= MAX_SITES_ENV ? [] : [`cluster: the ${cluster._sites.length} sites of ${cluster.node.path} take ${size} bytes of the markers function's environment, ` +
+            `over the ${MAX_SITES_ENV} bytes left of Lambda's 4 KB: shorter slugs, or the sites split over two clusters each with a DeployMarkers.`];
+        },
+      }));
       (props.deployEvents ?? []).forEach((pattern, i) => this.addRule(`DeployEvent${i}`, pattern, undefined, undefined, `deployEvents[${i}]`));
     } catch (error) {
       throw forCaller(error);
@@ -197,6 +205,16 @@ export class DeployMarkers extends Construct {
     acknowledgeWildcardResource(role, instances, 'SendCommand only on the metrics instance, by its cdk-sitespeed:cluster tag (ssm:resourceTag condition); its id changes with every replacement.');
     acknowledgeWildcardResource(role, '*', 'ssm:GetCommandInvocation has no resource-level permissions: the annotation command\'s result.');
   }
+}
+
+/** What the site list may take of the function's 4 KB environment (the rest: names and ARNs, about 600 bytes). */
+const MAX_SITES_ENV = 3300;
+
+/** The sites grouped by Graphite namespace ('' for none): `[["sitespeed_io.prod", ["shop", "blog"]], ["", ["own"]]]`. */
+function sitesEnv(sites: Array<{ site: string; namespace?: string }>): string {
+  const groups = new Map<string, string[]>();
+  for (const { site, namespace } of sites) groups.set(namespace ?? '', [...(groups.get(namespace ?? '') ?? []), site]);
+  return JSON.stringify([...groups]);
 }
 
 /** The GraphiteGrafana behind a cluster's or a site's metrics, if they are one. */

@@ -28,7 +28,7 @@ describe('DeployMarkers', () => {
     cluster.addSite('Blog', { schedule: daily, urls: [{ url: 'https://blog.example.com/' }], graphiteNamespace: 'sitespeed_io.blog' });
     new ReportTree(stack, 'Reports', { cluster, reportRetention: ReportRetention.expireAfter(Duration.days(30)) });
     const env = functionEnv(Template.fromStack(stack));
-    expect(JSON.parse(env.SITES)).toEqual([{ site: 'shop', namespace: 'sitespeed_io.default' }, { site: 'blog', namespace: 'sitespeed_io.blog' }]);
+    expect(JSON.parse(env.SITES)).toEqual([['sitespeed_io.default', ['shop']], ['sitespeed_io.blog', ['blog']]]);
     expect(env.RETENTION_DAYS).toBe('30');
     expect(env.GRAPHITE_URL).toBe('http://graphite.sitespeed.internal:80');
     expect(Object.keys(env)).toEqual(expect.arrayContaining(['REPORTS_BUCKET', 'METRICS_CLUSTER', 'GRAPHITE_SECRET_ARN']));
@@ -91,6 +91,13 @@ describe('DeployMarkers', () => {
     markers.markOnEvent('X', { eventPattern: PIPELINE, sites: [foreign] });
     expect(() => Template.fromStack(stack)).toThrow(/markOnEvent\('X'\)\.sites: 'foreign' is not a site of Test\/Sitespeed/);
     void other;
+  });
+
+  test('a site list that would not fit Lambda\'s 4 KB of environment is a synth error that says what to do', () => {
+    const { stack, cluster } = deployment();
+    new DeployMarkers(stack, 'Markers', { cluster });
+    for (let i = 0; i < 150; i++) cluster.addSite(`Site${i}`, { schedule: daily, urls: [{ url: 'https://x.example.com/' }], slug: `a-rather-long-site-slug-${i}` });
+    expect(() => Template.fromStack(stack)).toThrow(/cluster: the 150 sites of Test\/Sitespeed take \d+ bytes of the markers function's environment, over the 3300 bytes left of Lambda's 4 KB/);
   });
 
   test('the check command finds the function by its metadata', () => {

@@ -25,15 +25,22 @@ function testStackTemplate(partOrder: readonly SitespeedPart[]): object {
   return Template.fromStack(stack).toJSON();
 }
 
-test('the reference test stack is the same template whatever the order of its ReportTree, ConfigSync, sites and SiteAlerts', () => {
-  const orders = permutations(SITESPEED_PARTS);
+test('the reference test stack is the same template whatever the order of its ReportTree, ConfigSync, sites, SiteAlerts and DeployMarkers', () => {
+  // Every order of the first four parts (24 synths, not 120), with DeployMarkers at each place in turn.
+  const others = SITESPEED_PARTS.filter(p => p !== 'markers');
+  const orders = permutations(others).map((order, i) => [...order.slice(0, i % 5), 'markers' as const, ...order.slice(i % 5)]);
   expect(orders).toHaveLength(24);
+  expect(new Set(orders.map(o => o.indexOf('markers')))).toEqual(new Set([0, 1, 2, 3, 4]));
   const reference = testStackTemplate(SITESPEED_PARTS);
   // What the parts add is in it: the comparison would mean little otherwise.
   const resources = Object.values((reference as any).Resources).map((r: any) => r.Type);
   expect(resources.filter(t => t === 'AWS::Scheduler::Schedule')).toHaveLength(5);
   expect(resources.filter(t => t === 'AWS::CloudWatch::Alarm')).toHaveLength(13);
-  for (const order of orders.slice(1)) {
+  expect(resources.filter(t => t === 'AWS::Events::Rule').length).toBeGreaterThan(0);
+  // DeployMarkers' function lists every site whatever came first.
+  const markers = Object.values<any>((reference as any).Resources).find(r => /deploy markers/.test(r.Properties?.Description ?? ''));
+  expect(JSON.parse(markers.Properties.Environment.Variables.SITES)).toEqual([['sitespeed_io.prod', ['shop', 'blog', 'docs', 'checkout']]]);
+  for (const order of orders) {
     expect({ order, template: testStackTemplate(order) }).toEqual({ order, template: reference });
   }
 });

@@ -86,7 +86,9 @@ export async function markDeploy(clients: MarkerClients, input: unknown, config:
 }
 
 export function markerConfigFromEnv(env: NodeJS.ProcessEnv): MarkerConfig {
-  const sites = JSON.parse(requiredEnv(env, 'SITES'));
+  // Grouped by namespace to stay within Lambda's 4 KB of environment (src/deploy-markers.ts sitesEnv).
+  const groups: Array<[string, string[]]> = JSON.parse(requiredEnv(env, 'SITES'));
+  const sites = groups.flatMap(([namespace, slugs]) => slugs.map(site => (namespace ? { site, namespace } : { site })));
   const cluster = env.METRICS_CLUSTER;
   return {
     bucket: requiredEnv(env, 'REPORTS_BUCKET'),

@@ -38,7 +38,7 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     for (const step of ['stacks', 'account', 'instances', 'metrics', 'run', 'report', 'calendar', 'viewer', 'keys', 'config', 'queues', 'functions']) {
       expect(out).toMatch(new RegExp(`^✓ ${step}: `, 'm'));
     }
-    expect(out).toMatch(/^✓ stacks: .*2 clusters, 5 sites, 1 metrics instance group, 7 dead-letter queues, 12 functions$/m);
+    expect(out).toMatch(/^✓ stacks: .*2 clusters, 5 sites, 1 metrics instance group, 8 dead-letter queues, 12 functions$/m);
     expect(out).toMatch(/^✓ run: started blog on prod-Sitespeed-SitespeedCluster\w+ \(.+\) through its schedule's target and input$/m);
     expect(out).toMatch(/^✓ calendar: blog \d{4}-\d\d-\d\d-\d\d-\d\d-\d\d is in s3:\/\/.+\/\.cdk-sitespeed\/index\/sites\/blog\.json as ok, and blog in the summary$/m);
     expect(out).toMatch(/^✓ calendar: reports of blog expire after 90 days \(lifecycle rule reports-blog\), when the index drops their runs$/m);

@@ -103,8 +103,12 @@ describe('the markers file', () => {
   });
 
   test('the function\'s environment: without METRICS_CLUSTER no Graphite; a bad RETENTION_DAYS is named', () => {
-    const env = { REPORTS_BUCKET: 'r', RETENTION_DAYS: '', SITES: '[{"site":"shop"}]', AWS_REGION: 'eu-north-1' };
-    expect(markerConfigFromEnv(env)).toEqual({ bucket: 'r', retentionDays: null, sites: [{ site: 'shop' }] });
+    const env = { REPORTS_BUCKET: 'r', RETENTION_DAYS: '', SITES: '[["",["shop"]],["sitespeed_io.prod",["blog","docs"]]]', AWS_REGION: 'eu-north-1' };
+    expect(markerConfigFromEnv(env)).toEqual({
+      bucket: 'r',
+      retentionDays: null,
+      sites: [{ site: 'shop' }, { site: 'blog', namespace: 'sitespeed_io.prod' }, { site: 'docs', namespace: 'sitespeed_io.prod' }],
+    });
     expect(markerConfigFromEnv({ ...env, METRICS_CLUSTER: 'm', GRAPHITE_URL: 'http://g', GRAPHITE_SECRET_ARN: 'arn' }).graphite)
       .toEqual({ cluster: 'm', url: 'http://g', secretArn: 'arn', region: 'eu-north-1' });
     expect(() => markerConfigFromEnv({ ...env, RETENTION_DAYS: 'x' })).toThrow(/RETENTION_DAYS is 'x'/);
