@@ -6,8 +6,7 @@ import { annotate, annotationEvents, GraphiteTarget, MarkedSite, Waiting } from 
 import { markerOf } from './marker';
 import { noteAnnotated, recordMarker } from './record';
 import { MARKERS_KEY } from '../../src/contract/report-keys';
-import { retentionDaysOf } from '../report-index/index-files';
-import { requiredEnv } from '../shared/handler';
+import { requiredEnv, retentionDaysOf } from '../shared/handler';
 
 export interface MarkerConfig {
   readonly bucket: string;

@@ -1,7 +1,7 @@
 /** Pure: a marker from what the function was given (a request of `cdk-sitespeed mark`, or a rule's event). */
 import { randomUUID } from 'crypto';
 import { DeployMarker, MAX_MESSAGE_CHARS, markRequestProblems } from '../../src/contract/deploy-markers';
-import { BadRequestError } from '../run-task/request';
+import { BadRequestError } from '../shared/handler';
 
 /**
  * What a DeployMarkers rule sends (its target's input): the matched event's own fields and the

@@ -2,7 +2,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { DeployMarker, MarkerFile, MAX_MARKERS, parseMarkerFile } from '../../src/contract/deploy-markers';
 import { MARKERS_KEY } from '../../src/contract/report-keys';
-import { compareAndSwap, Swap } from '../report-index/s3-index';
+import { compareAndSwap, Swap } from '../shared/s3-swap';
 
 type Log = (line: object) => void;
 

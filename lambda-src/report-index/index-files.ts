@@ -38,13 +38,7 @@ function byRun(a: Run, b: Run): number {
   return a.run < b.run ? -1 : a.run > b.run ? 1 : 0;
 }
 
-/** RETENTION_DAYS: a whole number of days, or '' (kept for ever). */
-export function retentionDaysOf(value: string | undefined): number | null {
-  if (value === undefined || value === '') return null;
-  const days = Number(value);
-  if (!Number.isInteger(days) || days < 1) throw new Error(`environment variable RETENTION_DAYS is '${value}'; expected a whole number of days, or empty`);
-  return days;
-}
+export { retentionDaysOf } from '../shared/handler';
 
 /**
  * The first run folder kept when runs are kept `retentionDays` (none: every run). A run's folder

@@ -1,14 +1,18 @@
-import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   mergeRuns, nextRevision, reconcile, retentionCutoff, runOfOutcome, summaryOf, withKnown, withSiteSummaries,
 } from './index-files';
 import { durableStatuses, recordStatus } from './run-status';
 import { parseSiteIndex, parseSummary, Run, SiteIndex, SiteSummary, Summary } from '../../src/contract/report-index';
-import { INDEX_PREFIX, KEPT_PREFIX, siteIndexKey, STATUS_PREFIX, SUMMARY_KEY } from '../../src/contract/report-keys';
+import { INDEX_PREFIX, siteIndexKey, STATUS_PREFIX, SUMMARY_KEY } from '../../src/contract/report-keys';
 import { runFinishedOf } from '../../src/contract/run-events';
 import { folderOf, isRunFolder } from '../../src/contract/run-folders';
 import { SITE_SLUG } from '../../src/contract/site-names';
 import { claimObject, isLostRace } from '../shared/s3-claim';
+import { compareAndSwap, readJson, sleep, Swap } from '../shared/s3-swap';
+
+export { compareAndSwap, MAX_ATTEMPTS, readJson } from '../shared/s3-swap';
+export type { Swap } from '../shared/s3-swap';
 
 export interface IndexLocation {
   readonly bucket: string;
@@ -20,88 +24,8 @@ export interface IndexLocation {
 
 type Log = (line: object) => void;
 
-/** Conditional writes lost to another writer are retried this many times, then the update fails loudly. */
-export const MAX_ATTEMPTS = 10;
 /** Sites rebuilt at once: enough to hide S3's latency, few enough for a 512 MB function. */
 const REBUILD_CONCURRENCY = 8;
-
-type Current<T> = { value: T; etag: string; unknown?: string[] } | { missing: true } | { corrupt: true; etag: string };
-
-export async function readJson<T>(s3: S3Client, bucket: string, key: string, parse: (text: string) => T | undefined,
-  fields: string[]): Promise<Current<T>> {
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const text = await object.Body!.transformToString();
-    const value = parse(text);
-    if (value === undefined) return { corrupt: true, etag: object.ETag! };
-    // Fields this version does not know (a newer writer's) would be dropped by the rewrite: keep the object as it was first.
-    const unknown = Object.keys(value as object).filter(k => !fields.includes(k));
-    return { value, etag: object.ETag!, ...(unknown.length > 0 ? { unknown } : {}) };
-  } catch (error: any) {
-    if (error?.name === 'NoSuchKey' || error?.$metadata?.httpStatusCode === 404) return { missing: true };
-    throw error;
-  }
-}
-
-/** Copies an index file this version cannot rewrite without loss to .cdk-sitespeed/index/kept/. */
-async function keepAside(s3: S3Client, bucket: string, key: string, kind: string): Promise<string> {
-  const copy = `${KEPT_PREFIX}${key.slice(INDEX_PREFIX.length).replace(/\.json$/, '')}.${kind}-${folderOf(new Date())}.json`;
-  await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: copy, CopySource: `${bucket}/${encodeURIComponent(key)}` }));
-  return copy;
-}
-
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-export interface Swap<T> {
-  readonly key: string;
-  readonly parse: (text: string) => T | undefined;
-  /** The top-level fields this version writes. */
-  readonly fields: string[];
-  /** What to start from when the object is missing or corrupt (computed once per call, however many races it loses). */
-  readonly rebuild: () => Promise<T>;
-  readonly change: (current: T) => T;
-}
-
-/**
- * Read, change and write one index file with a compare-and-swap: If-Match the ETag read, or
- * If-None-Match * when there is none. A lost race reads again; past MAX_ATTEMPTS it throws. A
- * missing or corrupt file is rebuilt from the bucket, never blindly overwritten (a corrupt one,
- * or one with fields this version does not know, is copied to .cdk-sitespeed/index/kept/ first).
- */
-export async function compareAndSwap<T>(s3: S3Client, bucket: string, swap: Swap<T>, log: Log): Promise<T> {
-  let rebuilt: T | undefined;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const current = await readJson(s3, bucket, swap.key, swap.parse, swap.fields);
-    let base: T;
-    if ('value' in current) {
-      base = current.value;
-      if (current.unknown) log({ indexKept: swap.key, why: `unknown fields ${current.unknown.join(', ')}`, keptAs: await keepAside(s3, bucket, swap.key, 'kept') });
-    } else {
-      if ('corrupt' in current) log({ indexCorrupt: swap.key, keptAs: await keepAside(s3, bucket, swap.key, 'corrupt') });
-      else log({ indexMissing: swap.key });
-      rebuilt ??= await swap.rebuild();
-      base = rebuilt;
-    }
-    const next = swap.change(base);
-    try {
-      await s3.send(new PutObjectCommand({
-        Bucket: bucket,
-        Key: swap.key,
-        Body: JSON.stringify(next),
-        ContentType: 'application/json',
-        CacheControl: 'no-cache',
-        ...('missing' in current ? { IfNoneMatch: '*' } : { IfMatch: current.etag }),
-      }));
-      return next;
-    } catch (error) {
-      if (!isLostRace(error)) throw error;
-      const pause = Math.random() * Math.min(2000, 50 * 2 ** attempt);
-      log({ lostRace: attempt, key: swap.key, retryInMs: Math.round(pause) });
-      await sleep(pause);
-    }
-  }
-  throw new Error(`${swap.key}: gave up after ${MAX_ATTEMPTS} conditional writes lost to other writers`);
-}
 
 /** The names of the folders directly under `prefix` (all pages). */
 async function folders(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { SITE_SLUG, SITE_SLUG_RULE } from '../../src/contract/site-names';
 import { runArgsProblems } from '../../src/contract/sitespeed-args';
-import { requiredEnv } from '../shared/handler';
+import { requiredEnv, BadRequestError } from '../shared/handler';
 /** What a schedule (or a person, for "run now") sends the runTask Lambda. */
 export interface RunRequest {
   /** The site's slug: names the run's tasks and its report folder. */
@@ -21,12 +21,8 @@ export interface RunnerConfig {
   readonly provisioningLimitMinutes: number;
 }
 
-export class BadRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BadRequestError';
-  }
-}
+
+export { BadRequestError };
 
 
 /** Checks an incoming event and returns it typed, or throws a BadRequestError naming the field. */

@@ -27,3 +27,19 @@ export function requiredEnv(env: NodeJS.ProcessEnv, name: string): string {
   }
   return value;
 }
+
+/** A request the function refuses: the invoker gets the message, naming each field and what is allowed. */
+export class BadRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadRequestError';
+  }
+}
+
+/** RETENTION_DAYS: a whole number of days, or '' (kept for ever). */
+export function retentionDaysOf(value: string | undefined): number | null {
+  if (value === undefined || value === '') return null;
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1) throw new Error(`environment variable RETENTION_DAYS is '${value}'; expected a whole number of days, or empty`);
+  return days;
+}

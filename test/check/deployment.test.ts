@@ -37,9 +37,9 @@ test('every stage of the reference app: its clusters, sites, metrics, queues and
       graphiteAuthSecretArn: expect.stringMatching(/^phys-MetricsGraphiteAuth/),
       autoScalingGroup: expect.stringMatching(/^phys-MetricsAutoScalingGroup/),
     })]);
-    // Each cluster's runs that could not start and outcomes that could not be published; reportIndex's failed events.
+    // Each cluster's runs that could not start and outcomes that could not be published; reportIndex's and DeployMarkers' failed events.
     expect(d.queues.map(q => q.role).sort()).toEqual([
-      'runs that could not be filed in the index', 'runs that could not start', 'runs that could not start',
+      'deploy events that could not be marked', 'runs that could not be filed in the index', 'runs that could not start', 'runs that could not start',
       ...(stage === 'prod' ? ['runs whose alert could not be decided or sent', 'runs whose alert could not be decided or sent'] : []),
       'stopped tasks whose outcome could not be published', 'stopped tasks whose outcome could not be published',
     ].sort());
@@ -49,6 +49,8 @@ test('every stage of the reference app: its clusters, sites, metrics, queues and
       // Only a running stage (prod here) has alerts, one per cluster.
       ...(stage === 'prod' ? ['siteAlerts', 'siteAlerts'] : []), 'syncConfig',
     ]);
+    // DeployMarkers on the first cluster: what `cdk-sitespeed mark` invokes.
+    expect(d.markers.map(m => [m.cluster.shaping, m.functionName])).toEqual([['throttle', expect.stringMatching(/^phys-MarkersFunction/)]]);
     expect(d.strays).toEqual([]);
   }
 });
