@@ -185,3 +185,47 @@ test('every `Class.member` a page names of the library exists in its API', () =>
   expect(unknownMembers('x.md', '`SitespeedCluster.addSite` `SitespeedCluster.add_site` `RunStatus.OK` `SitespeedCluster.addSiteNow` `RemovalPolicy.NOPE`', members))
     .toEqual(['x.md: SitespeedCluster.addSiteNow']);
 });
+
+/** The .ts files under a folder. */
+function tsFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true })
+    .flatMap(e => (e.isDirectory() ? tsFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+}
+
+/**
+ * Names the contract, the functions, the commands and the reference app declare: interface and type
+ * members (event fields, function answers, the app's props) and functions.
+ */
+function declaredFields(): Set<string> {
+  const names = new Set<string>();
+  for (const file of [...['src/contract', 'lambda-src', 'cli-src'].flatMap(d => tsFiles(path.join(ROOT, d))), path.join(ROOT, 'examples', 'app.ts')]) {
+    const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+    const visit = (node: ts.Node) => {
+      if ((ts.isPropertySignature(node) || ts.isFunctionDeclaration(node)) && node.name && ts.isIdentifier(node.name)) names.add(node.name.text);
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return names;
+}
+
+/** AWS's own names the pages mention, each with where AWS defines it. */
+const AWS_NAMES = new Set([
+  'memberOf', // ECS placement constraint type (ECS API reference, PlacementConstraint)
+  'requestPayload', // a Lambda on-failure destination's record (Lambda developer guide, asynchronous invocation)
+  'startedBy', // ECS RunTask / ListTasks (ECS API reference)
+]);
+
+/** camelCase names in backticks outside code blocks that name nothing the library, its contract, its functions or AWS has. */
+function unknownNames(page: string, markdown: string, known: Set<string>): string[] {
+  const prose = markdown.replace(/^```[\s\S]*?^```/gm, '');
+  return [...prose.matchAll(/`([a-z][a-z0-9]*[A-Z][A-Za-z0-9]*)(?:\(\))?`/g)].filter(m => !known.has(m[1])).map(m => `${page}: ${m[1]}`);
+}
+
+test('every camelCase name a page shows in backticks is a prop or method of the library, a field its contract or functions declare, or AWS\'s', () => {
+  const known = new Set([...AWS_NAMES, ...declaredFields(), ...[...libraryMembers().values()].flatMap(m => [...m])]);
+  expect(known.has('connectivityProfile')).toBe(true);
+  expect(known.has('failedBudgetChecks')).toBe(true);
+  expect(PAGES.flatMap(p => unknownNames(p, fs.readFileSync(path.join(ROOT, p), 'utf8'), known))).toEqual([]);
+  expect(unknownNames('x.md', 'use `connectivityProfile`, not `connectivityProfiles`;\n```ts\n`inCode`\n```\n', known)).toEqual(['x.md: connectivityProfiles']);
+});
