@@ -127,8 +127,8 @@ export class DeployMarkers extends Construct {
   public markOnEvent(id: string, options: MarkOnEventOptions): events.Rule {
     try {
       const sites = options.sites?.map(s => s.slug);
-      if (sites) requireSitesOf(this, this.sitespeedCluster, `markOnEvent('${id}').sites`, sites);
-      return this.addRule(id, options.eventPattern, sites, options.description, `markOnEvent('${id}').eventPattern`);
+      if (sites) requireSitesOf(this, this.sitespeedCluster, `markOnEvent('${id}'): sites`, sites);
+      return this.addRule(id, options.eventPattern, sites, options.description, `markOnEvent('${id}'): eventPattern`);
     } catch (error) {
       throw forCaller(error);
     }

@@ -18,7 +18,7 @@ import { markForCheck } from './private/check-metadata';
 import { clusterOf } from './private/cluster-of';
 import { placeKey, usePlace, usersOfPlace } from './private/data-homes';
 import { failedEventsQueue } from './private/failed-events';
-import { forCaller } from './private/for-caller';
+import { forCaller, spelledForCaller } from './private/for-caller';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
 import { ReportIndexFunction } from './private/report-index-function';
@@ -245,6 +245,10 @@ export class ReportTree extends Construct {
    * across the clusters of one bucket.
    */
   public addCluster(other: ISitespeedCluster): void {
+    spelledForCaller(() => this.attachCluster(other));
+  }
+
+  private attachCluster(other: ISitespeedCluster): void {
     const cluster = clusterOf(other, `${this.node.path} addCluster`);
     if (this.clusterList.includes(cluster)) return;
     if (cluster.reportsBucket !== this.bucket) {

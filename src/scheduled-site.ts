@@ -13,7 +13,7 @@ import { logicalIdOf, markForCheck } from './private/check-metadata';
 import { clusterOf } from './private/cluster-of';
 import { claimSlug } from './private/data-homes';
 import { DEFAULTS } from './private/defaults';
-import { forCaller, spelledValidation, warn } from './private/for-caller';
+import { forCaller, spelledForCaller, spelledValidation, warn } from './private/for-caller';
 import { runEventRule, runMetric, RunSubject } from './private/run-signals';
 import { maxIntervalMinutes } from './private/schedule-interval';
 import { requirePlain } from './private/tokens';
@@ -337,12 +337,14 @@ export class ScheduledSite extends RunMetricSource {
    * hours with data), unless its siteMetrics prop is false, which is an error here.
    */
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    if (this.siteMetricsProp === false) {
-      throw new Error(`${this.node.path}: siteMetrics is false, so the site's runs log no per-site metric and ${metricName} would stay empty. ` +
-        'Remove siteMetrics: false, or use the cluster\'s metric (cluster.metric*()).');
-    }
-    this.siteMetricsOn = true;
-    return runMetric(this.runSubject(), metricName, props);
+    return spelledForCaller(() => {
+      if (this.siteMetricsProp === false) {
+        throw new Error(`${this.node.path}: siteMetrics is false, so the site's runs log no per-site metric and ${metricName} would stay empty. ` +
+          'Remove siteMetrics: false, or use the cluster\'s metric (cluster.metric*()).');
+      }
+      this.siteMetricsOn = true;
+      return runMetric(this.runSubject(), metricName, props);
+    });
   }
 
 

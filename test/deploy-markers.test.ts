@@ -89,7 +89,7 @@ describe('DeployMarkers', () => {
     const foreign = otherCluster.addSite('Foreign', { schedule: daily, urls: [{ url: 'https://x.example.com/' }] });
     const markers = new DeployMarkers(stack, 'Markers', { cluster });
     markers.markOnEvent('X', { eventPattern: PIPELINE, sites: [foreign] });
-    expect(() => Template.fromStack(stack)).toThrow(/markOnEvent\('X'\)\.sites: 'foreign' is not a site of Test\/Sitespeed/);
+    expect(() => Template.fromStack(stack)).toThrow(/markOnEvent\('X'\): sites: 'foreign' is not a site of Test\/Sitespeed/);
     void other;
   });
 

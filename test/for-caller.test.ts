@@ -6,8 +6,9 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { Connectivity, ConnectivityProfile, InstanceSchedule, SitespeedCluster } from '../src';
+import { Connectivity, ConnectivityProfile, DeployMarkers, InstanceSchedule, ReportTree, SitespeedCluster } from '../src';
 import { camelCaseMembers } from './tools/library-members';
 import { callerSpelling } from '../src/private/for-caller';
 import { CAMEL_CASE_MEMBERS } from '../src/private/python-names';
@@ -48,6 +49,19 @@ test('a site\'s error (with its path) and a factory\'s error, for Python', () =>
     .toThrow(/^InstanceSchedule\.around_runs: lead_time \(2 hours\) must be whole minutes/);
   expect(() => asPython(() => Connectivity.hostTc(ConnectivityProfile.CABLE, { exemptCidrs: ['nope'] })))
     .toThrow(/^Connectivity\.host_tc: exempt_cidrs\[0\] 'nope' is not an IPv4 address/);
+});
+
+test('errors of methods too: a site\'s metric, a ReportTree\'s addCluster, a DeployMarkers\' markOnEvent', () => {
+  const { stack, vpc } = cluster();
+  const sitespeed = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+  const quiet = sitespeed.addSite('Quiet', { schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://a.example/' }], siteMetrics: false });
+  expect(() => asPython(() => quiet.metricRuns())).toThrow(/site_metrics is false/);
+  expect(() => quiet.metricRuns()).toThrow(/siteMetrics is false/);
+  const tree = new ReportTree(stack, 'Reports', { cluster: sitespeed });
+  const other = new SitespeedCluster(stack, 'Other', { vpc, reportsBucket: s3.Bucket.fromBucketName(stack, 'B', 'other-reports') });
+  expect(() => asPython(() => tree.addCluster(other))).toThrow(/^add_cluster: S\/Other writes its reports to another bucket .* create it with reports_bucket: /);
+  const markers = new DeployMarkers(stack, 'Markers', { cluster: sitespeed });
+  expect(() => asPython(() => markers.markOnEvent('Empty', { eventPattern: {} }))).toThrow(/^mark_on_event\('Empty'\): event_pattern: an EventBridge pattern needs source/);
 });
 
 test('synth-time validations and warnings too', () => {

@@ -23,6 +23,7 @@ export const CAMEL_CASE_MEMBERS: readonly string[] = [
   'analyticsReporting',
   'aroundRuns',
   'artifactId',
+  'attachCluster',
   'autoScalingGroup',
   'availabilityZone',
   'availabilityZones',
