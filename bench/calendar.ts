@@ -15,6 +15,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { Browser, chromium } from 'playwright-core';
 import { allFailingSummaries, calendarFixture, DAYS, RUNS_PER_DAY, SITES, siteName } from './calendar-fixture';
+import { MAX_MARKERS } from '../src/contract/deploy-markers';
 import { siteIndexKey, SUMMARY_KEY } from '../src/contract/report-keys';
 
 const ROOT = path.join(__dirname, '..');
@@ -59,6 +60,20 @@ function buildSite(): { root: string; sizes: Record<string, number> } {
   console.log(`calendar fixture: ${SITES} sites × ${RUNS_PER_DAY} runs a day × ${DAYS} days = ${fixture.runs} runs`);
   console.log(`calendar   v1 tree.json ${MB(tree.length)} (${MB(zlib.gzipSync(tree).length)} gzipped, but CloudFront compresses up to 10 MB only)`);
   console.log(`calendar   v2 summary ${kB(summary.length)} (${kB(zlib.gzipSync(summary).length)} gzipped); one site's file ${kB(one.length)} (${kB(zlib.gzipSync(one).length)} gzipped)`);
+  // The deploy markers file at its cap, each marking 4 sites: what opening the first site adds.
+  const markers = JSON.stringify({
+    version: 1,
+    markers: Array.from({ length: MAX_MARKERS }, (_, i) => ({
+      id: `event:${String(i).padStart(8, '0')}-1c2a-4a4b-9b8e-000000000001`,
+      at: new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString(),
+      message: `shop-release SUCCEEDED (execution ${String(i).padStart(8, '0')}-5d2e-4c55-8a40-b1d3e2c1f0aa)`,
+      sites: ['shop', 'blog', 'docs', 'checkout'],
+      source: 'aws.codepipeline CodePipeline Pipeline Execution State Change',
+      annotated: ['blog', 'checkout', 'docs', 'shop'],
+    })),
+  });
+  console.log(`calendar   deploy markers at their cap (${MAX_MARKERS}, loaded with the first site opened): ${kB(markers.length)} ` +
+    `(${kB(zlib.gzipSync(markers).length)} gzipped)`);
   const failing = allFailingSummaries();
   console.log(`calendar   the day all ${SITES} sites fail 20 budget checks: summary ${kB(failing.after.length)} (goal ≤ 100 kB); ` +
     `holding each whole last run as before: ${kB(failing.before.length)}`);
