@@ -109,44 +109,56 @@ export async function costCommand(argv: string[], io: CheckIo, pricing?: () => P
   }
 }
 
-async function runCommand(argv: string[], io: CheckIo, clients: ((region?: string) => Clients) | undefined, clock: Clock): Promise<number> {
-  let options;
-  try {
-    options = parseRunOptions(argv);
-  } catch (e) {
-    if (!(e instanceof RunUsageError)) throw e;
-    io.err(`cdk-sitespeed run: ${e.message}\nRun cdk-sitespeed run --help for the options.\n`);
-    return 2;
-  }
-  if (options.help) {
-    io.out(RUN_USAGE);
-    return 0;
-  }
-  if (options.printPolicy) {
-    io.out(JSON.stringify(runPolicy(options.stacks), null, 2));
-    return 0;
-  }
-  if (options.profile) process.env.AWS_PROFILE = options.profile;
-  return runSites(options, (clients ?? awsClients)(options.region), clock, io);
+/** What `run` and `mark` share: options, --help, --print-policy, the profile; then the command itself with its clients. */
+interface AwsCommand<O extends { help: boolean; printPolicy: boolean; stacks: string[]; profile?: string; region?: string }> {
+  readonly name: string;
+  readonly usage: string;
+  readonly parse: (argv: string[]) => O;
+  readonly usageError: new (...args: any[]) => Error;
+  readonly policy: (stacks: string[]) => object;
+  readonly act: (options: O, clients: Clients) => Promise<number>;
 }
 
-async function markCommand(argv: string[], io: CheckIo, clients: ((region?: string) => Clients) | undefined): Promise<number> {
-  let options;
+async function awsCommand<O extends { help: boolean; printPolicy: boolean; stacks: string[]; profile?: string; region?: string }>(
+  command: AwsCommand<O>, argv: string[], io: CheckIo, clients: ((region?: string) => Clients) | undefined): Promise<number> {
+  let options: O;
   try {
-    options = parseMarkOptions(argv);
+    options = command.parse(argv);
   } catch (e) {
-    if (!(e instanceof MarkUsageError)) throw e;
-    io.err(`cdk-sitespeed mark: ${e.message}\nRun cdk-sitespeed mark --help for the options.\n`);
+    if (!(e instanceof command.usageError)) throw e;
+    io.err(`cdk-sitespeed ${command.name}: ${e.message}\nRun cdk-sitespeed ${command.name} --help for the options.\n`);
     return 2;
   }
   if (options.help) {
-    io.out(MARK_USAGE);
+    io.out(command.usage);
     return 0;
   }
   if (options.printPolicy) {
-    io.out(JSON.stringify(markPolicy(options.stacks), null, 2));
+    io.out(JSON.stringify(command.policy(options.stacks), null, 2));
     return 0;
   }
   if (options.profile) process.env.AWS_PROFILE = options.profile;
-  return markSites(options, (clients ?? awsClients)(options.region), io);
+  return command.act(options, (clients ?? awsClients)(options.region));
+}
+
+function runCommand(argv: string[], io: CheckIo, clients: ((region?: string) => Clients) | undefined, clock: Clock): Promise<number> {
+  return awsCommand({
+    name: 'run',
+    usage: RUN_USAGE,
+    parse: parseRunOptions,
+    usageError: RunUsageError,
+    policy: runPolicy,
+    act: (options, made) => runSites(options, made, clock, io),
+  }, argv, io, clients);
+}
+
+function markCommand(argv: string[], io: CheckIo, clients: ((region?: string) => Clients) | undefined): Promise<number> {
+  return awsCommand({
+    name: 'mark',
+    usage: MARK_USAGE,
+    parse: parseMarkOptions,
+    usageError: MarkUsageError,
+    policy: markPolicy,
+    act: (options, made) => markSites(options, made, io),
+  }, argv, io, clients);
 }

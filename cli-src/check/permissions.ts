@@ -51,10 +51,15 @@ const RUN_ACTIONS = new Set([
   'scheduler:GetSchedule', 'lambda:InvokeFunction', 'ecs:DescribeTasks', 's3:ListBucket', 's3:GetObject',
 ]);
 
-export function runPermissions(stackPatterns: string[]): Permission[] {
+/** The check's statements cut to `actions`: a command that makes some of the check's calls and no other. */
+function cutTo(actions: Set<string>, stackPatterns: string[]): Permission[] {
   return checkPermissions(stackPatterns)
-    .map(p => ({ ...p, actions: p.actions.filter(a => RUN_ACTIONS.has(a)) }))
+    .map(p => ({ ...p, actions: p.actions.filter(a => actions.has(a)) }))
     .filter(p => p.actions.length > 0);
+}
+
+export function runPermissions(stackPatterns: string[]): Permission[] {
+  return cutTo(RUN_ACTIONS, stackPatterns);
 }
 
 /** The IAM policy document `cdk-sitespeed run --print-policy` prints. */
@@ -68,9 +73,7 @@ const MARK_ACTIONS = new Set([
 ]);
 
 export function markPermissions(stackPatterns: string[]): Permission[] {
-  return checkPermissions(stackPatterns)
-    .map(p => ({ ...p, actions: p.actions.filter(a => MARK_ACTIONS.has(a)) }))
-    .filter(p => p.actions.length > 0);
+  return cutTo(MARK_ACTIONS, stackPatterns);
 }
 
 /** The IAM policy document `cdk-sitespeed mark --print-policy` prints. */
