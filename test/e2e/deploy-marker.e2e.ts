@@ -30,7 +30,10 @@ beforeAll(async () => {
   nginx = await startNginx(SHIPPED_SITE, box.file);
 }, 180_000);
 
-afterAll(() => { nginx?.stop(); web?.stop(); });
+afterAll(async () => {
+  nginx?.stop();
+  await web?.stop();
+});
 
 /** The metrics instance as annotate() sees it: ECS lists it, SSM runs the command on it (here: bash). */
 function instance(password = PASSWORD) {

@@ -22,7 +22,8 @@ function sh(command: string, args: string[], env: NodeJS.ProcessEnv = process.en
 export interface GraphiteWebProcess {
   readonly port: number;
   log(): string;
-  stop(): void;
+  /** Stops gunicorn and waits until it has let go of the port (the graphite-web stand-in of another e2e binds the same one). */
+  stop(): Promise<void>;
 }
 
 export async function startGraphiteWeb(port = 8080): Promise<GraphiteWebProcess> {
@@ -57,7 +58,15 @@ export async function startGraphiteWeb(port = 8080): Promise<GraphiteWebProcess>
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`graphite-web did not start on 127.0.0.1:${port}:\n${log()}`);
     await new Promise(r => setTimeout(r, 200));
   }
-  return { port, log, stop: () => { child.kill('SIGTERM'); } };
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    while (await answers(port)) await new Promise(r => setTimeout(r, 100));
+  };
+  return { port, log, stop };
 }
 
 function answers(port: number): Promise<boolean> {
