@@ -118,6 +118,8 @@ export class DeployMarkers extends Construct {
         },
       }));
       (props.deployEvents ?? []).forEach((pattern, i) => this.addRule(`DeployEvent${i}`, pattern, undefined, undefined, `deployEvents[${i}]`));
+      // Last: what watches the cluster's DeployMarkers (SiteAlerts' alarm) gets a whole one.
+      cluster._registerDeployMarkers(this);
     } catch (error) {
       throw forCaller(error);
     }

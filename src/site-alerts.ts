@@ -225,6 +225,9 @@ export class SiteAlerts extends Construct {
         'cdk-sitespeed: the index writer failed, or runs it could not file after its retries wait in its failed-events queue (runs missing from the calendar). Read the failed-events queues (each message holds the event to replay, docs/run-events.md); its log group says why.'));
       cluster._whenConfigSync(sync => this.alarm('SyncConfigErrors', sync.function.metricErrors(SUM_5_MINUTES),
         'cdk-sitespeed: the config sync failed (instances may test with old URL files or scripts); its log group says why.'));
+      cluster._whenDeployMarkers((markers, i) => this.alarm(`DeployMarkerErrors${i || ''}`, sumOf(markers.function.metricErrors(SUM_5_MINUTES), markers.failedEvents),
+        'cdk-sitespeed: a deploy marker failed (missing from the calendar, or its Graphite annotation), or deploy events wait in its failed-events queue after their retries. ' +
+        'Its log group says why; `npx cdk-sitespeed mark` with the same --id posts what is missing.'));
     } catch (error) {
       throw forCaller(error);
     }

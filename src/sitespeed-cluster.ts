@@ -16,6 +16,7 @@ import { SHAPING_ATTRIBUTE } from './contract/check-entry';
 import { INDEX_PREFIX, OUTCOME_PREFIX } from './contract/report-keys';
 import { CLUSTER_TAG } from './contract/site-names';
 import { CONTAINER_NAME } from './contract/sitespeed-args';
+import type { DeployMarkers } from './deploy-markers';
 import { EcsAmi } from './ecs-ami';
 import { InstanceSchedule, ScheduleTarget, SiteRuns } from './instance-schedule';
 import { checkUserDataSize, installedShell, installShell, runShellAtBoot } from './private/boot-shell';
@@ -321,6 +322,8 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
   private alerts?: SiteAlerts;
   private readonly treeWatchers: ((tree: ReportTree) => void)[] = [];
   private readonly configWatchers: ((configSync: ConfigSync) => void)[] = [];
+  private readonly markers: DeployMarkers[] = [];
+  private readonly markersWatchers: ((markers: DeployMarkers, index: number) => void)[] = [];
 
   constructor(scope: Construct, id: string, props: SitespeedClusterProps) {
     super(scope, id);
@@ -595,6 +598,18 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
   public _whenConfigSync(watch: (configSync: ConfigSync) => void): void {
     if (this.config) watch(this.config);
     else this.configWatchers.push(watch);
+  }
+
+  /** Calls `watch` with each DeployMarkers of the cluster (and its index), now or when it is created. @internal */
+  public _whenDeployMarkers(watch: (markers: DeployMarkers, index: number) => void): void {
+    this.markers.forEach(watch);
+    this.markersWatchers.push(watch);
+  }
+
+  /** Records a DeployMarkers of the cluster, for what watches its function (SiteAlerts). @internal */
+  public _registerDeployMarkers(markers: DeployMarkers): void {
+    this.markers.push(markers);
+    for (const watch of this.markersWatchers) watch(markers, this.markers.length - 1);
   }
 
   /** @internal */

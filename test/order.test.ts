@@ -35,7 +35,7 @@ test('the reference test stack is the same template whatever the order of its Re
   // What the parts add is in it: the comparison would mean little otherwise.
   const resources = Object.values((reference as any).Resources).map((r: any) => r.Type);
   expect(resources.filter(t => t === 'AWS::Scheduler::Schedule')).toHaveLength(5);
-  expect(resources.filter(t => t === 'AWS::CloudWatch::Alarm')).toHaveLength(13);
+  expect(resources.filter(t => t === 'AWS::CloudWatch::Alarm')).toHaveLength(14);
   expect(resources.filter(t => t === 'AWS::Events::Rule').length).toBeGreaterThan(0);
   // DeployMarkers' function lists every site whatever came first.
   const markers = Object.values<any>((reference as any).Resources).find(r => /deploy markers/.test(r.Properties?.Description ?? ''));

@@ -5,7 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { cfnLintTemplate } from './harness/cfn-lint';
 import { runNag } from './harness/nag';
 import { flatten, policyStatementsOfRole, stackWithVpc } from './helpers';
-import { ConfigSync, ReportTree, SiteAlerts, SitespeedCluster } from '../src';
+import { ConfigSync, DeployMarkers, ReportTree, SiteAlerts, SitespeedCluster } from '../src';
 
 function alertedCluster(props: Partial<ConstructorParameters<typeof SiteAlerts>[2]> = {}) {
   const { stack, vpc } = stackWithVpc();
@@ -209,15 +209,19 @@ describe('SiteAlerts', () => {
       .toThrow(/topic Test\/Fifo is a FIFO topic: email subscriptions and CloudWatch alarm actions need a standard topic/);
   });
 
-  test('a ReportTree and a ConfigSync created after the SiteAlerts are watched as those created before', () => {
+  test('a ReportTree, a ConfigSync and DeployMarkers created after the SiteAlerts are watched as those created before', () => {
     const { stack, vpc } = stackWithVpc();
     const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+    new DeployMarkers(stack, 'MarkersBefore', { cluster });
     const alerts = new SiteAlerts(stack, 'Alerts', { cluster });
-    expect(alerts.alarms).toHaveLength(5);
+    expect(alerts.alarms).toHaveLength(6);
     new ReportTree(stack, 'Reports', { cluster });
     new ConfigSync(stack, 'Config', { cluster });
-    expect(alerts.alarms.map(a => a.node.id)).toEqual(['DeadLetters', 'RunTaskErrors', 'RunOutcomeErrors', 'AlertErrors', 'FailedEventsAlarm', 'ReportIndexErrors', 'SyncConfigErrors']);
-    expect(Object.keys(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))).toHaveLength(7);
+    new DeployMarkers(stack, 'MarkersAfter', { cluster });
+    expect(alerts.alarms.map(a => a.node.id)).toEqual([
+      'DeadLetters', 'RunTaskErrors', 'RunOutcomeErrors', 'AlertErrors', 'FailedEventsAlarm', 'DeployMarkerErrors', 'ReportIndexErrors', 'SyncConfigErrors', 'DeployMarkerErrors1',
+    ]);
+    expect(Object.keys(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))).toHaveLength(9);
   });
 
   test('cdk-nag clean: every finding of its own acknowledged with a reason', () => {

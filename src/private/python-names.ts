@@ -126,6 +126,7 @@ export const CAMEL_CASE_MEMBERS: readonly string[] = [
   'logRetention',
   'machineImage',
   'markOnEvent',
+  'markersWatchers',
   'matchAll',
   'maxCapacity',
   'maxProvisioningWait',
