@@ -5,7 +5,7 @@ import { markDeploy, markerConfigFromEnv, MarkOutcome } from './deploy-marker/ma
 import { loggedHandler } from './shared/handler';
 
 const clients = { s3: new S3Client({}), ecs: new ECSClient({}), ssm: new SSMClient({}) };
-const waiting = { sleep: (ms: number) => new Promise<void>(r => setTimeout(r, ms)), pollMs: 2000, timeoutMs: 90_000 };
+const waiting = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>(r => setTimeout(r, ms)), pollMs: 2000, timeoutSeconds: 90 };
 
 /**
  * A deploy marker, from `cdk-sitespeed mark` or a DeployMarkers rule: on the calendar (the

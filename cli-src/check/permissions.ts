@@ -1,3 +1,5 @@
+import { RUN_SHELL_DOCUMENT } from '../../lambda-src/shared/remote-command';
+
 /**
  * What `cdk-sitespeed check` may call, in one place: `--print-policy` prints it as an IAM policy,
  * docs/check.md shows that output, and a test runs the check against the reference deployment on moto,
@@ -14,7 +16,7 @@ export interface Permission {
 }
 
 /** The SSM document the probes run through (cli-src/check/remote-shell.ts). */
-export const PROBE_DOCUMENT = 'AWS-RunShellScript';
+export const PROBE_DOCUMENT = RUN_SHELL_DOCUMENT;
 
 const UNKNOWN_NAMES = 'the resources\' names are CloudFormation\'s, known only after the deploy';
 

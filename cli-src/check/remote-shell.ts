@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { Clock } from './clock';
-import { PROBE_DOCUMENT } from './permissions';
-import { remoteCommand } from '../../lambda-src/shared/remote-command';
+import { remoteCommand, runShellOnInstance, ShellResult } from '../../lambda-src/shared/remote-command';
 
 export { remoteCommand };
 
@@ -16,45 +15,10 @@ export function probeScript(name: string): string {
   }
 }
 
-export interface ShellResult {
-  /** SSM's status: Success, Failed, TimedOut, Cancelled, … */
-  readonly status: string;
-  readonly exitCode: number;
-  readonly output: string;
-  readonly errors: string;
-}
-
 /** Runs a probe on one instance through SSM Run Command (AWS-RunShellScript) and waits for its result. */
-export async function runOnInstance(ssm: SSMClient, instanceId: string, script: string, env: Record<string, string>, clock: Clock,
+export function runOnInstance(ssm: SSMClient, instanceId: string, script: string, env: Record<string, string>, clock: Clock,
   timeoutSeconds: number): Promise<ShellResult> {
-  const sent = await ssm.send(new SendCommandCommand({
-    InstanceIds: [instanceId],
-    DocumentName: PROBE_DOCUMENT,
-    Comment: 'cdk-sitespeed check (read-only probe)',
-    TimeoutSeconds: Math.max(30, timeoutSeconds),
-    Parameters: { commands: [remoteCommand(script, env)] },
-  }));
-  const commandId = sent.Command?.CommandId;
-  if (!commandId) throw new Error('SSM SendCommand returned no command id');
-  const deadline = clock.now() + timeoutSeconds * 1000;
-  for (;;) {
-    try {
-      const result = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
-      if (!['Pending', 'InProgress', 'Delayed'].includes(result.Status ?? '')) {
-        return {
-          status: result.Status ?? 'Unknown',
-          exitCode: result.ResponseCode ?? -1,
-          output: result.StandardOutputContent ?? '',
-          errors: result.StandardErrorContent ?? '',
-        };
-      }
-    } catch (e: any) {
-      // Right after SendCommand the invocation may not exist yet.
-      if (e?.name !== 'InvocationDoesNotExist') throw e;
-    }
-    if (clock.now() > deadline) return { status: 'TimedOut', exitCode: -1, output: '', errors: `no result within ${timeoutSeconds} s` };
-    await clock.sleep(clock.pollMs);
-  }
+  return runShellOnInstance(ssm, { instanceId, script, env, comment: 'cdk-sitespeed check (read-only probe)', timeoutSeconds }, clock);
 }
 
 /** key=value lines of a probe's output. */

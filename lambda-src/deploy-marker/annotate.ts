@@ -1,11 +1,11 @@
 /** Graphite annotations of a marker, through SSM Run Command on the metrics instance (annotation-script.ts). */
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { ANNOTATION_SCRIPT } from './annotation-script';
 import { DeployMarker } from '../../src/contract/deploy-markers';
 import { CLUSTER_TAG } from '../../src/contract/site-names';
 import { containerInstances } from '../shared/container-instances';
-import { remoteCommand } from '../shared/remote-command';
+import { runShellOnInstance, ShellWait } from '../shared/remote-command';
 
 /** A site as the function knows it: its slug and its Graphite namespace (`<base>.<path>`). */
 export interface MarkedSite {
@@ -48,10 +48,9 @@ export function annotationEvents(marker: DeployMarker, sites: MarkedSite[]): Ann
   }));
 }
 
-export interface Waiting {
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly pollMs: number;
-  readonly timeoutMs: number;
+/** How the function waits for the command: the clock and how long (the function's own timeout is 2 minutes). */
+export interface Waiting extends ShellWait {
+  readonly timeoutSeconds: number;
 }
 
 /** Posts the events; the sites Graphite accepted (200) and, for the rest, why not. */
@@ -59,23 +58,19 @@ export async function annotate(ecs: ECSClient, ssm: SSMClient, target: GraphiteT
   waiting: Waiting): Promise<{ accepted: string[]; problems: string[] }> {
   const instance = (await containerInstances(ecs, target.cluster)).find(i => i.ec2InstanceId && i.status === 'ACTIVE');
   if (!instance) return { accepted: [], problems: [`no metrics instance is running in ${target.cluster} to post the annotations`] };
-  let sent;
+  const id = instance.ec2InstanceId!;
+  let result;
   try {
-    sent = await ssm.send(new SendCommandCommand({
-      InstanceIds: [instance.ec2InstanceId!],
-      DocumentName: 'AWS-RunShellScript',
-      Comment: 'cdk-sitespeed deploy marker: Graphite annotations',
-      TimeoutSeconds: 60,
-      Parameters: {
-        commands: [remoteCommand(ANNOTATION_SCRIPT, {
-          GRAPHITE_URL: target.url, SECRET_ARN: target.secretArn, AWS_REGION: target.region, EVENTS: JSON.stringify(events),
-        })],
-      },
-    }));
+    result = await runShellOnInstance(ssm, {
+      instanceId: id,
+      script: ANNOTATION_SCRIPT,
+      env: { GRAPHITE_URL: target.url, SECRET_ARN: target.secretArn, AWS_REGION: target.region, EVENTS: JSON.stringify(events) },
+      comment: 'cdk-sitespeed deploy marker: Graphite annotations',
+      timeoutSeconds: waiting.timeoutSeconds,
+    }, waiting);
   } catch (e: any) {
     if (e?.name !== 'AccessDeniedException') throw e;
     // The permission holds for instances with the library's tag; one launched before the tag existed lacks it.
-    const id = instance.ec2InstanceId!;
     return {
       accepted: [],
       problems: [`SSM refused the command on ${id}: does it carry the tag ${CLUSTER_TAG}=${target.tagValue ?? '(see GraphiteGrafana.instanceTagValue)'}? ` +
@@ -83,22 +78,7 @@ export async function annotate(ecs: ECSClient, ssm: SSMClient, target: GraphiteT
         `aws ec2 create-tags --resources ${id} --tags Key=${CLUSTER_TAG},Value=${target.tagValue ?? 'VALUE'}`],
     };
   }
-  const commandId = sent.Command?.CommandId;
-  if (!commandId) throw new Error('SSM SendCommand returned no command id');
-  for (let waited = 0; ; waited += waiting.pollMs) {
-    await waiting.sleep(waiting.pollMs);
-    let result;
-    try {
-      result = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instance.ec2InstanceId! }));
-    } catch (e: any) {
-      // Right after SendCommand the invocation may not exist yet.
-      if (e?.name !== 'InvocationDoesNotExist') throw e;
-    }
-    if (result && !['Pending', 'InProgress', 'Delayed'].includes(result.Status ?? '')) {
-      return outcomeOf(events, result.StandardOutputContent ?? '', `${result.Status} (exit ${result.ResponseCode}) ${result.StandardErrorContent ?? ''}`.trim());
-    }
-    if (waited > waiting.timeoutMs) return { accepted: [], problems: [`the annotation command ${commandId} on ${instance.ec2InstanceId} had not ended after ${waiting.timeoutMs / 1000} s`] };
-  }
+  return outcomeOf(events, result.output, `${result.status} (exit ${result.exitCode}) ${result.errors}`.trim());
 }
 
 /** The script's `annotated=<site> <status>` lines read against the events sent. */

@@ -618,7 +618,7 @@ export class DeployedFixture {
     const clients = this.clients();
     try {
       const outcome = await markDeploy({ s3: clients.s3, ecs: clients.ecs, ssm: clients.ssm }, JSON.parse(new TextDecoder().decode(input.Payload)),
-        markerConfigFromEnv(env), new Date(), { sleep: async () => undefined, pollMs: 1, timeoutMs: 1000 }, () => undefined);
+        markerConfigFromEnv(env), new Date(), { now: () => Date.now(), sleep: async () => undefined, pollMs: 1, timeoutSeconds: 1 }, () => undefined);
       return { StatusCode: 200, Payload: encode(outcome) };
     } catch (e: any) {
       return { StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({ errorType: e.name, errorMessage: e.message }) };

@@ -67,7 +67,7 @@ test('a marker\'s annotations pass nginx with the stack\'s credentials and are s
   const { ecs, ssm } = instance();
   const outcome = await annotate(ecs, ssm, { cluster: 'metrics', url: 'http://graphite.sitespeed.internal:80', secretArn: 'arn:s', region: 'eu-north-1' },
     annotationEvents(marker, [{ site: 'shop', namespace: 'sitespeed_io.prod' }, { site: 'blog', namespace: 'sitespeed_io.prod' }]),
-    { sleep: async () => undefined, pollMs: 1, timeoutMs: 1000 });
+    { now: () => Date.now(), sleep: async () => undefined, pollMs: 1, timeoutSeconds: 10 });
   expect(outcome).toEqual({ accepted: ['shop', 'blog'], problems: [] });
 
   // The dashboards' annotation queries are tag sets (all must match): the site's deploys, and every deploy under the namespace.
@@ -92,7 +92,7 @@ test('with a password nginx does not know (a secret rotated without the boot ste
   const { ecs, ssm } = instance('rotated-elsewhere');
   const marker: DeployMarker = { id: 'e2e-2', at: new Date().toISOString(), message: 'v2', sites: ['shop'], source: 'cdk-sitespeed mark' };
   const outcome = await annotate(ecs, ssm, { cluster: 'metrics', url: 'http://graphite.sitespeed.internal:80', secretArn: 'arn:s', region: 'eu-north-1' },
-    annotationEvents(marker, [{ site: 'shop', namespace: 'sitespeed_io.prod' }]), { sleep: async () => undefined, pollMs: 1, timeoutMs: 1000 });
+    annotationEvents(marker, [{ site: 'shop', namespace: 'sitespeed_io.prod' }]), { now: () => Date.now(), sleep: async () => undefined, pollMs: 1, timeoutSeconds: 10 });
   expect(outcome).toEqual({ accepted: [], problems: ['shop: Graphite answered 401 to POST /events/'] });
   expect(await count()).toBe(before);
 });

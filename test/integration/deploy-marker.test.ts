@@ -9,7 +9,7 @@ import { startSerialMoto } from '../harness/serial-moto';
 let moto: { endpoint: string; stop: () => void };
 let s3: S3Client;
 const NOW = new Date('2026-12-06T18:40:00Z');
-const waiting = { sleep: async () => undefined, pollMs: 1, timeoutMs: 50 };
+const waiting = { now: () => Date.now(), sleep: async () => undefined, pollMs: 1, timeoutSeconds: 1 };
 
 beforeAll(async () => {
   moto = await startSerialMoto();
