@@ -178,6 +178,13 @@ project.addTask('python:names', {
   exec: 'ts-node --project test/tsconfig.json --transpile-only test/tools/library-members.ts',
 });
 
+// After every compile: the construct, prop and method names the pages show exist in the .jsii jsii
+// just wrote (npm test checks them against src/ with the TypeScript checker: a clone has no .jsii).
+project.postCompileTask.spawn(project.addTask('docs:jsii', {
+  description: 'Check that every library name README.md and docs/ show exists in the compiled .jsii',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only test/tools/docs-in-jsii.ts',
+}));
+
 const bench = project.addTask('bench', {
   description: 'Benchmarks: synth time against a plain aws-cdk-lib app, Lambda bundle size and load time',
 });

@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { finished } from './lambda/fixtures/run-finished';
+import { AWS_NAMES, PAGES, declaredFields, unknownMembers, unknownNames } from './tools/doc-names';
+import { dependencyAssembly, jsiiMembers } from './tools/jsii-members';
 import { libraryMembers } from './tools/library-members';
 import { CHECK_USAGE } from '../cli-src/check/options';
 import { COST_USAGE } from '../cli-src/cost/cost';
@@ -71,7 +73,6 @@ function compileErrors(blocks: Block[]): string[] {
 }
 
 /** The pages users read: the README, one page per construct and command, and the contributors' guide. */
-const PAGES = ['README.md', 'CONTRIBUTING.md', 'examples/README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter(f => f.endsWith('.md')).map(f => `docs/${f}`)];
 
 test('every TypeScript example of the README and docs/ compiles against the library', () => {
   const blocks = PAGES.flatMap(tsBlocks);
@@ -169,14 +170,6 @@ test.each([
   });
 
 
-/** `Name.member` in backticks (also `Name.member(...)`), where Name is an export of the library, naming a member it does not have. */
-function unknownMembers(page: string, markdown: string, members: Map<string, Set<string>>): string[] {
-  return [...markdown.matchAll(/`([A-Z][A-Za-z0-9]*)\.([a-zA-Z_][A-Za-z0-9_]*)/g)]
-    // A page may name the Python spelling (`InstanceSchedule.on_off`): it is the same member.
-    .filter(([, name, member]) => members.has(name) && !members.get(name)!.has(member.replace(/_([a-z])/g, (_, c) => c.toUpperCase())))
-    .map(([, name, member]) => `${page}: ${name}.${member}`);
-}
-
 test('every `Class.member` a page names of the library exists in its API', () => {
   const members = libraryMembers();
   expect(members.get('SitespeedCluster')?.has('onRunFinished')).toBe(true);
@@ -186,46 +179,41 @@ test('every `Class.member` a page names of the library exists in its API', () =>
     .toEqual(['x.md: SitespeedCluster.addSiteNow']);
 });
 
-/** The .ts files under a folder. */
-function tsFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true })
-    .flatMap(e => (e.isDirectory() ? tsFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
-}
-
-/**
- * Names the contract, the functions, the commands and the reference app declare: interface and type
- * members (event fields, function answers, the app's props) and functions.
- */
-function declaredFields(): Set<string> {
-  const names = new Set<string>();
-  for (const file of [...['src/contract', 'lambda-src', 'cli-src'].flatMap(d => tsFiles(path.join(ROOT, d))), path.join(ROOT, 'examples', 'app.ts')]) {
-    const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
-    const visit = (node: ts.Node) => {
-      if ((ts.isPropertySignature(node) || ts.isFunctionDeclaration(node)) && node.name && ts.isIdentifier(node.name)) names.add(node.name.text);
-      ts.forEachChild(node, visit);
-    };
-    visit(source);
-  }
-  return names;
-}
-
-/** AWS's own names the pages mention, each with where AWS defines it. */
-const AWS_NAMES = new Set([
-  'memberOf', // ECS placement constraint type (ECS API reference, PlacementConstraint)
-  'requestPayload', // a Lambda on-failure destination's record (Lambda developer guide, asynchronous invocation)
-  'startedBy', // ECS RunTask / ListTasks (ECS API reference)
-]);
-
-/** camelCase names in backticks outside code blocks that name nothing the library, its contract, its functions or AWS has. */
-function unknownNames(page: string, markdown: string, known: Set<string>): string[] {
-  const prose = markdown.replace(/^```[\s\S]*?^```/gm, '');
-  return [...prose.matchAll(/`([a-z][a-z0-9]*[A-Z][A-Za-z0-9]*)(?:\(\))?`/g)].filter(m => !known.has(m[1])).map(m => `${page}: ${m[1]}`);
-}
-
 test('every camelCase name a page shows in backticks is a prop or method of the library, a field its contract or functions declare, or AWS\'s', () => {
   const known = new Set([...AWS_NAMES, ...declaredFields(), ...[...libraryMembers().values()].flatMap(m => [...m])]);
   expect(known.has('connectivityProfile')).toBe(true);
   expect(known.has('failedBudgetChecks')).toBe(true);
   expect(PAGES.flatMap(p => unknownNames(p, fs.readFileSync(path.join(ROOT, p), 'utf8'), known))).toEqual([]);
   expect(unknownNames('x.md', 'use `connectivityProfile`, not `connectivityProfiles`;\n```ts\n`inCode`\n```\n', known)).toEqual(['x.md: connectivityProfiles']);
+});
+
+describe('after compile, the same names are checked against .jsii (test/tools/docs-in-jsii.ts, in post-compile)', () => {
+  const assembly = {
+    name: 'cdk-sitespeed',
+    types: {
+      'cdk-sitespeed.Base': { fqn: 'cdk-sitespeed.Base', name: 'Base', kind: 'class' as const, base: 'constructs.Construct', methods: [{ name: 'metric' }] },
+      'cdk-sitespeed.Site': { fqn: 'cdk-sitespeed.Site', name: 'Site', kind: 'class' as const, base: 'cdk-sitespeed.Base', interfaces: ['cdk-sitespeed.ISite'], properties: [{ name: 'slug' }] },
+      'cdk-sitespeed.ISite': { fqn: 'cdk-sitespeed.ISite', name: 'ISite', kind: 'interface' as const, properties: [{ name: 'urlsFile' }] },
+      'cdk-sitespeed.Status': { fqn: 'cdk-sitespeed.Status', name: 'Status', kind: 'enum' as const, members: [{ name: 'OK' }] },
+    },
+  };
+  const constructs = { name: 'constructs', types: { 'constructs.Construct': { fqn: 'constructs.Construct', name: 'Construct', kind: 'class' as const, properties: [{ name: 'node' }] } } };
+
+  test('a type has its own members, its bases\' (the library\'s and a dependency\'s) and its interfaces\'', () => {
+    const loaded: string[] = [];
+    const members = jsiiMembers(assembly, name => { loaded.push(name); return constructs; });
+    expect([...members.get('Site')!].sort()).toEqual(['metric', 'node', 'slug', 'urlsFile']);
+    expect([...members.get('Status')!]).toEqual(['OK']);
+    expect(loaded).toEqual(['constructs']);
+    expect(unknownMembers('x.md', '`Site.urls_file` `Site.node` `Site.sslug`', members)).toEqual(['x.md: Site.sslug']);
+  });
+
+  test('a base in no assembly is an error naming it, not a type with fewer members', () => {
+    expect(() => jsiiMembers(assembly, () => ({ name: 'constructs', types: {} }))).toThrow('constructs.Construct is named as a base but is in no assembly loaded');
+  });
+
+  test('the real dependencies load: aws-cdk-lib from its gzipped .jsii', () => {
+    expect(dependencyAssembly(ROOT, 'aws-cdk-lib').types!['aws-cdk-lib.Stack'].name).toBe('Stack');
+    expect(dependencyAssembly(ROOT, 'constructs').types!['constructs.Construct'].name).toBe('Construct');
+  }, 60_000);
 });
