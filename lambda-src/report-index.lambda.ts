@@ -1,14 +1,17 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { retentionDaysOf } from './report-index/index-files';
+import { writeExtract } from './report-index/run-extract';
 import { IndexLocation, rebuildIndex, updateRun } from './report-index/s3-index';
 import { loggedHandler, requiredEnv } from './shared/handler';
+import { runFinishedOf } from '../src/contract/run-events';
 
 const s3 = new S3Client({});
 const log = (line: object) => console.log(JSON.stringify(line));
 
 /**
  * On a "Sitespeed Run Finished" event (the run outcomes of every cluster that writes to this
- * bucket): files the run in its site's index file and the summary. Invoked with
+ * bucket): files the run in its site's index file and the summary, then writes the run's extract
+ * (what each URL measured, from its HARs: report-index/run-extract.ts). Invoked with
  * {"rebuild": true} (daily, and by hand): rebuilds every index file from a full listing.
  */
 export const handler = loggedHandler(async (event: any): Promise<object> => {
@@ -21,5 +24,9 @@ export const handler = loggedHandler(async (event: any): Promise<object> => {
     return { rebuilt: Object.keys(summary.sites).length };
   }
   const run = await updateRun(s3, location, event, log);
-  return { site: run.site, run: run.run, status: run.status };
+  // After the index (what users see first); a failure here retries the event, and both steps are idempotent.
+  const detail = runFinishedOf(event);
+  const finished = { site: detail.site, run: detail.run, status: detail.status, rerun: detail.rerun === true };
+  const extract = await writeExtract(s3, location.bucket, finished, log);
+  return { site: run.site, run: run.run, status: run.status, extractedPages: extract?.pages.length ?? 0 };
 });

@@ -11,7 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { INDEX_PREFIX, STATUS_PREFIX } from './contract/report-keys';
+import { EXTRACTS_PREFIX, INDEX_PREFIX, STATUS_PREFIX } from './contract/report-keys';
 import { RUN_EVENTS } from './contract/run-events';
 import { allowListCode, familyCoveredWhole, isCidr, isIpv6Cidr } from './private/allow-list';
 import { markForCheck } from './private/check-metadata';
@@ -186,6 +186,8 @@ export class ReportTree extends Construct {
       });
       if (bucket instanceof s3.Bucket && this.reportRetention.expiryDays !== undefined) {
         bucket.addLifecycleRule({ id: 'run-statuses', prefix: STATUS_PREFIX, expiration: Duration.days(this.reportRetention.expiryDays) });
+        // An extract is what its run measured: kept as long as the run's report.
+        bucket.addLifecycleRule({ id: 'run-extracts', prefix: EXTRACTS_PREFIX, expiration: Duration.days(this.reportRetention.expiryDays) });
       }
 
       this.distribution = new cloudfront.Distribution(this, 'Distribution', {
@@ -275,9 +277,9 @@ export class ReportTree extends Construct {
     if (!(this.bucket instanceof s3.Bucket) || this.retainedSlugs.has(slug) || expiryDays === undefined) return;
     this.retainedSlugs.add(slug);
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html (up to 1,000 rules per bucket)
-    // The bucket's own five: the cluster's old versions, old index versions, delete markers and
-    // outcome markers (SitespeedCluster's createReportsBucket), and run-statuses.
-    if (this.retainedSlugs.size > MAX_LIFECYCLE_RULES - 5) {
+    // The bucket's own six: the cluster's old versions, old index versions, delete markers and
+    // outcome markers (SitespeedCluster's createReportsBucket), run-statuses and run-extracts.
+    if (this.retainedSlugs.size > MAX_LIFECYCLE_RULES - 6) {
       throw new Error(`${this.node.path}: ${this.retainedSlugs.size} sites in one reports bucket; S3 allows 1000 lifecycle rules, one per site: use another bucket for more sites.`);
     }
     this.bucket.addLifecycleRule({
@@ -294,13 +296,18 @@ export class ReportTree extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     const index = bucket.arnForObjects(`${INDEX_PREFIX}*`);
     const statuses = bucket.arnForObjects(`${STATUS_PREFIX}*`);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [index, statuses] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [index, statuses] }));
+    const extracts = bucket.arnForObjects(`${EXTRACTS_PREFIX}*`);
+    // The HARs sitespeed.io stores per URL (<site>/<run>/pages/…/data/browsertime.har[.gz]), which the run extracts read.
+    const hars = bucket.arnForObjects('*/data/browsertime.har*');
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [index, statuses, extracts, hars] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [index, statuses, extracts] }));
     bucket.encryptionKey?.grantEncryptDecrypt(role);
     acknowledgeWildcardResource(role, index,
       'The index: a summary and one file per site (named by its slug, known at run time), and copies of unreadable ones under kept/.');
     acknowledgeWildcardResource(role, statuses,
       `Each run's status is kept as a small object of its own under ${STATUS_PREFIX}, so a rebuild of the index restores it.`);
+    acknowledgeWildcardResource(role, extracts, `One extract per run (what each URL measured) under ${EXTRACTS_PREFIX}<site>/<run>.json, named at run time.`);
+    acknowledgeWildcardResource(role, hars, 'Read only: the HAR sitespeed.io stores for each URL of a run, under a run folder named at run time.');
   }
 
   private acknowledgeNagFindings(props: ReportTreeProps): void {

@@ -33,7 +33,7 @@ test('reportIndex files the "Sitespeed Run Finished" events of its cluster, and 
   });
 });
 
-test('reportIndex may list the bucket, read and write the index and the run statuses, and nothing else', () => {
+test('reportIndex may list the bucket, read and write the index, the run statuses and the run extracts, read the runs\' HARs, and nothing else', () => {
   const { template } = withTree();
   const bucket = onlyLogicalId(template, 'AWS::S3::Bucket');
   const arn = { 'Fn::GetAtt': [bucket, 'Arn'] };
@@ -41,15 +41,15 @@ test('reportIndex may list the bucket, read and write the index and the run stat
   const statements = policyStatementsOfRole(template, 'ReportsRole').filter(s => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
   expect(statements).toEqual([
     { Action: 's3:ListBucket', Effect: 'Allow', Resource: arn },
-    { Action: 's3:GetObject', Effect: 'Allow', Resource: [key('/.cdk-sitespeed/index/*'), key('/.cdk-sitespeed/runs/*')] },
-    { Action: 's3:PutObject', Effect: 'Allow', Resource: [key('/.cdk-sitespeed/index/*'), key('/.cdk-sitespeed/runs/*')] },
+    { Action: 's3:GetObject', Effect: 'Allow', Resource: [key('/.cdk-sitespeed/index/*'), key('/.cdk-sitespeed/runs/*'), key('/.cdk-sitespeed/extracts/*'), key('/*/data/browsertime.har*')] },
+    { Action: 's3:PutObject', Effect: 'Allow', Resource: [key('/.cdk-sitespeed/index/*'), key('/.cdk-sitespeed/runs/*'), key('/.cdk-sitespeed/extracts/*')] },
   ]);
 });
 
 describe('report retention', () => {
   const rulesOf = (template: Template) => Object.values(template.findResources('AWS::S3::Bucket'))[0].Properties.LifecycleConfiguration.Rules;
 
-  test('by default each site\'s reports and the run statuses expire after 90 days, sites added before or after the ReportTree alike', () => {
+  test('by default each site\'s reports, the run statuses and the run extracts expire after 90 days, sites added before or after the ReportTree alike', () => {
     const { stack, vpc } = stackWithVpc();
     const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
     cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://shop.example.com/' }] });
@@ -58,6 +58,7 @@ describe('report retention', () => {
     const rules = rulesOf(Template.fromStack(stack));
     expect(rules.filter((r: any) => r.ExpirationInDays && r.Id !== 'outcome-markers-7-days')).toEqual([
       { Id: 'run-statuses', Status: 'Enabled', Prefix: '.cdk-sitespeed/runs/', ExpirationInDays: 90 },
+      { Id: 'run-extracts', Status: 'Enabled', Prefix: '.cdk-sitespeed/extracts/', ExpirationInDays: 90 },
       { Id: 'reports-shop', Status: 'Enabled', Prefix: 'shop/', ExpirationInDays: 90 },
       { Id: 'reports-the-blog', Status: 'Enabled', Prefix: 'the-blog/', ExpirationInDays: 90 },
     ]);
@@ -96,10 +97,10 @@ describe('report retention', () => {
     expect(make).toThrow(message);
   });
 
-  test('S3\'s 1,000 lifecycle rules per bucket: the site after the 995th is refused, saying what to do', () => {
+  test('S3\'s 1,000 lifecycle rules per bucket: the site after the 994th is refused, saying what to do', () => {
     const { tree } = withTree();
-    for (let i = 0; i < 995; i++) tree._retainReportsOf(`site-${i}`);
-    expect(() => tree._retainReportsOf('one-more')).toThrow(/996 sites in one reports bucket; S3 allows 1000 lifecycle rules, one per site: use another bucket/);
+    for (let i = 0; i < 994; i++) tree._retainReportsOf(`site-${i}`);
+    expect(() => tree._retainReportsOf('one-more')).toThrow(/995 sites in one reports bucket; S3 allows 1000 lifecycle rules, one per site: use another bucket/);
   });
 
   test('a bucket not created in this app cannot get the rules: an error says what to do; forever is accepted', () => {

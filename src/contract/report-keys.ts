@@ -20,6 +20,13 @@ export const MARKERS_KEY = `${INDEX_PREFIX}markers.json`;
  */
 export const OUTCOME_PREFIX = '.cdk-sitespeed/outcomes/';
 
+/** One extract per run that left a report (src/contract/run-extracts.ts): `<site>/<run>.json`. */
+export const EXTRACTS_PREFIX = '.cdk-sitespeed/extracts/';
+
+export function extractKey(site: string, run: string): string {
+  return `${EXTRACTS_PREFIX}${site}/${run}.json`;
+}
+
 export function siteIndexKey(site: string): string {
   return `${SITES_PREFIX}${site}.json`;
 }

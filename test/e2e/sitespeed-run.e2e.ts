@@ -9,6 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { listen, LOCAL_ONLY, requireSitespeed, run, SITESPEED } from './sitespeed-cli';
+import { writeExtract } from '../../lambda-src/report-index/run-extract';
 import { SitespeedCluster } from '../../src';
 import { startCarbon } from '../harness/carbon';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
@@ -22,6 +23,7 @@ describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
   const s3client = new S3Client(motoClientConfig());
   const metricLines: string[] = [];
   let page: http.Server;
+  let pagePort = 0;
   let graphite: net.Server;
   let result: { code: number | null; output: string };
   let args: string[];
@@ -42,7 +44,7 @@ describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
         res.end();
       }
     });
-    const pagePort = await listen(page);
+    pagePort = await listen(page);
     // A stand-in for Graphite's plain text listener (carbon's line receiver, port 2003: graphite-project/carbon
     // lib/carbon/protocols.py MetricLineReceiver, `path value timestamp` per line): it records every metric line.
     // What the real carbon makes of sitespeed.io's lines: test/integration/carbon.test.ts.
@@ -122,6 +124,34 @@ describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
     };
     expect(figures.runSeconds).toBeGreaterThan(0);
     fs.writeFileSync(path.join(__dirname, '..', '..', 'test-artifacts', 'e2e-run-figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  });
+
+  test('the run extract reads what the real run uploaded: each URL\'s HAR with its paint times, and the setup', async () => {
+    const listed = await s3client.send(new ListObjectsV2Command({ Bucket: 'e2e-reports', Prefix: 'shop/' }));
+    const folder = /^shop\/([^/]+)\/index\.html$/.exec((listed.Contents ?? []).map(o => o.Key!).find(k => /^shop\/[^/]+\/index\.html$/.test(k))!)![1];
+    const extract = (await writeExtract(s3client, 'e2e-reports', { site: 'shop', run: folder, status: 'ok', rerun: false }, () => {}))!;
+    fs.writeFileSync(path.join(__dirname, '..', '..', 'test-artifacts', 'e2e-run-extract.json'), `${JSON.stringify(extract, null, 2)}\n`);
+    expect(extract.problems).toEqual([]);
+    expect(extract.pages.map(p => [p.url, p.iterations])).toEqual([[`http://127.0.0.1:${pagePort}/`, 1], [`http://127.0.0.1:${pagePort}/cart`, 1]]);
+    for (const { medians } of extract.pages) {
+      expect(medians.ttfb).toBeGreaterThanOrEqual(0);
+      expect(medians.firstContentfulPaint).toBeGreaterThan(0);
+      expect(medians.largestContentfulPaint).toBeGreaterThanOrEqual(medians.firstContentfulPaint!);
+      expect(medians.cumulativeLayoutShift).toBe(0);
+      expect(medians.requests).toBeGreaterThanOrEqual(1);
+      expect(medians.transferSize).toBeGreaterThan(0);
+      expect(medians.fullyLoaded).toBeGreaterThan(0);
+    }
+    // sitespeed.io 39.2.0 runs browsertime 26.2.0, which takes Chrome's HAR from chrome-har 1.1.1 (their package.json files);
+    // the HAR is stored uncompressed (gzipHAR defaults to false).
+    expect(extract.setup).toEqual({
+      browser: expect.stringMatching(/^(Chrome|Chromium|HeadlessChrome)$/),
+      browserVersion: expect.stringMatching(/^\d+\./),
+      harCreator: 'chrome-har 1.1.1',
+      connectivity: 'native',
+      iterations: 1,
+      urls: [`http://127.0.0.1:${pagePort}/`, `http://127.0.0.1:${pagePort}/cart`],
+    });
   });
 
   test('metrics reach Graphite under the namespace, the slug and the URL aliases', () => {

@@ -1,0 +1,93 @@
+/**
+ * A run's extract (src/contract/run-extracts.ts), written once its "Sitespeed Run Finished" event
+ * arrives: every HAR the run uploaded is read and summarised, and the extract is put at
+ * `.cdk-sitespeed/extracts/<site>/<run>.json`. The same event twice writes the same extract; a HAR
+ * that cannot be read is named in `problems` and the others are kept; an S3 error fails the call,
+ * so the event is retried.
+ */
+import { gunzipSync } from 'zlib';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { summariseHar } from './har-summary';
+import { extractKey } from '../../src/contract/report-keys';
+import { PageExtract, RunExtract, RunSetup } from '../../src/contract/run-extracts';
+
+type Log = (line: object) => void;
+/** What sitespeed.io's harstorer names a URL's HAR: browsertime.har, or browsertime.har.gz with --gzipHAR. */
+const HAR_KEY = /\/data\/browsertime\.har(\.gz)?$/;
+/** HARs read at once: a run has one per URL, each up to a few MB. */
+const CONCURRENCY = 4;
+
+export interface FinishedRun {
+  readonly site: string;
+  readonly run: string | null;
+  readonly status: string;
+  readonly rerun: boolean;
+}
+
+async function harKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
+    for (const object of page.Contents ?? []) if (HAR_KEY.test(object.Key!)) keys.push(object.Key!);
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
+  return keys.sort();
+}
+
+/** A stored HAR's JSON: gzipped or not (by its first bytes: an upload may or may not say Content-Encoding). */
+async function readHar(s3: S3Client, bucket: string, key: string): Promise<unknown> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const bytes = Buffer.from(await object.Body!.transformToByteArray());
+  const plain = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+  return JSON.parse(plain.toString('utf8'));
+}
+
+/** The extract of a run with a report folder (undefined for one without), written to the bucket. */
+export async function writeExtract(s3: S3Client, bucket: string, finished: FinishedRun, log: Log): Promise<RunExtract | undefined> {
+  if (finished.run === null) return undefined;
+  const keys = await harKeys(s3, bucket, `${finished.site}/${finished.run}/pages/`);
+  const pages: PageExtract[] = [];
+  const setups: RunSetup[] = [];
+  const problems: string[] = keys.length === 0
+    ? [`no HAR under ${finished.site}/${finished.run}/pages/ (a run with --browsertime.skipHar has none)`]
+    : [];
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) {
+      const key = keys[next++];
+      let har: unknown;
+      try {
+        har = await readHar(s3, bucket, key);
+      } catch (error: any) {
+        // A missing or unreadable object is a problem of this HAR; throttling and the like are retried with the event.
+        if (error?.name !== 'SyntaxError' && error?.name !== 'NoSuchKey' && error?.code !== 'Z_DATA_ERROR') throw error;
+        problems.push(`${key}: ${error.name === 'NoSuchKey' ? 'gone' : `unreadable (${error.message})`}`);
+        continue;
+      }
+      try {
+        const summary = summariseHar(har);
+        pages.push(...summary.pages);
+        setups.push(summary.setup);
+      } catch (error: any) {
+        problems.push(`${key}: ${error.message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  pages.sort((a, b) => a.url.localeCompare(b.url));
+  const extract: RunExtract = {
+    version: 1,
+    site: finished.site,
+    run: finished.run,
+    status: finished.status,
+    rerun: finished.rerun,
+    ...(setups.length > 0 ? { setup: { ...setups[0], iterations: Math.max(...setups.map(s => s.iterations)), urls: pages.map(p => p.url) } } : {}),
+    pages,
+    problems: problems.sort(),
+  };
+  const key = extractKey(finished.site, finished.run);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(extract), ContentType: 'application/json' }));
+  log({ extract: `s3://${bucket}/${key}`, pages: pages.length, problems: problems.length });
+  return extract;
+}
