@@ -20,6 +20,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { benchCalendar } from './calendar';
 import { benchCost } from './cost';
+import { benchRegressions } from './regressions';
 import { benchTree } from './tree';
 import { buildReferenceApp } from '../examples/app';
 
@@ -109,7 +110,7 @@ function benchBundles(): void {
   }
 }
 
-// BENCH_ONLY=synth|bundles|tree|calendar|cost runs one part (all by default).
+// BENCH_ONLY=synth|bundles|tree|calendar|cost|regressions runs one part (all by default).
 const ONLY = process.env.BENCH_ONLY;
 
 async function main(): Promise<void> {
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
   if (!ONLY || ONLY === 'tree') await benchTree();
   if (!ONLY || ONLY === 'calendar') await benchCalendar();
   if (!ONLY || ONLY === 'cost') benchCost();
+  if (!ONLY || ONLY === 'regressions') benchRegressions();
 }
 
 main().catch(error => {

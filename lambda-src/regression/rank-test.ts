@@ -67,22 +67,33 @@ export function uCounts(m: number, n: number): bigint[] {
   return poly;
 }
 
-/** P(U ≥ u) for samples of m and n distinct values. */
-export function exactSurvival(u: number, m: number, n: number): number {
+/** P(U ≤ u) for u = 0 … m·n, samples of m and n distinct values; kept per (m, n): the decision asks for the same sizes run after run. */
+const cdfTables = new Map<string, number[]>();
+function cdfTable(m: number, n: number): number[] {
+  const key = `${Math.min(m, n)},${Math.max(m, n)}`;
+  const known = cdfTables.get(key);
+  if (known) return known;
   const counts = uCounts(m, n);
   const total = counts.reduce((s, c) => s + c, 0n);
-  let above = 0n;
-  for (let k = Math.max(0, Math.ceil(u)); k < counts.length; k++) above += counts[k];
-  return Number((above * 10n ** 18n) / total) / 1e18;
+  let below = 0n;
+  const table = counts.map(c => {
+    below += c;
+    return Number((below * 10n ** 18n) / total) / 1e18;
+  });
+  cdfTables.set(key, table);
+  return table;
 }
 
 /** P(U ≤ u) for samples of m and n distinct values. */
 export function exactCdf(u: number, m: number, n: number): number {
-  const counts = uCounts(m, n);
-  const total = counts.reduce((s, c) => s + c, 0n);
-  let below = 0n;
-  for (let k = 0; k <= Math.min(Math.floor(u), counts.length - 1); k++) below += counts[k];
-  return Number((below * 10n ** 18n) / total) / 1e18;
+  if (u < 0) return 0;
+  const table = cdfTable(m, n);
+  return table[Math.min(Math.floor(u), table.length - 1)];
+}
+
+/** P(U ≥ u) for samples of m and n distinct values (the distribution is symmetric: P(U ≥ u) = P(U ≤ m·n − u)). */
+export function exactSurvival(u: number, m: number, n: number): number {
+  return exactCdf(m * n - Math.ceil(u), m, n);
 }
 
 /** The standard normal survival function, 1 - Φ(z), to near double precision in the tail too (p-values of 1e-10 stay exact). */

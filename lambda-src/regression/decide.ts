@@ -1,0 +1,299 @@
+/**
+ * Does a site's latest run say it got slower? Run by run, on run extracts
+ * (src/contract/run-extracts.ts): the unit is the run (the median of its iterations), never the
+ * iteration, since a run's iterations share an instance, an hour and a backend state.
+ *
+ * - Baseline: the site's recent comparable runs (ok or budget failed, scheduled, not a
+ *   confirmation run, the same test setup) before the recent window, at least `minBaselineRuns`
+ *   of them and at most `maxBaselineRuns`, none older than `maxBaselineAgeDays`; until there are
+ *   enough, the site is warming up. Runs flagged by an open regression stay out of it.
+ * - Test ('shift', the default): per URL and primary metric (LCP, FCP, TTFB), the mean log of the
+ *   last `recentRuns` runs against the baseline's median log, each run first corrected by its
+ *   hour's typical offset (a daily cycle learnt from the baseline), in units of the baseline's
+ *   robust spread widened for autocorrelated runs; Holm's correction across every metric and URL
+ *   keeps the chance of any false finding per decision at `alpha`. A finding must also move by a
+ *   real amount: the shift's lower confidence bound is at least `floorPercent` of the baseline
+ *   median and `floorMs`. ('rank': a one-sided Mann-Whitney U test with the Hodges-Lehmann bound
+ *   instead; bench/regressions.ts prints both, and the rank test with k = 3 finds +10 % LCP within
+ *   two runs far less often at the same false-alarm rate, since 3 runs against many cannot reach
+ *   a corrected level unless all 3 are above nearly every baseline run.)
+ * - Confirmation: a finding is a candidate until the next scheduled run finds it again, and by
+ *   itself (an immediate re-run would share the state that caused it; one outlier run can carry a
+ *   window's mean twice, not a run of its own); then the regression is open, its
+ *   baseline frozen. It recovers when the recent runs' median is back within half the floor of
+ *   the frozen baseline's (hysteresis), or is accepted after `acceptAfterRuns` runs, when the
+ *   new level becomes the baseline.
+ * Pure: test/lambda/regression.test.ts, and bench/regressions.ts measures its error rates.
+ */
+import { hodgesLehmann, holm, mannWhitneyU, normalSurvival } from './rank-test';
+import { ExtractMetric, RunExtract, setupKeyOf } from '../../src/contract/run-extracts';
+
+export const PRIMARY_METRICS: readonly ExtractMetric[] = ['largestContentfulPaint', 'firstContentfulPaint', 'ttfb'];
+
+export interface RegressionSettings {
+  /**
+   * 'shift': the mean log of the recent runs against the baseline's median log, in units of the
+   * baseline's robust spread (MAD) widened for the correlation between consecutive runs.
+   * 'rank': a one-sided Mann-Whitney U test of the recent runs against the baseline, with the
+   * Hodges-Lehmann bound. bench/regressions.ts compares them.
+   */
+  readonly method: 'shift' | 'rank';
+  readonly minBaselineRuns: number;
+  readonly maxBaselineRuns: number;
+  readonly maxBaselineAgeDays: number;
+  readonly recentRuns: number;
+  readonly alpha: number;
+  readonly floorPercent: number;
+  readonly floorMs: number;
+  readonly acceptAfterRuns: number;
+}
+
+export const DEFAULT_SETTINGS: RegressionSettings = {
+  method: 'shift',
+  minBaselineRuns: 15,
+  maxBaselineRuns: 168,
+  maxBaselineAgeDays: 30,
+  recentRuns: 2,
+  alpha: 0.01,
+  floorPercent: 3,
+  floorMs: 50,
+  acceptAfterRuns: 72,
+};
+
+export interface Finding {
+  readonly url: string;
+  readonly metric: ExtractMetric;
+  readonly baselineMedian: number;
+  readonly recentMedian: number;
+  /** Hodges-Lehmann shift, recent minus baseline, and its one-sided lower bound at 1 - alpha. */
+  readonly shift: number;
+  readonly lowerBound: number;
+  readonly pvalue: number;
+  /** Holm-adjusted across everything tested in this decision. */
+  readonly adjusted: number;
+}
+
+export interface Assessment {
+  readonly baselineRuns: number;
+  /** Tests made (URLs × primary metrics with values on both sides). */
+  readonly tested: number;
+  /** The findings that pass the corrected test and the effect floor. */
+  readonly findings: Finding[];
+}
+
+const median = (values: number[]) => {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Runs that may feed a baseline or a decision: measured (a report with pages), scheduled, not a confirmation run. */
+export function isComparable(extract: RunExtract): boolean {
+  return (extract.status === 'ok' || extract.status === 'budget failed') && !extract.rerun && extract.setup !== undefined && extract.pages.length > 0;
+}
+
+function observationsOf(runs: RunExtract[], url: string, metric: ExtractMetric): Observation[] {
+  return runs.flatMap(r => {
+    const value = r.pages.find(p => p.url === url)?.medians[metric];
+    return value !== undefined && value > 0 ? [{ value, hour: Number(r.run.slice(11, 13)) }] : [];
+  });
+}
+
+function valuesOf(runs: RunExtract[], url: string, metric: ExtractMetric): number[] {
+  return observationsOf(runs, url, metric).map(o => o.value);
+}
+
+/** The z for which P(Z > z) = p (bisection on the survival function: called once per test). */
+function normalQuantileAbove(p: number): number {
+  let low = -10;
+  let high = 10;
+  for (let i = 0; i < 80; i++) {
+    const mid = (low + high) / 2;
+    if (normalSurvival(mid) > p) low = mid; else high = mid;
+  }
+  return (low + high) / 2;
+}
+
+/** A run's value of one metric with the UTC hour it ran at (for the daily cycle). */
+export interface Observation {
+  readonly value: number;
+  readonly hour: number;
+}
+
+/** Each hour's typical offset from the baseline's median log, where the baseline has at least 3 runs at that hour (else 0). */
+function hourEffects(logs: number[], hours: number[], center: number): Map<number, number> {
+  const effects = new Map<number, number>();
+  for (const hour of new Set(hours)) {
+    const at = logs.filter((_, i) => hours[i] === hour);
+    if (at.length >= 3) effects.set(hour, median(at) - center);
+  }
+  return effects;
+}
+
+/**
+ * The shift of the recent runs' mean log over the baseline's median log, its one-sided p-value
+ * and the lower bound of the shift (in the metric's unit) at 1 - alpha. A site that runs at many
+ * hours has a daily cycle (traffic, backends): each run is compared after taking off its hour's
+ * typical offset, learnt from the baseline (at least 3 runs at that hour). The spread is the
+ * MAD of what is left (robust to the baseline's outlier runs), and the variance of a mean of k
+ * consecutive runs that of an AR(1) with the baseline's lag-1 autocorrelation (clamped to 0 … 0.9).
+ */
+export function shiftTest(before: Observation[], after: Observation[], alpha: number): { shift: number; lowerBound: number; pvalue: number } {
+  const logs = before.map(o => Math.log(o.value));
+  const center = median(logs);
+  const effects = hourEffects(logs, before.map(o => o.hour), center);
+  const residuals = logs.map((v, i) => v - center - (effects.get(before[i].hour) ?? 0));
+  // Run medians are whole milliseconds: a spread below 0.5 % is rounding, not stability.
+  const scale = Math.max(1.4826 * median(residuals.map(Math.abs)), 0.005);
+  const mean = residuals.reduce((a, b) => a + b, 0) / residuals.length;
+  const deviations = residuals.map(v => v - mean);
+  const variance = deviations.reduce((a, d) => a + d * d, 0);
+  const lag1 = variance > 0 ? deviations.slice(1).reduce((a, d, i) => a + d * deviations[i], 0) / variance : 0;
+  const phi = Math.min(0.9, Math.max(0, lag1));
+  const k = after.length;
+  let factor = 1;
+  for (let i = 1; i < k; i++) factor += 2 * (1 - i / k) * phi ** i;
+  const se = scale * Math.sqrt(factor / k);
+  const d = after.reduce((a, o) => a + Math.log(o.value) - center - (effects.get(o.hour) ?? 0), 0) / k;
+  const base = Math.exp(center);
+  return { shift: base * (Math.exp(d) - 1), lowerBound: base * (Math.exp(d - normalQuantileAbove(alpha) * se) - 1), pvalue: normalSurvival(d / se) };
+}
+
+/** The recent runs against the baseline: every primary metric of every URL, Holm across all of them. */
+export function assess(baseline: RunExtract[], recent: RunExtract[], settings: RegressionSettings = DEFAULT_SETTINGS): Assessment {
+  const urls = recent[recent.length - 1]?.setup?.urls ?? [];
+  const tests: Omit<Finding, 'adjusted'>[] = [];
+  for (const url of urls) {
+    for (const metric of PRIMARY_METRICS) {
+      const before = valuesOf(baseline, url, metric);
+      const after = valuesOf(recent, url, metric);
+      if (before.length < settings.minBaselineRuns || after.length < settings.recentRuns) continue;
+      if (settings.method === 'shift') {
+        tests.push({
+          url,
+          metric,
+          baselineMedian: median(before),
+          recentMedian: median(after),
+          ...shiftTest(observationsOf(baseline, url, metric), observationsOf(recent, url, metric), settings.alpha),
+        });
+        continue;
+      }
+      // Exact for the few recent runs even with ties (scipy's method='exact' ignores them: run medians rounded to the
+      // millisecond tie rarely); scipy's 'auto' would take the normal approximation, which is far off in the tail at k = 3.
+      const { pvalue } = mannWhitneyU(after, before, { alternative: 'greater', method: after.length <= 8 ? 'exact' : 'asymptotic' });
+      const { shift, lowerBound } = hodgesLehmann(before, after, settings.alpha);
+      tests.push({ url, metric, baselineMedian: median(before), recentMedian: median(after), shift, lowerBound, pvalue });
+    }
+  }
+  const adjusted = holm(tests.map(t => t.pvalue));
+  const findings = tests.map((t, i) => ({ ...t, adjusted: adjusted[i] }))
+    .filter(f => f.adjusted <= settings.alpha && f.lowerBound >= Math.max(f.baselineMedian * settings.floorPercent / 100, settings.floorMs));
+  return { baselineRuns: baseline.length, tested: tests.length, findings };
+}
+
+export type Verdict =
+  | { readonly kind: 'warming up'; readonly run: string; readonly baselineRuns: number }
+  | { readonly kind: 'ok'; readonly run: string }
+  | { readonly kind: 'candidate'; readonly run: string; readonly findings: Finding[] }
+  | { readonly kind: 'detected'; readonly run: string; readonly findings: Finding[] }
+  | { readonly kind: 'still regressed'; readonly run: string; readonly since: string }
+  | { readonly kind: 'recovered'; readonly run: string; readonly since: string }
+  | { readonly kind: 'accepted'; readonly run: string; readonly since: string }
+  | { readonly kind: 'new setup'; readonly run: string; readonly setup: string }
+  | { readonly kind: 'not comparable'; readonly run: string };
+
+/** What the detector remembers between runs. */
+export interface DetectorState {
+  readonly setup?: string;
+  readonly candidate?: string;
+  readonly open?: { readonly since: string; readonly baseline: string[]; readonly findings: Finding[]; readonly runsSince: number };
+  /** Runs kept out of baselines: those of an open or recovered regression. */
+  readonly flagged: string[];
+  /** After a regression was accepted, the baseline starts at the new level: no run before this one. */
+  readonly baselineFrom?: string;
+}
+
+export const INITIAL_STATE: DetectorState = { flagged: [] };
+
+// The setup key of an extract, computed once per extract object (decide() compares it for every run of the history).
+const setupKeys = new WeakMap<RunExtract, string>();
+function setupOf(extract: RunExtract): string {
+  let key = setupKeys.get(extract);
+  if (key === undefined) setupKeys.set(extract, key = setupKeyOf(extract.setup!));
+  return key;
+}
+
+const runTime = (run: string) => Date.parse(`${run.slice(0, 10)}T${run.slice(11).replace(/-/g, ':')}Z`);
+
+/**
+ * The verdict on `latest` given the site's earlier extracts (any order, any kind) and the state
+ * after the previous run; returns the next state. Deterministic: the same inputs give the same verdict.
+ */
+export function decide(
+  history: RunExtract[], latest: RunExtract, state: DetectorState, settings: RegressionSettings = DEFAULT_SETTINGS,
+): { verdict: Verdict; state: DetectorState } {
+  const run = latest.run;
+  if (!isComparable(latest)) return { verdict: { kind: 'not comparable', run }, state };
+  const setup = setupOf(latest);
+  if (state.setup !== undefined && state.setup !== setup) {
+    // A new browser, URL set or iteration count: a new baseline; an open regression cannot be judged against the old one.
+    return { verdict: { kind: 'new setup', run, setup }, state: { setup, flagged: [] } };
+  }
+  const oldest = runTime(run) - settings.maxBaselineAgeDays * 86_400_000;
+  // A flagged run older than any baseline reaches no longer needs remembering.
+  const flagged = new Set(state.flagged.filter(f => runTime(f) >= oldest));
+  const earlier = history.filter(e => e.run < run && isComparable(e) && setupOf(e) === setup)
+    .sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
+  const recent = [...(settings.recentRuns > 1 ? earlier.slice(-(settings.recentRuns - 1)) : []), latest];
+  const kept = state.baselineFrom !== undefined ? { baselineFrom: state.baselineFrom } : {};
+  const beforeWindow = earlier.slice(0, Math.max(0, earlier.length - (settings.recentRuns - 1)));
+
+  if (state.open) {
+    const open = state.open;
+    const back = open.findings.every(f => {
+      const now = median(valuesOf(recent, f.url, f.metric));
+      return now <= f.baselineMedian + Math.max(f.baselineMedian * settings.floorPercent / 200, settings.floorMs / 2);
+    });
+    if (back && recent.length >= settings.recentRuns) {
+      return { verdict: { kind: 'recovered', run, since: open.since }, state: { ...kept, setup, flagged: [...flagged] } };
+    }
+    if (open.runsSince + 1 >= settings.acceptAfterRuns) {
+      // The new level is the new normal: its runs may feed the baseline again.
+      const since = open.since;
+      return { verdict: { kind: 'accepted', run, since }, state: { setup, flagged: [...flagged].filter(f => f < since), baselineFrom: since } };
+    }
+    const next = { ...state, setup, flagged: [...flagged, run], open: { ...open, runsSince: open.runsSince + 1 } };
+    return { verdict: { kind: 'still regressed', run, since: open.since }, state: next };
+  }
+
+  const from = state.baselineFrom ?? '';
+  const baseline = beforeWindow.filter(e => !flagged.has(e.run) && e.run >= from && runTime(e.run) >= oldest).slice(-settings.maxBaselineRuns);
+  if (baseline.length < settings.minBaselineRuns || recent.length < settings.recentRuns) {
+    return { verdict: { kind: 'warming up', run, baselineRuns: baseline.length }, state: { ...kept, setup, flagged: [...flagged] } };
+  }
+  const { findings } = assess(baseline, recent, settings);
+  if (findings.length === 0) return { verdict: { kind: 'ok', run }, state: { ...kept, setup, flagged: [...flagged] } };
+  if (state.candidate === undefined) {
+    return { verdict: { kind: 'candidate', run, findings }, state: { ...kept, setup, flagged: [...flagged], candidate: run } };
+  }
+  // The confirming run must show the change by itself: a single outlier run (a cold instance) can carry a window's
+  // mean twice, the candidate's and the next one's, but is not followed by a slow run.
+  const confirmed = findings.filter(f => {
+    const own = observationsOf([latest], f.url, f.metric);
+    if (own.length === 0) return false;
+    const alone = shiftTest(observationsOf(baseline, f.url, f.metric), own, settings.alpha / findings.length);
+    const floor = Math.max(f.baselineMedian * settings.floorPercent / 100, settings.floorMs);
+    return alone.pvalue <= settings.alpha / findings.length && alone.lowerBound >= floor;
+  });
+  if (confirmed.length === 0) return { verdict: { kind: 'candidate', run, findings }, state: { ...kept, setup, flagged: [...flagged], candidate: run } };
+  const windowRuns = recent.map(r => r.run);
+  return {
+    verdict: { kind: 'detected', run, findings: confirmed },
+    state: {
+      ...kept,
+      setup,
+      flagged: [...new Set([...flagged, state.candidate, ...windowRuns])],
+      open: { since: recent[0].run, baseline: baseline.map(b => b.run), findings: confirmed, runsSince: 0 },
+    },
+  };
+}

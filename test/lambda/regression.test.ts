@@ -1,0 +1,142 @@
+import { decide, DEFAULT_SETTINGS, DetectorState, INITIAL_STATE, shiftTest, Verdict } from '../../lambda-src/regression/decide';
+import { RunExtract } from '../../src/contract/run-extracts';
+
+const URLS = ['https://shop.example.com/', 'https://shop.example.com/cart'];
+const START = Date.parse('2026-11-01T00:00:00Z');
+const HOUR = 3600_000;
+
+/** A deterministic wobble of about ±2 %, so runs differ as real ones do. */
+const wobble = (i: number, salt: number) => 1 + 0.02 * Math.sin(i * 12.9898 + salt * 78.233) * Math.cos(i * 4.1414 + salt);
+
+function extract(i: number, change: { lcp?: number; all?: number; browserVersion?: string; status?: string; rerun?: boolean } = {}): RunExtract {
+  return {
+    version: 1,
+    site: 'shop',
+    run: new Date(START + i * HOUR).toISOString().slice(0, 19).replace(/[T:]/g, '-'),
+    status: change.status ?? 'ok',
+    rerun: change.rerun ?? false,
+    setup: { browser: 'Chrome', browserVersion: change.browserVersion ?? '131.0', harCreator: 'chrome-har 1.3.1', connectivity: 'native', iterations: 5, urls: URLS },
+    pages: URLS.map((url, u) => ({
+      url,
+      iterations: 5,
+      medians: {
+        largestContentfulPaint: Math.round(1500 * wobble(i, u) * (u === 0 ? change.lcp ?? 1 : 1) * (change.all ?? 1)),
+        firstContentfulPaint: Math.round(900 * wobble(i, u + 10) * (change.all ?? 1)),
+        ttfb: Math.round(250 * wobble(i, u + 20) * (change.all ?? 1)),
+        transferSize: 400_000,
+      },
+    })),
+    problems: [],
+  };
+}
+
+/** Feeds the runs through decide() as the Lambda would, one at a time; returns each verdict. */
+function replay(runs: RunExtract[], settings = DEFAULT_SETTINGS): { verdicts: Verdict[]; state: DetectorState } {
+  const verdicts: Verdict[] = [];
+  let state = INITIAL_STATE;
+  runs.forEach((latest, i) => {
+    const result = decide(runs.slice(0, i), latest, state, settings);
+    verdicts.push(result.verdict);
+    state = result.state;
+  });
+  return { verdicts, state };
+}
+
+const stable = (n: number, from = 0) => Array.from({ length: n }, (_, i) => extract(from + i));
+
+test('a new site warms up until its baseline has enough runs, then stable runs are ok', () => {
+  const { verdicts } = replay(stable(60));
+  const kinds = verdicts.map(v => v.kind);
+  const firstOk = kinds.indexOf('ok');
+  expect(kinds.slice(0, firstOk).every(k => k === 'warming up')).toBe(true);
+  expect(firstOk).toBe(DEFAULT_SETTINGS.minBaselineRuns + DEFAULT_SETTINGS.recentRuns - 1);
+  expect(kinds.slice(firstOk).every(k => k === 'ok')).toBe(true);
+});
+
+test('a +30 % LCP step on one URL: a candidate, confirmed by the next run, naming that metric and URL with both medians', () => {
+  const runs = [...stable(40), ...Array.from({ length: 4 }, (_, i) => extract(40 + i, { lcp: 1.3 }))];
+  const { verdicts, state } = replay(runs);
+  const after = verdicts.slice(40).map(v => v.kind);
+  expect(after.slice(0, 3)).toContain('detected');
+  expect(after.indexOf('candidate')).toBeLessThan(after.indexOf('detected'));
+  const detected = verdicts.find(v => v.kind === 'detected') as Extract<Verdict, { kind: 'detected' }>;
+  expect(detected.findings.map(f => [f.url, f.metric])).toEqual([[URLS[0], 'largestContentfulPaint']]);
+  const finding = detected.findings[0];
+  expect(finding.baselineMedian).toBeGreaterThan(1450);
+  expect(finding.baselineMedian).toBeLessThan(1550);
+  expect(finding.recentMedian / finding.baselineMedian).toBeGreaterThan(1.25);
+  expect(finding.lowerBound).toBeGreaterThan(0.03 * finding.baselineMedian);
+  expect(state.open?.since).toBeDefined();
+});
+
+test('one outlier run (a cold instance, every metric +60 %) is never a regression', () => {
+  const runs = [...stable(40), extract(40, { all: 1.6 }), ...stable(10, 41)];
+  const kinds = replay(runs).verdicts.map(v => v.kind);
+  expect(kinds).not.toContain('detected');
+});
+
+test('an open regression: its runs stay out of the baseline; it recovers when the runs are back, with hysteresis', () => {
+  const runs = [...stable(40), ...Array.from({ length: 5 }, (_, i) => extract(40 + i, { lcp: 1.3 })), ...stable(6, 45)];
+  const { verdicts, state } = replay(runs);
+  const kinds = verdicts.map(v => v.kind);
+  expect(kinds.slice(40, 45)).toContain('still regressed');
+  expect(kinds.slice(45)).toContain('recovered');
+  expect(kinds.slice(kinds.indexOf('recovered') + 1).every(k => k === 'ok')).toBe(true);
+  // The slow runs are remembered as flagged, so they never become "normal".
+  expect(state.flagged).toEqual(expect.arrayContaining([runs[42].run, runs[43].run]));
+  expect(state.open).toBeUndefined();
+});
+
+test('a regression that stays is accepted after acceptAfterRuns: the new level becomes the baseline', () => {
+  const settings = { ...DEFAULT_SETTINGS, acceptAfterRuns: 6 };
+  const runs = [...stable(40), ...Array.from({ length: 30 }, (_, i) => extract(40 + i, { lcp: 1.3 }))];
+  const { verdicts } = replay(runs, settings);
+  const kinds = verdicts.map(v => v.kind);
+  const accepted = kinds.indexOf('accepted');
+  expect(accepted).toBeGreaterThan(40);
+  expect(kinds.slice(accepted + 1)).not.toContain('detected');
+  expect(kinds[kinds.length - 1]).toBe('ok');
+});
+
+test('a new setup (here the browser version) starts a new baseline: never compared with the old one', () => {
+  const runs = [...stable(40), ...Array.from({ length: 20 }, (_, i) => extract(40 + i, { lcp: 1.3, browserVersion: '132.0' }))];
+  const kinds = replay(runs).verdicts.map(v => v.kind);
+  expect(kinds[40]).toBe('new setup');
+  expect(kinds.slice(41, 41 + DEFAULT_SETTINGS.minBaselineRuns).every(k => k === 'warming up')).toBe(true);
+  expect(kinds).not.toContain('detected');
+});
+
+test('runs that are not comparable (failed, a confirmation run, an extract without pages) change nothing and invent nothing', () => {
+  const base = stable(40);
+  const { state } = replay(base);
+  const odd: RunExtract[] = [
+    extract(40, { status: 'failed', all: 3 }),
+    extract(41, { rerun: true, all: 3 }),
+    { ...extract(42), pages: [], setup: undefined, problems: ['shop/…/browsertime.har: unreadable'] },
+  ];
+  for (const latest of odd) {
+    const result = decide(base, latest, state);
+    expect(result.verdict).toEqual({ kind: 'not comparable', run: latest.run });
+    expect(result.state).toBe(state);
+  }
+  // An extract that lacks a metric is tested on what it has.
+  const partial = { ...extract(40), pages: extract(40).pages.map(p => ({ ...p, medians: { transferSize: 1 } })) };
+  expect(decide(base, partial, state).verdict.kind).not.toBe('detected');
+});
+
+test('the same history and state give the same verdict', () => {
+  const runs = [...stable(40), extract(40, { lcp: 1.3 })];
+  const a = decide(runs.slice(0, 40), runs[40], replay(runs.slice(0, 40)).state);
+  const b = decide(runs.slice(0, 40), runs[40], replay(runs.slice(0, 40)).state);
+  expect(a).toEqual(b);
+});
+
+test('the shift test takes the daily cycle off: the slow hour is not slower than itself', () => {
+  // 7 days of hourly runs, 15 % slower at 09:00 UTC every day.
+  const at = (day: number, hour: number) => ({ value: (hour === 9 ? 1150 : 1000) * wobble(day * 24 + hour, 1), hour });
+  const baseline = Array.from({ length: 7 * 24 }, (_, i) => at(Math.floor(i / 24), i % 24));
+  expect(shiftTest(baseline, [at(8, 9)], 0.01).pvalue).toBeGreaterThan(0.05);
+  expect(shiftTest(baseline, [{ value: 1150 * 1.15, hour: 9 }], 0.01).pvalue).toBeLessThan(0.001);
+  // Without enough runs at an hour, no offset is learnt for it.
+  expect(shiftTest(baseline.filter(o => o.hour !== 9), [{ value: 1150, hour: 9 }], 0.01).pvalue).toBeLessThan(0.001);
+});
