@@ -17,12 +17,15 @@
  *   instead; bench/regressions.ts prints both, and the rank test with k = 3 finds +10 % LCP within
  *   two runs far less often at the same false-alarm rate, since 3 runs against many cannot reach
  *   a corrected level unless all 3 are above nearly every baseline run.)
- * - Confirmation: a finding is a candidate until the next scheduled run finds it again, and by
- *   itself (an immediate re-run would share the state that caused it; one outlier run can carry a
- *   window's mean twice, not a run of its own); then the regression is open, its
- *   baseline frozen. It recovers when the recent runs' median is back within half the floor of
- *   the frozen baseline's (hysteresis), or is accepted after `acceptAfterRuns` runs, when the
- *   new level becomes the baseline.
+ * - Confirmation: a finding is a candidate until the runs since its window began confirm it:
+ *   together (their lower median, so outlier runs short of half cannot carry it), once there are
+ *   as many as the baseline's autocorrelation needs to tell a change from a slow spell (about
+ *   (1 + φ) / (1 − φ) runs, at least `recentRuns` + 1), and the latest by itself; an immediate
+ *   re-run would share the state that caused the first, so only scheduled runs count. A candidate
+ *   whose runs fall back to the baseline is dropped. Then the regression is open, its baseline
+ *   frozen. It recovers when the recent runs' median is back within half the floor of the frozen
+ *   baseline's (hysteresis), or is accepted after `acceptAfterRuns` runs, when the new level
+ *   becomes the baseline.
  * Pure: test/lambda/regression.test.ts, and bench/regressions.ts measures its error rates.
  */
 import { hodgesLehmann, holm, mannWhitneyU, normalSurvival } from './rank-test';
@@ -120,41 +123,77 @@ export interface Observation {
   readonly hour: number;
 }
 
-/** Each hour's typical offset from the baseline's median log, where the baseline has at least 3 runs at that hour (else 0). */
-function hourEffects(logs: number[], hours: number[], center: number): Map<number, number> {
+/** Runs at an hour before its offset is learnt: a week of an hourly site. Fewer fit the noise more than the cycle. */
+const MIN_RUNS_PER_HOUR = 7;
+
+/** Each hour's typical offset from the baseline's median log, where the baseline has MIN_RUNS_PER_HOUR runs at that hour (else 0). */
+function hourEffects(logs: number[], hours: number[], center: number): { effects: Map<number, number>; fewest: number } {
   const effects = new Map<number, number>();
+  let fewest = Infinity;
   for (const hour of new Set(hours)) {
     const at = logs.filter((_, i) => hours[i] === hour);
-    if (at.length >= 3) effects.set(hour, median(at) - center);
+    if (at.length >= MIN_RUNS_PER_HOUR) {
+      effects.set(hour, median(at) - center);
+      fewest = Math.min(fewest, at.length);
+    }
   }
-  return effects;
+  return { effects, fewest };
+}
+
+export interface BaselineModel {
+  /** The baseline's median log. */
+  readonly center: number;
+  /** Each hour's offset from it (hours with at least 7 baseline runs). */
+  readonly effects: Map<number, number>;
+  /** The robust spread of the hour-corrected logs. */
+  readonly scale: number;
+  /** Lag-1 autocorrelation of the baseline runs, clamped to 0 … 0.9. */
+  readonly phi: number;
+}
+
+export function baselineModel(before: Observation[]): BaselineModel {
+  const logs = before.map(o => Math.log(o.value));
+  const center = median(logs);
+  const { effects, fewest } = hourEffects(logs, before.map(o => o.hour), center);
+  const residuals = logs.map((v, i) => v - center - (effects.get(before[i].hour) ?? 0));
+  // An offset learnt from n runs fits part of their noise: the residuals look tighter than a new run's
+  // (by √((n-1)/n)), and the new run also carries the offset's own error (a median's: π/2n of the variance).
+  const learnt = effects.size > 0 ? Math.sqrt(fewest / (fewest - 1) * (1 + Math.PI / (2 * fewest))) : 1;
+  // Run medians are whole milliseconds: a spread below 0.5 % is rounding, not stability.
+  const scale = Math.max(1.4826 * median(residuals.map(Math.abs)) * learnt, 0.005);
+  const mean = residuals.reduce((a, b) => a + b, 0) / residuals.length;
+  const deviations = residuals.map(v => v - mean);
+  const variance = deviations.reduce((a, d) => a + d * d, 0);
+  const lag1 = variance > 0 ? deviations.slice(1).reduce((a, d, i) => a + d * deviations[i], 0) / variance : 0;
+  return { center, effects, scale, phi: Math.min(0.9, Math.max(0, lag1)) };
+}
+
+/** Runs needed before a change can be told from a slow spell of autocorrelated runs: about the correlation time (1 + φ) / (1 − φ). */
+export function runsToConfirm(phi: number, recentRuns: number): number {
+  // (less a hair, so 1.8 / 0.2 in floating point is 9, not 10)
+  return Math.max(recentRuns + 1, Math.ceil((1 + phi) / (1 - phi) - 1e-9));
 }
 
 /**
  * The shift of the recent runs' mean log over the baseline's median log, its one-sided p-value
  * and the lower bound of the shift (in the metric's unit) at 1 - alpha. A site that runs at many
  * hours has a daily cycle (traffic, backends): each run is compared after taking off its hour's
- * typical offset, learnt from the baseline (at least 3 runs at that hour). The spread is the
+ * typical offset, learnt from the baseline (at least 7 runs at that hour). The spread is the
  * MAD of what is left (robust to the baseline's outlier runs), and the variance of a mean of k
- * consecutive runs that of an AR(1) with the baseline's lag-1 autocorrelation (clamped to 0 … 0.9).
+ * consecutive runs that of an AR(1) with the baseline's lag-1 autocorrelation.
  */
-export function shiftTest(before: Observation[], after: Observation[], alpha: number): { shift: number; lowerBound: number; pvalue: number } {
-  const logs = before.map(o => Math.log(o.value));
-  const center = median(logs);
-  const effects = hourEffects(logs, before.map(o => o.hour), center);
-  const residuals = logs.map((v, i) => v - center - (effects.get(before[i].hour) ?? 0));
-  // Run medians are whole milliseconds: a spread below 0.5 % is rounding, not stability.
-  const scale = Math.max(1.4826 * median(residuals.map(Math.abs)), 0.005);
-  const mean = residuals.reduce((a, b) => a + b, 0) / residuals.length;
-  const deviations = residuals.map(v => v - mean);
-  const variance = deviations.reduce((a, d) => a + d * d, 0);
-  const lag1 = variance > 0 ? deviations.slice(1).reduce((a, d, i) => a + d * deviations[i], 0) / variance : 0;
-  const phi = Math.min(0.9, Math.max(0, lag1));
+export function shiftTest(
+  before: Observation[] | BaselineModel, after: Observation[], alpha: number, robust = false,
+): { shift: number; lowerBound: number; pvalue: number } {
+  const { center, effects, scale, phi } = Array.isArray(before) ? baselineModel(before) : before;
   const k = after.length;
   let factor = 1;
   for (let i = 1; i < k; i++) factor += 2 * (1 - i / k) * phi ** i;
-  const se = scale * Math.sqrt(factor / k);
-  const d = after.reduce((a, o) => a + Math.log(o.value) - center - (effects.get(o.hour) ?? 0), 0) / k;
+  const residuals = after.map(o => Math.log(o.value) - center - (effects.get(o.hour) ?? 0));
+  // robust: the lower median of the runs (of an even count, the lower middle one), so a change needs at least half
+  // of them high: outlier runs (cold instances) short of half cannot move it. Its spread is about √(π/2) the mean's.
+  const se = scale * Math.sqrt(factor / k) * (robust ? Math.sqrt(Math.PI / 2) : 1);
+  const d = robust ? [...residuals].sort((a, b) => a - b)[Math.floor((k - 1) / 2)] : residuals.reduce((a, b) => a + b, 0) / k;
   const base = Math.exp(center);
   return { shift: base * (Math.exp(d) - 1), lowerBound: base * (Math.exp(d - normalQuantileAbove(alpha) * se) - 1), pvalue: normalSurvival(d / se) };
 }
@@ -267,33 +306,76 @@ export function decide(
   }
 
   const from = state.baselineFrom ?? '';
-  const baseline = beforeWindow.filter(e => !flagged.has(e.run) && e.run >= from && runTime(e.run) >= oldest).slice(-settings.maxBaselineRuns);
+  // While a change is suspected, the runs since it started are not its baseline.
+  const until = state.candidate ?? '~';
+  const baseline = beforeWindow
+    .filter(e => !flagged.has(e.run) && e.run >= from && e.run < until && runTime(e.run) >= oldest)
+    .slice(-settings.maxBaselineRuns);
   if (baseline.length < settings.minBaselineRuns || recent.length < settings.recentRuns) {
     return { verdict: { kind: 'warming up', run, baselineRuns: baseline.length }, state: { ...kept, setup, flagged: [...flagged] } };
   }
+  const pending = state.candidate !== undefined ? confirmation(baseline, earlier, latest, state.candidate, settings) : undefined;
+  if (pending?.confirmed) {
+    const since = state.candidate!;
+    const changed = [...earlier.filter(e => e.run >= since), latest].map(r => r.run);
+    return {
+      verdict: { kind: 'detected', run, findings: pending.confirmed },
+      state: {
+        ...kept,
+        setup,
+        flagged: [...new Set([...flagged, ...changed])],
+        open: { since, baseline: baseline.map(b => b.run), findings: pending.confirmed, runsSince: 0 },
+      },
+    };
+  }
+  if (pending?.waiting) {
+    return { verdict: { kind: 'candidate', run, findings: pending.waiting }, state: { ...kept, setup, flagged: [...flagged], candidate: state.candidate } };
+  }
   const { findings } = assess(baseline, recent, settings);
   if (findings.length === 0) return { verdict: { kind: 'ok', run }, state: { ...kept, setup, flagged: [...flagged] } };
-  if (state.candidate === undefined) {
-    return { verdict: { kind: 'candidate', run, findings }, state: { ...kept, setup, flagged: [...flagged], candidate: run } };
+  return { verdict: { kind: 'candidate', run, findings }, state: { ...kept, setup, flagged: [...flagged], candidate: recent[0].run } };
+}
+
+/**
+ * A candidate (a change suspected from the window starting at `since`) after one more run: every
+ * run since then is tested together against the baseline, for each URL and primary metric, Holm
+ * across them. Confirmed once there are as many runs as the baseline's autocorrelation needs
+ * (runsToConfirm: a slow spell of correlated runs ends, a change does not) and the latest run
+ * shows the change by itself (one outlier run can carry a mean, not a run of its own); still
+ * waiting while the runs since stay above the baseline; dropped otherwise.
+ */
+function confirmation(
+  baseline: RunExtract[], earlier: RunExtract[], latest: RunExtract, since: string, settings: RegressionSettings,
+): { confirmed?: Finding[]; waiting?: Finding[] } | undefined {
+  const runs = [...earlier.filter(e => e.run >= since), latest];
+  const tests: (Omit<Finding, 'adjusted'> & { needed: number; latestAlone: { pvalue: number; lowerBound: number } })[] = [];
+  for (const url of latest.setup?.urls ?? []) {
+    for (const metric of PRIMARY_METRICS) {
+      const before = observationsOf(baseline, url, metric);
+      const after = observationsOf(runs, url, metric);
+      const own = observationsOf([latest], url, metric);
+      if (before.length < settings.minBaselineRuns || after.length === 0 || own.length === 0) continue;
+      const model = baselineModel(before);
+      tests.push({
+        url,
+        metric,
+        baselineMedian: median(before.map(o => o.value)),
+        recentMedian: median(after.map(o => o.value)),
+        ...shiftTest(model, after, settings.alpha, after.length >= 3),
+        needed: runsToConfirm(model.phi, settings.recentRuns),
+        latestAlone: shiftTest(model, own, settings.alpha),
+      });
+    }
   }
-  // The confirming run must show the change by itself: a single outlier run (a cold instance) can carry a window's
-  // mean twice, the candidate's and the next one's, but is not followed by a slow run.
-  const confirmed = findings.filter(f => {
-    const own = observationsOf([latest], f.url, f.metric);
-    if (own.length === 0) return false;
-    const alone = shiftTest(observationsOf(baseline, f.url, f.metric), own, settings.alpha / findings.length);
-    const floor = Math.max(f.baselineMedian * settings.floorPercent / 100, settings.floorMs);
-    return alone.pvalue <= settings.alpha / findings.length && alone.lowerBound >= floor;
-  });
-  if (confirmed.length === 0) return { verdict: { kind: 'candidate', run, findings }, state: { ...kept, setup, flagged: [...flagged], candidate: run } };
-  const windowRuns = recent.map(r => r.run);
-  return {
-    verdict: { kind: 'detected', run, findings: confirmed },
-    state: {
-      ...kept,
-      setup,
-      flagged: [...new Set([...flagged, state.candidate, ...windowRuns])],
-      open: { since: recent[0].run, baseline: baseline.map(b => b.run), findings: confirmed, runsSince: 0 },
-    },
-  };
+  const adjusted = holm(tests.map(t => t.pvalue));
+  const scored = tests.map((t, i) => ({ ...t, adjusted: adjusted[i] }));
+  const floorOf = (f: { baselineMedian: number }) => Math.max(f.baselineMedian * settings.floorPercent / 100, settings.floorMs);
+  const strip = ({ needed, latestAlone, ...finding }: typeof scored[number]): Finding => finding;
+  const passing = scored.filter(f => f.adjusted <= settings.alpha && f.lowerBound >= floorOf(f));
+  const confirmed = passing.filter(f => runs.length >= f.needed
+    && f.latestAlone.pvalue <= settings.alpha / passing.length && f.latestAlone.lowerBound >= floorOf(f));
+  if (confirmed.length > 0) return { confirmed: confirmed.map(strip) };
+  // Still above the baseline, and not waiting longer than three times what confirmation needs.
+  const waiting = scored.filter(f => f.pvalue <= 0.2 && f.shift > 0 && runs.length < 3 * f.needed);
+  return waiting.length > 0 ? { waiting: waiting.map(strip) } : undefined;
 }

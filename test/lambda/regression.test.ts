@@ -1,4 +1,4 @@
-import { decide, DEFAULT_SETTINGS, DetectorState, INITIAL_STATE, shiftTest, Verdict } from '../../lambda-src/regression/decide';
+import { baselineModel, decide, DEFAULT_SETTINGS, DetectorState, INITIAL_STATE, runsToConfirm, shiftTest, Verdict } from '../../lambda-src/regression/decide';
 import { RunExtract } from '../../src/contract/run-extracts';
 
 const URLS = ['https://shop.example.com/', 'https://shop.example.com/cart'];
@@ -53,7 +53,7 @@ test('a new site warms up until its baseline has enough runs, then stable runs a
   expect(kinds.slice(firstOk).every(k => k === 'ok')).toBe(true);
 });
 
-test('a +30 % LCP step on one URL: a candidate, confirmed by the next run, naming that metric and URL with both medians', () => {
+test('a +30 % LCP step on one URL: a candidate, confirmed by the runs after it, naming that metric and URL with both medians', () => {
   const runs = [...stable(40), ...Array.from({ length: 4 }, (_, i) => extract(40 + i, { lcp: 1.3 }))];
   const { verdicts, state } = replay(runs);
   const after = verdicts.slice(40).map(v => v.kind);
@@ -139,4 +139,22 @@ test('the shift test takes the daily cycle off: the slow hour is not slower than
   expect(shiftTest(baseline, [{ value: 1150 * 1.15, hour: 9 }], 0.01).pvalue).toBeLessThan(0.001);
   // Without enough runs at an hour, no offset is learnt for it.
   expect(shiftTest(baseline.filter(o => o.hour !== 9), [{ value: 1150, hour: 9 }], 0.01).pvalue).toBeLessThan(0.001);
+});
+
+test('outlier runs short of half of the runs since a candidate never confirm it', () => {
+  // Two cold-instance runs within three: each +60 % on everything.
+  const runs = [...stable(40), extract(40, { all: 1.6 }), extract(41), extract(42, { all: 1.6 }), ...stable(8, 43)];
+  const kinds = replay(runs).verdicts.map(v => v.kind);
+  expect(kinds.slice(40)).toContain('candidate');
+  expect(kinds).not.toContain('detected');
+});
+
+test('confirmation waits about the correlation time of the baseline\'s runs: a slow spell of correlated runs is not a change', () => {
+  expect(runsToConfirm(0, 2)).toBe(3);
+  expect(runsToConfirm(0.5, 2)).toBe(3);
+  expect(runsToConfirm(0.8, 2)).toBe(9);
+  expect(runsToConfirm(0.9, 2)).toBe(19);
+  // A baseline that drifts slowly (strong autocorrelation) asks for more runs than the test's window.
+  const drifting = Array.from({ length: 100 }, (_, i) => ({ value: 1000 * Math.exp(0.05 * Math.sin(i / 6)), hour: 0 }));
+  expect(baselineModel(drifting).phi).toBeGreaterThan(0.8);
 });
