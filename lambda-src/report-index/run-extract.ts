@@ -8,7 +8,8 @@
 import { gunzipSync } from 'zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { summariseHar } from './har-summary';
-import { extractKey } from '../../src/contract/report-keys';
+import { Run } from '../../src/contract/report-index';
+import { extractKey, EXTRACTS_PREFIX } from '../../src/contract/report-keys';
 import { PageExtract, RunExtract, RunSetup } from '../../src/contract/run-extracts';
 
 type Log = (line: object) => void;
@@ -90,4 +91,50 @@ export async function writeExtract(s3: S3Client, bucket: string, finished: Finis
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(extract), ContentType: 'application/json' }));
   log({ extract: `s3://${bucket}/${key}`, pages: pages.length, problems: problems.length });
   return extract;
+}
+
+/** A run whose event may still be on its way (EventBridge retries for up to 2 hours): its extract is not missing yet. */
+const IN_FLIGHT_MS = 3 * 3600_000;
+/** Extracts a rebuild writes per site at most (each reads the run's HARs), the newest first; the next day's rebuild goes on. */
+export const BACKFILL_PER_SITE = 20;
+
+/** The runs of a site that have an extract. */
+async function extractedRuns(s3: S3Client, bucket: string, site: string): Promise<Set<string>> {
+  const runs = new Set<string>();
+  const prefix = `${EXTRACTS_PREFIX}${site}/`;
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
+    for (const object of page.Contents ?? []) runs.add(object.Key!.slice(prefix.length).replace(/\.json$/, ''));
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
+  return runs;
+}
+
+/**
+ * The daily rebuild's share of "nothing lost": the extracts of the index's runs with a report that
+ * have none (their event was lost, or its retries ran out), at most BACKFILL_PER_SITE a site and
+ * never a run younger than IN_FLIGHT_MS. Their status is what the index knows (a failed run with
+ * failing budget checks is 'budget failed'; a run whose event was lost is 'unknown').
+ */
+export async function backfillExtracts(
+  s3: S3Client, bucket: string, site: string, runs: readonly Run[], now: Date, log: Log,
+): Promise<number> {
+  const have = await extractedRuns(s3, bucket, site);
+  const due = runs
+    .filter(r => r.report !== false && r.started !== false && !have.has(r.run))
+    .filter(r => now.getTime() - runTimeOf(r.run) > IN_FLIGHT_MS)
+    .sort((a, b) => (a.run < b.run ? 1 : -1))
+    .slice(0, BACKFILL_PER_SITE);
+  for (const run of due) {
+    // A run whose event was lost is 'unknown' in the index: its extract says so, and no baseline takes it.
+    const status = run.status === 'failed' && run.budget !== undefined ? 'budget failed' : run.status;
+    await writeExtract(s3, bucket, { site, run: run.run, status, rerun: run.rerun === true }, log);
+  }
+  if (due.length > 0) log({ backfilledExtracts: due.length, site });
+  return due.length;
+}
+
+function runTimeOf(run: string): number {
+  return Date.parse(`${run.slice(0, 10)}T${run.slice(11).replace(/-/g, ':')}Z`);
 }

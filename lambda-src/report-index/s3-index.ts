@@ -2,6 +2,7 @@ import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/clien
 import {
   mergeRuns, nextRevision, reconcile, retentionCutoff, runOfOutcome, summaryOf, withKnown, withSiteSummaries,
 } from './index-files';
+import { backfillExtracts } from './run-extract';
 import { durableStatuses, recordStatus } from './run-status';
 import { parseSiteIndex, parseSummary, Run, SiteIndex, SiteSummary, Summary } from '../../src/contract/report-index';
 import { INDEX_PREFIX, siteIndexKey, STATUS_PREFIX, SUMMARY_KEY } from '../../src/contract/report-keys';
@@ -182,6 +183,9 @@ async function rebuildSites(s3: S3Client, location: IndexLocation, log: Log): Pr
         return mergeRuns(rebuilt, inFlight, cutoffOf(location));
       }), log);
       entries.set(site, summaryOf(index));
+      // The index comes first: a backfill that fails (a throttled read) is logged and retried by tomorrow's rebuild.
+      await backfillExtracts(s3, location.bucket, site, index.runs, nowOf(location)(), log)
+        .catch((error: any) => log({ backfillFailed: site, error: `${error?.name}: ${error?.message}` }));
     }
   };
   await Promise.all(Array.from({ length: REBUILD_CONCURRENCY }, worker));

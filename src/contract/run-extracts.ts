@@ -78,7 +78,11 @@ export interface RunExtract {
   readonly version: 1;
   readonly site: string;
   readonly run: string;
-  /** The run's status from its "Sitespeed Run Finished" event (ok or budget failed: runs with a report). */
+  /**
+   * The run's status from its "Sitespeed Run Finished" event (ok, budget failed, failed: any run
+   * that left a report), or from the index when the daily rebuild wrote the extract ('unknown'
+   * for a run whose event was lost).
+   */
   readonly status: string;
   /** A confirmation run (started by SiteAlerts after a failure): never part of a baseline. */
   readonly rerun: boolean;

@@ -1,6 +1,7 @@
 import { gzipSync } from 'zlib';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { writeExtract } from '../../lambda-src/report-index/run-extract';
+import { BACKFILL_PER_SITE, backfillExtracts, writeExtract } from '../../lambda-src/report-index/run-extract';
+import { rebuildIndex } from '../../lambda-src/report-index/s3-index';
 import { extractKey, EXTRACTS_PREFIX } from '../../src/contract/report-keys';
 import { RunExtract } from '../../src/contract/run-extracts';
 import { motoClientConfig, resetMoto } from '../harness/moto';
@@ -75,4 +76,54 @@ test('a run without a report folder has no extract; an S3 error other than a mis
   expect(await writeExtract(s3, 'reports', { site: 'shop', run: null, status: 'no report', rerun: false }, log)).toBeUndefined();
   expect((await s3.send(new ListObjectsV2Command({ Bucket: 'reports' }))).Contents).toBeUndefined();
   await expect(writeExtract(s3, 'no-such-bucket', { site: 'shop', run: RUN, status: 'ok', rerun: false }, log)).rejects.toThrow(/bucket/i);
+});
+
+describe('the daily rebuild writes the extracts that are missing (an event lost, or its retries ran out)', () => {
+  const NOW = new Date('2026-12-06T12:00:00Z');
+  const old = '2026-12-06-06-00-00';
+  const recent = '2026-12-06-10-30-00';
+  const runs = [
+    { run: old, status: 'failed' as const, exitCode: 1, budget: [{ page: 'home', metric: 'LCP', value: '3 s', limit: '2 s' }] },
+    { run: '2026-12-06-07-00-00', status: 'ok' as const },
+    { run: '2026-12-06-08-00-00', status: 'failed' as const, report: false },
+    { run: recent, status: 'ok' as const },
+  ];
+
+  test('old runs with a report and no extract get one, with the index\'s status; a run still in flight, one without report and one with an extract do not', async () => {
+    await put(`shop/${old}/pages/a/data/browsertime.har`, JSON.stringify(harOf('https://a.example/', [{ lcp: 900 }])));
+    await put(`shop/${recent}/pages/a/data/browsertime.har`, JSON.stringify(harOf('https://a.example/', [{ lcp: 900 }])));
+    await put(extractKey('shop', '2026-12-06-07-00-00'), JSON.stringify({ kept: true }));
+    expect(await backfillExtracts(s3, 'reports', 'shop', runs, NOW, log)).toBe(1);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'reports', Prefix: EXTRACTS_PREFIX }));
+    expect(listed.Contents!.map(o => o.Key).sort()).toEqual([extractKey('shop', old), extractKey('shop', '2026-12-06-07-00-00')]);
+    const written = await extractOf('shop', old);
+    expect([written.status, written.pages.map(p => p.medians.largestContentfulPaint)]).toEqual(['budget failed', [900]]);
+    expect(await extractOf('shop', '2026-12-06-07-00-00')).toEqual({ kept: true });
+    expect(lines).toContainEqual({ backfilledExtracts: 1, site: 'shop' });
+    // Nothing left to do: the next rebuild writes nothing.
+    expect(await backfillExtracts(s3, 'reports', 'shop', runs, NOW, log)).toBe(0);
+  });
+
+  test('at most 20 a site a day, the newest first', async () => {
+    const many = Array.from({ length: 25 }, (_, i) => ({ run: `2026-12-05-${String(i).padStart(2, '0')}-00-00`, status: 'ok' as const }));
+    expect(await backfillExtracts(s3, 'reports', 'shop', many, NOW, log)).toBe(BACKFILL_PER_SITE);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'reports', Prefix: EXTRACTS_PREFIX }));
+    expect(listed.Contents!.map(o => o.Key).sort()[0]).toBe(extractKey('shop', '2026-12-05-05-00-00'));
+  });
+
+  test('a rebuild of the index fills them in too, and a failing backfill does not fail the rebuild', async () => {
+    await put(`shop/${old}/index.html`, 'report');
+    await put(`shop/${old}/pages/a/data/browsertime.har`, JSON.stringify(harOf('https://a.example/', [{ lcp: 900 }])));
+    await rebuildIndex(s3, { bucket: 'reports', retentionDays: null, now: () => NOW }, log);
+    expect((await extractOf('shop', old)).pages).toHaveLength(1);
+
+    const failing = new S3Client(motoClientConfig());
+    failing.middlewareStack.add(next => async (args: any) => {
+      if (args.input?.Prefix?.startsWith(EXTRACTS_PREFIX)) throw Object.assign(new Error('Rate exceeded'), { name: 'SlowDown' });
+      return next(args);
+    }, { step: 'initialize', name: 'slowDownExtractListing' });
+    await put(`blog/${old}/index.html`, 'report');
+    await expect(rebuildIndex(failing, { bucket: 'reports', retentionDays: null, now: () => NOW }, log)).resolves.toBeDefined();
+    expect(lines).toContainEqual({ backfillFailed: 'blog', error: 'SlowDown: Rate exceeded' });
+  });
 });
