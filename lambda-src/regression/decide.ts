@@ -30,6 +30,7 @@
  */
 import { hodgesLehmann, holm, mannWhitneyU, normalSurvival } from './rank-test';
 import { ExtractMetric, RunExtract, setupKeyOf } from '../../src/contract/run-extracts';
+import { timeOfFolder } from '../../src/contract/run-folders';
 
 export const PRIMARY_METRICS: readonly ExtractMetric[] = ['largestContentfulPaint', 'firstContentfulPaint', 'ttfb'];
 
@@ -245,7 +246,7 @@ export type Verdict =
 export interface DetectorState {
   readonly setup?: string;
   readonly candidate?: string;
-  readonly open?: { readonly since: string; readonly baseline: string[]; readonly findings: Finding[]; readonly runsSince: number };
+  readonly open?: { readonly since: string; readonly findings: Finding[]; readonly runsSince: number };
   /** Runs kept out of baselines: those of an open or recovered regression. */
   readonly flagged: string[];
   /** After a regression was accepted, the baseline starts at the new level: no run before this one. */
@@ -262,8 +263,6 @@ function setupOf(extract: RunExtract): string {
   return key;
 }
 
-const runTime = (run: string) => Date.parse(`${run.slice(0, 10)}T${run.slice(11).replace(/-/g, ':')}Z`);
-
 /**
  * The verdict on `latest` given the site's earlier extracts (any order, any kind) and the state
  * after the previous run; returns the next state. Deterministic: the same inputs give the same verdict.
@@ -278,9 +277,9 @@ export function decide(
     // A new browser, URL set or iteration count: a new baseline; an open regression cannot be judged against the old one.
     return { verdict: { kind: 'new setup', run, setup }, state: { setup, flagged: [] } };
   }
-  const oldest = runTime(run) - settings.maxBaselineAgeDays * 86_400_000;
+  const oldest = timeOfFolder(run) - settings.maxBaselineAgeDays * 86_400_000;
   // A flagged run older than any baseline reaches no longer needs remembering.
-  const flagged = new Set(state.flagged.filter(f => runTime(f) >= oldest));
+  const flagged = new Set(state.flagged.filter(f => timeOfFolder(f) >= oldest));
   const earlier = history.filter(e => e.run < run && isComparable(e) && setupOf(e) === setup)
     .sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
   const recent = [...(settings.recentRuns > 1 ? earlier.slice(-(settings.recentRuns - 1)) : []), latest];
@@ -309,7 +308,7 @@ export function decide(
   // While a change is suspected, the runs since it started are not its baseline.
   const until = state.candidate ?? '~';
   const baseline = beforeWindow
-    .filter(e => !flagged.has(e.run) && e.run >= from && e.run < until && runTime(e.run) >= oldest)
+    .filter(e => !flagged.has(e.run) && e.run >= from && e.run < until && timeOfFolder(e.run) >= oldest)
     .slice(-settings.maxBaselineRuns);
   if (baseline.length < settings.minBaselineRuns || recent.length < settings.recentRuns) {
     return { verdict: { kind: 'warming up', run, baselineRuns: baseline.length }, state: { ...kept, setup, flagged: [...flagged] } };
@@ -324,7 +323,7 @@ export function decide(
         ...kept,
         setup,
         flagged: [...new Set([...flagged, ...changed])],
-        open: { since, baseline: baseline.map(b => b.run), findings: pending.confirmed, runsSince: 0 },
+        open: { since, findings: pending.confirmed, runsSince: 0 },
       },
     };
   }

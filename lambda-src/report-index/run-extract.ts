@@ -11,6 +11,7 @@ import { summariseHar } from './har-summary';
 import { Run } from '../../src/contract/report-index';
 import { extractKey, EXTRACTS_PREFIX } from '../../src/contract/report-keys';
 import { PageExtract, RunExtract, RunSetup } from '../../src/contract/run-extracts';
+import { timeOfFolder } from '../../src/contract/run-folders';
 
 type Log = (line: object) => void;
 /** What sitespeed.io's harstorer names a URL's HAR: browsertime.har, or browsertime.har.gz with --gzipHAR. */
@@ -25,15 +26,16 @@ export interface FinishedRun {
   readonly rerun: boolean;
 }
 
-async function harKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+/** Every key under a prefix (all pages). */
+async function keysUnder(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let ContinuationToken: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
-    for (const object of page.Contents ?? []) if (HAR_KEY.test(object.Key!)) keys.push(object.Key!);
+    for (const object of page.Contents ?? []) keys.push(object.Key!);
     ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (ContinuationToken);
-  return keys.sort();
+  return keys;
 }
 
 /** A stored HAR's JSON: gzipped or not (by its first bytes: an upload may or may not say Content-Encoding). */
@@ -47,7 +49,7 @@ async function readHar(s3: S3Client, bucket: string, key: string): Promise<unkno
 /** The extract of a run with a report folder (undefined for one without), written to the bucket. */
 export async function writeExtract(s3: S3Client, bucket: string, finished: FinishedRun, log: Log): Promise<RunExtract | undefined> {
   if (finished.run === null) return undefined;
-  const keys = await harKeys(s3, bucket, `${finished.site}/${finished.run}/pages/`);
+  const keys = (await keysUnder(s3, bucket, `${finished.site}/${finished.run}/pages/`)).filter(k => HAR_KEY.test(k)).sort();
   const pages: PageExtract[] = [];
   const setups: RunSetup[] = [];
   const problems: string[] = keys.length === 0
@@ -98,19 +100,6 @@ const IN_FLIGHT_MS = 3 * 3600_000;
 /** Extracts a rebuild writes per site at most (each reads the run's HARs), the newest first; the next day's rebuild goes on. */
 export const BACKFILL_PER_SITE = 20;
 
-/** The runs of a site that have an extract. */
-async function extractedRuns(s3: S3Client, bucket: string, site: string): Promise<Set<string>> {
-  const runs = new Set<string>();
-  const prefix = `${EXTRACTS_PREFIX}${site}/`;
-  let ContinuationToken: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
-    for (const object of page.Contents ?? []) runs.add(object.Key!.slice(prefix.length).replace(/\.json$/, ''));
-    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (ContinuationToken);
-  return runs;
-}
-
 /**
  * The daily rebuild's share of "nothing lost": the extracts of the index's runs with a report that
  * have none (their event was lost, or its retries ran out), at most BACKFILL_PER_SITE a site and
@@ -120,10 +109,11 @@ async function extractedRuns(s3: S3Client, bucket: string, site: string): Promis
 export async function backfillExtracts(
   s3: S3Client, bucket: string, site: string, runs: readonly Run[], now: Date, log: Log,
 ): Promise<number> {
-  const have = await extractedRuns(s3, bucket, site);
+  const prefix = `${EXTRACTS_PREFIX}${site}/`;
+  const have = new Set((await keysUnder(s3, bucket, prefix)).map(k => k.slice(prefix.length).replace(/\.json$/, '')));
   const due = runs
     .filter(r => r.report !== false && r.started !== false && !have.has(r.run))
-    .filter(r => now.getTime() - runTimeOf(r.run) > IN_FLIGHT_MS)
+    .filter(r => now.getTime() - timeOfFolder(r.run) > IN_FLIGHT_MS)
     .sort((a, b) => (a.run < b.run ? 1 : -1))
     .slice(0, BACKFILL_PER_SITE);
   for (const run of due) {
@@ -135,6 +125,3 @@ export async function backfillExtracts(
   return due.length;
 }
 
-function runTimeOf(run: string): number {
-  return Date.parse(`${run.slice(0, 10)}T${run.slice(11).replace(/-/g, ':')}Z`);
-}

@@ -15,9 +15,14 @@ const FUTURE_MS = 86_400_000;
  */
 export function isRunFolder(name: string, now: Date = new Date()): boolean {
   if (!RUN_FOLDER.test(name)) return false;
-  const [year, month, day, hour, minute, second] = name.split('-').map(Number);
-  const at = Date.UTC(year, month - 1, day, hour, minute, second);
+  const at = timeOfFolder(name);
   return folderOf(new Date(at)) === name && at <= now.getTime() + FUTURE_MS;
+}
+
+/** The moment a run folder names (`YYYY-MM-DD-HH-mm-ss`, UTC), in milliseconds. */
+export function timeOfFolder(name: string): number {
+  const [year, month, day, hour, minute, second] = name.split('-').map(Number);
+  return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 
 /** The run folder name (UTC) of a moment, as sitespeed.io names it with --utc. */
