@@ -4,9 +4,10 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { loggedHandler, requiredEnv } from './shared/handler';
-import { AlertConfig, handleRunFinished } from './site-alerts/alerts';
+import { AlertConfig, handleRunFinished, publishAlert } from './site-alerts/alerts';
+import { handleRegressionEvent } from './site-alerts/regressions';
 import { sweep } from './site-alerts/sweep';
-import { runFinishedOf } from '../src/contract/run-events';
+import { RUN_EVENTS, runFinishedOf } from '../src/contract/run-events';
 
 const clients = {
   autoScaling: new AutoScalingClient({}),
@@ -38,7 +39,8 @@ function configOf(env: NodeJS.ProcessEnv): AlertConfig {
  * SiteAlerts. On each "Sitespeed Run Finished" event of the cluster: the site's alert state
  * (site-alerts/decide.ts): a confirmation run after a first failure, one message when a site
  * starts failing, one when it recovers, at most one reminder. Hourly ({"sweep": true}): sites
- * that stopped running and instances that never joined the cluster (site-alerts/sweep.ts).
+ * that stopped running and instances that never joined the cluster (site-alerts/sweep.ts). With
+ * alertOnRegressions, one message per regression detected or recovered (site-alerts/regressions.ts).
  */
 export const handler = loggedHandler(async (event: any): Promise<object> => {
   const log = (line: object) => console.log(JSON.stringify(line));
@@ -49,6 +51,9 @@ export const handler = loggedHandler(async (event: any): Promise<object> => {
       staleAfter: JSON.parse(requiredEnv(process.env, 'STALE_AFTER')),
       autoScalingGroup: requiredEnv(process.env, 'AUTO_SCALING_GROUP'),
     }, new Date(), log);
+  }
+  if (event?.['detail-type'] === RUN_EVENTS.regressionDetected || event?.['detail-type'] === RUN_EVENTS.regressionRecovered) {
+    return handleRegressionEvent(clients, config, event, publishAlert, log);
   }
   return handleRunFinished(clients, config, runFinishedOf(event), log);
 });

@@ -9,6 +9,7 @@ export * from './grafana-dashboards';
 export * from './graphite-grafana';
 export * from './instance-schedule';
 export * from './metrics-stack';
+export * from './regression-options';
 export * from './report-retention';
 export * from './report-tree';
 export * from './run-events';

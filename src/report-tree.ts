@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -11,7 +11,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EXTRACTS_PREFIX, INDEX_PREFIX, STATUS_PREFIX } from './contract/report-keys';
+import { RegressionSettingsEnv, SettingsOverride } from './contract/regression-settings';
+import { EXTRACTS_PREFIX, INDEX_PREFIX, REGRESSIONS_PREFIX, STATUS_PREFIX } from './contract/report-keys';
 import { RUN_EVENTS } from './contract/run-events';
 import { allowListCode, familyCoveredWhole, isCidr, isIpv6Cidr } from './private/allow-list';
 import { markForCheck } from './private/check-metadata';
@@ -21,8 +22,11 @@ import { failedEventsQueue } from './private/failed-events';
 import { forCaller, spelledForCaller } from './private/for-caller';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledge, acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
+import { regressionSettingsOf } from './private/regression-settings';
 import { ReportIndexFunction } from './private/report-index-function';
+import { defaultEventBusArn } from './private/run-outcomes';
 import { requirePlain } from './private/tokens';
+import type { RegressionOptions } from './regression-options';
 import { ReportRetention } from './report-retention';
 import type { ISitespeedCluster, SitespeedCluster } from './sitespeed-cluster';
 
@@ -49,6 +53,16 @@ export interface ReportTreeProps {
    * @default - anyone with the URL
    */
   readonly allowedCidrs?: string[];
+
+  /**
+   * How each run is compared with its site's own recent past (docs/regressions.md): the report
+   * index keeps a small file per site and puts "Sitespeed Regression Detected", "Sitespeed
+   * Regression Recovered" and "Sitespeed Baseline Reset" events (`cluster.onRegressionDetected()`);
+   * SiteAlerts sends them with `alertOnRegressions`. A site's own `regressions` override these.
+   * On by default: 2 S3 requests a run, and nobody is alerted until you subscribe.
+   * @default - on, with RegressionOptions' defaults
+   */
+  readonly regressions?: RegressionOptions;
 
   /**
    * A bucket for CloudFront's access logs.
@@ -101,8 +115,11 @@ export class ReportTree extends Construct {
   public readonly reportRetention: ReportRetention;
   /** The reports bucket: the index, the viewer, and every indexed cluster's reports. */
   public readonly bucket: s3.IBucket;
+  /** Whether runs are compared with their site's recent past (the regression events). */
+  public readonly regressionDetection: boolean;
 
   private readonly clusterList: SitespeedCluster[] = [];
+  private readonly treeRegressionSettings: SettingsOverride;
   private readonly retainedSlugs = new Set<string>();
 
   constructor(scope: Construct, id: string, props: ReportTreeProps) {
@@ -166,12 +183,17 @@ export class ReportTree extends Construct {
         environment: {
           REPORTS_BUCKET: bucket.bucketName,
           RETENTION_DAYS: String(this.reportRetention.expiryDays ?? ''),
+          // Every site of the clusters, also those added after this construct: known at synth.
+          REGRESSION_SETTINGS: Lazy.string({ produce: () => JSON.stringify(this.regressionSettings()) }),
           NODE_OPTIONS: '--enable-source-maps',
         },
       });
       markForCheck(this.function, { kind: 'function', role: 'reportIndex' });
       this.failedEvents = failedEventsQueue(this, this.function, 'runs that could not be filed in the index');
+      this.treeRegressionSettings = regressionSettingsOf('regressions', props.regressions);
+      this.regressionDetection = this.treeRegressionSettings.enabled ?? true;
       this.grantIndexAccess(role, bucket);
+      if (this.regressionDetection) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [defaultEventBusArn(this)] }));
 
       // The run outcomes (every cluster has them) find the run's folder and budget: the index takes them from there.
       this.rule = new events.Rule(this, 'OnRunFinished', {
@@ -292,21 +314,37 @@ export class ReportTree extends Construct {
     });
   }
 
+  /** What the function reads: the tree's settings and each site's own. */
+  private regressionSettings(): RegressionSettingsEnv {
+    const sites: Record<string, SettingsOverride> = {};
+    for (const site of this.clusterList.flatMap(c => c._sites)) {
+      if (Object.keys(site._regressionSettings).length === 0) continue;
+      if (!this.regressionDetection) {
+        throw new Error(`${site.node.path}: regressions are set for the site, but ${this.node.path} has regressions.enabled false, which turns them off for every site.`);
+      }
+      sites[site.slug] = site._regressionSettings;
+    }
+    const { enabled, ...defaults } = this.treeRegressionSettings;
+    return { enabled: this.regressionDetection, defaults, sites };
+  }
+
   private grantIndexAccess(role: iam.IRole, bucket: s3.IBucket): void {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     const index = bucket.arnForObjects(`${INDEX_PREFIX}*`);
     const statuses = bucket.arnForObjects(`${STATUS_PREFIX}*`);
     const extracts = bucket.arnForObjects(`${EXTRACTS_PREFIX}*`);
+    const regressions = bucket.arnForObjects(`${REGRESSIONS_PREFIX}*`);
     // The HARs sitespeed.io stores per URL (<site>/<run>/pages/…/data/browsertime.har[.gz]), which the run extracts read.
     const hars = bucket.arnForObjects('*/data/browsertime.har*');
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [index, statuses, extracts, hars] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [index, statuses, extracts] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [index, statuses, extracts, regressions, hars] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [index, statuses, extracts, regressions] }));
     bucket.encryptionKey?.grantEncryptDecrypt(role);
     acknowledgeWildcardResource(role, index,
       'The index: a summary and one file per site (named by its slug, known at run time), and copies of unreadable ones under kept/.');
     acknowledgeWildcardResource(role, statuses,
       `Each run's status is kept as a small object of its own under ${STATUS_PREFIX}, so a rebuild of the index restores it.`);
     acknowledgeWildcardResource(role, extracts, `One extract per run (what each URL measured) under ${EXTRACTS_PREFIX}<site>/<run>.json, named at run time.`);
+    acknowledgeWildcardResource(role, regressions, `One file per site of regression detection under ${REGRESSIONS_PREFIX}<site>.json, named at run time.`);
     acknowledgeWildcardResource(role, hars, 'Read only: the HAR sitespeed.io stores for each URL of a run, under a run folder named at run time.');
   }
 

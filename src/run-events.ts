@@ -53,6 +53,12 @@ export class RunEvents {
   public static readonly SKIPPED: string = RUN_EVENTS.skipped;
   /** A run RunTask refused to start (one event per attempt). */
   public static readonly NOT_STARTED: string = RUN_EVENTS.notStarted;
+  /** A site got slower than its own recent past (docs/regressions.md). */
+  public static readonly REGRESSION_DETECTED: string = RUN_EVENTS.regressionDetected;
+  /** A regression ended: back at the baseline, or the new level accepted. */
+  public static readonly REGRESSION_RECOVERED: string = RUN_EVENTS.regressionRecovered;
+  /** The test setup changed, and a new baseline starts. */
+  public static readonly BASELINE_RESET: string = RUN_EVENTS.baselineReset;
   private constructor() {}
 }
 

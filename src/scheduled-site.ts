@@ -6,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { Browser } from './browser';
 import { ConnectivityProfile } from './connectivity-profile';
+import { SettingsOverride } from './contract/regression-settings';
 import { firesOutside, ianaTimeZone } from './contract/schedule-window';
 import { GRAPHITE_NAMESPACE, METRICS_NAMESPACE, SITE_SLUG, SITE_SLUG_RULE, URL_ALIAS, URL_ALIAS_RULE } from './contract/site-names';
 import { configArgs, MAX_OVERRIDES_CHARS, optionNames, overridesSize, renderRunArgs, RunArgsInput } from './contract/sitespeed-args';
@@ -14,10 +15,12 @@ import { clusterOf } from './private/cluster-of';
 import { claimSlug } from './private/data-homes';
 import { DEFAULTS } from './private/defaults';
 import { forCaller, spelledForCaller, spelledValidation, warn } from './private/for-caller';
+import { regressionSettingsOf } from './private/regression-settings';
 import { runEventRule, runMetric, RunSubject } from './private/run-signals';
 import { maxIntervalMinutes } from './private/schedule-interval';
 import { requirePlain } from './private/tokens';
 import { unknownOptionWarning } from './private/unknown-options';
+import type { RegressionOptions } from './regression-options';
 import type { RunFinishedOptions } from './run-events';
 import { RunMetricSource } from './run-metric-source';
 import type { ISitespeedCluster, SitespeedCluster } from './sitespeed-cluster';
@@ -162,6 +165,14 @@ export interface ScheduledSiteOptions {
    * @default - the cluster's siteMetrics (false unless set), or true once a `metric*()` method of the site is called
    */
   readonly siteMetrics?: boolean;
+
+  /**
+   * How this site's runs are compared with its own recent past, over the ReportTree's
+   * `regressions` (what this leaves out comes from there): e.g. `{ enabled: false }` for a site
+   * whose pages change by design, or a larger `minSlowdownPercent` for a noisy one (docs/regressions.md).
+   * @default - the ReportTree's
+   */
+  readonly regressions?: RegressionOptions;
 }
 
 /** Properties of a {@link ScheduledSite}. */
@@ -187,6 +198,8 @@ export class ScheduledSite extends RunMetricSource {
   public readonly _expectedIntervalMinutes?: number;
   /** The cluster its runs start on. */
   public readonly cluster: ISitespeedCluster;
+  /** Its `regressions`, checked, as the report index reads them. @internal */
+  public readonly _regressionSettings: SettingsOverride;
   /** Where its runs send metrics and annotations, if anywhere: its namespace and, for a GraphiteGrafana, which. @internal */
   public readonly _graphite?: { readonly namespace: string; readonly metrics?: ISitespeedMetrics };
   /** The schedule. */
@@ -300,6 +313,7 @@ export class ScheduledSite extends RunMetricSource {
           deadLetterQueue: runner.deadLetterQueue,
         }),
       });
+      this._regressionSettings = regressionSettingsOf('regressions', props.regressions);
       this.siteMetricsProp = props.siteMetrics;
       this.siteMetricsOn = props.siteMetrics ?? cluster.siteMetrics;
       this._expectedIntervalMinutes = (props.enabled ?? true) ? maxIntervalMinutes(props.schedule.expressionString) : undefined;
@@ -329,6 +343,25 @@ export class ScheduledSite extends RunMetricSource {
   /** A rule on this site's "Sitespeed Run Not Started" events (RunTask refused a run). */
   public onRunNotStarted(id: string, options: events.OnEventOptions = {}): events.Rule {
     return runEventRule(this, id, this.runSubject(), 'notStarted', options);
+  }
+
+  /**
+   * A rule on this site's "Sitespeed Regression Detected" events: its runs got slower than its own
+   * recent past, confirmed by the next scheduled runs (docs/regressions.md). Needs a ReportTree
+   * (with regressionDetection, the default); an error at synth otherwise.
+   */
+  public onRegressionDetected(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return runEventRule(this, id, this.runSubject(), 'regressionDetected', options);
+  }
+
+  /** A rule on this site's "Sitespeed Regression Recovered" events: back at the baseline, or the new level accepted. */
+  public onRegressionRecovered(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return runEventRule(this, id, this.runSubject(), 'regressionRecovered', options);
+  }
+
+  /** A rule on this site's "Sitespeed Baseline Reset" events: the test setup changed (browser version, URLs, iterations), a new baseline starts. */
+  public onBaselineReset(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return runEventRule(this, id, this.runSubject(), 'baselineReset', options);
   }
 
   /**

@@ -12,6 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { RUN_EVENTS } from './contract/run-events';
 import { allowAlarmsToPublish } from './private/alarm-topic';
 import { markForCheck } from './private/check-metadata';
 import { clusterOf, requireSitesOf } from './private/cluster-of';
@@ -82,6 +83,16 @@ export interface SiteAlertsProps {
    * @default 2
    */
   readonly notStartedAlertAfterRuns?: number;
+
+  /**
+   * Also a message when a site gets slower than its own recent past, and when it recovers
+   * ("Sitespeed Regression Detected" / "Recovered" events of the cluster's ReportTree;
+   * docs/regressions.md): each metric that moved with its medians before and after, and a report
+   * from each side. Off by default: read docs/regressions.md for how often it is wrong at your
+   * sites' spread, watch the events or the viewer for a while, then turn it on. Needs a ReportTree.
+   * @default false
+   */
+  readonly alertOnRegressions?: boolean;
 }
 
 /**
@@ -219,6 +230,15 @@ export class SiteAlerts extends Construct {
         description: 'cdk-sitespeed: finished runs of this cluster, for alerts',
         target: new eventsTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) }),
       });
+
+      if (props.alertOnRegressions ?? DEFAULTS.SiteAlertsProps.alertOnRegressions) {
+        for (const kind of ['regressionDetected', 'regressionRecovered'] as const) {
+          runEventRule(this, kind === 'regressionDetected' ? 'OnRegressionDetected' : 'OnRegressionRecovered', { cluster, path: this.node.path }, kind, {
+            description: `cdk-sitespeed: ${RUN_EVENTS[kind]} events of this cluster, for alerts`,
+            target: new eventsTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) }),
+          });
+        }
+      }
 
       this.addSystemAlarms(cluster);
       cluster._whenReportTree(tree => this.alarm('ReportIndexErrors', sumOf(tree.function.metricErrors(SUM_5_MINUTES), tree.failedEvents),

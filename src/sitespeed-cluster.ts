@@ -222,6 +222,12 @@ export interface ISitespeedCluster extends IConstruct, ec2.IConnectable {
   onRunSkipped(id: string, options?: ClusterRunEventOptions): events.Rule;
   /** A rule on this cluster's "Sitespeed Run Not Started" events. */
   onRunNotStarted(id: string, options?: ClusterRunEventOptions): events.Rule;
+  /** A rule on this cluster's "Sitespeed Regression Detected" events (needs a ReportTree). */
+  onRegressionDetected(id: string, options?: ClusterRunEventOptions): events.Rule;
+  /** A rule on this cluster's "Sitespeed Regression Recovered" events. */
+  onRegressionRecovered(id: string, options?: ClusterRunEventOptions): events.Rule;
+  /** A rule on this cluster's "Sitespeed Baseline Reset" events. */
+  onBaselineReset(id: string, options?: ClusterRunEventOptions): events.Rule;
   /** A run metric of this cluster by name (RunMetrics). */
   metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** Finished runs (Sum over an hour). */
@@ -498,6 +504,25 @@ export class SitespeedCluster extends RunMetricSource implements ISitespeedClust
    */
   public onRunNotStarted(id: string, options: ClusterRunEventOptions = {}): events.Rule {
     return runEventRule(this, id, this.runSubject(), 'notStarted', options);
+  }
+
+  /**
+   * A rule on this cluster's "Sitespeed Regression Detected" events: its runs got slower than its own
+   * recent past, confirmed by the next scheduled runs (docs/regressions.md). Needs a ReportTree
+   * (with regressionDetection, the default); an error at synth otherwise.
+   */
+  public onRegressionDetected(id: string, options: ClusterRunEventOptions = {}): events.Rule {
+    return runEventRule(this, id, this.runSubject(), 'regressionDetected', options);
+  }
+
+  /** A rule on this cluster's "Sitespeed Regression Recovered" events: back at the baseline, or the new level accepted. */
+  public onRegressionRecovered(id: string, options: ClusterRunEventOptions = {}): events.Rule {
+    return runEventRule(this, id, this.runSubject(), 'regressionRecovered', options);
+  }
+
+  /** A rule on this cluster's "Sitespeed Baseline Reset" events: the test setup changed (browser version, URLs, iterations), a new baseline starts. */
+  public onBaselineReset(id: string, options: ClusterRunEventOptions = {}): events.Rule {
+    return runEventRule(this, id, this.runSubject(), 'baselineReset', options);
   }
 
   /** A run metric of this cluster by name (`RunMetrics`): Sum over an hour, Average for the duration. */

@@ -33,7 +33,7 @@ test('reportIndex files the "Sitespeed Run Finished" events of its cluster, and 
   });
 });
 
-test('reportIndex may list the bucket, read and write the index, the run statuses and the run extracts, read the runs\' HARs, and nothing else', () => {
+test('reportIndex may list the bucket, read and write the index, the run statuses, the run extracts and the regression files, read the runs\' HARs, and nothing else', () => {
   const { template } = withTree();
   const bucket = onlyLogicalId(template, 'AWS::S3::Bucket');
   const arn = { 'Fn::GetAtt': [bucket, 'Arn'] };
@@ -41,9 +41,56 @@ test('reportIndex may list the bucket, read and write the index, the run statuse
   const statements = policyStatementsOfRole(template, 'ReportsRole').filter(s => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
   expect(statements).toEqual([
     { Action: 's3:ListBucket', Effect: 'Allow', Resource: arn },
-    { Action: 's3:GetObject', Effect: 'Allow', Resource: [key('/.cdk-sitespeed/index/*'), key('/.cdk-sitespeed/runs/*'), key('/.cdk-sitespeed/extracts/*'), key('/*/data/browsertime.har*')] },
-    { Action: 's3:PutObject', Effect: 'Allow', Resource: [key('/.cdk-sitespeed/index/*'), key('/.cdk-sitespeed/runs/*'), key('/.cdk-sitespeed/extracts/*')] },
+    {
+      Action: 's3:GetObject',
+      Effect: 'Allow',
+      Resource: [key('/.cdk-sitespeed/index/*'), key('/.cdk-sitespeed/runs/*'), key('/.cdk-sitespeed/extracts/*'), key('/.cdk-sitespeed/regressions/*'),
+        key('/*/data/browsertime.har*')],
+    },
+    {
+      Action: 's3:PutObject',
+      Effect: 'Allow',
+      Resource: [key('/.cdk-sitespeed/index/*'), key('/.cdk-sitespeed/runs/*'), key('/.cdk-sitespeed/extracts/*'),
+        key('/.cdk-sitespeed/regressions/*')],
+    },
   ]);
+  // The regression events, on the account's default bus only.
+  const put = policyStatementsOfRole(template, 'ReportsRole').filter(s => s.Action === 'events:PutEvents');
+  expect(put).toHaveLength(1);
+  expect(JSON.stringify(put[0].Resource)).toContain(':event-bus/default');
+});
+
+test('regressions: { enabled: false }: no PutEvents, and the function is told', () => {
+  const { stack, vpc } = stackWithVpc();
+  const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+  new ReportTree(stack, 'Reports', { cluster, regressions: { enabled: false } });
+  const template = Template.fromStack(stack);
+  expect(policyStatementsOfRole(template, 'ReportsRole').filter(s => s.Action === 'events:PutEvents')).toEqual([]);
+  const variables = Object.values(template.findResources('AWS::Lambda::Function')).map(f => f.Properties.Environment?.Variables ?? {})
+    .find(v => v.REGRESSION_SETTINGS);
+  expect(JSON.parse(variables.REGRESSION_SETTINGS)).toEqual({ enabled: false, defaults: {}, sites: {} });
+});
+
+test('regressions: the tree\'s settings and each site\'s own, in the props\' units, reach the function; a value out of range names the prop', () => {
+  const { stack, vpc } = stackWithVpc();
+  const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc });
+  new ReportTree(stack, 'Reports', { cluster, regressions: { minSlowdownPercent: 5, minSlowdown: Duration.millis(100), maxBaselineAge: Duration.days(14) } });
+  // A site added after the tree counts.
+  cluster.addSite('Blog', { schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://blog.example.com/' }], regressions: { enabled: false } });
+  cluster.addSite('Shop', { schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://shop.example.com/' }], regressions: { significance: 0.001, recentRuns: 3 } });
+  const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map(f => f.Properties.Environment?.Variables ?? {})
+    .find(v => v.REGRESSION_SETTINGS);
+  expect(JSON.parse(variables.REGRESSION_SETTINGS)).toEqual({
+    enabled: true,
+    defaults: { floorPercent: 5, floorMs: 100, maxBaselineAgeDays: 14 },
+    sites: { blog: { enabled: false }, shop: { alpha: 0.001, recentRuns: 3 } },
+  });
+  const other = stackWithVpc();
+  const otherCluster = new SitespeedCluster(other.stack, 'Sitespeed', { vpc: other.vpc });
+  expect(() => new ReportTree(other.stack, 'Reports', { cluster: otherCluster, regressions: { significance: 0.5 } }))
+    .toThrow('regressions.significance is 0.5; it must be a number from 0.000001 to 0.2.');
+  expect(() => otherCluster.addSite('Docs', { schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://docs.example.com/' }], regressions: { minBaselineRuns: 3 } }))
+    .toThrow('regressions.minBaselineRuns is 3; it must be a whole number from 5 to 168.');
 });
 
 describe('report retention', () => {

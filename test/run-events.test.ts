@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { stackWithVpc } from './helpers';
-import { RunEvents, RunMetrics, RunMetricSource, RunStatus, SitespeedCluster } from '../src';
+import { ReportTree, RunEvents, RunMetrics, RunMetricSource, RunStatus, SiteAlerts, SitespeedCluster } from '../src';
 import { RUN_EVENTS, RUN_METRICS, RUN_STATUSES } from '../src/contract/run-events';
 
 const schedule = ScheduleExpression.rate(Duration.hours(1));
@@ -89,6 +89,40 @@ describe('typed run events', () => {
     const { sitespeed } = cluster();
     expect(() => sitespeed.onRunSkipped('Bad', { statuses: [RunStatus.OK] } as any))
       .toThrow(/statuses and confirmationRuns select finished runs; a Sitespeed Run Skipped event has neither/);
+  });
+
+  test('regression events: typed rules on the cluster and the site, which need a ReportTree that detects (checked at synth, in any order)', () => {
+    const { stack, sitespeed, shop } = cluster();
+    sitespeed.onRegressionDetected('Slower', { sites: ['shop'] });
+    shop.onRegressionRecovered('Back');
+    shop.onBaselineReset('Reset');
+    new ReportTree(stack, 'Reports', { cluster: sitespeed });
+    const clusterName = stack.resolve(sitespeed.cluster.clusterName);
+    expect(patternOf(stack, 'SitespeedSlower')).toEqual({
+      'source': ['cdk-sitespeed'], 'detail-type': ['Sitespeed Regression Detected'], 'detail': { cluster: [clusterName], site: ['shop'] },
+    });
+    expect(patternOf(stack, 'SitespeedShopBack')['detail-type']).toEqual(['Sitespeed Regression Recovered']);
+    expect(patternOf(stack, 'SitespeedShopReset')['detail-type']).toEqual(['Sitespeed Baseline Reset']);
+
+    const none = cluster();
+    none.sitespeed.onRegressionDetected('Slower');
+    expect(() => Template.fromStack(none.stack)).toThrow(/the rule on "Sitespeed Regression Detected" would never fire: the cluster has no ReportTree/);
+    const off = cluster();
+    off.shop.onRegressionRecovered('Back');
+    new ReportTree(off.stack, 'Reports', { cluster: off.sitespeed, regressions: { enabled: false } });
+    expect(() => Template.fromStack(off.stack)).toThrow(/Test\/Reports has regressions.enabled false/);
+  });
+
+  test('SiteAlerts sends regressions only with alertOnRegressions: a rule per event to its function', () => {
+    const regressionRules = (alertOnRegressions: boolean) => {
+      const { stack, sitespeed } = cluster();
+      new ReportTree(stack, 'Reports', { cluster: sitespeed });
+      new SiteAlerts(stack, 'Alerts', { cluster: sitespeed, emails: ['ops@example.com'], alertOnRegressions });
+      return Object.entries(Template.fromStack(stack).findResources('AWS::Events::Rule'))
+        .filter(([, r]) => JSON.stringify(r.Properties.EventPattern ?? {}).includes('Regression')).map(([k]) => k.replace(/[0-9A-F]{8}$/, ''));
+    };
+    expect(regressionRules(false)).toEqual([]);
+    expect(regressionRules(true)).toEqual(['AlertsOnRegressionDetected', 'AlertsOnRegressionRecovered']);
   });
 
   test('RunStatus, RunEvents and RunMetrics are the contract\'s names', () => {

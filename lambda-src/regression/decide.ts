@@ -107,6 +107,11 @@ function valuesOf(runs: RunExtract[], url: string, metric: ExtractMetric): numbe
   return observationsOf(runs, url, metric).map(o => o.value);
 }
 
+/** The smallest shift that counts: floorPercent of the baseline median, and at least floorMs. */
+function floorOf(f: { baselineMedian: number }, settings: RegressionSettings): number {
+  return Math.max(f.baselineMedian * settings.floorPercent / 100, settings.floorMs);
+}
+
 /** The z for which P(Z > z) = p (bisection on the survival function: called once per test). */
 function normalQuantileAbove(p: number): number {
   let low = -10;
@@ -227,7 +232,7 @@ export function assess(baseline: RunExtract[], recent: RunExtract[], settings: R
   }
   const adjusted = holm(tests.map(t => t.pvalue));
   const findings = tests.map((t, i) => ({ ...t, adjusted: adjusted[i] }))
-    .filter(f => f.adjusted <= settings.alpha && f.lowerBound >= Math.max(f.baselineMedian * settings.floorPercent / 100, settings.floorMs));
+    .filter(f => f.adjusted <= settings.alpha && f.lowerBound >= floorOf(f, settings));
   return { baselineRuns: baseline.length, tested: tests.length, findings };
 }
 
@@ -235,7 +240,15 @@ export type Verdict =
   | { readonly kind: 'warming up'; readonly run: string; readonly baselineRuns: number }
   | { readonly kind: 'ok'; readonly run: string }
   | { readonly kind: 'candidate'; readonly run: string; readonly findings: Finding[] }
-  | { readonly kind: 'detected'; readonly run: string; readonly findings: Finding[] }
+  | {
+    readonly kind: 'detected';
+    readonly run: string;
+    readonly since: string;
+    readonly firstSlowRun: string;
+    readonly findings: Finding[];
+    readonly baselineRuns: number;
+    readonly baselineRun: string;
+  }
   | { readonly kind: 'still regressed'; readonly run: string; readonly since: string }
   | { readonly kind: 'recovered'; readonly run: string; readonly since: string }
   | { readonly kind: 'accepted'; readonly run: string; readonly since: string }
@@ -316,9 +329,16 @@ export function decide(
   const pending = state.candidate !== undefined ? confirmation(baseline, earlier, latest, state.candidate, settings) : undefined;
   if (pending?.confirmed) {
     const since = state.candidate!;
-    const changed = [...earlier.filter(e => e.run >= since), latest].map(r => r.run);
+    const changedRuns = [...earlier.filter(e => e.run >= since), latest];
+    const changed = changedRuns.map(r => r.run);
+    // For people: the first run above the floor on a metric that moved (the window may start one run before it).
+    const slow = (r: RunExtract) => pending.confirmed!.some(f => (valuesOf([r], f.url, f.metric)[0] ?? 0) >= f.baselineMedian + floorOf(f, settings));
+    const firstSlowRun = changedRuns.find(slow)
+      ?? latest;
     return {
-      verdict: { kind: 'detected', run, findings: pending.confirmed },
+      verdict: {
+        kind: 'detected', run, since, firstSlowRun: firstSlowRun.run, findings: pending.confirmed, baselineRuns: baseline.length, baselineRun: baseline[baseline.length - 1].run,
+      },
       state: {
         ...kept,
         setup,
@@ -332,6 +352,7 @@ export function decide(
   }
   const { findings } = assess(baseline, recent, settings);
   if (findings.length === 0) return { verdict: { kind: 'ok', run }, state: { ...kept, setup, flagged: [...flagged] } };
+  // The window, not its first slow run: starting at a slow outlier would let a second outlier make half the runs since.
   return { verdict: { kind: 'candidate', run, findings }, state: { ...kept, setup, flagged: [...flagged], candidate: recent[0].run } };
 }
 
@@ -368,11 +389,11 @@ function confirmation(
   }
   const adjusted = holm(tests.map(t => t.pvalue));
   const scored = tests.map((t, i) => ({ ...t, adjusted: adjusted[i] }));
-  const floorOf = (f: { baselineMedian: number }) => Math.max(f.baselineMedian * settings.floorPercent / 100, settings.floorMs);
+  const floor = (f: { baselineMedian: number }) => floorOf(f, settings);
   const strip = ({ needed, latestAlone, ...finding }: typeof scored[number]): Finding => finding;
-  const passing = scored.filter(f => f.adjusted <= settings.alpha && f.lowerBound >= floorOf(f));
+  const passing = scored.filter(f => f.adjusted <= settings.alpha && f.lowerBound >= floor(f));
   const confirmed = passing.filter(f => runs.length >= f.needed
-    && f.latestAlone.pvalue <= settings.alpha / passing.length && f.latestAlone.lowerBound >= floorOf(f));
+    && f.latestAlone.pvalue <= settings.alpha / passing.length && f.latestAlone.lowerBound >= floor(f));
   if (confirmed.length > 0) return { confirmed: confirmed.map(strip) };
   // Still above the baseline, and not waiting longer than three times what confirmation needs.
   const waiting = scored.filter(f => f.pvalue <= 0.2 && f.shift > 0 && runs.length < 3 * f.needed);

@@ -6,12 +6,13 @@
  * so the event is retried.
  */
 import { gunzipSync } from 'zlib';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { summariseHar } from './har-summary';
 import { Run } from '../../src/contract/report-index';
 import { extractKey, EXTRACTS_PREFIX } from '../../src/contract/report-keys';
 import { PageExtract, RunExtract, RunSetup } from '../../src/contract/run-extracts';
 import { timeOfFolder } from '../../src/contract/run-folders';
+import { keysUnder } from '../shared/s3-keys';
 
 type Log = (line: object) => void;
 /** What sitespeed.io's harstorer names a URL's HAR: browsertime.har, or browsertime.har.gz with --gzipHAR. */
@@ -24,18 +25,6 @@ export interface FinishedRun {
   readonly run: string | null;
   readonly status: string;
   readonly rerun: boolean;
-}
-
-/** Every key under a prefix (all pages). */
-async function keysUnder(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let ContinuationToken: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
-    for (const object of page.Contents ?? []) keys.push(object.Key!);
-    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (ContinuationToken);
-  return keys;
 }
 
 /** A stored HAR's JSON: gzipped or not (by its first bytes: an upload may or may not say Content-Encoding). */

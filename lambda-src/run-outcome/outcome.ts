@@ -39,7 +39,3 @@ export function statusOf(exitCode: number | undefined, hasReport: boolean, faili
   return 'failed';
 }
 
-export function reportUrlOf(resultBaseUrl: string | undefined, site: string, run: string | undefined): string | null {
-  if (!resultBaseUrl || !run) return null;
-  return `${resultBaseUrl.replace(/\/+$/, '')}/${site}/${run}/index.html`;
-}

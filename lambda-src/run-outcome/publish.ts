@@ -1,7 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { failingChecks, reportUrlOf, statusOf } from './outcome';
-import { RUN_EVENTS, RUN_METRICS, RunFinished } from '../../src/contract/run-events';
+import { failingChecks, statusOf } from './outcome';
+import { reportUrlOf, RUN_EVENTS, RUN_METRICS, RunFinished } from '../../src/contract/run-events';
 import { isInWindow, OnWindow } from '../../src/contract/schedule-window';
 import { argValue } from '../../src/contract/sitespeed-args';
 import { entryBytes, MAX_ENTRY_BYTES, metricsLine, putRunEvent } from '../shared/run-events';

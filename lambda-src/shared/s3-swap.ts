@@ -30,9 +30,11 @@ export async function readJson<T>(s3: S3Client, bucket: string, key: string, par
   }
 }
 
-/** Copies an index file this version cannot rewrite without loss to .cdk-sitespeed/index/kept/. */
+/** Copies a file this version cannot rewrite without loss to .cdk-sitespeed/index/kept/. */
 async function keepAside(s3: S3Client, bucket: string, key: string, kind: string): Promise<string> {
-  const copy = `${KEPT_PREFIX}${key.slice(INDEX_PREFIX.length).replace(/\.json$/, '')}.${kind}-${folderOf(new Date())}.json`;
+  // Index files keep their path under the index (kept/sites/shop…); other files theirs under .cdk-sitespeed/ (kept/regressions/shop…).
+  const path = key.startsWith(INDEX_PREFIX) ? key.slice(INDEX_PREFIX.length) : key.replace(/^\.cdk-sitespeed\//, '');
+  const copy = `${KEPT_PREFIX}${path.replace(/\.json$/, '')}.${kind}-${folderOf(new Date())}.json`;
   await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: copy, CopySource: `${bucket}/${encodeURIComponent(key)}` }));
   return copy;
 }

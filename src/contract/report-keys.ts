@@ -27,6 +27,16 @@ export function extractKey(site: string, run: string): string {
   return `${EXTRACTS_PREFIX}${site}/${run}.json`;
 }
 
+/**
+ * One file per site of regression detection (lambda-src/regression/series.ts): the detector's
+ * state, the recent runs it decides on, and its recent verdicts: `<site>.json`.
+ */
+export const REGRESSIONS_PREFIX = '.cdk-sitespeed/regressions/';
+
+export function regressionsKey(site: string): string {
+  return `${REGRESSIONS_PREFIX}${site}.json`;
+}
+
 export function siteIndexKey(site: string): string {
   return `${SITES_PREFIX}${site}.json`;
 }

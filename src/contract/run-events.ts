@@ -17,6 +17,12 @@ export const RUN_EVENTS = {
   skipped: 'Sitespeed Run Skipped',
   /** A run RunTask refused to start (each attempt: Lambda retries it) ({@link RunNotStarted}). */
   notStarted: 'Sitespeed Run Not Started',
+  /** A site's runs got slower than its own recent past, confirmed by the next scheduled runs ({@link RegressionDetected}). */
+  regressionDetected: 'Sitespeed Regression Detected',
+  /** An open regression ended: the runs are back at the baseline, or the new level was accepted ({@link RegressionRecovered}). */
+  regressionRecovered: 'Sitespeed Regression Recovered',
+  /** A new baseline: the test setup changed (browser version, URLs, iterations, connectivity) ({@link BaselineReset}). */
+  baselineReset: 'Sitespeed Baseline Reset',
 } as const;
 
 /**
@@ -123,6 +129,87 @@ export interface RunNotStarted {
   readonly cluster: string;
   readonly site: string;
   readonly reason: string;
+}
+
+/** One metric of one URL that moved, in a regression event. */
+export interface RegressionFinding {
+  readonly url: string;
+  /** A metric of the run extracts (src/contract/run-extracts.ts): largestContentfulPaint, firstContentfulPaint or ttfb. */
+  readonly metric: string;
+  /** The unit of the medians and the shift: ms. */
+  readonly unit: string;
+  /** The median over the baseline's runs of each run's median. */
+  readonly baselineMedian: number;
+  /** The same over the runs since the change began. */
+  readonly recentMedian: number;
+  /** How much slower the recent runs are (after the baseline's daily cycle), and the lower bound of that at 1 - alpha. */
+  readonly shift: number;
+  readonly lowerBound: number;
+  /** The one-sided p-value, and the same after Holm's correction across every URL and metric tested. */
+  readonly pvalue: number;
+  readonly adjustedPvalue: number;
+}
+
+/** The detail of a "Sitespeed Regression Detected" event (docs: docs/regressions.md). */
+export interface RegressionDetected {
+  readonly version: 1;
+  /** One regression, the same in every copy of its events (site and the run it began with): for deduplication. */
+  readonly id: string;
+  readonly cluster: string;
+  readonly site: string;
+  /** The run that confirmed it. */
+  readonly run: string;
+  /** The first run of the window the change was first seen in (with `id`, it names the regression). */
+  readonly since: string;
+  /** The first run above the effect floor on a metric that moved: where the change shows (`since` or the run after it). */
+  readonly firstSlowRun: string;
+  /** The runs of the baseline, and the newest of them (a report from before the change). */
+  readonly baselineRuns: number;
+  readonly baselineRun: string | null;
+  readonly findings: RegressionFinding[];
+  readonly reportUrl: string | null;
+  readonly baselineReportUrl: string | null;
+  readonly viewerUrl: string | null;
+}
+
+/** The detail of a "Sitespeed Regression Recovered" event. */
+export interface RegressionRecovered {
+  readonly version: 1;
+  /** The id of the regression it ends (its "Sitespeed Regression Detected" event's). */
+  readonly id: string;
+  readonly cluster: string;
+  readonly site: string;
+  readonly run: string;
+  readonly since: string;
+  /**
+   * recovered: every metric that moved is back within half the floor of its baseline median;
+   * accepted: it stayed for `acceptAfterRuns` runs, and the new level is the baseline from now on.
+   */
+  readonly how: 'recovered' | 'accepted';
+  /** The findings of the detection, with their baseline medians. */
+  readonly findings: RegressionFinding[];
+  readonly reportUrl: string | null;
+  readonly viewerUrl: string | null;
+}
+
+/** The detail of a "Sitespeed Baseline Reset" event: the test setup changed, and runs compare only with runs of the new one. */
+export interface BaselineReset {
+  readonly version: 1;
+  readonly id: string;
+  readonly cluster: string;
+  readonly site: string;
+  /** The first run of the new setup. */
+  readonly run: string;
+  readonly setup: { browser: string; browserVersion: string; harCreator: string; connectivity: string; iterations: number; urls: string[] };
+  /** The regression the reset closed without a verdict, if one was open. */
+  readonly closedRegression: string | null;
+  readonly viewerUrl: string | null;
+}
+
+/** A report's address under the viewer's URL (what sitespeed.io's --resultBaseURL makes of it). */
+export function reportUrlOf(resultBaseUrl: string | undefined | null, site: string, run: string | undefined | null): string | null {
+  if (!resultBaseUrl || !run) return null;
+  return `${resultBaseUrl.replace(/\/+$/, '')}/${site}/${run}/index.html`;
 }
 
 /**

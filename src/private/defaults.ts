@@ -33,5 +33,6 @@ export const DEFAULTS = {
     remindAfterRuns: 0,
     staleAfterIntervals: 2,
     notStartedAlertAfterRuns: 2,
+    alertOnRegressions: false,
   },
 } as const;

@@ -22,7 +22,10 @@ export interface RunSubject {
   readonly path: string;
 }
 
-export type RunEventKind = 'finished' | 'skipped' | 'notStarted';
+export type RunEventKind = 'finished' | 'skipped' | 'notStarted' | 'regressionDetected' | 'regressionRecovered' | 'baselineReset';
+
+/** The events the report index puts (regression detection): a rule on them needs a ReportTree that detects. */
+const REGRESSION_KINDS: RunEventKind[] = ['regressionDetected', 'regressionRecovered', 'baselineReset'];
 
 /** A rule on the subject's run events of one kind; a target and a pattern of the user's are added as aws-cdk-lib's onEvent does. */
 export function runEventRule(scope: Construct, id: string, subject: RunSubject, kind: RunEventKind,
@@ -46,6 +49,17 @@ export function runEventRule(scope: Construct, id: string, subject: RunSubject, 
   if (options.eventPattern) rule.addEventPattern(options.eventPattern);
   if (options.target) rule.addTarget(options.target);
   if (sites && subject.site === undefined) requireSitesOf(rule, subject.cluster, 'sites', sites, '; the rule would never match it');
+  if (REGRESSION_KINDS.includes(kind)) {
+    // Checked at synth, so a ReportTree created after the rule counts.
+    const cluster = subject.cluster;
+    rule.node.addValidation({
+      validate: () => (cluster.reportTree?.regressionDetection ? [] : [
+        `${subject.path}: the rule on "${RUN_EVENTS[kind]}" would never fire: ` + (cluster.reportTree
+          ? `${cluster.reportTree.node.path} has regressions.enabled false.`
+          : 'the cluster has no ReportTree, whose index compares each run with the site\'s past (new ReportTree(this, \'Reports\', { cluster })).'),
+      ]),
+    });
+  }
   return rule;
 }
 

@@ -1,34 +1,6 @@
+import { extract, URLS, wobble } from './fixtures/extracts';
 import { baselineModel, decide, DEFAULT_SETTINGS, DetectorState, INITIAL_STATE, runsToConfirm, shiftTest, Verdict } from '../../lambda-src/regression/decide';
 import { RunExtract } from '../../src/contract/run-extracts';
-
-const URLS = ['https://shop.example.com/', 'https://shop.example.com/cart'];
-const START = Date.parse('2026-11-01T00:00:00Z');
-const HOUR = 3600_000;
-
-/** A deterministic wobble of about ±2 %, so runs differ as real ones do. */
-const wobble = (i: number, salt: number) => 1 + 0.02 * Math.sin(i * 12.9898 + salt * 78.233) * Math.cos(i * 4.1414 + salt);
-
-function extract(i: number, change: { lcp?: number; all?: number; browserVersion?: string; status?: string; rerun?: boolean } = {}): RunExtract {
-  return {
-    version: 1,
-    site: 'shop',
-    run: new Date(START + i * HOUR).toISOString().slice(0, 19).replace(/[T:]/g, '-'),
-    status: change.status ?? 'ok',
-    rerun: change.rerun ?? false,
-    setup: { browser: 'Chrome', browserVersion: change.browserVersion ?? '131.0', harCreator: 'chrome-har 1.3.1', connectivity: 'native', iterations: 5, urls: URLS },
-    pages: URLS.map((url, u) => ({
-      url,
-      iterations: 5,
-      medians: {
-        largestContentfulPaint: Math.round(1500 * wobble(i, u) * (u === 0 ? change.lcp ?? 1 : 1) * (change.all ?? 1)),
-        firstContentfulPaint: Math.round(900 * wobble(i, u + 10) * (change.all ?? 1)),
-        ttfb: Math.round(250 * wobble(i, u + 20) * (change.all ?? 1)),
-        transferSize: 400_000,
-      },
-    })),
-    problems: [],
-  };
-}
 
 /** Feeds the runs through decide() as the Lambda would, one at a time; returns each verdict. */
 function replay(runs: RunExtract[], settings = DEFAULT_SETTINGS): { verdicts: Verdict[]; state: DetectorState } {

@@ -2,11 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { failingChecks, reportUrlOf, statusOf } from '../../lambda-src/run-outcome/outcome';
+import { failingChecks, statusOf } from '../../lambda-src/run-outcome/outcome';
 import { announcedRun } from '../../lambda-src/run-task/announce';
 import { RunTaskFailedError } from '../../lambda-src/run-task/run-site';
 import { metricsLine, siteMetricsFromEnv } from '../../lambda-src/shared/run-events';
 import { stoppedTaskOf } from '../../lambda-src/shared/task-event';
+import { reportUrlOf } from '../../src/contract/run-events';
 
 // budgetResult.json as sitespeed.io 39.2.0 wrote it in test/e2e/budget.e2e.ts (one check failing, one holding).
 const BUDGET = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'budgetResult.json'), 'utf8'));

@@ -48,15 +48,19 @@ function tsFiles(dir: string): string[] {
 
 /**
  * Names the contract, the functions, the commands and the reference app declare: interface and type
- * members (event fields, function answers, the app's props) and functions. They are not the
+ * members (event fields, function answers, the app's props), functions, and the contract's object
+ * literals' keys (names events carry as values, such as the extract metrics). They are not the
  * library's API, so .jsii does not hold them.
  */
 export function declaredFields(): Set<string> {
   const names = new Set<string>();
   for (const file of [...['src/contract', 'lambda-src', 'cli-src'].flatMap(d => tsFiles(path.join(ROOT, d))), path.join(ROOT, 'examples', 'app.ts')]) {
     const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+    const contract = file.startsWith(path.join(ROOT, 'src', 'contract'));
     const visit = (node: ts.Node) => {
       if ((ts.isPropertySignature(node) || ts.isFunctionDeclaration(node)) && node.name && ts.isIdentifier(node.name)) names.add(node.name.text);
+      // The contract's named values too (the extract metrics' names, which events carry as strings).
+      if (contract && ts.isPropertyAssignment(node) && ts.isIdentifier(node.name)) names.add(node.name.text);
       ts.forEachChild(node, visit);
     };
     visit(source);
