@@ -34,7 +34,7 @@ export const handler = loggedHandler(async (event: any): Promise<object> => {
   const run = await updateRun(s3, location, event, log);
   // After the index (what users see first); a failure here retries the event, and both steps are idempotent.
   const detail = runFinishedOf(event);
-  const finished = { site: detail.site, run: detail.run, status: detail.status, rerun: detail.rerun === true };
+  const finished = { site: detail.site, run: detail.run, status: detail.status, rerun: detail.rerun === true, onDemand: detail.onDemand === true };
   const extract = await writeExtract(s3, location.bucket, finished, log);
   const settings = regressionSettings(detail.site);
   const regression = extract && settings

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { KEPT_PREFIX, MARKERS_KEY } from './contract/report-keys';
+import { RUN_EVENTS } from './contract/run-events';
 import { CLUSTER_TAG } from './contract/site-names';
 import { GraphiteGrafana } from './graphite-grafana';
 import { MetricsStack } from './metrics-stack';
@@ -16,6 +17,7 @@ import { failedEventsQueue } from './private/failed-events';
 import { forCaller, spelledValidation, warn } from './private/for-caller';
 import { functionRoleAndLogs } from './private/function-logging';
 import { acknowledgeWildcardResource } from './private/nag';
+import { runEventRule } from './private/run-signals';
 import type { ScheduledSite } from './scheduled-site';
 import type { ISitespeedCluster, SitespeedCluster } from './sitespeed-cluster';
 import type { ISitespeedMetrics } from './sitespeed-metrics';
@@ -32,6 +34,15 @@ export interface DeployMarkersProps {
    * @default - none: markers come from `cdk-sitespeed mark` (and `markOnEvent`)
    */
   readonly deployEvents?: events.EventPattern[];
+
+  /**
+   * Whether the regression detector's events of the cluster's ReportTree (docs/regressions.md) are
+   * marked too: a site got slower (`regression`), recovered (`recovered`), or a new baseline
+   * started (`baseline`), each on the calendar beside its runs and as a Graphite annotation
+   * tagged with its kind.
+   * @default true (when the cluster has a ReportTree whose regressions are on)
+   */
+  readonly markRegressions?: boolean;
 }
 
 /** Options of {@link DeployMarkers.markOnEvent}. */
@@ -118,6 +129,19 @@ export class DeployMarkers extends Construct {
         },
       }));
       (props.deployEvents ?? []).forEach((pattern, i) => this.addRule(`DeployEvent${i}`, pattern, undefined, undefined, `deployEvents[${i}]`));
+      if (props.markRegressions ?? true) {
+        // Whenever the cluster gets its ReportTree (before or after this construct), if its regressions are on.
+        cluster._whenReportTree(tree => {
+          if (!tree.regressionDetection) return;
+          for (const [ruleId, kind] of [['OnRegressionDetected', 'regressionDetected'], ['OnRegressionRecovered', 'regressionRecovered'],
+            ['OnBaselineReset', 'baselineReset']] as const) {
+            runEventRule(this, ruleId, { cluster, path: this.node.path }, kind, {
+              description: `cdk-sitespeed: ${RUN_EVENTS[kind]} events of ${cluster.node.path} on the calendar and in Graphite`.slice(0, 512),
+              target: new eventsTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(6) }),
+            });
+          }
+        });
+      }
       // Last: what watches the cluster's DeployMarkers (SiteAlerts' alarm) gets a whole one.
       cluster._registerDeployMarkers(this);
     } catch (error) {

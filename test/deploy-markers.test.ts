@@ -35,6 +35,24 @@ describe('DeployMarkers', () => {
     expect(markers.function).toBeDefined();
   });
 
+  test('the regression events of the cluster\'s ReportTree are marked too (a ReportTree made before or after), unless markRegressions is false', () => {
+    const regressionRules = (tree: 'before' | 'after' | 'none' | 'off', markRegressions?: boolean) => {
+      const { stack, cluster } = deployment();
+      if (tree === 'before') new ReportTree(stack, 'Reports', { cluster });
+      new DeployMarkers(stack, 'Markers', { cluster, markRegressions });
+      if (tree === 'after') new ReportTree(stack, 'Reports', { cluster });
+      if (tree === 'off') new ReportTree(stack, 'Reports', { cluster, regressions: { enabled: false } });
+      return Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'))
+        .map(r => r.Properties.EventPattern?.['detail-type']?.[0]).filter((t: string | undefined) => t?.includes('Regression') || t?.includes('Baseline'));
+    };
+    const all = ['Sitespeed Regression Detected', 'Sitespeed Regression Recovered', 'Sitespeed Baseline Reset'];
+    expect(regressionRules('before')).toEqual(all);
+    expect(regressionRules('after')).toEqual(all);
+    expect(regressionRules('none')).toEqual([]);
+    expect(regressionRules('off')).toEqual([]);
+    expect(regressionRules('before', false)).toEqual([]);
+  });
+
   test('least privilege: the markers file, Run Command on the metrics group\'s instances only, the metrics cluster\'s container instances only', () => {
     const { stack, cluster } = deployment();
     new DeployMarkers(stack, 'Markers', { cluster });

@@ -59,11 +59,15 @@ function runItem(site: string, run: Run): HTMLLIElement {
   return item;
 }
 
-/** A deploy marker in the day's list: its time (UTC, as the runs'), its message and where it came from. */
+/** How each kind of marker reads: a deploy, or what the regression detector announced. */
+const MARKER_WORDS: Record<string, string> = { deploy: '◆ {t} UTC deploy', regression: '▲ {t} UTC slower', recovered: '✓ {t} UTC recovered', baseline: '○ {t} UTC new baseline' };
+const markerWords = (m: DeployMarker) => (MARKER_WORDS[m.kind ?? 'deploy'] ?? MARKER_WORDS.deploy).replace('{t}', m.at.slice(11, 19));
+
+/** A marker in the day's list: its time (UTC, as the runs'), its kind and message, and where it came from. */
 function markerItem(marker: DeployMarker): HTMLLIElement {
   const item = document.createElement('li');
-  item.className = 'marker';
-  item.append(`◆ ${marker.at.slice(11, 19)} UTC deploy: ${marker.message}`);
+  item.className = `marker ${marker.kind ?? 'deploy'}`;
+  item.append(`${markerWords(marker)}: ${marker.message}`);
   item.append(Object.assign(document.createElement('span'), { className: 'status', textContent: marker.source }));
   return item;
 }
@@ -128,7 +132,8 @@ const calendar: Calendar = {
         }
         if (dayDeploys) {
           element.classList.add('has-deploy');
-          titles.push(...dayDeploys.map(m => `deploy: ${m.message}`));
+          if (dayDeploys.some(m => m.kind === 'regression')) element.classList.add('has-regression');
+          titles.push(...dayDeploys.map(m => `${m.kind === 'regression' ? 'slower' : m.kind ?? 'deploy'}: ${m.message}`));
         }
         if (titles.length) element.title = titles.join('\n');
       },

@@ -9,7 +9,7 @@ import { checkInstances } from './instances';
 import { checkMetrics } from './metrics';
 import { CheckOptions } from './options';
 import { fail, formatLine, jsonReport, Line, pass, skip, summary } from './report';
-import { checkCalendar, checkConfig, checkKeys, checkReport, checkViewer } from './run-results';
+import { checkCalendar, checkConfig, checkKeys, checkRegressions, checkReport, checkViewer } from './run-results';
 import { chosenSite, checkRun } from './site-run';
 
 export interface CheckIo {
@@ -31,6 +31,7 @@ const STEPS: Step[] = [
   { name: 'run', seconds: o => o.runTimeoutSeconds + 60, run: checkRun },
   { name: 'report', seconds: o => o.stepTimeoutSeconds, run: checkReport },
   { name: 'calendar', seconds: o => o.stepTimeoutSeconds + 60, run: checkCalendar },
+  { name: 'regressions', seconds: o => o.stepTimeoutSeconds + 60, run: checkRegressions },
   { name: 'viewer', seconds: o => o.stepTimeoutSeconds, run: checkViewer },
   { name: 'keys', seconds: o => o.stepTimeoutSeconds, run: checkKeys },
   { name: 'config', seconds: o => o.stepTimeoutSeconds, run: checkConfig },

@@ -5,7 +5,7 @@ import { probeScript, probeValues, runOnInstance } from './remote-shell';
 import { fail, Line, pass, skip } from './report';
 import { runFolderOf } from '../../lambda-src/shared/run-folder';
 import { parseSiteIndex, parseSummary } from '../../src/contract/report-index';
-import { siteIndexKey, SUMMARY_KEY } from '../../src/contract/report-keys';
+import { extractKey, regressionsKey, siteIndexKey, SUMMARY_KEY } from '../../src/contract/report-keys';
 import { argValue } from '../../src/contract/sitespeed-args';
 
 const noRun = (step: string) => skip(step, 'not checked: no run finished (see run)');
@@ -60,6 +60,51 @@ export async function checkCalendar(ctx: CheckContext): Promise<Line[]> {
   }
   return [fail('calendar', `after ${ctx.options.stepTimeoutSeconds} s, ${seen}`,
     'the reportIndex function did not index the run: its log group says why; the runOutcome function\'s log, whether the run\'s event was put')];
+}
+
+/**
+ * Regression detection's link: reportIndex wrote the run's extract from the HARs sitespeed.io
+ * stored, and the site's regression file judged it (both right after the calendar entry). The
+ * check's run is on demand: judged against the baseline, never part of it.
+ */
+export async function checkRegressions(ctx: CheckContext): Promise<Line[]> {
+  const run = ctx.run;
+  if (!run?.folder) return [noFolder(ctx, 'regressions')];
+  if (!argValue(run.args, '--resultBaseURL')) return [skip('regressions', `${run.site.site}'s cluster has no ReportTree`)];
+  const bucket = argValue(run.args, '--s3.bucketname')!;
+  const site = run.site.site;
+  const deadline = ctx.clock.now() + ctx.options.stepTimeoutSeconds * 1000;
+  let extract: any;
+  let file: any;
+  for (;;) {
+    const parsed = (text: string | undefined) => {
+      try {
+        return text === undefined ? undefined : JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+    };
+    extract = parsed(await readText(ctx, bucket, extractKey(site, run.folder)));
+    if (extract && !Array.isArray(extract.pages)) extract = undefined;
+    if (extract && extract.pages.length === 0) {
+      return [fail('regressions', `the run's extract has no pages: ${(extract.problems ?? []).join('; ') || 'no HAR read'}`,
+        'regression detection reads the HAR sitespeed.io stores for each URL: leave out --browsertime.skipHar and keep the harstorer plugin (docs/regressions.md)')];
+    }
+    file = parsed(await readText(ctx, bucket, regressionsKey(site)));
+    const judged = file && ((typeof file.decidedThrough === 'string' && file.decidedThrough >= run.folder) || file.runs?.some((r: any) => r?.run === run.folder));
+    if (extract && judged) {
+      const entry = file.latest?.run === run.folder ? file.latest : (file.verdicts ?? []).find((v: any) => v?.run === run.folder);
+      return [pass('regressions', `${site} ${run.folder}: an extract of ${extract.pages.length} URL(s) in s3://${bucket}/${extractKey(site, run.folder)}, ` +
+        `judged ${entry?.kind ?? 'ok'} in ${regressionsKey(site)} (a run of check is on demand: never part of the baseline)`)];
+    }
+    if (ctx.clock.now() > deadline) break;
+    await ctx.clock.sleep(ctx.clock.pollMs);
+  }
+  if (extract && !file) {
+    return [skip('regressions', `${site} ${run.folder} has its extract, and no regression file: regressions are off for ${site} (RegressionOptions)`)];
+  }
+  return [fail('regressions', `after ${ctx.options.stepTimeoutSeconds} s, ${extract ? `${regressionsKey(site)} has not judged ${run.folder}` : `no extract ${extractKey(site, run.folder)}`}`,
+    'the reportIndex function writes both right after the calendar entry: its log group says why')];
 }
 
 /**

@@ -28,8 +28,10 @@ export async function checkRun(ctx: CheckContext): Promise<Line[]> {
   const site = chosenSite(ctx);
   if (!('site' in site)) return [site];
 
-  const request = await scheduledRequest(ctx.clients, site);
-  if ('problem' in request) return [fail(STEP, request.problem, 'deploy the stack again (the input is written by ScheduledSite)')];
+  const scheduled = await scheduledRequest(ctx.clients, site);
+  if ('problem' in scheduled) return [fail(STEP, scheduled.problem, 'deploy the stack again (the input is written by ScheduledSite)')];
+  // A proof run, not a measurement of the schedule: kept out of the site's regression baseline.
+  const request = onDemandRequest(scheduled);
   const startedAt = new Date(ctx.clock.now());
   const { answer, functionError } = await invokeFunction(ctx.clients, request);
   if (functionError) {
@@ -109,6 +111,14 @@ export async function scheduledRequest(clients: Clients, site: Site): Promise<{ 
   }
   if (!target?.Arn || !Array.isArray(request.args)) return { problem: `the schedule ${site.scheduleName} has no target or no arguments` };
   return { arn: target.Arn, input: target.Input!, args: request.args };
+}
+
+/**
+ * The request a schedule sends, marked as a run on demand: runTask marks its task, and the
+ * regression detector judges the run without taking it into the site's baseline.
+ */
+export function onDemandRequest(request: { arn: string; input: string; args: string[] }): { arn: string; input: string; args: string[] } {
+  return { ...request, input: JSON.stringify({ ...JSON.parse(request.input), onDemand: true }) };
 }
 
 /** The runTask function invoked with the schedule's own input, as the schedule does: its answer, and its error if it failed. */

@@ -36,8 +36,8 @@ Options:
 
 Exit codes, the worst across the sites:
   0  every run ok
-  1  a budget failed (the regression verdict will count here too, unconfirmed ones included,
-     since a gate wants the verdict now)
+  1  a budget failed, or the run is slower than its site's baseline (an unconfirmed
+     candidate counts, since a gate wants the verdict now; docs/regressions.md)
   3  a run failed, left no report, never started, was refused or timed out
   2  usage: a wrong option, no such stack or site, no or expired credentials, no region`;
 

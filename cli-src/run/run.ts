@@ -7,6 +7,7 @@ import { Task } from '@aws-sdk/client-ecs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { RunOptions } from './options';
 import { runFolderOf } from '../../lambda-src/shared/run-folder';
+import { regressionsKey } from '../../src/contract/report-keys';
 import { CONTAINER_NAME, argValue } from '../../src/contract/sitespeed-args';
 import { credentialProblem } from '../aws-errors';
 import { CheckIo, discover } from '../check/check';
@@ -14,7 +15,7 @@ import { Clock } from '../check/clock';
 import { Clients } from '../check/context';
 import { Site } from '../check/deployment';
 import { formatLine } from '../check/report';
-import { followTask, invokeFunction, scheduledRequest } from '../check/site-run';
+import { followTask, invokeFunction, onDemandRequest, scheduledRequest } from '../check/site-run';
 
 export type RunStatus = 'ok' | 'budget failed' | 'failed' | 'no report' | 'not started' | 'refused' | 'timed out' | 'started';
 
@@ -31,10 +32,29 @@ export interface SiteOutcome {
   readonly failingChecks: string[];
   /** Whether a run in progress was waited for first. */
   readonly waitedForRunInProgress: boolean;
-  /** Regression detection is not built yet: always null. */
-  readonly regression: null;
+  /**
+   * The run's regression verdict from the ReportTree's detection (docs/regressions.md), null when
+   * the run left no report or was not waited for. A run on demand is judged against the site's
+   * baseline but never confirms: `candidate` is what a slower release shows here.
+   */
+  readonly regression: RegressionVerdict | null;
   readonly detail?: string;
 }
+
+export interface RegressionVerdict {
+  /** warming up, ok, candidate, still regressed, recovered, not comparable; unknown when no verdict came in time. */
+  readonly verdict: string;
+  /** The metrics that moved (candidate) as `url metric: baseline n ms, recent runs m ms (+p %)`. */
+  readonly findings: string[];
+  /** The open regression's first run (still regressed, recovered). */
+  readonly since?: string;
+  readonly detail?: string;
+}
+
+/** Verdicts that fail a gate: the run is slower than the baseline, confirmed or not. */
+const SLOWER = ['candidate', 'detected', 'still regressed'];
+/** How long the report index may take to judge the run after it stopped (it takes seconds). */
+const VERDICT_WAIT_MS = 90_000;
 
 const EXIT: Record<RunStatus, 0 | 1 | 3> = {
   'ok': 0, 'started': 0, 'budget failed': 1, 'failed': 3, 'no report': 3, 'not started': 3, 'refused': 3, 'timed out': 3,
@@ -70,7 +90,7 @@ export async function runSites(options: RunOptions, clients: Clients, clock: Clo
     io.out(JSON.stringify({ exitCode, sites: outcomes }, null, 2));
   } else {
     for (const o of outcomes) io.out(describe(o));
-    io.out(`exit ${exitCode}: ${exitCode === 0 ? 'every run ok' : exitCode === 1 ? 'a budget failed' : 'a run failed, never started or timed out'}`);
+    io.out(`exit ${exitCode}: ${exitCode === 0 ? 'every run ok' : exitCode === 1 ? 'a budget failed or a page got slower' : 'a run failed, never started or timed out'}`);
   }
   return exitCode;
 }
@@ -80,13 +100,22 @@ function describe(o: SiteOutcome): string {
   const took = o.seconds === undefined ? '' : ` in ${Math.floor(o.seconds / 60)}:${String(o.seconds % 60).padStart(2, '0')}`;
   const lines = [`${mark} ${o.site}: ${o.status}${took}${o.report ? ` ${o.report}` : ''}${o.detail ? ` (${o.detail})` : ''}`];
   for (const check of o.failingChecks) lines.push(`    failing: ${check}`);
+  if (o.regression) {
+    const r = o.regression;
+    const words = r.verdict === 'candidate' ? 'slower than its baseline (not confirmed: the next scheduled runs confirm it)'
+      : r.verdict === 'still regressed' ? `still slower than before ${r.since} (an open regression)` : r.verdict;
+    lines.push(`    regression: ${words}${r.detail ? ` (${r.detail})` : ''}`);
+    for (const finding of r.findings) lines.push(`      ${finding}`);
+  }
   return lines.join('\n');
 }
 
 /** One site: its schedule's request through runTask; a run in progress is followed to its end first. */
 async function runSite(site: Site, options: RunOptions, clients: Clients, clock: Clock, progress: (t: string) => void): Promise<SiteOutcome> {
   const base = { site: site.site, failingChecks: [] as string[], regression: null, waitedForRunInProgress: false };
-  const request = await scheduledRequest(clients, site);
+  const scheduled = await scheduledRequest(clients, site);
+  // On demand: judged against the site's baseline, never part of it (runTask marks the task).
+  const request = 'problem' in scheduled ? scheduled : onDemandRequest(scheduled);
   if ('problem' in request) return { ...base, status: 'refused', exitCode: 3, detail: `${request.problem}: deploy the stack again (ScheduledSite writes it)` };
   const deadline = clock.now() + options.timeoutSeconds * 1000;
   let waited = false;
@@ -116,15 +145,19 @@ async function runSite(site: Site, options: RunOptions, clients: Clients, clock:
     if (task?.lastStatus !== 'STOPPED') {
       return { ...started, status: 'timed out', exitCode: 3, detail: `still ${task?.lastStatus ?? 'unknown'} after --timeout ${options.timeoutSeconds} s` };
     }
-    return verdict(started, task, request.args, clients, site, requestedAt);
+    const { folder, ...outcome } = await verdict(started, task, request.args, clients, site, requestedAt);
+    if (!folder) return outcome;
+    const regression = await regressionOf(clients, clock, argValue(request.args, '--s3.bucketname')!, site.site, folder);
+    const slower = SLOWER.includes(regression.verdict);
+    return { ...outcome, regression, exitCode: slower ? Math.max(outcome.exitCode, 1) as 1 | 3 : outcome.exitCode };
   }
 }
 
 async function verdict(started: Omit<SiteOutcome, 'status' | 'exitCode'>, task: Task, args: string[], clients: Clients, site: Site,
-  requestedAt: Date): Promise<SiteOutcome> {
+  requestedAt: Date): Promise<SiteOutcome & { folder?: string }> {
   const stoppedAt = task.stoppedAt ?? new Date();
   const seconds = Math.round((stoppedAt.getTime() - (task.createdAt ?? requestedAt).getTime()) / 1000);
-  const outcome = (status: RunStatus, more: Partial<SiteOutcome> = {}): SiteOutcome =>
+  const outcome = (status: RunStatus, more: Partial<SiteOutcome> & { folder?: string } = {}): SiteOutcome & { folder?: string } =>
     ({ ...started, seconds, status, exitCode: EXIT[status], ...more });
   if (!task.startedAt) {
     return outcome('not started', { detail: [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || 'it got no instance' });
@@ -135,9 +168,9 @@ async function verdict(started: Omit<SiteOutcome, 'status' | 'exitCode'>, task: 
   if (!bucket || !folder) return outcome(exitCode === 0 && !bucket ? 'ok' : 'no report', { detail: `exit code ${exitCode ?? 'none'}` });
   const viewer = argValue(args, '--resultBaseURL');
   const report = viewer ? `${viewer.replace(/\/$/, '')}/${site.site}/${folder}/index.html` : `s3://${bucket}/${site.site}/${folder}/index.html`;
-  if (exitCode === 0) return outcome('ok', { report });
+  if (exitCode === 0) return outcome('ok', { report, folder });
   const failing = exitCode === 1 ? await failingChecks(clients, bucket, `${site.site}/${folder}/budgetResult.json`) : [];
-  if (failing.length > 0) return outcome('budget failed', { report, failingChecks: failing });
+  if (failing.length > 0) return outcome('budget failed', { report, failingChecks: failing, folder });
   return outcome('failed', { report, detail: `exit code ${exitCode ?? 'none'}: the run's log stream says why` });
 }
 
@@ -152,6 +185,46 @@ async function failingChecks(clients: Clients, bucket: string, key: string): Pro
     if (e?.name === 'NoSuchKey') return [];
     throw e;
   }
+}
+
+/**
+ * The run's verdict from the site's regression file (.cdk-sitespeed/regressions/<site>.json, written by
+ * the report index once the run's event reaches it): polled until the file has judged the run.
+ */
+async function regressionOf(clients: Clients, clock: Clock, bucket: string, site: string, run: string): Promise<RegressionVerdict> {
+  const deadline = clock.now() + VERDICT_WAIT_MS;
+  let file: any;
+  for (;;) {
+    try {
+      const object = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: regressionsKey(site) }));
+      file = JSON.parse(await object.Body!.transformToString());
+    } catch (e: any) {
+      if (e?.name !== 'NoSuchKey' && !(e instanceof SyntaxError)) throw e;
+      file = undefined;
+    }
+    const judged = file && ((typeof file.decidedThrough === 'string' && file.decidedThrough >= run) || file.runs?.some((r: any) => r?.run === run));
+    if (judged) {
+      const entry = file.latest?.run === run ? file.latest : (file.verdicts ?? []).find((v: any) => v?.run === run);
+      // Decided, and not kept among the notable verdicts: ok, warming up or not comparable, of which only the latest is kept.
+      if (!entry) return { verdict: 'ok', findings: [], detail: 'no regression' };
+      return { verdict: entry.kind, findings: (entry.findings ?? []).map(findingLine), ...(entry.since ? { since: entry.since } : {}) };
+    }
+    if (clock.now() > deadline) {
+      return {
+        verdict: 'unknown',
+        findings: [],
+        detail: file ? `the report index had not judged the run after ${VERDICT_WAIT_MS / 1000} s: its log group says why`
+          : 'no regression file: the stack has no ReportTree, or its regressions are off for the site',
+      };
+    }
+    await clock.sleep(clock.pollMs);
+  }
+}
+
+function findingLine(f: any): string {
+  const change = f.baselineMedian > 0 ? ` (${f.shift >= 0 ? '+' : ''}${Math.round(f.shift / f.baselineMedian * 100)} %)` : '';
+  // The recent median is of the last runs together (this one and the scheduled one before it), as the detector tests them.
+  return `${f.url} ${f.metric}: baseline ${Math.round(f.baselineMedian)} ${f.unit ?? 'ms'}, recent runs ${Math.round(f.recentMedian)} ${f.unit ?? 'ms'}${change}`;
 }
 
 /** Follows a task, with a progress line whenever its status changes. */

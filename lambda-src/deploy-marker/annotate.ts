@@ -2,7 +2,7 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { ANNOTATION_SCRIPT } from './annotation-script';
-import { DeployMarker } from '../../src/contract/deploy-markers';
+import { DeployMarker, MarkerKind } from '../../src/contract/deploy-markers';
 import { CLUSTER_TAG } from '../../src/contract/site-names';
 import { containerInstances } from '../shared/container-instances';
 import { runShellOnInstance, ShellWait } from '../shared/remote-command';
@@ -32,17 +32,21 @@ export interface AnnotationEvent {
   readonly data: string;
 }
 
+const WHAT: Record<MarkerKind, string> = { deploy: 'Deploy', regression: 'Slower', recovered: 'Recovered', baseline: 'New baseline' };
+
 /**
  * One Graphite event per site, tagged as sitespeed.io tags its run annotations where a marker can
  * know them: the namespace's two parts (the dashboards' $base and $path) and the slug
  * (sitespeed.io v42.3.0 lib/plugins/graphite/send-annotation.js: connectivity, browser,
- * namespace[0], namespace[1], the page's group and URL, then the slug), plus `deploy`.
+ * namespace[0], namespace[1], the page's group and URL, then the slug), plus the marker's kind
+ * (`deploy`, `regression`, `recovered`, `baseline`).
  */
 export function annotationEvents(marker: DeployMarker, sites: MarkedSite[]): AnnotationEvent[] {
+  const kind = marker.kind ?? 'deploy';
   return sites.map(({ site, namespace }) => ({
     site,
-    what: `Deploy: ${marker.message}`,
-    tags: [...namespace.split('.').slice(0, 2), site, 'deploy'],
+    what: `${WHAT[kind]}: ${marker.message}`,
+    tags: [...namespace.split('.').slice(0, 2), site, kind],
     when: Math.floor(Date.parse(marker.at) / 1000),
     data: `${marker.message} (${marker.source})`,
   }));

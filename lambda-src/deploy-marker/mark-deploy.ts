@@ -5,6 +5,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { annotate, annotationEvents, GraphiteTarget, MarkedSite, Waiting } from './annotate';
 import { markerOf } from './marker';
 import { noteAnnotated, recordMarker } from './record';
+import { isRegressionEvent, markerOfRegressionEvent } from './regression-marker';
 import { MARKERS_KEY } from '../../src/contract/report-keys';
 import { requiredEnv, retentionDaysOf } from '../shared/handler';
 
@@ -48,11 +49,13 @@ export class AnnotationError extends Error {
 /**
  * Records the marker (once per id), then posts the annotations it does not have yet. When Graphite
  * takes only some, the rest fail the call: the marker stays recorded, and the retry (EventBridge's,
- * or the same `mark --id`) posts only what is missing.
+ * or the same `mark --id`) posts only what is missing. A regression event of the cluster's
+ * ReportTree becomes a marker of its own kind (regression-marker.ts), through the same path.
  */
 export async function markDeploy(clients: MarkerClients, input: unknown, config: MarkerConfig, now: Date, waiting: Waiting,
   log: (line: object) => void): Promise<MarkOutcome> {
-  const marker = markerOf(input, config.sites.map(s => s.site), now);
+  const known = config.sites.map(s => s.site);
+  const marker = isRegressionEvent(input) ? markerOfRegressionEvent(input, known) : markerOf(input, known, now);
   const { stored, added } = await recordMarker(clients.s3, config.bucket, marker, config.retentionDays, now, log);
   const annotatable = stored.sites.flatMap(site => {
     const namespace = config.sites.find(s => s.site === site)?.namespace;

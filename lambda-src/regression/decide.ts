@@ -91,9 +91,14 @@ const median = (values: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** Runs that may feed a baseline or a decision: measured (a report with pages), scheduled, not a confirmation run. */
-export function isComparable(extract: RunExtract): boolean {
+/** Runs that can be judged: measured (ok or budget failed, with pages and a setup), not a confirmation run. */
+export function isMeasured(extract: RunExtract): boolean {
   return (extract.status === 'ok' || extract.status === 'budget failed') && !extract.rerun && extract.setup !== undefined && extract.pages.length > 0;
+}
+
+/** Runs that may feed a baseline or a confirmation: measured and scheduled (not on demand). */
+export function isComparable(extract: RunExtract): boolean {
+  return isMeasured(extract) && extract.onDemand !== true;
 }
 
 function observationsOf(runs: RunExtract[], url: string, metric: ExtractMetric): Observation[] {
@@ -284,7 +289,12 @@ export function decide(
   history: RunExtract[], latest: RunExtract, state: DetectorState, settings: RegressionSettings = DEFAULT_SETTINGS,
 ): { verdict: Verdict; state: DetectorState } {
   const run = latest.run;
-  if (!isComparable(latest)) return { verdict: { kind: 'not comparable', run }, state };
+  if (!isMeasured(latest)) return { verdict: { kind: 'not comparable', run }, state };
+  if (latest.onDemand) {
+    // Judged as a scheduled run would be, and remembered by nothing: only scheduled runs confirm, recover or reset.
+    const { verdict } = decide(history, { ...latest, onDemand: false }, state, settings);
+    return { verdict: onDemandVerdict(verdict), state };
+  }
   const setup = setupOf(latest);
   if (state.setup !== undefined && state.setup !== setup) {
     // A new browser, URL set or iteration count: a new baseline; an open regression cannot be judged against the old one.
@@ -354,6 +364,16 @@ export function decide(
   if (findings.length === 0) return { verdict: { kind: 'ok', run }, state: { ...kept, setup, flagged: [...flagged] } };
   // The window, not its first slow run: starting at a slow outlier would let a second outlier make half the runs since.
   return { verdict: { kind: 'candidate', run, findings }, state: { ...kept, setup, flagged: [...flagged], candidate: recent[0].run } };
+}
+
+/** What a verdict means for a run started on demand: never confirmed by itself, never a new baseline. */
+function onDemandVerdict(verdict: Verdict): Verdict {
+  switch (verdict.kind) {
+    case 'detected': return { kind: 'candidate', run: verdict.run, findings: verdict.findings };
+    case 'accepted': return { kind: 'still regressed', run: verdict.run, since: verdict.since };
+    case 'new setup': return { kind: 'not comparable', run: verdict.run };
+    default: return verdict;
+  }
 }
 
 /**

@@ -50,6 +50,8 @@ export interface PendingEvent {
 export interface VerdictEntry {
   readonly run: string;
   readonly kind: Verdict['kind'];
+  /** A run started on demand: its verdict changed nothing and made no event (a candidate is not confirmed). */
+  readonly onDemand?: boolean;
   readonly since?: string;
   readonly findings?: RegressionFinding[];
 }
@@ -102,6 +104,7 @@ export function compact(extract: RunExtract): RunExtract {
     run: extract.run,
     status: extract.status,
     rerun: extract.rerun,
+    ...(extract.onDemand ? { onDemand: true } : {}),
     ...(extract.setup ? { setup: extract.setup } : {}),
     pages: extract.pages.map(p => ({
       url: p.url,
@@ -204,6 +207,7 @@ export function advance(series: RegressionSeries, extract: RunExtract, context: 
   const kept: VerdictEntry = {
     run,
     kind: verdict.kind,
+    ...(extract.onDemand ? { onDemand: true } : {}),
     ...('since' in verdict ? { since: verdict.since } : {}),
     ...('findings' in verdict ? { findings: verdict.findings.map(findingOf) } : {}),
   };
@@ -216,7 +220,8 @@ export function advance(series: RegressionSeries, extract: RunExtract, context: 
       runs: pruned([...series.runs, entry], settings),
       latest: kept,
       verdicts: notable ? [...series.verdicts, kept].slice(-MAX_VERDICTS) : series.verdicts,
-      pending: [...series.pending, ...eventsOf(series.site, verdict, series.state, entry, context)],
+      // A run on demand is judged for its caller (`cdk-sitespeed run`), never announced: only scheduled runs make events.
+      pending: extract.onDemand ? series.pending : [...series.pending, ...eventsOf(series.site, verdict, series.state, entry, context)],
     },
     outcome: verdict,
   };

@@ -25,6 +25,7 @@ export interface FinishedRun {
   readonly run: string | null;
   readonly status: string;
   readonly rerun: boolean;
+  readonly onDemand?: boolean;
 }
 
 /** A stored HAR's JSON: gzipped or not (by its first bytes: an upload may or may not say Content-Encoding). */
@@ -74,6 +75,7 @@ export async function writeExtract(s3: S3Client, bucket: string, finished: Finis
     run: finished.run,
     status: finished.status,
     rerun: finished.rerun,
+    ...(finished.onDemand ? { onDemand: true } : {}),
     ...(setups.length > 0 ? { setup: { ...setups[0], iterations: Math.max(...setups.map(s => s.iterations)), urls: pages.map(p => p.url) } } : {}),
     pages,
     problems: problems.sort(),

@@ -70,6 +70,7 @@ export async function publishRunFinished(clients: { s3: S3Client; events: EventB
     durationSeconds: Math.max(0, Math.round((task.stoppedAt.getTime() - task.startedAt.getTime()) / 1000)),
     taskArn: task.taskArn ?? null,
     rerun: task.rerun ?? false,
+    onDemand: task.onDemand ?? false,
   };
   await putRunEvent(clients.events, RUN_EVENTS.finished, withinEntryLimit(detail));
   const perSite = (options.perSite ?? (() => false))(task.site);

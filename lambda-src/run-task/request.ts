@@ -9,6 +9,8 @@ export interface RunRequest {
   readonly args: string[];
   /** A confirmation run SiteAlerts starts after a failure: its outcome never starts another. */
   readonly rerun?: boolean;
+  /** A run started on demand (`cdk-sitespeed run`): judged for regressions, never part of a baseline. */
+  readonly onDemand?: boolean;
 }
 
 /** Where runs go: the Lambda's environment, set by the construct. */
@@ -30,9 +32,12 @@ export function parseRunRequest(event: unknown): RunRequest {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     throw new BadRequestError(`the event must be an object {"site": string, "args": string[]}, got ${describe(event)}`);
   }
-  const { site, args, rerun } = event as Record<string, unknown>;
+  const { site, args, rerun, onDemand } = event as Record<string, unknown>;
   if (rerun !== undefined && typeof rerun !== 'boolean') {
     throw new BadRequestError(`"rerun" must be true or false when given, got ${describe(rerun)}`);
+  }
+  if (onDemand !== undefined && typeof onDemand !== 'boolean') {
+    throw new BadRequestError(`"onDemand" must be true or false when given, got ${describe(onDemand)}`);
   }
   if (typeof site !== 'string' || !SITE_SLUG.test(site)) {
     throw new BadRequestError(`"site" must be a slug of ${SITE_SLUG_RULE}, got ${describe(site)}`);
@@ -48,7 +53,7 @@ export function parseRunRequest(event: unknown): RunRequest {
   if (problems.length > 0) {
     throw new BadRequestError(`"args" break the rules of a rendered run, so nothing starts: ${problems.join('; ')}`);
   }
-  return rerun ? { site, args: args as string[], rerun } : { site, args: args as string[] };
+  return { site, args: args as string[], ...(rerun ? { rerun } : {}), ...(onDemand ? { onDemand } : {}) };
 }
 
 /** The runner's configuration from its environment; a missing variable is a deployment bug. */

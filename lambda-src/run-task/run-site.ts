@@ -62,7 +62,7 @@ async function startRun(ecs: ECSClient, request: RunRequest, config: RunnerConfi
     startedBy,
     tags: [{ key: SITE_TAG, value: request.site }],
     enableECSManagedTags: true,
-    overrides: runOverrides(request.args, request.rerun ?? false, config.containerName),
+    overrides: runOverrides(request.args, request.rerun ?? false, config.containerName, request.onDemand ?? false),
   }));
   const failures = result.failures ?? [];
   if (failures.length > 0) {

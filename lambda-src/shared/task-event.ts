@@ -1,5 +1,5 @@
 import { SITE_SLUG, siteOfStartedBy } from '../../src/contract/site-names';
-import { RERUN_VARIABLE } from '../../src/contract/sitespeed-args';
+import { ON_DEMAND_VARIABLE, RERUN_VARIABLE } from '../../src/contract/sitespeed-args';
 
 /** What reportIndex and the run outcomes need of an "ECS Task State Change" event of a stopped sitespeed.io task. */
 export interface StoppedTask {
@@ -9,6 +9,8 @@ export interface StoppedTask {
   readonly taskArn?: string;
   /** True for a confirmation run (SiteAlerts), which never triggers another. */
   readonly rerun?: boolean;
+  /** True for a run started on demand (`cdk-sitespeed run`), not by its schedule. */
+  readonly onDemand?: boolean;
   readonly exitCode?: number;
   readonly reason?: string;
   /**
@@ -50,12 +52,14 @@ export function stoppedTaskOf(event: any, filter: TaskFilter): StoppedTask | { i
   if (Number.isNaN(startedAt.getTime()) || Number.isNaN(stoppedAt.getTime())) return { ignored: 'the task has no start or stop time' };
   const override = (detail.overrides?.containerOverrides ?? []).find((o: any) => o?.name === filter.containerName);
   const args = Array.isArray(override?.command) ? override.command.filter((a: unknown) => typeof a === 'string') : undefined;
-  const rerun = (override?.environment ?? []).some((e: any) => e?.name === RERUN_VARIABLE && e?.value === 'true');
+  const marked = (name: string) => (override?.environment ?? []).some((e: any) => e?.name === name && e?.value === 'true');
+  const rerun = marked(RERUN_VARIABLE);
   return {
     site,
     args,
     taskArn: typeof detail.taskArn === 'string' ? detail.taskArn : undefined,
     rerun,
+    onDemand: marked(ON_DEMAND_VARIABLE),
     exitCode: typeof container?.exitCode === 'number' ? container.exitCode : undefined,
     reason: container?.reason ?? detail.stoppedReason,
     started: typeof detail.startedAt === 'string' && detail.startedAt !== '',

@@ -39,7 +39,17 @@ export interface DeployMarker {
   readonly source: string;
   /** The sites whose Graphite annotation was accepted (200), so a retry sends only the rest. */
   readonly annotated?: string[];
+  /**
+   * What it marks: a deploy (absent: a deploy, as every marker before regressions), or what the
+   * regression detector announced (docs/regressions.md): a site got slower, recovered, or a new
+   * baseline started. Also the Graphite annotation's last tag.
+   */
+  readonly kind?: MarkerKind;
 }
+
+/** The kinds of marker: a deploy, or a regression event's (lambda-src/deploy-marker/regression-marker.ts). */
+export const MARKER_KINDS = ['deploy', 'regression', 'recovered', 'baseline'] as const;
+export type MarkerKind = typeof MARKER_KINDS[number];
 
 export interface MarkerFile {
   readonly version: 1;
@@ -48,7 +58,8 @@ export interface MarkerFile {
 
 const isMarker = (m: any) => typeof m?.id === 'string' && typeof m?.at === 'string' && typeof m?.message === 'string'
   && Array.isArray(m?.sites) && m.sites.every((s: unknown) => typeof s === 'string') && typeof m?.source === 'string'
-  && (m.annotated === undefined || (Array.isArray(m.annotated) && m.annotated.every((s: unknown) => typeof s === 'string')));
+  && (m.annotated === undefined || (Array.isArray(m.annotated) && m.annotated.every((s: unknown) => typeof s === 'string')))
+  && (m.kind === undefined || MARKER_KINDS.includes(m.kind));
 
 /** The markers file, or undefined when the text is not one (corrupt, foreign). */
 export function parseMarkerFile(text: string): MarkerFile | undefined {

@@ -111,6 +111,11 @@ export interface RunFinished {
   readonly taskArn: string | null;
   /** A confirmation run (started by SiteAlerts after a failure). */
   readonly rerun: boolean;
+  /**
+   * A run started on demand (`cdk-sitespeed run`), not by its schedule: judged for regressions,
+   * never part of a baseline. Absent in events of versions before it (read as false).
+   */
+  readonly onDemand?: boolean;
 }
 
 /** The detail of a "Sitespeed Run Skipped" event. */
@@ -150,17 +155,21 @@ export interface RegressionFinding {
   readonly adjustedPvalue: number;
 }
 
-/** The detail of a "Sitespeed Regression Detected" event (docs: docs/regressions.md). */
-export interface RegressionDetected {
+/** What a "Sitespeed Regression Detected" and a "Recovered" event both have. */
+export interface RegressionEventBase {
   readonly version: 1;
-  /** One regression, the same in every copy of its events (site and the run it began with): for deduplication. */
+  /** One regression, the same in every copy of its events (`<site>@<since>`): for deduplication. */
   readonly id: string;
   readonly cluster: string;
   readonly site: string;
-  /** The run that confirmed it. */
+  /** The run that made the event: the one that confirmed the regression, or ended it. */
   readonly run: string;
   /** The first run of the window the change was first seen in (with `id`, it names the regression). */
   readonly since: string;
+}
+
+/** The detail of a "Sitespeed Regression Detected" event (docs: docs/regressions.md). */
+export interface RegressionDetected extends RegressionEventBase {
   /** The first run above the effect floor on a metric that moved: where the change shows (`since` or the run after it). */
   readonly firstSlowRun: string;
   /** The runs of the baseline, and the newest of them (a report from before the change). */
@@ -172,15 +181,8 @@ export interface RegressionDetected {
   readonly viewerUrl: string | null;
 }
 
-/** The detail of a "Sitespeed Regression Recovered" event. */
-export interface RegressionRecovered {
-  readonly version: 1;
-  /** The id of the regression it ends (its "Sitespeed Regression Detected" event's). */
-  readonly id: string;
-  readonly cluster: string;
-  readonly site: string;
-  readonly run: string;
-  readonly since: string;
+/** The detail of a "Sitespeed Regression Recovered" event (its `id` is the Detected event's). */
+export interface RegressionRecovered extends RegressionEventBase {
   /**
    * recovered: every metric that moved is back within half the floor of its baseline median;
    * accepted: it stayed for `acceptAfterRuns` runs, and the new level is the baseline from now on.

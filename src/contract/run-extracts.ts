@@ -86,6 +86,8 @@ export interface RunExtract {
   readonly status: string;
   /** A confirmation run (started by SiteAlerts after a failure): never part of a baseline. */
   readonly rerun: boolean;
+  /** A run started on demand (`cdk-sitespeed run`): judged, never part of a baseline (absent: false). */
+  readonly onDemand?: boolean;
   /** Absent when no HAR could be read. */
   readonly setup?: RunSetup;
   readonly pages: PageExtract[];

@@ -184,24 +184,28 @@ export const MAX_OVERRIDES_CHARS = 8192;
 /** The container environment variable that marks a confirmation run. */
 export const RERUN_VARIABLE = 'CDK_SITESPEED_RERUN';
 
+/** The container environment variable that marks a run started on demand (`cdk-sitespeed run`), not by its schedule. */
+export const ON_DEMAND_VARIABLE = 'CDK_SITESPEED_ON_DEMAND';
+
 /** The overrides runTask sends for a run: the one definition that runTask sends and the size checks measure. */
-export function runOverrides(args: string[], rerun: boolean, containerName: string = CONTAINER_NAME) {
+export function runOverrides(args: string[], rerun: boolean, containerName: string = CONTAINER_NAME, onDemand = false) {
+  // The marks the stopped task's event carries to the run outcome (lambda-src/shared/task-event.ts).
+  const marks = [...(rerun ? [{ name: RERUN_VARIABLE, value: 'true' }] : []), ...(onDemand ? [{ name: ON_DEMAND_VARIABLE, value: 'true' }] : [])];
   return {
     containerOverrides: [{
       name: containerName,
       command: args,
-      // The mark the stopped task's event carries to the run outcome (lambda-src/shared/task-event.ts).
-      ...(rerun ? { environment: [{ name: RERUN_VARIABLE, value: 'true' }] } : {}),
+      ...(marks.length > 0 ? { environment: marks } : {}),
     }],
   };
 }
 
 /**
- * The characters of the largest overrides a run's arguments make: those of its confirmation
- * run, with the re-run mark, since SiteAlerts may re-run any run.
+ * The characters of the largest overrides a run's arguments make: with both marks (a confirmation
+ * run has the re-run mark, a run of `cdk-sitespeed run` the on-demand one), an upper bound of either.
  */
 export function overridesSize(args: string[]): number {
-  return JSON.stringify(runOverrides(args, true)).length;
+  return JSON.stringify(runOverrides(args, true, CONTAINER_NAME, true)).length;
 }
 
 /**

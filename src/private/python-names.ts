@@ -128,6 +128,7 @@ export const CAMEL_CASE_MEMBERS: readonly string[] = [
   'logRetention',
   'machineImage',
   'markOnEvent',
+  'markRegressions',
   'markersWatchers',
   'matchAll',
   'maxBaselineAge',

@@ -35,13 +35,14 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     const { code, out, err, fixture } = await runCheck();
     expect(out).not.toMatch(/✗/);
     expect(code).toBe(0);
-    for (const step of ['stacks', 'account', 'instances', 'metrics', 'run', 'report', 'calendar', 'viewer', 'keys', 'config', 'queues', 'functions']) {
+    for (const step of ['stacks', 'account', 'instances', 'metrics', 'run', 'report', 'calendar', 'regressions', 'viewer', 'keys', 'config', 'queues', 'functions']) {
       expect(out).toMatch(new RegExp(`^✓ ${step}: `, 'm'));
     }
     expect(out).toMatch(/^✓ stacks: .*2 clusters, 5 sites, 1 metrics instance group, 8 dead-letter queues, 12 functions$/m);
     expect(out).toMatch(/^✓ run: started blog on prod-Sitespeed-SitespeedCluster\w+ \(.+\) through its schedule's target and input$/m);
     expect(out).toMatch(/^✓ calendar: blog \d{4}-\d\d-\d\d-\d\d-\d\d-\d\d is in s3:\/\/.+\/\.cdk-sitespeed\/index\/sites\/blog\.json as ok, and blog in the summary$/m);
     expect(out).toMatch(/^✓ calendar: reports of blog expire after 90 days \(lifecycle rule reports-blog\), when the index drops their runs$/m);
+    expect(out).toMatch(/^✓ regressions: blog \d{4}(-\d\d){5}: an extract of 1 URL\(s\) in s3:\/\/\S+\/\.cdk-sitespeed\/extracts\/blog\/\S+\.json, judged warming up in \.cdk-sitespeed\/regressions\/blog\.json \(a run of check is on demand: never part of the baseline\)$/m);
     expect(out).toMatch(/^✓ keys: Graphite has 1 key\(s\) under sitespeed_io\.prod\.blog$/m);
     expect(out).toMatch(/^✓ alerts: .+: email oncall@example\.com$/m);
     expect(out).toMatch(/^– alarm test: no alarm set off \(it pages the subscribers twice\)$/m);
@@ -64,11 +65,11 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     expect(verdict.lines.every((l: any) => ['pass', 'skip'].includes(l.verdict))).toBe(true);
   });
 
-  test('--no-run starts nothing: run, report, calendar, viewer, keys and config say not checked', async () => {
+  test('--no-run starts nothing: run, report, calendar, regressions, viewer, keys and config say not checked', async () => {
     const { code, out, fixture } = await runCheck({}, ['--no-run']);
     expect(code).toBe(0);
     expect(out).toMatch(/^– run: no run started \(--no-run\)/m);
-    for (const step of ['report', 'calendar', 'viewer', 'keys', 'config']) expect(out).toMatch(new RegExp(`^– ${step}: not checked`, 'm'));
+    for (const step of ['report', 'calendar', 'regressions', 'viewer', 'keys', 'config']) expect(out).toMatch(new RegExp(`^– ${step}: not checked`, 'm'));
     expect(fixture.ssmCommands.map(scriptOf)).toEqual([PROBES[0]]);
   });
 
@@ -114,6 +115,7 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     ['a run reportIndex never indexed', { indexTree: false }, ['--step-timeout', '2'], /^✗ calendar: after \d+ s, (no \.cdk-sitespeed\/index\/sites\/blog\.json|\.cdk-sitespeed\/index\/sites\/blog\.json without)/m, /reportIndex function did not index the run/],
     ['reports that never expire while the index drops them', { noRetentionRule: true }, [],
       /^✗ calendar: s3:\/\/[\w-]+ has no lifecycle rule reports-blog, while the index drops runs after 90 days$/m, /deploy the stack again/],
+    ['a run that stored no HAR (--browsertime.skipHar)', { noHar: true }, [], /^✗ regressions: the run's extract has no pages: no HAR under blog\/[\d-]+\/pages\//m, /leave out --browsertime\.skipHar/],
     ['a viewer that refuses this machine', { viewerDenies: true }, [], /^✗ viewer: https:\/\/d111111abcdef8\.cloudfront\.net\/blog\/[\d-]+\/index\.html answers 403$/m, /allowedCidrs/],
     ['no keys in Graphite', { sendMetrics: false }, [], /^✗ keys: Graphite has no key under sitespeed_io\.prod\.blog$/m, /port 2003/],
     ['no annotation in Graphite', { sendAnnotation: false }, [], /^✗ keys: Graphite has no annotation of this run \(tag blog\)$/m, /Got 401 from Graphite/],

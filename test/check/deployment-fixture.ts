@@ -12,6 +12,7 @@ import {
   CreateClusterCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, PutAttributesCommand, RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand, StopTaskCommand,
 } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetObjectCommand, PutBucketLifecycleConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -25,12 +26,18 @@ import { Clock } from '../../cli-src/check/clock';
 import { Clients } from '../../cli-src/check/context';
 import { buildReferenceApp } from '../../examples/app';
 import { markDeploy, markerConfigFromEnv } from '../../lambda-src/deploy-marker/mark-deploy';
+import { advance, emptySeries, trackRegressions } from '../../lambda-src/regression/series';
+import { writeExtract } from '../../lambda-src/report-index/run-extract';
 import { updateRun } from '../../lambda-src/report-index/s3-index';
 import { parseRunRequest, runnerConfigFromEnv } from '../../lambda-src/run-task/request';
 import { runSite } from '../../lambda-src/run-task/run-site';
 import { CHECK_METADATA, SHAPING_ATTRIBUTE, VOLUME_ATTRIBUTE } from '../../src/contract/check-entry';
+import { regressionsKey } from '../../src/contract/report-keys';
 import { folderOf } from '../../src/contract/run-folders';
+import { ON_DEMAND_VARIABLE } from '../../src/contract/sitespeed-args';
 import { motoClientConfig } from '../harness/moto';
+import { extract as syntheticExtract } from '../lambda/fixtures/extracts';
+import { harOf } from '../lambda/fixtures/har';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -77,6 +84,14 @@ export interface Knobs {
   runInProgress?: string;
   /** With exitCode 1: the report holds a budgetResult.json with failing checks, as sitespeed.io writes it (test/e2e/budget.e2e.ts). */
   budgetFailures?: boolean;
+  /**
+   * The site's regression history: 40 stable hourly runs before now, through the real detector;
+   * the run then measures LCP 30 % higher ('slower') or the same. Without it each run's extract is
+   * read from the HAR the fixture uploads, and a new site is warming up.
+   */
+  regression?: 'slower' | 'same';
+  /** The run stores no HAR (as with --browsertime.skipHar): its extract has no pages. */
+  noHar?: boolean;
 }
 
 let synthesized: Record<string, any> | undefined;
@@ -521,6 +536,14 @@ export class DeployedFixture {
         const folder = folderOf(new Date());
         if (this.knobs.uploadReport ?? true) {
           await this.s3.send(new PutObjectCommand({ Bucket: arg('--s3.bucketname'), Key: `${site}/${folder}/index.html`, Body: '<html>report</html>' }));
+          // The HAR sitespeed.io stores for each URL (browsertime 28.3.0's fields: test/lambda/fixtures/har.ts), which the run extract reads.
+          if (!this.knobs.noHar) {
+            await this.s3.send(new PutObjectCommand({
+              Bucket: arg('--s3.bucketname'),
+              Key: `${site}/${folder}/pages/${site}_example_com/data/browsertime.har`,
+              Body: JSON.stringify(harOf(`https://${site}.example.com/`, [{ lcp: 900 }, { lcp: 950 }, { lcp: 1000 }])),
+            }));
+          }
         }
         if ((this.knobs.uploadReport ?? true) && this.knobs.exitCode === 1 && this.knobs.budgetFailures) {
           const failing = { metric: 'Total Requests', type: 'requests', value: 2, friendlyValue: 2, limit: 0, friendlyLimit: 0, limitType: 'max', status: 'failing' };
@@ -550,9 +573,29 @@ export class DeployedFixture {
               stoppedAt: new Date().toISOString(),
             },
           }, () => {});
+          if (uploaded) await this.judge(arg('--s3.bucketname'), cluster, site, folder, task);
         }
       }
     }
+  }
+
+  /** What reportIndex does next: the run's extract through the site's regression file (the real detector). */
+  private async judge(bucket: string, cluster: string, site: string, folder: string, task: { overrides?: any }): Promise<void> {
+    const onDemand = (task.overrides?.containerOverrides ?? [])
+      .some((o: any) => (o.environment ?? []).some((e: any) => e.name === ON_DEMAND_VARIABLE && e.value === 'true'));
+    const events = new EventBridgeClient(motoClientConfig());
+    let extract;
+    if (this.knobs.regression) {
+      const hoursAgo = (h: number) => folderOf(new Date(Date.now() - h * 3600_000));
+      const history = Array.from({ length: 40 }, (_, i) => ({ ...syntheticExtract(i), site, run: hoursAgo(40 - i) }));
+      let series = emptySeries(site);
+      for (const run of history) series = advance(series, run, { cluster, viewerUrl: null }).series;
+      await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: regressionsKey(site), Body: JSON.stringify({ ...series, pending: [] }) }));
+      extract = { ...syntheticExtract(40, { lcp: this.knobs.regression === 'slower' ? 1.3 : 1 }), site, run: folder, ...(onDemand ? { onDemand } : {}) };
+    } else {
+      extract = (await writeExtract(this.s3, bucket, { site, run: folder, status: 'ok', rerun: false, onDemand }, () => {}))!;
+    }
+    await trackRegressions({ s3: this.s3, events }, bucket, extract, { cluster, viewerUrl: null }, () => {});
   }
 
   /** What the site's schedule does when it fires: its target (runTask) with its input. */

@@ -56,11 +56,24 @@ describe('cdk-sitespeed run against the reference deployment on moto', () => {
     const { code, out, err, fixture } = await run({ runInProgress: 'blog' }, ['--site', 'blog', '--json']);
     expect(code).toBe(0);
     const outcome = JSON.parse(out);
-    expect(outcome).toMatchObject({ exitCode: 0, sites: [{ site: 'blog', status: 'ok', waitedForRunInProgress: true, regression: null }] });
+    // A site without a history: its baseline is warming up.
+    expect(outcome).toMatchObject({ exitCode: 0, sites: [{ site: 'blog', status: 'ok', waitedForRunInProgress: true, regression: { verdict: 'warming up' } }] });
     expect(err).toMatch(/^blog: a run in progress \([\w-]+\) measured the release before; waiting for it to end$/m);
     // The task that was going is not ours: ours started after it stopped.
     expect(err.indexOf('blog: started')).toBeGreaterThan(err.indexOf('waiting for it to end'));
     expect(fixture).toBeDefined();
+  });
+
+  test('the regression verdict: a slower page fails the gate with exit 1 as an unconfirmed candidate, naming what moved; the same page passes', async () => {
+    const slower = await run({ regression: 'slower' });
+    expect(slower.out).toMatch(new RegExp(['^✗ blog: ok in \\d+:\\d\\d https://\\S+',
+      ' {4}regression: slower than its baseline \\(not confirmed: the next scheduled runs confirm it\\)',
+      ' {6}https://shop\\.example\\.com/ largestContentfulPaint: baseline 1\\d{3} ms, recent runs 1\\d{3} ms \\(\\+\\d+ %\\)$'].join('\n'), 'm'));
+    expect(slower.out.split('\n').pop()).toBe('exit 1: a budget failed or a page got slower');
+    expect(slower.code).toBe(1);
+    const same = await run({ regression: 'same' }, ['--site', 'blog', '--json']);
+    expect(same.code).toBe(0);
+    expect(JSON.parse(same.out).sites[0].regression).toEqual({ verdict: 'ok', findings: [] });
   });
 
   test('several sites at once: the worst outcome is the exit code; --no-wait returns once each has started', async () => {

@@ -47,6 +47,15 @@ const markers: MarkerFile = {
       source: 'aws.codepipeline CodePipeline Pipeline Execution State Change',
     },
     { id: 'rel-0', at: '2026-10-30T08:00:00.000Z', message: 'blog theme', sites: ['blog'], source: 'cdk-sitespeed mark' },
+    // A regression the detector confirmed, as DeployMarkers marks it: at its first slower run (lambda-src/deploy-marker/regression-marker.ts).
+    {
+      id: 'regression:shop:2026-11-20-08-15-05',
+      at: '2026-11-20T08:15:05.000Z',
+      message: 'LCP +30 % (1500 → 1950 ms) /',
+      sites: ['shop'],
+      source: 'Sitespeed Regression Detected',
+      kind: 'regression',
+    },
   ],
 };
 
@@ -172,7 +181,11 @@ test('a site: failed days marked, a day\'s runs with why they failed (budget che
   expect(await page.locator(`${month}.has-runs`).evaluateAll(days => days.map(d => d.getAttribute('aria-label')))).toEqual(['November 3, 2026', 'November 20, 2026']);
   // Deploy markers: a diamond on their days (a day with no runs too); blog's own marker is not shop's.
   expect(await page.locator(`${month}.has-deploy`).evaluateAll(days => days.map(d => `${d.getAttribute('aria-label')}: ${d.getAttribute('title')}`)))
-    .toEqual(['November 10, 2026: 3 runs\ndeploy: shop v1.2.3', 'November 15, 2026: deploy: shop-release SUCCEEDED (execution e-1)']);
+    .toEqual(['November 10, 2026: 3 runs\ndeploy: shop v1.2.3', 'November 15, 2026: deploy: shop-release SUCCEEDED (execution e-1)',
+      'November 20, 2026: 1 run\nslower: LCP +30 % (1500 → 1950 ms) /']);
+  // A regression's day: a red triangle instead of the diamond.
+  expect(await page.locator(`${month}.has-regression`).evaluateAll(days => days.map(d => d.getAttribute('aria-label')))).toEqual(['November 20, 2026']);
+  expect(await page.locator(`${month}.has-regression`).first().evaluate(d => getComputedStyle(d, '::after').content)).toBe('"▲"');
   expect(await page.locator(`${month}.has-deploy`).first().evaluate(d => getComputedStyle(d, '::after').content)).toBe('"◆"');
   expect(await page.locator(`${month}.has-failed`).evaluateAll(days => days.map(d => d.getAttribute('aria-label')))).toEqual(['November 10, 2026', 'November 21, 2026']);
   const background = (selector: string) => page.locator(selector).first().evaluate(d => getComputedStyle(d).backgroundColor);
@@ -185,7 +198,7 @@ test('a site: failed days marked, a day\'s runs with why they failed (budget che
   expect(await runs.nth(0).textContent()).toBe('08:15:03 UTCok');
   // The deploy between the runs, in time order: the runs after it measured the new release.
   expect(await runs.nth(1).textContent()).toBe('◆ 09:30:00 UTC deploy: shop v1.2.3cdk-sitespeed mark');
-  expect(await runs.nth(1).getAttribute('class')).toBe('marker');
+  expect(await runs.nth(1).getAttribute('class')).toBe('marker deploy');
   expect(await runs.nth(2).locator('.status').textContent()).toBe('failed (exit 1), budget: 1 check failing');
   expect(await runs.nth(2).locator('.reason').textContent()).toBe('Essential container in task exited');
   expect(await runs.nth(2).locator('.budget li').allTextContents()).toEqual(['home: Total Requests is 42, at most 30 allowed']);
@@ -199,6 +212,12 @@ test('a site: failed days marked, a day\'s runs with why they failed (budget che
   await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-15 (UTC)');
   expect(await page.locator('#runs > li').allTextContents()).toEqual(['◆ 14:02:11 UTC deploy: shop-release SUCCEEDED (execution e-1)aws.codepipeline CodePipeline Pipeline Execution State Change']);
   await page.screenshot({ path: path.join(ARTIFACTS, 'viewer-deploy-markers.png'), fullPage: true });
+  // The regression right after the first slower run, what moved in its line.
+  await page.click(`${month}[aria-label="November 20, 2026"]`);
+  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-20 (UTC)');
+  expect(await page.locator('#runs > li').allTextContents()).toEqual(['08:15:05 UTCok', '▲ 08:15:05 UTC slower: LCP +30 % (1500 → 1950 ms) /Sitespeed Regression Detected']);
+  expect(await page.locator('#runs > li').nth(1).getAttribute('class')).toBe('marker regression');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'viewer-regression.png'), fullPage: true });
   await page.click(`${month}[aria-label="November 10, 2026"]`);
   await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-10 (UTC)');
 

@@ -130,3 +130,46 @@ test('SSM refusing the command (a metrics instance launched before it carried th
     .rejects.toThrow(/SSM refused the command on i-0old: does it carry the tag cdk-sitespeed:cluster=c8abc\?.*aws ec2 create-tags --resources i-0old --tags Key=cdk-sitespeed:cluster,Value=c8abc/);
   expect((await markers()).map((m: any) => m.id)).toEqual(['rel-6']);
 });
+
+test('a regression event becomes a marker of its kind: on the calendar beside its runs, annotated with the tag regression, once per regression', async () => {
+  const { clients, sentEvents } = instanceClients(() => 200);
+  const detected = {
+    'source': 'cdk-sitespeed',
+    'detail-type': 'Sitespeed Regression Detected',
+    'detail': {
+      version: 1,
+      id: 'shop@2026-12-06-15-00-00',
+      cluster: 'perf',
+      site: 'shop',
+      run: '2026-12-06-18-00-00',
+      since: '2026-12-06-15-00-00',
+      firstSlowRun: '2026-12-06-16-00-00',
+      baselineRuns: 38,
+      baselineRun: '2026-12-06-14-00-00',
+      findings: [{ url: 'https://shop.example.com/cart', metric: 'largestContentfulPaint', unit: 'ms', baselineMedian: 1500, recentMedian: 1950, shift: 452, lowerBound: 372, pvalue: 1e-9, adjustedPvalue: 6e-9 }],
+      reportUrl: null,
+      baselineReportUrl: null,
+      viewerUrl: null,
+    },
+  };
+  const first = await markDeploy(clients, detected, config(), NOW, waiting, log);
+  expect(first).toMatchObject({ id: 'regression:shop:2026-12-06-15-00-00', added: true, annotated: ['shop'] });
+  // A copy of the event (EventBridge delivers at least once, the detector puts at least once): nothing added, nothing posted.
+  expect(await markDeploy(clients, detected, config(), NOW, waiting, log)).toMatchObject({ added: false, annotated: ['shop'] });
+  expect(sentEvents).toHaveLength(1);
+  expect(sentEvents[0]).toEqual([{
+    site: 'shop',
+    what: 'Slower: LCP +30 % (1500 → 1950 ms) /cart',
+    tags: ['sitespeed_io', 'prod', 'shop', 'regression'],
+    when: Date.parse('2026-12-06T16:00:00Z') / 1000,
+    data: 'LCP +30 % (1500 → 1950 ms) /cart (Sitespeed Regression Detected)',
+  }]);
+  const recovered = { ...detected, 'detail-type': 'Sitespeed Regression Recovered', 'detail': { ...detected.detail, run: '2026-12-06-22-00-00', how: 'recovered' } };
+  await markDeploy(clients, recovered, config(), NOW, waiting, log);
+  expect((await markers()).map((m: any) => [m.kind, m.at, m.message])).toEqual([
+    ['regression', '2026-12-06T16:00:00.000Z', 'LCP +30 % (1500 → 1950 ms) /cart'],
+    ['recovered', '2026-12-06T22:00:00.000Z', 'back to its baseline (slower since 2026-12-06-15-00-00)'],
+  ]);
+  await expect(markDeploy(clients, { ...detected, detail: { ...detected.detail, site: 'docs' } }, config(), NOW, waiting, log))
+    .rejects.toThrow("Sitespeed Regression Detected event of site 'docs', which is not a site of this cluster (shop, blog, own): not marked");
+});

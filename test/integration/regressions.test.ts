@@ -147,3 +147,15 @@ test('a new browser version starts a new baseline with a Baseline Reset event; a
   expect(reset[0]).toMatchObject({ site: 'shop', run: extract(21).run, closedRegression: null, setup: { browserVersion: '132.0' } });
   expect((await track(extract(22, { browserVersion: '132.0' }))).kind).toBe('warming up');
 });
+
+test('a run on demand: its verdict is kept (marked on demand), it makes no event and changes nothing the schedule decides', async () => {
+  for (const run of runs.slice(0, 40)) await track(run);
+  const stateBefore = (await series()).state;
+  const outcome = await track({ ...extract(40, { lcp: 1.3 }), onDemand: true });
+  expect(outcome.kind).toBe('candidate');
+  const file = await series();
+  expect(file.latest).toMatchObject({ kind: 'candidate', onDemand: true });
+  expect(file.state).toEqual(stateBefore);
+  expect(file.pending).toEqual([]);
+  expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+});

@@ -130,3 +130,29 @@ test('confirmation waits about the correlation time of the baseline\'s runs: a s
   const drifting = Array.from({ length: 100 }, (_, i) => ({ value: 1000 * Math.exp(0.05 * Math.sin(i / 6)), hour: 0 }));
   expect(baselineModel(drifting).phi).toBeGreaterThan(0.8);
 });
+
+test('a run on demand is judged as a scheduled run would be, changes nothing, never confirms and never joins a baseline', () => {
+  const before = stable(40);
+  const { state } = replay(before);
+  const slow = { ...extract(40, { lcp: 1.3 }), onDemand: true };
+  const judged = decide(before, slow, state);
+  expect(judged.verdict.kind).toBe('candidate');
+  expect(judged.state).toBe(state);
+  // Scheduled runs after it, back to normal: the on-demand run is not among their recent runs nor their baseline.
+  const later = [extract(41), extract(42)];
+  const history = [...before, slow];
+  let next = state;
+  for (const run of later) {
+    const result = decide(history, run, next);
+    expect(result.verdict.kind).toBe('ok');
+    history.push(run);
+    next = result.state;
+  }
+  // A candidate from scheduled runs is not confirmed by a slow run on demand: it stays a candidate.
+  const slowScheduled = [41, 42, 43].map(i => extract(i, { lcp: 1.3 }));
+  const withCandidate = replay([...before, ...slowScheduled.slice(0, 1)]);
+  expect(withCandidate.verdicts[40].kind).toBe('candidate');
+  const onDemand = decide([...before, slowScheduled[0]], { ...slowScheduled[1], onDemand: true }, withCandidate.state);
+  expect(onDemand.verdict.kind).toBe('candidate');
+  expect(onDemand.state).toBe(withCandidate.state);
+});

@@ -28,6 +28,7 @@ describe('stoppedTaskOf', () => {
       args: ['https://a/', '--slug', 'shop'],
       taskArn: undefined,
       rerun: false,
+      onDemand: false,
       exitCode: 0,
       reason: undefined,
       started: true,

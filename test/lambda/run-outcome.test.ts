@@ -79,6 +79,7 @@ describe('run outcomes', () => {
       },
     }, filter);
     expect(task).toMatchObject({ site: 'docs', args: ['https://a.example/', '--slug', 'docs'], taskArn: 'arn:aws:ecs:eu-north-1:1:task/c/abc', rerun: true, exitCode: 1 });
+    expect(task).toMatchObject({ onDemand: false });
   });
 });
 

@@ -120,6 +120,20 @@ describe('confirmation runs (SiteAlerts)', () => {
     expect(() => parseRunRequest({ ...request, rerun: 'yes' })).toThrow(/"rerun" must be true or false when given, got/);
     expect(parseRunRequest({ ...request, rerun: false })).toEqual(request);
   });
+
+  test('a run on demand (cdk-sitespeed run) carries its own mark, which the stopped event reads back; onDemand must be a boolean', async () => {
+    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/3' }], failures: [] });
+    await runSite(new ECSClient({}), parseRunRequest({ ...request, onDemand: true }), config);
+    const overrides = ecs.commandCalls(RunTaskCommand)[0].args[0].input.overrides!;
+    expect(overrides).toEqual({
+      containerOverrides: [{ name: 'sitespeed', command: request.args, environment: [{ name: 'CDK_SITESPEED_ON_DEMAND', value: 'true' }] }],
+    });
+    // The size check measures the largest overrides a run can have: both marks.
+    expect(overridesSize(request.args)).toBeGreaterThan(JSON.stringify(overrides).length);
+    expect(() => parseRunRequest({ ...request, onDemand: 1 })).toThrow(/"onDemand" must be true or false when given, got/);
+    expect(parseRunRequest({ ...request, onDemand: false })).toEqual(request);
+  });
 });
 
 describe('startedByFor', () => {
@@ -140,7 +154,7 @@ describe('startedByFor', () => {
 });
 
 describe('parseRunRequest', () => {
-  test('RunTask\'s 8,192 characters count all that runTask sends, the confirmation run\'s mark included: a request that fits only without it is refused', () => {
+  test('RunTask\'s 8,192 characters count all that runTask sends, the marks of a confirmation or on-demand run included: a request that fits only without them is refused', () => {
     const base = ['--slug', 'shop', 'https://shop.example.com/'];
     const bare = (args: string[]) => JSON.stringify({ containerOverrides: [{ name: 'sitespeed', command: args }] }).length;
     const filler = 'x'.repeat(8192 - bare([...base, '']));
@@ -148,7 +162,7 @@ describe('parseRunRequest', () => {
     // Before, only the bare overrides were measured: exactly at the limit, so accepted; its re-run would be refused by ECS.
     expect(bare(args)).toBe(8192);
     expect(JSON.stringify(runOverrides(args, true, 'sitespeed')).length).toBeGreaterThan(8192);
-    expect(() => parseRunRequest({ site: 'shop', args })).toThrow(/the arguments take 82\d\d characters as RunTask overrides; ECS allows 8192/);
+    expect(() => parseRunRequest({ site: 'shop', args })).toThrow(/the arguments take 83\d\d characters as RunTask overrides; ECS allows 8192/);
     const shorter = [...base, filler.slice(0, filler.length - (overridesSize(args) - 8192))];
     expect(overridesSize(shorter)).toBe(8192);
     expect(parseRunRequest({ site: 'shop', args: shorter, rerun: true }).args).toEqual(shorter);
