@@ -52,6 +52,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-pricing@^3',
     'aws-sdk-client-mock@^4',
     'flatpickr@^4.6.13',
+    // The viewer's trend chart (viewer/trend-chart.ts): small, no dependencies, MIT.
+    'uplot@^1.6.32',
     'playwright-core@^1.65.1',
     // The newest served here; its peer range takes the aws-cdk-lib we develop against.
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',

@@ -6,6 +6,7 @@
  */
 import flatpickr from 'flatpickr';
 import { byId, Calendar, CALENDAR_GLOBAL, CalendarHost, dayOf, timeOf } from './shared';
+import { drawTrend } from './trend-chart';
 import type { DeployMarker } from '../src/contract/deploy-markers';
 import type { Run } from '../src/contract/report-index';
 
@@ -103,7 +104,7 @@ function showDay(host: CalendarHost, site: string, day: string, runs: Run[], mar
 
 const calendar: Calendar = {
   async showSite(host, site, day) {
-    const [allRuns, allMarkers] = await Promise.all([host.runsOf(site), host.markersOf(site)]);
+    const [allRuns, allMarkers, trend] = await Promise.all([host.runsOf(site), host.markersOf(site), host.trendOf(site)]);
     const cutoff = cutoffOf(host.retentionDays);
     const runs = cutoff === undefined ? allRuns : allRuns.filter(r => r.run >= cutoff);
     const markers = cutoff === undefined ? allMarkers : allMarkers.filter(m => markerKey(m) >= cutoff);
@@ -139,6 +140,7 @@ const calendar: Calendar = {
       },
       onChange: (_dates, text) => showDay(host, site, text, runs, markers),
     });
+    drawTrend(site, trend, markers, cutoff);
     if (shown) {
       showDay(host, site, shown, runs, markers);
     } else {

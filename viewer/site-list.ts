@@ -8,7 +8,7 @@ import { byId, Calendar, CALENDAR_GLOBAL, CalendarHost, dayOf, timeOf } from './
 import type { DeployMarker } from '../src/contract/deploy-markers';
 import { own } from '../src/contract/report-index';
 import type { Run, SiteIndex, Summary } from '../src/contract/report-index';
-import { MARKERS_KEY, siteIndexKey, SUMMARY_KEY } from '../src/contract/report-keys';
+import { MARKERS_KEY, siteIndexKey, SUMMARY_KEY, trendKey } from '../src/contract/report-keys';
 
 const siteFile = (site: string) => siteIndexKey(encodeURIComponent(site));
 
@@ -55,6 +55,8 @@ const host: CalendarHost = {
     markers ??= getJson(MARKERS_KEY).then((file: any) => (Array.isArray(file?.markers) ? file.markers : []), () => []);
     return (await markers).filter(m => Array.isArray(m.sites) && m.sites.includes(site));
   },
+  // With the site, not the list: the first view stays small.
+  trendOf: site => getJson(trendKey(site)).then((file: any) => (file?.version === 1 && Array.isArray(file.runs) ? file : undefined), () => undefined),
   shown: (site, day) => {
     current = { site, day };
     const params = new URLSearchParams({ site, ...(day ? { day } : {}) });

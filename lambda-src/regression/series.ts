@@ -18,17 +18,17 @@
  *   can neither crash the detector nor make a regression.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { decide, DEFAULT_SETTINGS, DetectorState, Finding, INITIAL_STATE, PRIMARY_METRICS, RegressionSettings, Verdict } from './decide';
-import { extractKey, EXTRACTS_PREFIX, regressionsKey } from '../../src/contract/report-keys';
+import { regressionsKey } from '../../src/contract/report-keys';
 import {
   BaselineReset, RegressionDetected, RegressionFinding, RegressionRecovered, reportUrlOf, RUN_EVENTS,
 } from '../../src/contract/run-events';
 import { EXTRACT_METRICS, RunExtract } from '../../src/contract/run-extracts';
 import { timeOfFolder } from '../../src/contract/run-folders';
 import { putRunEvent } from '../shared/run-events';
-import { keysUnder } from '../shared/s3-keys';
 import { compareAndSwap } from '../shared/s3-swap';
+import { siteExtracts } from '../shared/site-extracts';
 
 type Log = (line: object) => void;
 
@@ -36,8 +36,6 @@ type Log = (line: object) => void;
 export const MAX_RUNS = 400;
 /** Verdicts kept for the viewer and the CLI, newest last (the ones that are not just 'ok'). */
 const MAX_VERDICTS = 100;
-/** Extracts read at once when a file is rebuilt. */
-const CONCURRENCY = 8;
 
 export type EventDetail = RegressionDetected | RegressionRecovered | BaselineReset;
 
@@ -230,29 +228,10 @@ export function advance(series: RegressionSeries, extract: RunExtract, context: 
 /** A site's file from its extracts (oldest first, the run being filed left out): every run replayed, no events. */
 async function replayed(s3: S3Client, bucket: string, site: string, leaveOut: string, context: RunContext,
   settings: RegressionSettings, log: Log): Promise<RegressionSeries> {
-  const prefix = `${EXTRACTS_PREFIX}${site}/`;
-  const runs = (await keysUnder(s3, bucket, prefix)).map(k => k.slice(prefix.length).replace(/\.json$/, ''))
-    .filter(r => r !== leaveOut).sort().slice(-MAX_RUNS);
-  const extracts: (RunExtract | undefined)[] = new Array(runs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < runs.length) {
-      const i = next++;
-      try {
-        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: extractKey(site, runs[i]) }));
-        const value = JSON.parse(await object.Body!.transformToString());
-        if (value?.version !== 1 || value.run !== runs[i] || !Array.isArray(value.pages)) throw new SyntaxError('not a run extract');
-        extracts[i] = value;
-      } catch (error: any) {
-        if (error?.name !== 'SyntaxError' && error?.name !== 'NoSuchKey') throw error;
-        log({ extractSkipped: extractKey(site, runs[i]), why: error.message });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const extracts = await siteExtracts(s3, bucket, site, { leaveOut, limit: MAX_RUNS }, log);
   let series = emptySeries(site);
-  for (const extract of extracts) if (extract) series = advance(series, extract, context, settings).series;
-  log({ regressionsReplayed: site, runs: extracts.filter(Boolean).length, state: series.latest?.kind ?? 'empty' });
+  for (const extract of extracts) series = advance(series, extract, context, settings).series;
+  log({ regressionsReplayed: site, runs: extracts.length, state: series.latest?.kind ?? 'empty' });
   return { ...series, pending: [] };
 }
 

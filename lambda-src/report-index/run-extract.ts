@@ -8,6 +8,7 @@
 import { gunzipSync } from 'zlib';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { summariseHar } from './har-summary';
+import { updateTrend } from './trend-file';
 import { Run } from '../../src/contract/report-index';
 import { extractKey, EXTRACTS_PREFIX } from '../../src/contract/report-keys';
 import { PageExtract, RunExtract, RunSetup } from '../../src/contract/run-extracts';
@@ -98,7 +99,7 @@ export const BACKFILL_PER_SITE = 20;
  * failing budget checks is 'budget failed'; a run whose event was lost is 'unknown').
  */
 export async function backfillExtracts(
-  s3: S3Client, bucket: string, site: string, runs: readonly Run[], now: Date, log: Log,
+  s3: S3Client, bucket: string, site: string, runs: readonly Run[], now: Date, log: Log, retentionDays: number | null = null,
 ): Promise<number> {
   const prefix = `${EXTRACTS_PREFIX}${site}/`;
   const have = new Set((await keysUnder(s3, bucket, prefix)).map(k => k.slice(prefix.length).replace(/\.json$/, '')));
@@ -110,7 +111,9 @@ export async function backfillExtracts(
   for (const run of due) {
     // A run whose event was lost is 'unknown' in the index: its extract says so, and no baseline takes it.
     const status = run.status === 'failed' && run.budget !== undefined ? 'budget failed' : run.status;
-    await writeExtract(s3, bucket, { site, run: run.run, status, rerun: run.rerun === true }, log);
+    const extract = await writeExtract(s3, bucket, { site, run: run.run, status, rerun: run.rerun === true }, log);
+    // Its point on the trend chart too (the regression detector takes it at its next rebuild of the site's file, if ever: a late run decides nothing).
+    if (extract) await updateTrend(s3, bucket, extract, retentionDays, log);
   }
   if (due.length > 0) log({ backfilledExtracts: due.length, site });
   return due.length;

@@ -184,7 +184,7 @@ async function rebuildSites(s3: S3Client, location: IndexLocation, log: Log): Pr
       }), log);
       entries.set(site, summaryOf(index));
       // The index comes first: a backfill that fails (a throttled read) is logged and retried by tomorrow's rebuild.
-      await backfillExtracts(s3, location.bucket, site, index.runs, nowOf(location)(), log)
+      await backfillExtracts(s3, location.bucket, site, index.runs, nowOf(location)(), log, location.retentionDays)
         .catch((error: any) => log({ backfillFailed: site, error: `${error?.name}: ${error?.message}` }));
     }
   };

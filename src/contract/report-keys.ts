@@ -12,6 +12,13 @@ export const SITES_PREFIX = `${INDEX_PREFIX}sites/`;
 export const KEPT_PREFIX = `${INDEX_PREFIX}kept/`;
 /** One small object per run, whose key carries its status (lambda-src/report-index/run-status.ts). */
 export const STATUS_PREFIX = '.cdk-sitespeed/runs/';
+/** One trend file per site (src/contract/trends.ts): `<site>.json`, what the viewer charts. */
+export const TRENDS_PREFIX = `${INDEX_PREFIX}trends/`;
+
+export function trendKey(site: string): string {
+  return `${TRENDS_PREFIX}${site}.json`;
+}
+
 /** Deploy markers (src/contract/deploy-markers.ts), written by DeployMarkers' function, read by the viewer. */
 export const MARKERS_KEY = `${INDEX_PREFIX}markers.json`;
 /**

@@ -3,11 +3,13 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { gzipSync } from 'zlib';
 import { Browser, chromium, Page } from 'playwright-core';
 import { summaryOf, withSiteSummaries } from '../../lambda-src/report-index/index-files';
 import { MarkerFile } from '../../src/contract/deploy-markers';
 import { Run, SiteIndex } from '../../src/contract/report-index';
-import { MARKERS_KEY, siteIndexKey, SUMMARY_KEY } from '../../src/contract/report-keys';
+import { MARKERS_KEY, siteIndexKey, SUMMARY_KEY, trendKey } from '../../src/contract/report-keys';
+import { emptyTrend, TrendFile, withRun } from '../../src/contract/trends';
 
 /**
  * The calendar viewer as built into assets/viewer, in headless Debian chromium, served from
@@ -17,6 +19,21 @@ const ASSETS = path.join(__dirname, '..', '..', 'assets', 'viewer');
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
 const SITE_COUNT = 200;
 const FAILING = ['site-013', 'site-077', 'site-150'];
+/** A site with a year of hourly runs, for what opening it costs on the wire. */
+const YEAR_SITE = 'site-197';
+const HOUR = 3600_000;
+const folderAt = (t: number) => new Date(t).toISOString().slice(0, 19).replace(/[T:]/g, '-');
+
+/** A trend file as reportIndex writes it (withRun, run by run): LCP, FCP and TTFB of every run of two URLs. */
+function trendOf(site: string, runs: string[], lcp: (i: number) => number): TrendFile {
+  return runs.reduce((file, run, i) => withRun(file, {
+    run,
+    pages: ['/', '/cart'].map((p, u) => ({
+      url: `https://${site}.example.com${p}`,
+      medians: { largestContentfulPaint: lcp(i) + u * 150, firstContentfulPaint: 600 + (i * 37) % 80, ttfb: 120 + (i * 13) % 30 },
+    })),
+  }, null), emptyTrend(site));
+}
 
 const shopRuns: Run[] = [
   { run: '2026-11-03-08-15-02', status: 'ok', exitCode: 0 },
@@ -69,6 +86,11 @@ function fixtureIndex(): { summary: object; files: SiteIndex[] } {
     const site = `site-${String(i).padStart(3, '0')}`;
     const runs: Run[] = Array.from({ length: 7 }, (_, d) => ({ run: `2026-11-${String(20 + d).padStart(2, '0')}-06-00-0${i % 10}`, status: 'ok', exitCode: 0 }));
     if (FAILING.includes(site)) runs[6] = { ...runs[6], status: 'failed', exitCode: 1, reason: 'Essential container in task exited' };
+    if (site === YEAR_SITE) {
+      const end = Date.parse('2026-11-26T23:00:00Z');
+      files.push({ version: 2, site, revision: 8760, runs: Array.from({ length: 365 * 24 }, (_, h) => ({ run: folderAt(end - (365 * 24 - 1 - h) * HOUR), status: 'ok', exitCode: 0 })) });
+      continue;
+    }
     files.push({ version: 2, site, revision: 7, runs });
   }
   // Kept for ever: the fixture's dates are fixed, the clock is not.
@@ -93,7 +115,13 @@ beforeAll(async () => {
   write(SUMMARY_KEY, JSON.stringify(summary));
   write(MARKERS_KEY, JSON.stringify(markers));
   for (const file of files) write(siteIndexKey(file.site), JSON.stringify(file));
+  // Trend files: shop's runs (slower from 2026-11-20, where its regression marker is), and a year of hourly runs.
+  const shopMeasured = shopRuns.filter(r => r.status === 'ok' || r.budget).map(r => r.run);
+  write(trendKey('shop'), JSON.stringify(trendOf('shop', shopMeasured, i => (shopMeasured[i] >= '2026-11-20' ? 1950 : 1500) + (i * 53) % 90)));
+  const yearRuns = files.find(f => f.site === YEAR_SITE)!.runs.map(r => r.run);
+  write(trendKey(YEAR_SITE), JSON.stringify(trendOf(YEAR_SITE, yearRuns, i => 1400 + (i * 7919) % 300 + (i > 8000 ? 300 : 0))));
   write('shop/2026-11-10-08-15-03/index.html', '<title>Report shop 08:15:03</title><h1>report</h1>');
+  write('shop/2026-11-20-08-15-05/index.html', '<title>Report shop 2026-11-20 08:15:05</title><h1>report</h1>');
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
   server = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
@@ -135,9 +163,9 @@ test('200 sites: the list shows each site\'s latest status and time from the sum
   expect(await page.locator('#status').textContent()).toBe('200 sites, 4 failing');
   // The site list came from the summary; of the 200 sites' files, only the opened one's is fetched.
   await page.waitForSelector('.flatpickr-calendar');
-  // The deploy markers come with the first opened site, not before the list.
-  expect(requested.filter(p => p.includes('/index/'))).toEqual(['/.cdk-sitespeed/index/summary.json', '/.cdk-sitespeed/index/sites/blog.json',
-    '/.cdk-sitespeed/index/markers.json']);
+  // The deploy markers and the site's trend come with the first opened site, not before the list.
+  expect(requested.filter(p => p.includes('/index/')).sort()).toEqual(['/.cdk-sitespeed/index/markers.json', '/.cdk-sitespeed/index/sites/blog.json',
+    '/.cdk-sitespeed/index/summary.json', '/.cdk-sitespeed/index/trends/blog.json']);
   expect((await sites(page)).slice(0, 3)).toEqual(['blog', 'shop', 'site-000']);
   expect(await page.locator('#sites button[data-site="shop"] .last').textContent()).toBe('failing · 2026-11-21 08:15');
   expect(await page.locator('#sites button[data-site="site-000"] .last').textContent()).toBe('ok · 2026-11-26 06:00');
@@ -149,6 +177,53 @@ test('200 sites: the list shows each site\'s latest status and time from the sum
   await page.fill('#filter', '07');
   expect(await sites(page)).toEqual(['site-077', 'site-007', 'site-070', 'site-071', 'site-072', 'site-073', 'site-074', 'site-075', 'site-076', 'site-078', 'site-079', 'site-107']);
   expect(await page.locator('#shown').textContent()).toBe('12 of 200 shown');
+  await page.close();
+});
+
+test('a site\'s trend: LCP, FCP and TTFB of its runs per URL, deploys and regressions as lines; a point opens its run\'s report', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await page.goto(`${base}/#site=shop`);
+  await page.waitForSelector('#trend canvas');
+  expect(await page.locator('#trend-box').isVisible()).toBe(true);
+  expect(await page.locator('#trend .u-legend th, #trend .u-series .u-label').allTextContents()).toEqual(expect.arrayContaining(['LCP (ms)', 'FCP (ms)', 'TTFB (ms)']));
+  expect(await page.locator('#trend-url option').allTextContents()).toEqual(['https://shop.example.com/', 'https://shop.example.com/cart']);
+  await page.locator('#trend-box').screenshot({ path: path.join(ARTIFACTS, 'viewer-trend.png') });
+  // The right edge of the plot is the newest run with a report (2026-11-21's run left none).
+  const over = (await page.locator('#trend .u-over').boundingBox())!;
+  await page.mouse.move(over.x + over.width - 2, over.y + over.height / 2);
+  await page.mouse.click(over.x + over.width - 2, over.y + over.height / 2);
+  await page.waitForURL(`${base}/shop/2026-11-20-08-15-05/index.html`);
+  expect(await page.title()).toBe('Report shop 2026-11-20 08:15:05');
+  // A site without a trend file yet: no chart.
+  await page.goto(`${base}/#site=blog`);
+  await page.waitForFunction(() => document.getElementById('site-name')?.textContent === 'blog');
+  await page.waitForSelector('.flatpickr-calendar');
+  expect(await page.locator('#trend-box').isVisible()).toBe(false);
+  await page.close();
+});
+
+test('on the wire, gzipped as CloudFront sends it: the first view under 100 kB, opening a site with a year of hourly runs under 150 kB', async () => {
+  const gzipped = (paths: string[]) => paths.map(p => {
+    const file = path.join(root, decodeURIComponent(p.endsWith('/') ? `${p}index.html` : p));
+    return fs.existsSync(file) ? gzipSync(fs.readFileSync(file), { level: 6 }).length : 0;
+  }).reduce((a, b) => a + b, 0);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  requested.length = 0;
+  await page.goto(`${base}/`);
+  await page.waitForFunction(n => document.querySelectorAll('#sites button').length === n, SITE_COUNT);
+  await page.waitForSelector('.flatpickr-calendar');
+  // The first view opens the first site too: what the list alone costs is before the calendar's files.
+  const firstView = requested.filter(p => !p.startsWith('/.viewer/') && !p.includes('/sites/') && !p.includes('/trends/') && !p.includes('markers'));
+  requested.length = 0;
+  await page.click(`#sites button[data-site="${YEAR_SITE}"]`);
+  await page.waitForSelector('#trend canvas');
+  await page.waitForFunction(site => document.getElementById('site-name')?.textContent === site, YEAR_SITE);
+  const opening = [...requested, '/.viewer/calendar.js', '/.viewer/calendar.css'];
+  const figures = { firstViewBytes: gzipped(firstView), firstViewFiles: firstView, openYearSiteBytes: gzipped(opening), openYearSiteFiles: opening };
+  fs.writeFileSync(path.join(ARTIFACTS, 'viewer-bytes.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  expect(figures.firstViewBytes).toBeLessThan(100_000);
+  expect(figures.openYearSiteBytes).toBeLessThan(150_000);
+  expect(await page.locator('#trend-url option').count()).toBe(2);
   await page.close();
 });
 
