@@ -4,6 +4,7 @@ import { probeMetrics } from './metrics';
 import { probeScript, probeValues, runOnInstance } from './remote-shell';
 import { fail, Line, pass, skip } from './report';
 import { runFolderOf } from '../../lambda-src/shared/run-folder';
+import { verdictOfRun } from '../../src/contract/regression-verdicts';
 import { parseSiteIndex, parseSummary } from '../../src/contract/report-index';
 import { extractKey, regressionsKey, siteIndexKey, SUMMARY_KEY } from '../../src/contract/report-keys';
 import { argValue } from '../../src/contract/sitespeed-args';
@@ -91,11 +92,10 @@ export async function checkRegressions(ctx: CheckContext): Promise<Line[]> {
         'regression detection reads the HAR sitespeed.io stores for each URL: leave out --browsertime.skipHar and keep the harstorer plugin (docs/regressions.md)')];
     }
     file = parsed(await readText(ctx, bucket, regressionsKey(site)));
-    const judged = file && ((typeof file.decidedThrough === 'string' && file.decidedThrough >= run.folder) || file.runs?.some((r: any) => r?.run === run.folder));
-    if (extract && judged) {
-      const entry = file.latest?.run === run.folder ? file.latest : (file.verdicts ?? []).find((v: any) => v?.run === run.folder);
+    const entry = verdictOfRun(file, run.folder);
+    if (extract && entry) {
       return [pass('regressions', `${site} ${run.folder}: an extract of ${extract.pages.length} URL(s) in s3://${bucket}/${extractKey(site, run.folder)}, ` +
-        `judged ${entry?.kind ?? 'ok'} in ${regressionsKey(site)} (a run of check is on demand: never part of the baseline)`)];
+        `judged ${entry.kind} in ${regressionsKey(site)} (a run of check is on demand: never part of the baseline)`)];
     }
     if (ctx.clock.now() > deadline) break;
     await ctx.clock.sleep(ctx.clock.pollMs);

@@ -7,6 +7,7 @@ import { Task } from '@aws-sdk/client-ecs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { RunOptions } from './options';
 import { runFolderOf } from '../../lambda-src/shared/run-folder';
+import { verdictOfRun } from '../../src/contract/regression-verdicts';
 import { regressionsKey } from '../../src/contract/report-keys';
 import { CONTAINER_NAME, argValue } from '../../src/contract/sitespeed-args';
 import { credentialProblem } from '../aws-errors';
@@ -202,13 +203,9 @@ async function regressionOf(clients: Clients, clock: Clock, bucket: string, site
       if (e?.name !== 'NoSuchKey' && !(e instanceof SyntaxError)) throw e;
       file = undefined;
     }
-    const judged = file && ((typeof file.decidedThrough === 'string' && file.decidedThrough >= run) || file.runs?.some((r: any) => r?.run === run));
-    if (judged) {
-      const entry = file.latest?.run === run ? file.latest : (file.verdicts ?? []).find((v: any) => v?.run === run);
-      // Decided, and not kept among the notable verdicts: ok, warming up or not comparable, of which only the latest is kept.
-      if (!entry) return { verdict: 'ok', findings: [], detail: 'no regression' };
-      return { verdict: entry.kind, findings: (entry.findings ?? []).map(findingLine), ...(entry.since ? { since: entry.since } : {}) };
-    }
+    const entry = verdictOfRun(file, run);
+    if (entry?.notKept) return { verdict: 'ok', findings: [], detail: 'no regression' };
+    if (entry) return { verdict: entry.kind, findings: (entry.findings ?? []).map(findingLine), ...(entry.since ? { since: entry.since } : {}) };
     if (clock.now() > deadline) {
       return {
         verdict: 'unknown',
