@@ -45,7 +45,7 @@ export async function markSites(options: MarkOptions, clients: Clients, io: Chec
       const ofCluster = marked.filter(s => s.cluster === m.cluster).map(s => s.site)
         .filter(s => options.sites.length === 0 || options.sites.includes(s));
       if (ofCluster.length === 0) continue;
-      const request = { message: options.message, sites: ofCluster, id, source: 'cdk-sitespeed mark' };
+      const request = { message: options.message, sites: ofCluster, id, source: 'cdk-sitespeed mark', ...(options.accept ? { accept: true } : {}) };
       const { answer, functionError } = await invokeFunction(clients, { arn: m.functionName, input: JSON.stringify(request) });
       results.push(functionError
         ? { cluster: m.cluster.name, sites: ofCluster, ok: false, error: String(answer?.errorMessage ?? functionError) }
@@ -59,10 +59,11 @@ export async function markSites(options: MarkOptions, clients: Clients, io: Chec
   }
   const exitCode = results.every(r => r.ok) ? 0 : 3;
   if (options.json) {
-    io.out(JSON.stringify({ exitCode, id, message: options.message, clusters: results }, null, 2));
+    io.out(JSON.stringify({ exitCode, id, message: options.message, accept: options.accept, clusters: results }, null, 2));
   } else {
     for (const r of results) io.out(describe(r));
-    io.out(exitCode === 0 ? `exit 0: marked '${options.message}' (id ${id})` : `exit 3: not every mark went through; retry with --id ${id}`);
+    const accepting = options.accept ? ': an open regression of a marked site is accepted at its next scheduled run' : '';
+    io.out(exitCode === 0 ? `exit 0: marked '${options.message}' (id ${id})${accepting}` : `exit 3: not every mark went through; retry with --id ${id}`);
   }
   return exitCode;
 }

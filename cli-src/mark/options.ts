@@ -9,6 +9,8 @@ export interface MarkOptions {
   readonly sites: string[];
   /** Makes a retry of this marker a no-op (and posts only the annotations still missing). */
   readonly id?: string;
+  /** The change is meant: accept the regressions open on the marked sites. */
+  readonly accept: boolean;
   readonly json: boolean;
   readonly printPolicy: boolean;
   readonly region?: string;
@@ -20,8 +22,9 @@ export const MARK_USAGE = `Usage: cdk-sitespeed mark --stack NAME --message TEXT
 
 Marks a deploy: a line on the report calendar (and in each marked site's run list) and a Graphite
 annotation tagged 'deploy' on the sites' dashboards, through the cluster's DeployMarkers function.
-Run it right after a deploy, before 'cdk-sitespeed run', so the runs after it are the ones that
-measured the new release.
+Run it right after a deploy, before 'cdk-sitespeed run': the runs after a marker are judged
+together against the runs before it (docs/regressions.md), so the first run after the deploy already
+has a verdict, and the runs before it stay the baseline until that verdict is in.
 
 Options:
   --stack NAME        a stack of the deployment (repeat; '*' matches, e.g. 'prod-*')
@@ -29,6 +32,9 @@ Options:
   --site SLUG         a site to mark (repeat; default: every site of the clusters with a DeployMarkers)
   --id ID             the marker's id (letters, digits, . _ : -): the same id again marks nothing
                       twice and posts only the annotations still missing (default: a new one)
+  --accept            the change is meant (e.g. a heavier page by design): a regression open on a
+                      marked site is accepted at its next scheduled run, and its level becomes the
+                      baseline (otherwise only after the site's acceptAfterRuns runs)
   --json              print the outcome as JSON on stdout
   --print-policy      print the IAM policy this command needs (for these --stack patterns) and exit
   --region REGION     the stacks' region (default: your AWS configuration's)
@@ -52,6 +58,7 @@ export function parseMarkOptions(argv: string[]): MarkOptions {
         'message': { type: 'string' },
         'site': { type: 'string', multiple: true },
         'id': { type: 'string' },
+        'accept': { type: 'boolean' },
         'json': { type: 'boolean' },
         'print-policy': { type: 'boolean' },
         'region': { type: 'string' },
@@ -79,6 +86,7 @@ export function parseMarkOptions(argv: string[]): MarkOptions {
     message,
     sites: (v.site as string[] | undefined) ?? [],
     ...(id !== undefined ? { id } : {}),
+    accept: Boolean(v.accept),
     json: Boolean(v.json),
     printPolicy,
     region: v.region as string | undefined,

@@ -49,6 +49,8 @@ export interface RegressionVerdict {
   readonly findings: string[];
   /** The open regression's first run (still regressed, recovered). */
   readonly since?: string;
+  /** The deploy marker the run was judged at: compared with the runs before it (`cdk-sitespeed mark`). */
+  readonly marker?: string;
   readonly detail?: string;
 }
 
@@ -105,7 +107,8 @@ function describe(o: SiteOutcome): string {
     const r = o.regression;
     const words = r.verdict === 'candidate' ? 'slower than its baseline (not confirmed: the next scheduled runs confirm it)'
       : r.verdict === 'still regressed' ? `still slower than before ${r.since} (an open regression)` : r.verdict;
-    lines.push(`    regression: ${words}${r.detail ? ` (${r.detail})` : ''}`);
+    const against = r.marker ? ` (judged against the runs before the deploy '${r.marker}')` : '';
+    lines.push(`    regression: ${words}${against}${r.detail ? ` (${r.detail})` : ''}`);
     for (const finding of r.findings) lines.push(`      ${finding}`);
   }
   return lines.join('\n');
@@ -205,7 +208,14 @@ async function regressionOf(clients: Clients, clock: Clock, bucket: string, site
     }
     const entry = verdictOfRun(file, run);
     if (entry?.notKept) return { verdict: 'ok', findings: [], detail: 'no regression' };
-    if (entry) return { verdict: entry.kind, findings: (entry.findings ?? []).map(findingLine), ...(entry.since ? { since: entry.since } : {}) };
+    if (entry) {
+      return {
+        verdict: entry.kind,
+        findings: (entry.findings ?? []).map(findingLine),
+        ...(entry.since ? { since: entry.since } : {}),
+        ...(entry.marker ? { marker: entry.marker.message } : {}),
+      };
+    }
     if (clock.now() > deadline) {
       return {
         verdict: 'unknown',

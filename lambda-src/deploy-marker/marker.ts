@@ -24,6 +24,7 @@ export function markerOf(input: unknown, knownSites: string[], now: Date): Deplo
     message: request.message.trim(),
     sites: request.sites?.length ? [...new Set<string>(request.sites)] : knownSites,
     source: request.source ?? 'cdk-sitespeed mark',
+    ...(request.accept === true ? { accept: true } : {}),
   };
 }
 

@@ -26,11 +26,18 @@
  *   frozen. It recovers when the recent runs' median is back within half the floor of the frozen
  *   baseline's (hysteresis), or is accepted after `acceptAfterRuns` runs, when the new level
  *   becomes the baseline.
+ * - Deploy markers (change points): the runs since a marker are judged together against the runs
+ *   before it (the first alone, so a pipeline's `cdk-sitespeed run` right after `mark` has a
+ *   verdict), confirmed as a candidate is; the runs since stay out of the baseline until that
+ *   verdict is in (ok for `recentRuns` runs with nothing suspect, or detected). A marker that
+ *   accepts (`mark --accept`) makes an open regression's level the new baseline at the next run.
  * Pure: test/lambda/regression.test.ts, and bench/regressions.ts measures its error rates.
  */
 import { hodgesLehmann, holm, mannWhitneyU, normalSurvival } from './rank-test';
+import { MarkerRef } from '../../src/contract/run-events';
 import { ExtractMetric, RunExtract, setupKeyOf } from '../../src/contract/run-extracts';
 import { timeOfFolder } from '../../src/contract/run-folders';
+// The deploy marker a verdict was judged at (the runs after it against the runs before it), or that accepted a regression.
 
 export const PRIMARY_METRICS: readonly ExtractMetric[] = ['largestContentfulPaint', 'firstContentfulPaint', 'ttfb'];
 
@@ -241,7 +248,7 @@ export function assess(baseline: RunExtract[], recent: RunExtract[], settings: R
   return { baselineRuns: baseline.length, tested: tests.length, findings };
 }
 
-export type Verdict =
+export type Verdict = (
   | { readonly kind: 'warming up'; readonly run: string; readonly baselineRuns: number }
   | { readonly kind: 'ok'; readonly run: string }
   | { readonly kind: 'candidate'; readonly run: string; readonly findings: Finding[] }
@@ -258,7 +265,21 @@ export type Verdict =
   | { readonly kind: 'recovered'; readonly run: string; readonly since: string }
   | { readonly kind: 'accepted'; readonly run: string; readonly since: string }
   | { readonly kind: 'new setup'; readonly run: string; readonly setup: string }
-  | { readonly kind: 'not comparable'; readonly run: string };
+  | { readonly kind: 'not comparable'; readonly run: string }
+) & { readonly marker?: MarkerRef };
+
+/**
+ * A deploy marker of the site (src/contract/deploy-markers.ts) as the detector reads it: a change
+ * point. The runs after it are judged together against the runs before it, which stay the baseline
+ * until that verdict is in; an accepting marker makes an open regression's level the new baseline.
+ */
+export interface ChangePoint {
+  readonly id: string;
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+  readonly message: string;
+  readonly accept?: boolean;
+}
 
 /** What the detector remembers between runs. */
 export interface DetectorState {
@@ -269,6 +290,8 @@ export interface DetectorState {
   readonly flagged: string[];
   /** After a regression was accepted, the baseline starts at the new level: no run before this one. */
   readonly baselineFrom?: string;
+  /** The time (ms) of the newest deploy marker whose verdict is in: markers up to it are judged. */
+  readonly markersThrough?: number;
 }
 
 export const INITIAL_STATE: DetectorState = { flagged: [] };
@@ -282,32 +305,40 @@ function setupOf(extract: RunExtract): string {
 }
 
 /**
- * The verdict on `latest` given the site's earlier extracts (any order, any kind) and the state
- * after the previous run; returns the next state. Deterministic: the same inputs give the same verdict.
+ * The verdict on `latest` given the site's earlier extracts (any order, any kind), the state
+ * after the previous run and the site's deploy markers; returns the next state. Deterministic:
+ * the same inputs give the same verdict.
  */
 export function decide(
   history: RunExtract[], latest: RunExtract, state: DetectorState, settings: RegressionSettings = DEFAULT_SETTINGS,
+  changePoints: readonly ChangePoint[] = [],
 ): { verdict: Verdict; state: DetectorState } {
   const run = latest.run;
   if (!isMeasured(latest)) return { verdict: { kind: 'not comparable', run }, state };
   if (latest.onDemand) {
     // Judged as a scheduled run would be, and remembered by nothing: only scheduled runs confirm, recover or reset.
-    const { verdict } = decide(history, { ...latest, onDemand: false }, state, settings);
+    const { verdict } = decide(history, { ...latest, onDemand: false }, state, settings, changePoints);
     return { verdict: onDemandVerdict(verdict), state };
   }
   const setup = setupOf(latest);
+  const time = timeOfFolder(run);
+  // Deploy markers up to this run whose verdict is not in yet, oldest first.
+  const unjudged = changePoints.filter(cp => cp.at > (state.markersThrough ?? -Infinity) && cp.at <= time).sort((a, b) => a.at - b.at);
+  const judgedAll = unjudged.length > 0 ? { markersThrough: unjudged[unjudged.length - 1].at } : {};
   if (state.setup !== undefined && state.setup !== setup) {
     // A new browser, URL set or iteration count: a new baseline; an open regression cannot be judged against the old one.
-    return { verdict: { kind: 'new setup', run, setup }, state: { setup, flagged: [] } };
+    return { verdict: { kind: 'new setup', run, setup }, state: { setup, flagged: [], ...judgedAll } };
   }
-  const oldest = timeOfFolder(run) - settings.maxBaselineAgeDays * 86_400_000;
+  const oldest = time - settings.maxBaselineAgeDays * 86_400_000;
   // A flagged run older than any baseline reaches no longer needs remembering.
   const flagged = new Set(state.flagged.filter(f => timeOfFolder(f) >= oldest));
   const earlier = history.filter(e => e.run < run && isComparable(e) && setupOf(e) === setup)
     .sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
   const recent = [...(settings.recentRuns > 1 ? earlier.slice(-(settings.recentRuns - 1)) : []), latest];
-  const kept = state.baselineFrom !== undefined ? { baselineFrom: state.baselineFrom } : {};
-  const beforeWindow = earlier.slice(0, Math.max(0, earlier.length - (settings.recentRuns - 1)));
+  const kept = {
+    ...(state.baselineFrom !== undefined ? { baselineFrom: state.baselineFrom } : {}),
+    ...(state.markersThrough !== undefined ? { markersThrough: state.markersThrough } : {}),
+  };
 
   if (state.open) {
     const open = state.open;
@@ -315,56 +346,90 @@ export function decide(
       const now = median(valuesOf(recent, f.url, f.metric));
       return now <= f.baselineMedian + Math.max(f.baselineMedian * settings.floorPercent / 200, settings.floorMs / 2);
     });
+    // Deploy markers while a regression is open are judged by it: the runs after them against its frozen baseline.
     if (back && recent.length >= settings.recentRuns) {
-      return { verdict: { kind: 'recovered', run, since: open.since }, state: { ...kept, setup, flagged: [...flagged] } };
+      return { verdict: { kind: 'recovered', run, since: open.since }, state: { ...kept, ...judgedAll, setup, flagged: [...flagged] } };
     }
-    if (open.runsSince + 1 >= settings.acceptAfterRuns) {
+    const accepting = unjudged.filter(cp => cp.accept && cp.at > timeOfFolder(open.since)).pop();
+    if (accepting || open.runsSince + 1 >= settings.acceptAfterRuns) {
       // The new level is the new normal: its runs may feed the baseline again.
       const since = open.since;
-      return { verdict: { kind: 'accepted', run, since }, state: { setup, flagged: [...flagged].filter(f => f < since), baselineFrom: since } };
+      return {
+        verdict: { kind: 'accepted', run, since, ...(accepting ? { marker: refOf(accepting) } : {}) },
+        state: { ...judgedAll, setup, flagged: [...flagged].filter(f => f < since), baselineFrom: since },
+      };
     }
-    const next = { ...state, setup, flagged: [...flagged, run], open: { ...open, runsSince: open.runsSince + 1 } };
+    const next = { ...state, ...judgedAll, setup, flagged: [...flagged, run], open: { ...open, runsSince: open.runsSince + 1 } };
     return { verdict: { kind: 'still regressed', run, since: open.since }, state: next };
   }
 
   const from = state.baselineFrom ?? '';
   // While a change is suspected, the runs since it started are not its baseline.
   const until = state.candidate ?? '~';
-  const baseline = beforeWindow
+  const baselineOf = (runs: RunExtract[]) => runs
     .filter(e => !flagged.has(e.run) && e.run >= from && e.run < until && timeOfFolder(e.run) >= oldest)
     .slice(-settings.maxBaselineRuns);
-  if (baseline.length < settings.minBaselineRuns || recent.length < settings.recentRuns) {
-    return { verdict: { kind: 'warming up', run, baselineRuns: baseline.length }, state: { ...kept, setup, flagged: [...flagged] } };
-  }
-  const pending = state.candidate !== undefined ? confirmation(baseline, earlier, latest, state.candidate, settings) : undefined;
-  if (pending?.confirmed) {
-    const since = state.candidate!;
+  const detected = (since: string, findings: Finding[], baseline: RunExtract[], marker?: ChangePoint) => {
     const changedRuns = [...earlier.filter(e => e.run >= since), latest];
-    const changed = changedRuns.map(r => r.run);
     // For people: the first run above the floor on a metric that moved (the window may start one run before it).
-    const slow = (r: RunExtract) => pending.confirmed!.some(f => (valuesOf([r], f.url, f.metric)[0] ?? 0) >= f.baselineMedian + floorOf(f, settings));
-    const firstSlowRun = changedRuns.find(slow)
-      ?? latest;
+    const slow = (r: RunExtract) => findings.some(f => (valuesOf([r], f.url, f.metric)[0] ?? 0) >= f.baselineMedian + floorOf(f, settings));
+    const firstSlowRun = changedRuns.find(slow) ?? latest;
     return {
       verdict: {
-        kind: 'detected', run, since, firstSlowRun: firstSlowRun.run, findings: pending.confirmed, baselineRuns: baseline.length, baselineRun: baseline[baseline.length - 1].run,
+        kind: 'detected' as const,
+        run,
+        since,
+        firstSlowRun: firstSlowRun.run,
+        findings,
+        baselineRuns: baseline.length,
+        baselineRun: baseline[baseline.length - 1].run,
+        ...(marker ? { marker: refOf(marker) } : {}),
       },
       state: {
         ...kept,
+        ...judgedAll,
         setup,
-        flagged: [...new Set([...flagged, ...changed])],
-        open: { since, findings: pending.confirmed, runsSince: 0 },
+        flagged: [...new Set([...flagged, ...changedRuns.map(r => r.run)])],
+        open: { since, findings, runsSince: 0 },
       },
     };
+  };
+
+  if (unjudged.length > 0) {
+    // A deploy: the runs since the newest marker, together, against the runs before the oldest marker not judged yet.
+    const marker = unjudged[unjudged.length - 1];
+    const baseline = baselineOf(earlier.filter(e => timeOfFolder(e.run) < unjudged[0].at));
+    const first = [...earlier, latest].find(e => timeOfFolder(e.run) >= marker.at)!;
+    if (baseline.length >= settings.minBaselineRuns) {
+      const judged = confirmation(baseline, earlier, latest, first.run, settings);
+      if (judged.confirmed) return detected(first.run, judged.confirmed, baseline, marker);
+      const waiting = { ...kept, setup, flagged: [...flagged], ...(state.candidate ? { candidate: state.candidate } : {}) };
+      if (judged.passing) return { verdict: { kind: 'candidate', run, findings: judged.passing, marker: refOf(marker) }, state: waiting };
+      const runsSince = earlier.filter(e => e.run >= first.run).length + 1;
+      if (judged.waiting || runsSince < settings.recentRuns) return { verdict: { kind: 'ok', run, marker: refOf(marker) }, state: waiting };
+      // Judged ok: the runs since the deploy may join the baseline, and a change suspected before it is superseded.
+      return { verdict: { kind: 'ok', run, marker: refOf(marker) }, state: { ...kept, ...judgedAll, setup, flagged: [...flagged] } };
+    }
   }
+
+  // (Markers with too few runs before them to judge by are passed: the baseline warms up through them.)
+  const plain = { ...kept, ...judgedAll };
+  const baseline = baselineOf(earlier.slice(0, Math.max(0, earlier.length - (settings.recentRuns - 1))));
+  if (baseline.length < settings.minBaselineRuns || recent.length < settings.recentRuns) {
+    return { verdict: { kind: 'warming up', run, baselineRuns: baseline.length }, state: { ...plain, setup, flagged: [...flagged] } };
+  }
+  const pending = state.candidate !== undefined ? confirmation(baseline, earlier, latest, state.candidate, settings) : undefined;
+  if (pending?.confirmed) return detected(state.candidate!, pending.confirmed, baseline);
   if (pending?.waiting) {
-    return { verdict: { kind: 'candidate', run, findings: pending.waiting }, state: { ...kept, setup, flagged: [...flagged], candidate: state.candidate } };
+    return { verdict: { kind: 'candidate', run, findings: pending.waiting }, state: { ...plain, setup, flagged: [...flagged], candidate: state.candidate } };
   }
   const { findings } = assess(baseline, recent, settings);
-  if (findings.length === 0) return { verdict: { kind: 'ok', run }, state: { ...kept, setup, flagged: [...flagged] } };
+  if (findings.length === 0) return { verdict: { kind: 'ok', run }, state: { ...plain, setup, flagged: [...flagged] } };
   // The window, not its first slow run: starting at a slow outlier would let a second outlier make half the runs since.
-  return { verdict: { kind: 'candidate', run, findings }, state: { ...kept, setup, flagged: [...flagged], candidate: recent[0].run } };
+  return { verdict: { kind: 'candidate', run, findings }, state: { ...plain, setup, flagged: [...flagged], candidate: recent[0].run } };
 }
+
+const refOf = (marker: ChangePoint): MarkerRef => ({ id: marker.id, message: marker.message });
 
 /** What a verdict means for a run started on demand: never confirmed by itself, never a new baseline. */
 function onDemandVerdict(verdict: Verdict): Verdict {
@@ -382,11 +447,12 @@ function onDemandVerdict(verdict: Verdict): Verdict {
  * across them. Confirmed once there are as many runs as the baseline's autocorrelation needs
  * (runsToConfirm: a slow spell of correlated runs ends, a change does not) and the latest run
  * shows the change by itself (one outlier run can carry a mean, not a run of its own); still
- * waiting while the runs since stay above the baseline; dropped otherwise.
+ * waiting while the runs since stay above the baseline; dropped otherwise. `passing`: the runs
+ * since are significantly slower together, not (yet) confirmed (a deploy's window shows it).
  */
 function confirmation(
   baseline: RunExtract[], earlier: RunExtract[], latest: RunExtract, since: string, settings: RegressionSettings,
-): { confirmed?: Finding[]; waiting?: Finding[] } | undefined {
+): { confirmed?: Finding[]; passing?: Finding[]; waiting?: Finding[] } {
   const runs = [...earlier.filter(e => e.run >= since), latest];
   const tests: (Omit<Finding, 'adjusted'> & { needed: number; latestAlone: { pvalue: number; lowerBound: number } })[] = [];
   for (const url of latest.setup?.urls ?? []) {
@@ -417,5 +483,9 @@ function confirmation(
   if (confirmed.length > 0) return { confirmed: confirmed.map(strip) };
   // Still above the baseline, and not waiting longer than three times what confirmation needs.
   const waiting = scored.filter(f => f.pvalue <= 0.2 && f.shift > 0 && runs.length < 3 * f.needed);
-  return waiting.length > 0 ? { waiting: waiting.map(strip) } : undefined;
+  const slower = passing.filter(f => runs.length < 3 * f.needed);
+  return {
+    ...(slower.length > 0 ? { passing: slower.map(strip) } : {}),
+    ...(waiting.length > 0 ? { waiting: waiting.map(strip) } : {}),
+  };
 }

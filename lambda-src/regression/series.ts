@@ -1,9 +1,9 @@
 /**
  * Regression detection wired to the runs: one file per site, `.cdk-sitespeed/regressions/<site>.json`,
  * holds the detector's state (decide.ts), the recent runs it decides on (their extracts, cut to
- * the primary metrics) and its recent verdicts. Each run's extract goes through it once:
- * 1 GET and 1 PUT (a compare-and-swap) per run, and 1 PutEvents plus 1 GET and 1 PUT more when
- * the run ends in an event.
+ * the primary metrics) and its recent verdicts. Each run's extract goes through it once, with
+ * the site's deploy markers (change-points.ts): 2 GETs (the markers, the file) and 1 PUT (a
+ * compare-and-swap) per run, and 1 PutEvents plus 1 GET and 1 PUT more when the run ends in an event.
  *
  * Nothing lost, nothing doubled:
  * - a copy of a run already in the file changes nothing and decides nothing;
@@ -19,10 +19,13 @@
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { decide, DEFAULT_SETTINGS, DetectorState, Finding, INITIAL_STATE, PRIMARY_METRICS, RegressionSettings, Verdict } from './decide';
+import { siteChangePoints } from './change-points';
+import {
+  ChangePoint, decide, DEFAULT_SETTINGS, DetectorState, Finding, INITIAL_STATE, PRIMARY_METRICS, RegressionSettings, Verdict,
+} from './decide';
 import { regressionsKey } from '../../src/contract/report-keys';
 import {
-  BaselineReset, RegressionDetected, RegressionFinding, RegressionRecovered, reportUrlOf, RUN_EVENTS,
+  BaselineReset, MarkerRef, RegressionDetected, RegressionFinding, RegressionRecovered, reportUrlOf, RUN_EVENTS,
 } from '../../src/contract/run-events';
 import { EXTRACT_METRICS, RunExtract } from '../../src/contract/run-extracts';
 import { timeOfFolder } from '../../src/contract/run-folders';
@@ -52,6 +55,8 @@ export interface VerdictEntry {
   readonly onDemand?: boolean;
   readonly since?: string;
   readonly findings?: RegressionFinding[];
+  /** The deploy marker it was judged at (the runs since it against the runs before it), or that accepted the regression. */
+  readonly marker?: MarkerRef;
 }
 
 export interface RegressionSeries {
@@ -148,6 +153,7 @@ function eventsOf(site: string, verdict: Verdict, before: DetectorState, latest:
           reportUrl: reportUrlOf(context.viewerUrl, site, verdict.run),
           baselineReportUrl: reportUrlOf(context.viewerUrl, site, verdict.baselineRun),
           viewerUrl: context.viewerUrl,
+          marker: verdict.marker ?? null,
         },
       }];
     case 'recovered':
@@ -162,6 +168,7 @@ function eventsOf(site: string, verdict: Verdict, before: DetectorState, latest:
           findings: (before.open?.findings ?? []).map(findingOf),
           reportUrl: reportUrlOf(context.viewerUrl, site, verdict.run),
           viewerUrl: context.viewerUrl,
+          marker: verdict.marker ?? null,
         },
       }];
     case 'new setup':
@@ -192,22 +199,23 @@ function pruned(runs: RunExtract[], settings: RegressionSettings): RunExtract[] 
 
 export type Outcome = Verdict | { readonly kind: 'duplicate'; readonly run: string } | { readonly kind: 'late'; readonly run: string };
 
-/** One run through a site's file (pure): the next file and the verdict on the run. */
+/** One run through a site's file (pure), given the site's deploy markers: the next file and the verdict on the run. */
 export function advance(series: RegressionSeries, extract: RunExtract, context: RunContext,
-  settings: RegressionSettings = DEFAULT_SETTINGS): { series: RegressionSeries; outcome: Outcome } {
+  settings: RegressionSettings = DEFAULT_SETTINGS, changePoints: readonly ChangePoint[] = []): { series: RegressionSeries; outcome: Outcome } {
   const run = extract.run;
   if (series.runs.some(r => r.run === run) || series.decidedThrough === run) return { series, outcome: { kind: 'duplicate', run } };
   const entry = compact(extract);
   if (series.decidedThrough !== null && run < series.decidedThrough) {
     return { series: { ...series, runs: pruned([...series.runs, entry], settings) }, outcome: { kind: 'late', run } };
   }
-  const { verdict, state } = decide(series.runs, entry, series.state, settings);
+  const { verdict, state } = decide(series.runs, entry, series.state, settings, changePoints);
   const kept: VerdictEntry = {
     run,
     kind: verdict.kind,
     ...(extract.onDemand ? { onDemand: true } : {}),
     ...('since' in verdict ? { since: verdict.since } : {}),
     ...('findings' in verdict ? { findings: verdict.findings.map(findingOf) } : {}),
+    ...(verdict.marker ? { marker: verdict.marker } : {}),
   };
   const notable = !['ok', 'warming up', 'not comparable'].includes(verdict.kind);
   return {
@@ -227,10 +235,10 @@ export function advance(series: RegressionSeries, extract: RunExtract, context: 
 
 /** A site's file from its extracts (oldest first, the run being filed left out): every run replayed, no events. */
 async function replayed(s3: S3Client, bucket: string, site: string, leaveOut: string, context: RunContext,
-  settings: RegressionSettings, log: Log): Promise<RegressionSeries> {
+  settings: RegressionSettings, changePoints: readonly ChangePoint[], log: Log): Promise<RegressionSeries> {
   const extracts = await siteExtracts(s3, bucket, site, { leaveOut, limit: MAX_RUNS }, log);
   let series = emptySeries(site);
-  for (const extract of extracts) series = advance(series, extract, context, settings).series;
+  for (const extract of extracts) series = advance(series, extract, context, settings, changePoints).series;
   log({ regressionsReplayed: site, runs: extracts.length, state: series.latest?.kind ?? 'empty' });
   return { ...series, pending: [] };
 }
@@ -242,14 +250,15 @@ async function replayed(s3: S3Client, bucket: string, site: string, leaveOut: st
 export async function trackRegressions(clients: { s3: S3Client; events: EventBridgeClient }, bucket: string, extract: RunExtract,
   context: RunContext, log: Log, settings: RegressionSettings = DEFAULT_SETTINGS): Promise<Outcome> {
   const key = regressionsKey(extract.site);
+  const changePoints = await siteChangePoints(clients.s3, bucket, extract.site, log);
   let outcome: Outcome = { kind: 'duplicate', run: extract.run };
   const saved = await compareAndSwap(clients.s3, bucket, {
     key,
     parse: parseSeries(extract.site),
     fields: FIELDS,
-    rebuild: () => replayed(clients.s3, bucket, extract.site, extract.run, context, settings, log),
+    rebuild: () => replayed(clients.s3, bucket, extract.site, extract.run, context, settings, changePoints, log),
     change: current => {
-      const next = advance(current, extract, context, settings);
+      const next = advance(current, extract, context, settings, changePoints);
       outcome = next.outcome;
       return next.series;
     },
@@ -269,7 +278,7 @@ export async function trackRegressions(clients: { s3: S3Client; events: EventBri
         parse: parseSeries(extract.site),
         fields: FIELDS,
         // Gone meanwhile (deleted by hand): replayed again, this run included.
-        rebuild: () => replayed(clients.s3, bucket, extract.site, '', context, settings, log),
+        rebuild: () => replayed(clients.s3, bucket, extract.site, '', context, settings, changePoints, log),
         change: current => ({ ...current, pending: current.pending.filter(e => !put.has(idOf(e))) }),
       }, log);
     }

@@ -48,7 +48,7 @@ export function regressionMessage(detailType: string, detail: RegressionDetected
     icon = ':chart_with_upwards_trend:';
     lines = [
       `${d.site} got slower on ${d.cluster} from its run at ${when(d.firstSlowRun)}, confirmed by the run at ${when(d.run)}: ` +
-        `compared with its ${d.baselineRuns} comparable runs before.`,
+        `compared with its ${d.baselineRuns} comparable runs before${d.marker ? ` the deploy '${d.marker.message}'` : ''}.`,
       '',
       'What moved (median of the runs since, against the median of the baseline runs):',
       ...d.findings.map(findingLine),
@@ -64,7 +64,9 @@ export function regressionMessage(detailType: string, detail: RegressionDetected
     icon = ':white_check_mark:';
     if (d.how === 'accepted') {
       subject = `${d.site}: the slower level is its new baseline`;
-      lines = [`${d.site} stayed slower since ${when(d.since)} on ${d.cluster}; as of the run at ${when(d.run)} that level is its baseline, and new changes are measured from it.`];
+      const by = d.marker ? `, accepted by the marker '${d.marker.message}'` : '';
+      lines = [`${d.site} stayed slower since ${when(d.since)} on ${d.cluster}; as of the run at ${when(d.run)}${by} that level is its baseline, ` +
+        'and new changes are measured from it.'];
     } else {
       subject = `${d.site} is back to its baseline`;
       lines = [`${d.site} is back to what it measured before ${when(d.since)} on ${d.cluster}, at the run at ${when(d.run)}.`];

@@ -27,6 +27,11 @@ export interface MarkRequest {
   readonly at?: string;
   /** Who marked, shown with the marker. @default 'cdk-sitespeed mark' */
   readonly source?: string;
+  /**
+   * The change is meant: a regression open on a marked site is accepted at its next scheduled run
+   * (its level becomes the baseline), instead of after `acceptAfterRuns`. @default false
+   */
+  readonly accept?: boolean;
 }
 
 export interface DeployMarker {
@@ -45,6 +50,8 @@ export interface DeployMarker {
    * baseline started. Also the Graphite annotation's last tag.
    */
   readonly kind?: MarkerKind;
+  /** A deploy marker that accepts the regressions open on its sites (MarkRequest.accept). */
+  readonly accept?: boolean;
 }
 
 /** The kinds of marker: a deploy, or a regression event's (lambda-src/deploy-marker/regression-marker.ts). */
@@ -59,7 +66,7 @@ export interface MarkerFile {
 const isMarker = (m: any) => typeof m?.id === 'string' && typeof m?.at === 'string' && typeof m?.message === 'string'
   && Array.isArray(m?.sites) && m.sites.every((s: unknown) => typeof s === 'string') && typeof m?.source === 'string'
   && (m.annotated === undefined || (Array.isArray(m.annotated) && m.annotated.every((s: unknown) => typeof s === 'string')))
-  && (m.kind === undefined || MARKER_KINDS.includes(m.kind));
+  && (m.kind === undefined || MARKER_KINDS.includes(m.kind)) && (m.accept === undefined || typeof m.accept === 'boolean');
 
 /** The markers file, or undefined when the text is not one (corrupt, foreign). */
 export function parseMarkerFile(text: string): MarkerFile | undefined {
@@ -73,16 +80,25 @@ export function parseMarkerFile(text: string): MarkerFile | undefined {
   return data as MarkerFile;
 }
 
+/**
+ * The deploy markers of a site as its regression detection reads them (change points: the runs
+ * after one are judged against the runs before it). Regression markers are the detector's own output, not its input.
+ */
+export function changePointsOf(file: MarkerFile, site: string): Array<{ id: string; at: number; message: string; accept?: boolean }> {
+  return file.markers.filter(m => (m.kind ?? 'deploy') === 'deploy' && m.sites.includes(site) && !Number.isNaN(Date.parse(m.at)))
+    .map(m => ({ id: m.id, at: Date.parse(m.at), message: m.message, ...(m.accept ? { accept: true } : {}) }));
+}
+
 /** What is wrong with a request, each naming its field and what is allowed; empty when nothing is. */
 export function markRequestProblems(request: any, knownSites: string[]): string[] {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
     return ['the request must be an object such as {"message": "v1.2.3", "sites": ["shop"]}'];
   }
   const problems: string[] = [];
-  const allowed = ['message', 'sites', 'id', 'at', 'source'];
+  const allowed = ['message', 'sites', 'id', 'at', 'source', 'accept'];
   const extra = Object.keys(request).filter(k => !allowed.includes(k));
   if (extra.length) problems.push(`unknown field(s) ${extra.join(', ')}: allowed are ${allowed.join(', ')}`);
-  const { message, sites, id, at, source } = request;
+  const { message, sites, id, at, source, accept } = request;
   if (typeof message !== 'string' || message.trim() === '') problems.push('message must be a non-empty string, e.g. "v1.2.3"');
   else if (message.length > MAX_MESSAGE_CHARS || /[\r\n]/.test(message)) problems.push(`message must be one line of at most ${MAX_MESSAGE_CHARS} characters`);
   if (sites !== undefined) {
@@ -96,5 +112,6 @@ export function markRequestProblems(request: any, knownSites: string[]): string[
   if (id !== undefined && (typeof id !== 'string' || !MARKER_ID.test(id))) problems.push(`id must match ${MARKER_ID} (letters, digits, . _ : -; at most 128)`);
   if (at !== undefined && (typeof at !== 'string' || Number.isNaN(Date.parse(at)))) problems.push('at must be an ISO 8601 time such as "2026-12-06T18:40:00Z"');
   if (source !== undefined && (typeof source !== 'string' || source.length > 100)) problems.push('source must be a string of at most 100 characters');
+  if (accept !== undefined && typeof accept !== 'boolean') problems.push('accept must be true or false');
   return problems;
 }

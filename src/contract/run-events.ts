@@ -179,15 +179,26 @@ export interface RegressionDetected extends RegressionEventBase {
   readonly reportUrl: string | null;
   readonly baselineReportUrl: string | null;
   readonly viewerUrl: string | null;
+  /** The deploy marker the change was judged at (the runs since it against the runs before it), or null. */
+  readonly marker: MarkerRef | null;
+}
+
+/** A deploy marker named by a regression event (src/contract/deploy-markers.ts). */
+export interface MarkerRef {
+  readonly id: string;
+  readonly message: string;
 }
 
 /** The detail of a "Sitespeed Regression Recovered" event (its `id` is the Detected event's). */
 export interface RegressionRecovered extends RegressionEventBase {
   /**
    * recovered: every metric that moved is back within half the floor of its baseline median;
-   * accepted: it stayed for `acceptAfterRuns` runs, and the new level is the baseline from now on.
+   * accepted: it stayed for `acceptAfterRuns` runs, or a deploy marker accepted it (`marker`), and
+   * the new level is the baseline from now on.
    */
   readonly how: 'recovered' | 'accepted';
+  /** The accepting deploy marker (`cdk-sitespeed mark --accept`), or null. */
+  readonly marker: MarkerRef | null;
   /** The findings of the detection, with their baseline medians. */
   readonly findings: RegressionFinding[];
   readonly reportUrl: string | null;

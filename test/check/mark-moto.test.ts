@@ -56,6 +56,13 @@ describe('cdk-sitespeed mark against the reference deployment on moto', () => {
     expect(landing.err).toBe('cdk-sitespeed mark: no site \'landing\' with a DeployMarkers in prod-*; choose from: blog, checkout, docs, shop\n');
   });
 
+  test('--accept: the marker carries it (the detector accepts an open regression of its sites at their next run: test/integration/regressions.test.ts)', async () => {
+    const { code, out, markers } = await mark(['--message', 'hero image, heavier by design', '--site', 'shop', '--accept', '--id', 'accept-1']);
+    expect(code).toBe(0);
+    expect(out.split('\n').pop()).toBe('exit 0: marked \'hero image, heavier by design\' (id accept-1): an open regression of a marked site is accepted at its next scheduled run');
+    expect(markers).toEqual([expect.objectContaining({ id: 'accept-1', sites: ['shop'], accept: true })]);
+  });
+
   test('Graphite refusing the events: on the calendar, exit 3 naming the site and the --id a retry takes (the retry: test/integration/deploy-marker.test.ts)', async () => {
     const refused = await mark(['--message', 'v2', '--id', 'rel-2', '--site', 'shop'], { eventsStatus: 500 });
     expect(refused.code).toBe(3);

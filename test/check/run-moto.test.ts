@@ -76,6 +76,25 @@ describe('cdk-sitespeed run against the reference deployment on moto', () => {
     expect(JSON.parse(same.out).sites[0].regression).toEqual({ verdict: 'ok', findings: [] });
   });
 
+  test('mark, then run (a pipeline\'s two steps): the run is judged alone against the runs before the deploy, and says so', async () => {
+    await resetMoto();
+    const fixture = await DeployedFixture.create({ regression: 'slower' });
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: () => {}, tty: false };
+    try {
+      expect(await main(['mark', '--stack', 'prod-*', '--site', 'blog', '--message', 'blog v2.0.1'], io, () => fixture.clients(), fixture.clock())).toBe(0);
+      // The run's folder is named to the second: start it in the second after the marker, as any real pipeline does.
+      await new Promise(r => setTimeout(r, 1100));
+      out.length = 0;
+      const code = await main(['run', '--stack', 'prod-*', '--site', 'blog'], io, () => fixture.clients(), fixture.clock());
+      expect(out.join('\n')).toMatch(new RegExp(['^✗ blog: ok in \\d+:\\d\\d https://\\S+',
+        ' {4}regression: slower than its baseline \\(not confirmed: the next scheduled runs confirm it\\) \\(judged against the runs before the deploy \'blog v2\\.0\\.1\'\\)'].join('\n'), 'm'));
+      expect(code).toBe(1);
+    } finally {
+      await fixture.close();
+    }
+  });
+
   test('several sites at once: the worst outcome is the exit code; --no-wait returns once each has started', async () => {
     const both = await run({}, ['--site', 'blog', '--site', 'landing', '--json']);
     expect(JSON.parse(both.out).sites.map((s: any) => [s.site, s.status])).toEqual([['blog', 'ok'], ['landing', 'ok']]);

@@ -45,6 +45,7 @@ const detected: RegressionDetected = {
   reportUrl: 'https://d1.cloudfront.net/shop/2026-11-02-18-00-00/index.html',
   baselineReportUrl: 'https://d1.cloudfront.net/shop/2026-11-02-14-00-00/index.html',
   viewerUrl: 'https://d1.cloudfront.net',
+  marker: null,
 };
 const recovered: RegressionRecovered = {
   version: 1,
@@ -57,6 +58,7 @@ const recovered: RegressionRecovered = {
   findings: detected.findings,
   reportUrl: 'https://d1.cloudfront.net/shop/2026-11-02-22-00-00/index.html',
   viewerUrl: 'https://d1.cloudfront.net',
+  marker: null,
 };
 const event = (detailType: string, detail: object) => ({ 'source': RUN_EVENTS.source, 'detail-type': detailType, detail });
 
@@ -89,6 +91,14 @@ test('the message names each metric that moved with its medians, the change, the
   ].join('\n'));
   expect(regressionMessage(RUN_EVENTS.regressionRecovered, recovered).subject).toBe('[cdk-sitespeed] shop is back to its baseline');
   expect(regressionMessage(RUN_EVENTS.regressionRecovered, { ...recovered, how: 'accepted' }).text).toMatch(/^shop stayed slower since 2026-11-02 15:00 UTC on perf; as of the run/);
+});
+
+test('a change judged at a deploy marker says which deploy; a regression accepted by a marker says which', () => {
+  const marker = { id: 'v1.2.3', message: 'shop v1.2.3' };
+  expect(regressionMessage(RUN_EVENTS.regressionDetected, { ...detected, marker }).text.split('\n')[0])
+    .toMatch(/: compared with its 38 comparable runs before the deploy 'shop v1.2.3'\.$/);
+  expect(regressionMessage(RUN_EVENTS.regressionRecovered, { ...recovered, how: 'accepted', marker }).text)
+    .toMatch(/as of the run at 2026-11-02 22:00 UTC, accepted by the marker 'shop v1.2.3' that level is its baseline/);
 });
 
 test('three copies of a Detected event, then its Recovered: two messages', async () => {

@@ -3,11 +3,11 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { mockClient } from 'aws-sdk-client-mock';
 import { DEFAULT_SETTINGS } from '../../lambda-src/regression/decide';
 import { RegressionSeries, trackRegressions } from '../../lambda-src/regression/series';
-import { extractKey, KEPT_PREFIX, regressionsKey } from '../../src/contract/report-keys';
+import { extractKey, KEPT_PREFIX, MARKERS_KEY, regressionsKey } from '../../src/contract/report-keys';
 import { RegressionDetected, RegressionRecovered, RUN_EVENTS } from '../../src/contract/run-events';
 import { RunExtract } from '../../src/contract/run-extracts';
 import { motoClientConfig, resetMoto } from '../harness/moto';
-import { extract, URLS } from '../lambda/fixtures/extracts';
+import { extract, HOUR, START, URLS } from '../lambda/fixtures/extracts';
 
 // Regression detection as reportIndex runs it, against a real S3 API (moto): the site's file, its
 // compare-and-swap, the events a verdict makes (EventBridge recorded by a mock), duplicates, late
@@ -52,7 +52,7 @@ beforeEach(async () => {
   s3Calls = [];
 });
 
-test('a slower page: one Detected event naming the metric, URL, medians and a report from each side; one Recovered when it is back; 2 S3 calls a run', async () => {
+test('a slower page: one Detected event naming the metric, URL, medians and a report from each side; one Recovered when it is back; 3 S3 calls a run', async () => {
   const callsPerRun: number[] = [];
   const kinds: string[] = [];
   for (const run of runs) {
@@ -75,9 +75,9 @@ test('a slower page: one Detected event naming the metric, URL, medians and a re
   expect(recovered).toHaveLength(1);
   expect(recovered[0]).toMatchObject({ id: d.id, how: 'recovered', since: d.since });
   expect(kinds.indexOf('recovered')).toBeGreaterThan(45);
-  // Stated in series.ts: 1 GET + 1 PUT a run; a run that makes an event 1 GET + 1 PUT more (the pending event taken off).
+  // Stated in series.ts: 2 GETs (markers, file) + 1 PUT a run; a run that makes an event 1 GET + 1 PUT more (the pending event taken off).
   const eventRuns = new Set([kinds.indexOf('detected'), kinds.indexOf('recovered')]);
-  callsPerRun.forEach((calls, i) => expect(calls).toBe(eventRuns.has(i) ? 4 : i === 0 ? 3 : 2));
+  callsPerRun.forEach((calls, i) => expect(calls).toBe(eventRuns.has(i) ? 5 : i === 0 ? 4 : 3));
   expect((await series()).pending).toEqual([]);
 });
 
@@ -158,4 +158,41 @@ test('a run on demand: its verdict is kept (marked on demand), it makes no event
   expect(file.state).toEqual(stateBefore);
   expect(file.pending).toEqual([]);
   expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+});
+
+describe('deploy markers from the markers file are change points', () => {
+  const markersFile = (markers: object[]) => s3.send(new PutObjectCommand({ Bucket: 'reports', Key: MARKERS_KEY, Body: JSON.stringify({ version: 1, markers }) }));
+  const at = (hours: number) => new Date(START + hours * HOUR).toISOString();
+
+  test('a change right after a deploy marker is detected from the first run after it, the event naming the marker; --accept accepts it', async () => {
+    await markersFile([
+      { id: 'v2', at: at(39.5), message: 'shop v2', sites: ['shop'], source: 'cdk-sitespeed mark' },
+      // Another site's deploy, and the detector's own regression markers, are not the site's change points.
+      { id: 'blog-v9', at: at(38.5), message: 'blog v9', sites: ['blog'], source: 'cdk-sitespeed mark' },
+      { id: 'regression:shop@x', at: at(30.5), message: 'LCP +30 %', sites: ['shop'], source: 'cdk-sitespeed', kind: 'regression' },
+    ]);
+    const slow = Array.from({ length: 8 }, (_, i) => extract(40 + i, { lcp: 1.3 }));
+    for (const run of [...runs.slice(0, 40), ...slow.slice(0, 4)]) await track(run);
+    const detected: RegressionDetected[] = put(RUN_EVENTS.regressionDetected);
+    expect(detected).toHaveLength(1);
+    expect(detected[0]).toMatchObject({ since: slow[0].run, firstSlowRun: slow[0].run, baselineRun: runs[39].run, marker: { id: 'v2', message: 'shop v2' } });
+    expect((await series()).verdicts[0]).toMatchObject({ run: slow[0].run, kind: 'candidate', marker: { id: 'v2', message: 'shop v2' } });
+    // The team meant it: an accepting marker, then the next run.
+    await markersFile([
+      { id: 'v2', at: at(39.5), message: 'shop v2', sites: ['shop'], source: 'cdk-sitespeed mark' },
+      { id: 'accept-v2', at: at(43.5), message: 'the new hero image is meant', sites: ['shop'], source: 'cdk-sitespeed mark', accept: true },
+    ]);
+    expect((await track(slow[4])).kind).toBe('accepted');
+    expect(put(RUN_EVENTS.regressionRecovered)).toEqual([expect.objectContaining({ id: detected[0].id, how: 'accepted', marker: { id: 'accept-v2', message: 'the new hero image is meant' } })]);
+    // The new level is the baseline: it warms up from the regression's first run, never detected again.
+    for (const run of slow.slice(5)) expect((await track(run)).kind).toBe('warming up');
+    expect((await series()).state).toMatchObject({ baselineFrom: slow[0].run, markersThrough: Date.parse(at(43.5)) });
+  });
+
+  test('a corrupt markers file is logged and the runs are judged without markers, never stopped by it', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'reports', Key: MARKERS_KEY, Body: '{"version": 1, "mark' }));
+    for (const run of runs.slice(0, 46)) await track(run);
+    expect(put(RUN_EVENTS.regressionDetected)).toEqual([expect.objectContaining({ since: runs[39].run, marker: null })]);
+    expect(lines).toContainEqual(expect.objectContaining({ markersUnreadable: MARKERS_KEY, site: 'shop' }));
+  });
 });

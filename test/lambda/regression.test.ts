@@ -1,5 +1,5 @@
-import { extract, URLS, wobble } from './fixtures/extracts';
-import { baselineModel, decide, DEFAULT_SETTINGS, DetectorState, INITIAL_STATE, runsToConfirm, shiftTest, Verdict } from '../../lambda-src/regression/decide';
+import { extract, HOUR, START, URLS, wobble } from './fixtures/extracts';
+import { baselineModel, ChangePoint, decide, DEFAULT_SETTINGS, DetectorState, INITIAL_STATE, runsToConfirm, shiftTest, Verdict } from '../../lambda-src/regression/decide';
 import { RunExtract } from '../../src/contract/run-extracts';
 
 /** Feeds the runs through decide() as the Lambda would, one at a time; returns each verdict. */
@@ -155,4 +155,78 @@ test('a run on demand is judged as a scheduled run would be, changes nothing, ne
   const onDemand = decide([...before, slowScheduled[0]], { ...slowScheduled[1], onDemand: true }, withCandidate.state);
   expect(onDemand.verdict.kind).toBe('candidate');
   expect(onDemand.state).toBe(withCandidate.state);
+});
+
+describe('deploy markers are change points', () => {
+  /** Feeds the runs through decide() with the site's markers, as the Lambda would. */
+  function replayWith(runs: RunExtract[], markers: ChangePoint[], settings = DEFAULT_SETTINGS) {
+    const verdicts: Verdict[] = [];
+    let state = INITIAL_STATE;
+    runs.forEach((latest, i) => {
+      const result = decide(runs.slice(0, i), latest, state, settings, markers);
+      verdicts.push(result.verdict);
+      state = result.state;
+    });
+    return { verdicts, state };
+  }
+  // Between run 39 and run 40 (runs are hourly from START).
+  const deploy = (id: string, hours: number, accept = false): ChangePoint =>
+    ({ id, at: START + hours * HOUR, message: id, ...(accept ? { accept } : {}) });
+
+  test('a change at a deploy: the first run after it is judged alone against the runs before it; detected from that run, baseline before the marker', () => {
+    const runs = [...stable(40), ...Array.from({ length: 6 }, (_, i) => extract(40 + i, { lcp: 1.3 }))];
+    const { verdicts, state } = replayWith(runs, [deploy('v2', 39.5)]);
+    // The first slow run already fails a gate (without a marker its window holds a run from before the deploy).
+    expect(verdicts[40]).toMatchObject({ kind: 'candidate', marker: { id: 'v2', message: 'v2' } });
+    const detected = verdicts.find(v => v.kind === 'detected') as Extract<Verdict, { kind: 'detected' }>;
+    expect(detected).toMatchObject({ since: runs[40].run, firstSlowRun: runs[40].run, marker: { id: 'v2' } });
+    expect(detected.baselineRun).toBe(runs[39].run);
+    expect(state.open?.since).toBe(runs[40].run);
+    // Without the marker the change is found too, from a window that starts before it.
+    const plain = replay(runs).verdicts.find(v => v.kind === 'detected') as Extract<Verdict, { kind: 'detected' }>;
+    expect(plain.since).toBe(runs[39].run);
+  });
+
+  test('a deploy that changed nothing: ok, judged at the marker until nothing is suspect, then the runs since join the baseline', () => {
+    const runs = stable(60);
+    const { verdicts, state } = replayWith(runs, [deploy('v2', 39.5)]);
+    expect(verdicts.slice(40).every(v => v.kind === 'ok')).toBe(true);
+    const judgedAtMarker = verdicts.slice(40).findIndex(v => !v.marker);
+    // At least recentRuns runs, at most the three correlation times a suspect change may wait for.
+    expect(judgedAtMarker).toBeGreaterThanOrEqual(DEFAULT_SETTINGS.recentRuns);
+    expect(judgedAtMarker).toBeLessThanOrEqual(3 * runsToConfirm(0.9, DEFAULT_SETTINGS.recentRuns));
+    expect(verdicts.slice(40, 40 + judgedAtMarker).every(v => v.marker?.id === 'v2')).toBe(true);
+    expect(verdicts.slice(40 + judgedAtMarker).some(v => v.marker)).toBe(false);
+    expect(state.markersThrough).toBe(START + 39.5 * HOUR);
+  });
+
+  test('a small step right at a deploy fails the gate of the first run after it; without the marker that run is diluted by the one before', () => {
+    // A run on demand right after `mark`: judged alone against the runs before the marker.
+    const before = stable(40);
+    const { state } = replayWith(before, []);
+    const slow = { ...extract(40, { lcp: 1.07 }), onDemand: true };
+    expect(decide(before, slow, state, DEFAULT_SETTINGS, [deploy('v2', 39.5)]).verdict).toMatchObject({ kind: 'candidate', marker: { id: 'v2' } });
+    expect(decide(before, slow, state).verdict.kind).toBe('ok');
+  });
+
+  test('an accepting marker accepts the open regression at the next run: its level is the baseline, no detection after', () => {
+    const runs = [...stable(40), ...Array.from({ length: 30 }, (_, i) => extract(40 + i, { lcp: 1.3 }))];
+    const { verdicts } = replayWith(runs, [deploy('hero-image', 49.5, true)]);
+    const kinds = verdicts.map(v => v.kind);
+    expect(kinds.slice(40, 50)).toContain('detected');
+    expect(verdicts[50]).toMatchObject({ kind: 'accepted', marker: { id: 'hero-image' } });
+    expect(kinds.slice(51)).not.toContain('detected');
+    expect(kinds[kinds.length - 1]).toBe('ok');
+    // A plain deploy marker does not accept: the regression stays open.
+    expect(replayWith(runs, [deploy('v3', 49.5)]).verdicts[50].kind).toBe('still regressed');
+  });
+
+  test('a marker with too few runs before it is passed while the baseline warms up; markers already judged are not judged again', () => {
+    const runs = stable(40);
+    const early = replayWith(runs, [deploy('v1', 4.5)]);
+    expect(early.verdicts.slice(5).some(v => v.marker)).toBe(false);
+    expect(early.state.markersThrough).toBe(START + 4.5 * HOUR);
+    // Replays are deterministic with markers too.
+    expect(replayWith(runs, [deploy('v1', 4.5)]).verdicts).toEqual(early.verdicts);
+  });
 });
