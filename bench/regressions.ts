@@ -122,6 +122,47 @@ export function caught(world: World, settings: RegressionSettings, trials: numbe
   return { candidate: candidate.map(c => c / trials), confirmed: confirmed.map(c => c / trials) };
 }
 
+/**
+ * The deploy gate: a run on demand right after a deploy marker (`mark` then `run`), judged with the
+ * marker (alone against the runs before it) and without (in a window with the run before it).
+ * The share of runs that fail the gate (candidate) for a step of `relative` on one URL's LCP at
+ * the deploy, and for no change (a false fail).
+ */
+export function deployGate(world: World, settings: RegressionSettings, trials: number, relative = 0.10):
+{ withMarker: number; without: number; falseWithMarker: number; falseWithout: number } {
+  const before = settings.maxBaselineRuns + settings.recentRuns;
+  const counts = { withMarker: 0, without: 0, falseWithMarker: 0, falseWithout: 0 };
+  for (let t = 0; t < trials; t++) {
+    const start = START + (t % 24) * HOUR;
+    const source = runs(world, 9000 + t, start, () => 0);
+    const history: RunExtract[] = [];
+    let state: DetectorState = INITIAL_STATE;
+    for (let i = 0; i < before; i++) {
+      const latest = source.next().value as RunExtract;
+      state = decide(history, latest, state, settings).state;
+      history.push(latest);
+    }
+    const same = { ...(source.next().value as RunExtract), onDemand: true };
+    const slower = {
+      ...same,
+      pages: same.pages.map((p, u) => (u === 0
+        ? { ...p, medians: { ...p.medians, largestContentfulPaint: Math.round(p.medians.largestContentfulPaint! * (1 + relative)) } } : p)),
+    };
+    const marker = [{ id: 'deploy', at: start + (before - 0.5) * HOUR, message: 'deploy' }];
+    const fails = (run: RunExtract, markers: typeof marker | []) => (decide(history, run, state, settings, markers).verdict.kind === 'candidate' ? 1 : 0);
+    counts.withMarker += fails(slower, marker);
+    counts.without += fails(slower, []);
+    counts.falseWithMarker += fails(same, marker);
+    counts.falseWithout += fails(same, []);
+  }
+  return {
+    withMarker: counts.withMarker / trials,
+    without: counts.without / trials,
+    falseWithMarker: counts.falseWithMarker / trials,
+    falseWithout: counts.falseWithout / trials,
+  };
+}
+
 export function benchRegressions(settings: RegressionSettings = DEFAULT_SETTINGS): void {
   // About 11 s a cell at these sizes on the 2-core machine; BENCH_MONTHS and BENCH_TRIALS buy precision.
   const months = Number(process.env.BENCH_MONTHS ?? 6);
@@ -135,6 +176,14 @@ export function benchRegressions(settings: RegressionSettings = DEFAULT_SETTINGS
   const show = (r: ReturnType<typeof cell>) => console.log(`regressions ${r.label.padEnd(40)} false alarms ${r.alarms.toFixed(2).padStart(5)}/site-month (goal ≤ 1)  `
     + `+10% LCP: found within 2 runs ${pct(r.candidateWithin2)} (goal ≥ 90%), confirmed within 3 ${pct(r.confirmedWithin3)}, within 6 ${pct(r.confirmedWithin6)}`);
   const s = settings;
+  const gateTrials = Number(process.env.BENCH_GATE_TRIALS ?? 200);
+  for (const [label, world] of [['defaults', DEFAULT_WORLD], ['quiet (sigma 0.02, no outliers)', { ...DEFAULT_WORLD, sigma: 0.02, outlierRate: 0 }]] as const) {
+    const g = deployGate(world, s, gateTrials);
+    console.log(`regressions deploy gate, ${label}: the first run after a deploy marker (mark, then run) fails the gate for +10% LCP `
+      + `in ${pct(g.withMarker)} of ${gateTrials} deploys with the marker, ${pct(g.without)} without; with no change in ${pct(g.falseWithMarker)} with, `
+      + `${pct(g.falseWithout)} without`);
+  }
+  if (process.env.BENCH_GATE_ONLY) return;
   console.log(`regressions: hourly site, 2 URLs, ${months} site-months and ${trials} steps per cell; method ${s.method}, k=${s.recentRuns} recent runs, `
     + `baseline ${s.minBaselineRuns}-${s.maxBaselineRuns} runs, alpha ${s.alpha} (Holm), floor ${s.floorPercent}% and ${s.floorMs} ms on the bound`);
   show(cell(`defaults ${JSON.stringify(DEFAULT_WORLD)}`, DEFAULT_WORLD, s));

@@ -139,11 +139,13 @@ export class SitespeedStack extends Stack {
 
   /**
    * A line on the calendar and a Graphite annotation at each deploy: from `npx cdk-sitespeed mark`
-   * in a pipeline, and from the shop's release pipeline when it succeeds (docs/deploy-markers.md).
+   * in a pipeline, and from the shop's release pipeline when it succeeds (docs/deploy-markers.md);
+   * the marked sites run 10 minutes after each, judged against their runs before it.
    */
   private addMarkers(): void {
     new DeployMarkers(this, 'Markers', {
       cluster: this.sitespeed,
+      runAfter: Duration.minutes(10),
       deployEvents: [{
         source: ['aws.codepipeline'],
         detailType: ['CodePipeline Pipeline Execution State Change'],

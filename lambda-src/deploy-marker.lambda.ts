@@ -1,10 +1,11 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { markDeploy, markerConfigFromEnv, MarkOutcome } from './deploy-marker/mark-deploy';
 import { loggedHandler } from './shared/handler';
 
-const clients = { s3: new S3Client({}), ecs: new ECSClient({}), ssm: new SSMClient({}) };
+const clients = { s3: new S3Client({}), ecs: new ECSClient({}), ssm: new SSMClient({}), scheduler: new SchedulerClient({}) };
 const waiting = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>(r => setTimeout(r, ms)), pollMs: 2000, timeoutSeconds: 90 };
 
 /**

@@ -1,8 +1,9 @@
-import { Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { KEPT_PREFIX, MARKERS_KEY } from './contract/report-keys';
@@ -43,6 +44,17 @@ export interface DeployMarkersProps {
    * @default true (when the cluster has a ReportTree whose regressions are on)
    */
   readonly markRegressions?: boolean;
+
+  /**
+   * Run the marked sites this long after each deploy marker (1 minute to 24 hours), so a deploy
+   * has its verdict without waiting for the next scheduled run: a one-time EventBridge Scheduler
+   * schedule per site with the target of the site's own schedule (its runTask, input, retries and
+   * dead-letter queue; the overlap guard skips it when a run is going), deleted once it ran. The
+   * run is a scheduled one: it is judged at the marker (docs/regressions.md) and counts toward
+   * confirming a change. A marker handled over an hour after its runs were due schedules none.
+   * @default - none: the next scheduled runs are judged at the marker
+   */
+  readonly runAfter?: Duration;
 }
 
 /** Options of {@link DeployMarkers.markOnEvent}. */
@@ -78,6 +90,8 @@ export class DeployMarkers extends Construct {
   public readonly failedEvents: sqs.IQueue;
   /** The cluster whose sites are marked. */
   public readonly cluster: ISitespeedCluster;
+  /** The group of the one-time schedules that run the sites after a deploy (with `runAfter`). */
+  public readonly runsAfterDeploys?: scheduler.ScheduleGroup;
 
   private readonly sitespeedCluster: SitespeedCluster;
 
@@ -93,6 +107,16 @@ export class DeployMarkers extends Construct {
           `the metrics of ${cluster.node.path} are not a GraphiteGrafana or MetricsStack: markers go on the calendar, not into Graphite.`);
       }
 
+      const runAfterSeconds = runAfterSecondsOf(props.runAfter);
+      if (runAfterSeconds !== undefined) {
+        // Its schedules are one-time and delete themselves: nothing in it outlives a run.
+        this.runsAfterDeploys = new scheduler.ScheduleGroup(this, 'RunsAfterDeploys', { removalPolicy: RemovalPolicy.DESTROY });
+      }
+      const runAfterEnv = () => JSON.stringify({
+        seconds: runAfterSeconds,
+        group: this.runsAfterDeploys!.scheduleGroupName,
+        schedules: Object.fromEntries(cluster._sites.map(site => [site.slug, site.schedule.scheduleName])),
+      });
       const { role, logGroup } = functionRoleAndLogs(this, cluster._logRetention);
       this.function = new DeployMarkerFunction(this, 'Function', {
         description: 'cdk-sitespeed: deploy markers on the report calendar and as Graphite annotations',
@@ -106,6 +130,7 @@ export class DeployMarkers extends Construct {
           // Known once every construct exists: the ReportTree and the sites may come later.
           RETENTION_DAYS: Lazy.string({ produce: () => String(cluster.reportTree?.reportRetention.expiryDays ?? '') }),
           SITES: Lazy.string({ produce: () => sitesEnv(this.sitesOf(cluster, graphite)) }),
+          ...(this.runsAfterDeploys ? { RUN_AFTER: Lazy.string({ produce: () => Stack.of(this).toJsonString(JSON.parse(runAfterEnv())) }) } : {}),
           ...(graphite ? {
             METRICS_CLUSTER: graphite.cluster.clusterName,
             GRAPHITE_URL: `http://${graphite.graphiteHost}:${graphite.graphiteHttpPort}`,
@@ -119,11 +144,14 @@ export class DeployMarkers extends Construct {
       this.failedEvents = failedEventsQueue(this, this.function, 'deploy events that could not be marked');
       this.grantMarkers(role, cluster);
       if (graphite) this.grantAnnotations(role, graphite);
+      if (this.runsAfterDeploys) this.grantRunsAfter(role, cluster, this.runsAfterDeploys);
 
       // Lambda allows 4 KB of environment variables in all (Lambda quotas); the site list is the one that grows.
       this.node.addValidation(spelledValidation({
         validate: () => {
-          const size = sitesEnv(this.sitesOf(cluster, graphite)).length;
+          // A schedule's name is at most 64 characters (CloudFormation names them from the stack and the id).
+          const runAfterSize = this.runsAfterDeploys ? 80 + cluster._sites.reduce((n, s) => n + s.slug.length + 70, 0) : 0;
+          const size = sitesEnv(this.sitesOf(cluster, graphite)).length + runAfterSize;
           return size <= MAX_SITES_ENV ? [] : [`cluster: the ${cluster._sites.length} sites of ${cluster.node.path} take ${size} bytes of the markers function's environment, ` +
             `over the ${MAX_SITES_ENV} bytes left of Lambda's 4 KB: shorter slugs, or the sites split over two clusters each with a DeployMarkers.`];
         },
@@ -204,6 +232,23 @@ export class DeployMarkers extends Construct {
     acknowledgeWildcardResource(role, kept, 'Copies of a markers file that could not be read are kept under a name with the time of the copy.');
   }
 
+  /** Reads each site's own schedule, creates one-time schedules in its group only, and passes them the cluster's scheduler role. */
+  private grantRunsAfter(role: iam.IRole, cluster: SitespeedCluster, group: scheduler.ScheduleGroup): void {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['scheduler:GetSchedule'],
+      // Every site's, whenever it is added (resolved at synth).
+      resources: Lazy.list({ produce: () => cluster._sites.map(site => site.schedule.scheduleArn) }),
+    }));
+    const runs = Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${group.scheduleGroupName}/*` });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [runs] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [cluster._runner().schedulerRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    }));
+    acknowledgeWildcardResource(role, runs, 'One-time schedules of the runs after a deploy, in this DeployMarkers\' own group only, named after the site and the marker.');
+  }
+
   /**
    * Run Command on the metrics instance only: SendCommand is checked against the document and
    * against the instance, here the metrics instance only (ssm:resourceTag on the library's own
@@ -231,6 +276,16 @@ export class DeployMarkers extends Construct {
     acknowledgeWildcardResource(role, instances, 'SendCommand only on the metrics instance, by its cdk-sitespeed:cluster tag (ssm:resourceTag condition); its id changes with every replacement.');
     acknowledgeWildcardResource(role, '*', 'ssm:GetCommandInvocation has no resource-level permissions: the annotation command\'s result.');
   }
+}
+
+function runAfterSecondsOf(runAfter: Duration | undefined): number | undefined {
+  if (runAfter === undefined) return undefined;
+  if (Token.isUnresolved(runAfter.toSeconds())) throw new Error('runAfter must be a concrete Duration (e.g. Duration.minutes(10)), not a token.');
+  const seconds = runAfter.toSeconds();
+  if (seconds < 60 || seconds > 86_400) {
+    throw new Error(`runAfter is ${runAfter.toHumanString()}; it must be from 1 minute to 24 hours (e.g. Duration.minutes(10): time for caches and CDNs to take the release).`);
+  }
+  return seconds;
 }
 
 /** What the site list may take of the function's 4 KB environment (the rest: names and ARNs, about 600 bytes). */

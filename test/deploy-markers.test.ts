@@ -118,6 +118,41 @@ describe('DeployMarkers', () => {
     expect(() => Template.fromStack(stack)).toThrow(/cluster: the 150 sites of Test\/Sitespeed take \d+ bytes of the markers function's environment, over the 3300 bytes left of Lambda's 4 KB/);
   });
 
+  test('runAfter: a schedule group of its own; the function reads every site\'s schedule (added in any order), creates schedules in its group only, passes the scheduler role only to the scheduler', () => {
+    const { stack, cluster } = deployment();
+    const markers = new DeployMarkers(stack, 'Markers', { cluster, runAfter: Duration.minutes(10) });
+    cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://shop.example.com/' }] });
+    cluster.addSite('Blog', { schedule: daily, urls: [{ url: 'https://blog.example.com/' }] });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    expect(markers.runsAfterDeploys).toBeDefined();
+    const runAfter = functionEnv(template).RUN_AFTER;
+    expect(flatten(runAfter)).toMatch(/"seconds":600/);
+    expect(flatten(runAfter)).toMatch(/SitespeedShopSchedule/);
+    expect(flatten(runAfter)).toMatch(/SitespeedBlogSchedule/);
+    const statements = policyStatementsOfRole(template, 'MarkersRole');
+    const get = statements.find(s => s.Action === 'scheduler:GetSchedule')!;
+    expect(flatten(get.Resource)).toMatch(/SitespeedShopSchedule.*SitespeedBlogSchedule/);
+    const create = statements.find(s => s.Action === 'scheduler:CreateSchedule')!;
+    expect(flatten(create.Resource)).toMatch(/:scheduler:eu-north-1:123456789012:schedule\/Test-Markers-RunsAfterDeploys-\w+\/\*$/);
+    const pass = statements.find(s => s.Action === 'iam:PassRole')!;
+    expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    expect(flatten(pass.Resource)).toMatch(/SchedulerRole/);
+    // Without runAfter: none of it.
+    const plain = deployment();
+    new DeployMarkers(plain.stack, 'Markers', { cluster: plain.cluster });
+    Template.fromStack(plain.stack).resourceCountIs('AWS::Scheduler::ScheduleGroup', 0);
+    expect(functionEnv(Template.fromStack(plain.stack)).RUN_AFTER).toBeUndefined();
+  });
+
+  test('runAfter out of range is named with what is allowed', () => {
+    const { stack, cluster } = deployment();
+    expect(() => new DeployMarkers(stack, 'Soon', { cluster, runAfter: Duration.seconds(30) }))
+      .toThrow(/runAfter is 30 seconds; it must be from 1 minute to 24 hours/);
+    expect(() => new DeployMarkers(stack, 'Late', { cluster, runAfter: Duration.days(2) }))
+      .toThrow(/runAfter is 2 days; it must be from 1 minute to 24 hours/);
+  });
+
   test('the check command finds the function by its metadata', () => {
     const { stack, cluster } = deployment();
     cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://shop.example.com/' }] });
@@ -132,7 +167,8 @@ describe('DeployMarkers', () => {
     new DeployMarkers(quiet.stack, 'Markers', { cluster: quiet.cluster });
     Annotations.fromStack(quiet.stack).hasNoWarning('/Test/Markers', Match.anyValue());
     const { stack, cluster } = deployment();
-    const { errors, acknowledged } = runNag(new DeployMarkers(stack, 'Markers', { cluster, deployEvents: [PIPELINE] }));
+    cluster.addSite('Shop', { schedule: daily, urls: [{ url: 'https://shop.example.com/' }] });
+    const { errors, acknowledged } = runNag(new DeployMarkers(stack, 'Markers', { cluster, deployEvents: [PIPELINE], runAfter: Duration.minutes(5) }));
     expect(errors.filter(e => e.path.includes('/Markers/'))).toEqual([]);
     expect(acknowledged.filter(a => a.path.includes('/Markers/')).every(a => a.reason.length > 40)).toBe(true);
   });

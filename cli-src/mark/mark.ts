@@ -74,5 +74,7 @@ function describe(r: MarkedCluster): string {
   const lines = [`✓ ${r.sites.join(', ')} (${r.cluster}): ${o.added === false ? 'already marked' : 'marked'} at ${o.at} on the calendar (${o.markersFile})`];
   if (o.annotated?.length) lines.push(`    Graphite annotation (tags deploy and the site): ${o.annotated.join(', ')}`);
   for (const why of o.notAnnotated ?? []) lines.push(`    no Graphite annotation: ${why}`);
+  if (o.runs?.skipped) lines.push(`    no run after the deploy: ${o.runs.skipped}`);
+  else if (o.runs?.sites?.length) lines.push(`    runs after the deploy (DeployMarkers runAfter): ${o.runs.sites.join(', ')} at ${o.runs.at}`);
   return lines.join('\n');
 }

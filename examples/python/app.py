@@ -123,11 +123,13 @@ class SitespeedStack(cdk.Stack):
             SiteAlerts(self, "HostTcAlerts", cluster=self.host_tc_cluster, topic=alerts.topic)
             cdk.CfnOutput(self, "AlertTopic", value=alerts.topic.topic_arn)
 
-        # A line on the calendar and a Graphite annotation at each deploy (docs/deploy-markers.md).
+        # A line on the calendar and a Graphite annotation at each deploy (docs/deploy-markers.md);
+        # the marked sites run 10 minutes after each, judged against their runs before it.
         DeployMarkers(
             self,
             "Markers",
             cluster=self.sitespeed,
+            run_after=cdk.Duration.minutes(10),
             deploy_events=[
                 events.EventPattern(
                     source=["aws.codepipeline"],

@@ -1,11 +1,13 @@
 /** A deploy marker: in the markers file the viewer reads, then as Graphite annotations of its sites. */
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { annotate, annotationEvents, GraphiteTarget, MarkedSite, Waiting } from './annotate';
 import { markerOf } from './marker';
 import { noteAnnotated, recordMarker } from './record';
 import { isRegressionEvent, markerOfRegressionEvent } from './regression-marker';
+import { RunAfterConfig, ScheduledRuns, scheduleRunsAfter } from './run-after';
 import { MARKERS_KEY } from '../../src/contract/report-keys';
 import { requiredEnv, retentionDaysOf } from '../shared/handler';
 
@@ -16,6 +18,8 @@ export interface MarkerConfig {
   readonly sites: Array<{ site: string; namespace?: string }>;
   /** Absent: the cluster has no GraphiteGrafana (no annotations). */
   readonly graphite?: GraphiteTarget;
+  /** Absent: no run after a deploy marker (DeployMarkers `runAfter`). */
+  readonly runAfter?: RunAfterConfig;
 }
 
 export interface MarkOutcome {
@@ -31,12 +35,15 @@ export interface MarkOutcome {
   readonly annotated: string[];
   /** Sites that get no annotation, and why (no Graphite, or a namespace of their own). */
   readonly notAnnotated?: string[];
+  /** The runs of the marked sites after the deploy (DeployMarkers `runAfter`). */
+  readonly runs?: ScheduledRuns;
 }
 
 export interface MarkerClients {
   readonly s3: S3Client;
   readonly ecs: ECSClient;
   readonly ssm: SSMClient;
+  readonly scheduler: SchedulerClient;
 }
 
 export class AnnotationError extends Error {
@@ -57,6 +64,9 @@ export async function markDeploy(clients: MarkerClients, input: unknown, config:
   const known = config.sites.map(s => s.site);
   const marker = isRegressionEvent(input) ? markerOfRegressionEvent(input, known) : markerOf(input, known, now);
   const { stored, added } = await recordMarker(clients.s3, config.bucket, marker, config.retentionDays, now, log);
+  // Before the annotations (which may fail and be retried): idempotent by the schedules' names.
+  const isDeploy = (stored.kind ?? 'deploy') === 'deploy';
+  const runs = config.runAfter && isDeploy ? await scheduleRunsAfter(clients.scheduler, stored, config.runAfter, now, log) : undefined;
   const annotatable = stored.sites.flatMap(site => {
     const namespace = config.sites.find(s => s.site === site)?.namespace;
     return config.graphite && namespace ? [{ site, namespace } as MarkedSite] : [];
@@ -84,6 +94,7 @@ export async function markDeploy(clients: MarkerClients, input: unknown, config:
     markersFile: `s3://${config.bucket}/${MARKERS_KEY}`,
     annotated,
     ...(notAnnotated.length ? { notAnnotated } : {}),
+    ...(runs ? { runs } : {}),
   };
 }
 
@@ -96,6 +107,7 @@ export function markerConfigFromEnv(env: NodeJS.ProcessEnv): MarkerConfig {
     bucket: requiredEnv(env, 'REPORTS_BUCKET'),
     retentionDays: retentionDaysOf(env.RETENTION_DAYS),
     sites,
+    ...(env.RUN_AFTER ? { runAfter: JSON.parse(env.RUN_AFTER) } : {}),
     ...(cluster ? {
       graphite: {
         cluster,

@@ -251,7 +251,13 @@ export function assess(baseline: RunExtract[], recent: RunExtract[], settings: R
 export type Verdict = (
   | { readonly kind: 'warming up'; readonly run: string; readonly baselineRuns: number }
   | { readonly kind: 'ok'; readonly run: string }
-  | { readonly kind: 'candidate'; readonly run: string; readonly findings: Finding[] }
+  | {
+    readonly kind: 'candidate';
+    readonly run: string;
+    readonly findings: Finding[];
+    /** Kept as a candidate only because its runs are still above the baseline (p ≤ 0.2), not significantly so. */
+    readonly weak?: boolean;
+  }
   | {
     readonly kind: 'detected';
     readonly run: string;
@@ -421,7 +427,10 @@ export function decide(
   const pending = state.candidate !== undefined ? confirmation(baseline, earlier, latest, state.candidate, settings) : undefined;
   if (pending?.confirmed) return detected(state.candidate!, pending.confirmed, baseline);
   if (pending?.waiting) {
-    return { verdict: { kind: 'candidate', run, findings: pending.waiting }, state: { ...plain, setup, flagged: [...flagged], candidate: state.candidate } };
+    return {
+      verdict: { kind: 'candidate', run, findings: pending.waiting, ...(pending.passing ? {} : { weak: true }) },
+      state: { ...plain, setup, flagged: [...flagged], candidate: state.candidate },
+    };
   }
   const { findings } = assess(baseline, recent, settings);
   if (findings.length === 0) return { verdict: { kind: 'ok', run }, state: { ...plain, setup, flagged: [...flagged] } };
@@ -431,9 +440,14 @@ export function decide(
 
 const refOf = (marker: ChangePoint): MarkerRef => ({ id: marker.id, message: marker.message });
 
-/** What a verdict means for a run started on demand: never confirmed by itself, never a new baseline. */
+/**
+ * What a verdict means for a run started on demand: never confirmed by itself, never a new
+ * baseline, and a candidate only when significantly slower (a gate fails on it: a candidate the
+ * schedule keeps waiting on at p ≤ 0.2 would fail a gate on about one run in four of a noisy site).
+ */
 function onDemandVerdict(verdict: Verdict): Verdict {
   switch (verdict.kind) {
+    case 'candidate': return verdict.weak ? { kind: 'ok', run: verdict.run } : verdict;
     case 'detected': return { kind: 'candidate', run: verdict.run, findings: verdict.findings };
     case 'accepted': return { kind: 'still regressed', run: verdict.run, since: verdict.since };
     case 'new setup': return { kind: 'not comparable', run: verdict.run };
@@ -480,7 +494,9 @@ function confirmation(
   const passing = scored.filter(f => f.adjusted <= settings.alpha && f.lowerBound >= floor(f));
   const confirmed = passing.filter(f => runs.length >= f.needed
     && f.latestAlone.pvalue <= settings.alpha / passing.length && f.latestAlone.lowerBound >= floor(f));
-  if (confirmed.length > 0) return { confirmed: confirmed.map(strip) };
+  // Once the change is confirmed on one metric, every metric that moved significantly is named: a metric whose baseline
+  // runs are more correlated needs more runs to confirm alone (with a 5-run baseline, TTFB lagged FCP and LCP in the e2e).
+  if (confirmed.length > 0) return { confirmed: passing.map(strip) };
   // Still above the baseline, and not waiting longer than three times what confirmation needs.
   const waiting = scored.filter(f => f.pvalue <= 0.2 && f.shift > 0 && runs.length < 3 * f.needed);
   const slower = passing.filter(f => runs.length < 3 * f.needed);

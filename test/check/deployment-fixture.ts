@@ -16,7 +16,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetObjectCommand, PutBucketLifecycleConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -185,6 +185,13 @@ export class DeployedFixture {
       const key = `${stack}/${id}`;
       const name = this.physical.get(key)!;
       switch (resource.Type) {
+        case 'AWS::Scheduler::ScheduleGroup': {
+          // aws-scheduler's ScheduleGroup names itself (its Name property), as CloudFormation then does.
+          const group = resource.Properties?.Name ?? name;
+          this.physical.set(key, group);
+          await new SchedulerClient(motoClientConfig()).send(new CreateScheduleGroupCommand({ Name: group }));
+          break;
+        }
         case 'AWS::ECS::Cluster': {
           const created = await this.ecs.send(new CreateClusterCommand({ clusterName: name }));
           this.attributes.set(`${key}.Arn`, created.cluster!.clusterArn!);
@@ -660,7 +667,8 @@ export class DeployedFixture {
     const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
     const clients = this.clients();
     try {
-      const outcome = await markDeploy({ s3: clients.s3, ecs: clients.ecs, ssm: clients.ssm }, JSON.parse(new TextDecoder().decode(input.Payload)),
+      const markerClients = { s3: clients.s3, ecs: clients.ecs, ssm: clients.ssm, scheduler: clients.scheduler };
+      const outcome = await markDeploy(markerClients, JSON.parse(new TextDecoder().decode(input.Payload)),
         markerConfigFromEnv(env), new Date(), { now: () => Date.now(), sleep: async () => undefined, pollMs: 1, timeoutSeconds: 1 }, () => undefined);
       return { StatusCode: 200, Payload: encode(outcome) };
     } catch (e: any) {

@@ -1,4 +1,5 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import { DeployedFixture, Knobs } from './deployment-fixture';
 import { main } from '../../cli-src/cdk-sitespeed';
 import { MARKERS_KEY } from '../../src/contract/report-keys';
@@ -9,7 +10,7 @@ import { motoClientConfig, resetMoto } from '../harness/moto';
 // markers file to moto's S3 and sends its annotation script through SSM, which the fixture runs
 // here with bash against its Graphite stand-in (nginx's credentials, graphite-web's POST /events/).
 
-interface Outcome { code: number; out: string; err: string; markers: any[]; posted: any[] }
+interface Outcome { code: number; out: string; err: string; markers: any[]; posted: any[]; runs: any[] }
 
 async function mark(args: string[], knobs: Knobs = {}, before?: (f: DeployedFixture) => Promise<void>): Promise<Outcome> {
   await resetMoto();
@@ -26,7 +27,13 @@ async function mark(args: string[], knobs: Knobs = {}, before?: (f: DeployedFixt
     try {
       markers = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: MARKERS_KEY }))).Body!.transformToString()).markers;
     } catch { /* no file */ }
-    return { code, out: out.join('\n'), err: err.join(''), markers, posted: [...fixture.postedEvents] };
+    // The runs after the deploy (the reference deployment's runAfter): one-time schedules in the DeployMarkers' group.
+    const scheduler = fixture.clients().scheduler;
+    const group = [...fixture.physical.entries()].find(([k]) => /^prod-Sitespeed\/MarkersRunsAfterDeploys/.test(k))?.[1];
+    if (!group) throw new Error(`no schedule group: ${[...fixture.physical.keys()].filter(k => /Markers/.test(k)).join(', ')}`);
+    const listed = (await scheduler.send(new ListSchedulesCommand({ GroupName: group }))).Schedules ?? [];
+    const runs = await Promise.all(listed.map(s => scheduler.send(new GetScheduleCommand({ Name: s.Name, GroupName: group }))));
+    return { code, out: out.join('\n'), err: err.join(''), markers, posted: [...fixture.postedEvents], runs };
   } finally {
     s3.destroy();
     await fixture.close();
@@ -35,14 +42,24 @@ async function mark(args: string[], knobs: Knobs = {}, before?: (f: DeployedFixt
 
 describe('cdk-sitespeed mark against the reference deployment on moto', () => {
   test('every site of the cluster with a DeployMarkers: on the calendar and one Graphite event each, exit 0', async () => {
-    const { code, out, markers, posted } = await mark(['--message', 'v1.2.3', '--id', 'release-1.2.3']);
+    const { code, out, markers, posted, runs } = await mark(['--message', 'v1.2.3', '--id', 'release-1.2.3']);
     expect(code).toBe(0);
     expect(out).toMatch(/^✓ blog, checkout, docs, shop \(prod-Sitespeed-SitespeedCluster\S*\): marked at \d{4}-\d\d-\d\dT[\d:.]+Z on the calendar \(s3:\/\/\S+\/\.cdk-sitespeed\/index\/markers\.json\)$/m);
     expect(out).toMatch(/^ {4}Graphite annotation \(tags deploy and the site\): blog, checkout, docs, shop$/m);
+    expect(out).toMatch(/^ {4}runs after the deploy \(DeployMarkers runAfter\): blog, checkout, docs, shop at \d{4}-\d\d-\d\dT[\d:.]+Z$/m);
     expect(out.split('\n').pop()).toBe('exit 0: marked \'v1.2.3\' (id release-1.2.3)');
     expect(markers).toEqual([expect.objectContaining({ id: 'release-1.2.3', message: 'v1.2.3', sites: ['blog', 'checkout', 'docs', 'shop'], annotated: ['blog', 'checkout', 'docs', 'shop'] })]);
     expect(posted.map(e => e.tags)).toEqual(['blog', 'checkout', 'docs', 'shop'].map(s => ['sitespeed_io', 'prod', s, 'deploy']));
     expect(posted[0]).toMatchObject({ what: 'Deploy: v1.2.3', data: 'v1.2.3 (cdk-sitespeed mark)' });
+    // Each site runs 10 minutes after the marker, through its own schedule's target and input (the function read them with GetSchedule).
+    const markedAt = Date.parse(markers[0].at);
+    expect(runs).toHaveLength(4);
+    for (const run of runs) {
+      expect(run).toMatchObject({ ActionAfterCompletion: 'DELETE', ScheduleExpressionTimezone: 'UTC' });
+      expect(Date.parse(`${/^at\((.+)\)$/.exec(run.ScheduleExpression)![1]}Z`)).toBe(Math.floor((markedAt + 600_000) / 1000) * 1000);
+      expect(JSON.parse(run.Target.Input)).toMatchObject({ site: expect.stringMatching(/^(blog|checkout|docs|shop)$/), args: expect.any(Array) });
+      expect(run.Target.Arn).toMatch(/Runner/);
+    }
   });
 
   test('one site, as JSON; the site of a cluster without DeployMarkers is refused with the ones that have it, exit 2', async () => {

@@ -1,5 +1,7 @@
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateScheduleCommand, CreateScheduleGroupCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { AnnotationError, markDeploy, MarkerConfig } from '../../lambda-src/deploy-marker/mark-deploy';
+import { runScheduleName } from '../../lambda-src/deploy-marker/run-after';
 import { MARKERS_KEY, KEPT_PREFIX } from '../../src/contract/report-keys';
 import { startSerialMoto } from '../harness/serial-moto';
 
@@ -8,15 +10,19 @@ import { startSerialMoto } from '../harness/serial-moto';
 // script prints per site (the script itself runs in test/lambda/deploy-marker.test.ts and the e2e).
 let moto: { endpoint: string; stop: () => void };
 let s3: S3Client;
+let scheduler: SchedulerClient;
 const NOW = new Date('2026-12-06T18:40:00Z');
 const waiting = { now: () => Date.now(), sleep: async () => undefined, pollMs: 1, timeoutSeconds: 1 };
 
 beforeAll(async () => {
   moto = await startSerialMoto();
-  s3 = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const endpoint = { endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  s3 = new S3Client({ ...endpoint, forcePathStyle: true });
+  scheduler = new SchedulerClient(endpoint);
 }, 60_000);
 afterAll(() => {
   s3?.destroy();
+  scheduler?.destroy();
   moto?.stop();
 });
 
@@ -54,7 +60,7 @@ function instanceClients(status: (site: string) => number) {
       return { Status: 'Success', ResponseCode: 0, StandardOutputContent: output };
     },
   };
-  return { clients: { s3, ecs: ecs as any, ssm: ssm as any }, sentEvents };
+  return { clients: { s3, ecs: ecs as any, ssm: ssm as any, scheduler }, sentEvents };
 }
 
 const markers = async () => {
@@ -88,7 +94,7 @@ test('Graphite refusing one site: the marker stays on the calendar, the call fai
 });
 
 test('no metrics instance running: on the calendar, and the call fails so EventBridge retries the annotation', async () => {
-  const clients = { s3, ecs: { send: async () => ({ containerInstanceArns: [], containerInstances: [] }) } as any, ssm: {} as any };
+  const clients = { s3, ecs: { send: async () => ({ containerInstanceArns: [], containerInstances: [] }) } as any, ssm: {} as any, scheduler };
   await expect(markDeploy(clients, { message: 'v3', id: 'rel-3', sites: ['shop'] }, config(), NOW, waiting, log))
     .rejects.toThrow(/no metrics instance is running in metrics/);
   expect((await markers()).map((m: any) => m.id)).toEqual(['rel-3']);
@@ -105,7 +111,7 @@ test('a burst of markers at once: every one recorded, none doubled', async () =>
 
 test('a corrupt markers file is kept aside, never overwritten blindly, and the marker recorded', async () => {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: MARKERS_KEY, Body: '{"version":1,"markers":[{"id":' }));
-  const clients = { s3, ecs: {} as any, ssm: {} as any };
+  const clients = { s3, ecs: {} as any, ssm: {} as any, scheduler };
   await markDeploy(clients, { message: 'v4', id: 'rel-4', sites: ['shop'] }, { ...config(), graphite: undefined }, NOW, waiting, log);
   expect((await markers()).map((m: any) => m.id)).toEqual(['rel-4']);
   const kept = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: KEPT_PREFIX }));
@@ -113,7 +119,7 @@ test('a corrupt markers file is kept aside, never overwritten blindly, and the m
 });
 
 test('a bad request fails loudly and writes nothing', async () => {
-  const clients = { s3, ecs: {} as any, ssm: {} as any };
+  const clients = { s3, ecs: {} as any, ssm: {} as any, scheduler };
   await expect(markDeploy(clients, { message: 'v5', sites: ['nope'] }, config(), NOW, waiting, log)).rejects.toThrow(/sites: no site 'nope' here; choose from shop, blog, own/);
   await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: MARKERS_KEY }))).rejects.toThrow();
 });
@@ -124,6 +130,7 @@ test('SSM refusing the command (a metrics instance launched before it carried th
     s3,
     ecs: { send: async (c: any) => (c.constructor.name === 'ListContainerInstancesCommand' ? { containerInstanceArns: ['ci'] } : { containerInstances: [{ ec2InstanceId: 'i-0old', status: 'ACTIVE' }] }) } as any,
     ssm: { send: async () => { throw denied; } } as any,
+    scheduler,
   };
   const graphite = { ...config().graphite!, tagValue: 'c8abc' };
   await expect(markDeploy(clients, { message: 'v6', id: 'rel-6', sites: ['shop'] }, { ...config(), graphite }, NOW, waiting, log))
@@ -172,4 +179,63 @@ test('a regression event becomes a marker of its kind: on the calendar beside it
   ]);
   await expect(markDeploy(clients, { ...detected, detail: { ...detected.detail, site: 'docs' } }, config(), NOW, waiting, log))
     .rejects.toThrow("Sitespeed Regression Detected event of site 'docs', which is not a site of this cluster (shop, blog, own): not marked");
+});
+
+describe('runAfter: a run of each marked site after the deploy, the way its schedule runs it', () => {
+  const target = (site: string) => ({
+    Arn: 'arn:aws:lambda:us-east-1:123456789012:function:runTask',
+    RoleArn: 'arn:aws:iam::123456789012:role/scheduler',
+    Input: JSON.stringify({ site, args: ['https://example.com/'] }),
+    RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+    DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:123456789012:dlq' },
+  });
+  let group = '';
+  const runAfter = () => ({ seconds: 600, group, schedules: { shop: `shop-schedule-${n}`, blog: `blog-schedule-${n}`, own: `own-schedule-${n}` } });
+  beforeEach(async () => {
+    group = `markers-runs-${n}`;
+    await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
+    for (const site of ['shop', 'blog', 'own']) {
+      await scheduler.send(new CreateScheduleCommand({
+        Name: `${site}-schedule-${n}`, ScheduleExpression: 'cron(0 * * * ? *)', FlexibleTimeWindow: { Mode: 'OFF' }, Target: target(site),
+      }));
+    }
+  });
+  const runs = async () => (await scheduler.send(new ListSchedulesCommand({ GroupName: group }))).Schedules ?? [];
+
+  test('one one-time schedule per marked site, 10 min after the marker, with its own schedule\'s target; a retry schedules nothing twice', async () => {
+    const { clients } = instanceClients(() => 200);
+    const outcome = await markDeploy(clients, { message: 'v3', sites: ['shop', 'blog'], id: 'rel-3' }, { ...config(), runAfter: runAfter() }, NOW, waiting, log);
+    expect(outcome.runs).toEqual({ at: '2026-12-06T18:50:00.000Z', sites: ['shop', 'blog'] });
+    expect((await runs()).map(s => s.Name).sort()).toEqual([runScheduleName('blog', 'rel-3'), runScheduleName('shop', 'rel-3')].sort());
+    const shop = await scheduler.send(new GetScheduleCommand({ Name: runScheduleName('shop', 'rel-3'), GroupName: group }));
+    expect(shop).toMatchObject({
+      ScheduleExpression: 'at(2026-12-06T18:50:00)',
+      ScheduleExpressionTimezone: 'UTC',
+      ActionAfterCompletion: 'DELETE',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: target('shop'),
+    });
+    const again = await markDeploy(clients, { message: 'v3', sites: ['shop', 'blog'], id: 'rel-3' }, { ...config(), runAfter: runAfter() }, NOW, waiting, log);
+    expect(again.runs?.sites).toEqual(['shop', 'blog']);
+    expect(await runs()).toHaveLength(2);
+  });
+
+  test('a marker handled late runs a minute from now; one over an hour past its runs schedules none; a regression marker never', async () => {
+    const { clients } = instanceClients(() => 200);
+    const late = new Date(NOW.getTime() + 15 * 60_000);
+    const soon = await markDeploy(clients, { message: 'v4', sites: ['shop'], id: 'rel-4', at: NOW.toISOString() }, { ...config(), runAfter: runAfter() }, late, waiting, log);
+    expect(soon.runs).toEqual({ at: '2026-12-06T18:56:00.000Z', sites: ['shop'] });
+    const old = await markDeploy(clients, { message: 'v5', sites: ['shop'], id: 'rel-5', at: '2026-12-06T10:00:00Z' }, { ...config(), runAfter: runAfter() }, NOW, waiting, log);
+    expect(old.runs).toMatchObject({ sites: [], skipped: expect.stringMatching(/over an hour after its runs were due/) });
+    const regression = {
+      'source': 'cdk-sitespeed',
+      'detail-type': 'Sitespeed Regression Detected',
+      'id': 'e1',
+      'time': NOW.toISOString(),
+      'detail': { version: 1, id: 'shop@2026-12-06-17-00-00', cluster: 'perf', site: 'shop', run: '2026-12-06-18-00-00', since: '2026-12-06-17-00-00', firstSlowRun: '2026-12-06-17-00-00', findings: [] },
+    };
+    const marked = await markDeploy(clients, regression, { ...config(), runAfter: runAfter() }, NOW, waiting, log).catch(e => e);
+    expect(marked.runs).toBeUndefined();
+    expect((await runs()).map(s => s.Name)).toEqual([runScheduleName('shop', 'rel-4')]);
+  });
 });

@@ -157,6 +157,17 @@ test('a run on demand is judged as a scheduled run would be, changes nothing, ne
   expect(onDemand.state).toBe(withCandidate.state);
 });
 
+test('a run on demand fails a gate only when significantly slower: a candidate the schedule keeps waiting on at p ≤ 0.2 is ok for it', () => {
+  // One slow scheduled run makes a candidate; the next one back to normal keeps it waiting (weakly).
+  const runs = [...stable(40), extract(40, { lcp: 1.3 }), extract(41)];
+  const { verdicts, state } = replay(runs);
+  expect(verdicts.slice(40).map(v => v.kind)).toEqual(['candidate', 'candidate']);
+  expect(decide(runs, extract(42), state).verdict).toMatchObject({ kind: 'candidate', weak: true });
+  expect(decide(runs, { ...extract(42), onDemand: true }, state).verdict.kind).toBe('ok');
+  // Significantly slower, on demand: a candidate (bench/regressions.ts "deploy gate" measures both rates).
+  expect(decide(runs, { ...extract(42, { lcp: 1.3 }), onDemand: true }, state).verdict.kind).toBe('candidate');
+});
+
 describe('deploy markers are change points', () => {
   /** Feeds the runs through decide() with the site's markers, as the Lambda would. */
   function replayWith(runs: RunExtract[], markers: ChangePoint[], settings = DEFAULT_SETTINGS) {
