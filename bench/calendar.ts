@@ -16,13 +16,13 @@ import * as zlib from 'zlib';
 import { Browser, chromium } from 'playwright-core';
 import { allFailingSummaries, calendarFixture, DAYS, RUNS_PER_DAY, SITES, siteName } from './calendar-fixture';
 import { MAX_MARKERS } from '../src/contract/deploy-markers';
+import { median } from '../src/contract/median';
 import { siteIndexKey, SUMMARY_KEY } from '../src/contract/report-keys';
 
 const ROOT = path.join(__dirname, '..');
 const REPEATS = Number(process.env.BENCH_VIEWER_REPEATS ?? 5);
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 

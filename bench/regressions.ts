@@ -123,6 +123,46 @@ export function caught(world: World, settings: RegressionSettings, trials: numbe
 }
 
 /**
+ * A ceiling for "found within two runs" at a false-alarm budget: an oracle that knows the noise
+ * (σ and φ exactly, on one metric, with no daily cycle and no outlier runs: a kinder world than
+ * the detector's) and alarms when the mean log of the last two runs crosses a threshold set so
+ * that noise alone crosses it `alarmsPerMonth` times a month (upcrossings over 720 hourly runs).
+ * The share of `relative` steps it sees within two runs after the step: what the statistic of a
+ * two-run step test can reach in the kindest version of that world, a yardstick for the
+ * detector's rate (which must learn σ, φ and the cycle, and survive outlier runs).
+ */
+export function twoRunCeiling(world: World, relative = 0.10, alarmsPerMonth = 1, months = 300): number {
+  const next = generator(424242);
+  const n = months * 720;
+  const e = new Float64Array(n);
+  let previous = 0;
+  for (let i = 0; i < n; i++) {
+    previous = world.phi * previous + Math.sqrt(1 - world.phi ** 2) * world.sigma * normal(next);
+    e[i] = previous;
+  }
+  const upcrossings = (c: number) => {
+    let count = 0;
+    for (let i = 2; i < n; i++) if (e[i] + e[i - 1] >= 2 * c && e[i - 1] + e[i - 2] < 2 * c) count++;
+    return count;
+  };
+  let low = 0;
+  let high = 10 * world.sigma;
+  for (let i = 0; i < 40; i++) {
+    const mid = (low + high) / 2;
+    if (upcrossings(mid) > alarmsPerMonth * months) low = mid; else high = mid;
+  }
+  const c = high;
+  const delta = Math.log(1 + relative);
+  let seen = 0;
+  let steps = 0;
+  for (let i = 2; i + 1 < n; i += 97) {
+    steps++;
+    if ((e[i] + delta + e[i - 1]) / 2 >= c || (e[i] + e[i + 1]) / 2 + delta >= c) seen++;
+  }
+  return seen / steps;
+}
+
+/**
  * The deploy gate: a run on demand right after a deploy marker (`mark` then `run`), judged with the
  * marker (alone against the runs before it) and without (in a window with the run before it).
  * The share of runs that fail the gate (candidate) for a step of `relative` on one URL's LCP at
@@ -176,6 +216,10 @@ export function benchRegressions(settings: RegressionSettings = DEFAULT_SETTINGS
   const show = (r: ReturnType<typeof cell>) => console.log(`regressions ${r.label.padEnd(40)} false alarms ${r.alarms.toFixed(2).padStart(5)}/site-month (goal ≤ 1)  `
     + `+10% LCP: found within 2 runs ${pct(r.candidateWithin2)} (goal ≥ 90%), confirmed within 3 ${pct(r.confirmedWithin3)}, within 6 ${pct(r.confirmedWithin6)}`);
   const s = settings;
+  for (const [label, world] of [['defaults', DEFAULT_WORLD], ['sigma 0.02', { ...DEFAULT_WORLD, sigma: 0.02 }], ['sigma 0.03', { ...DEFAULT_WORLD, sigma: 0.03 }]] as const) {
+    console.log(`regressions ceiling, ${label}: an oracle on the last two runs (sigma ${world.sigma}, phi ${world.phi} known; one metric, no cycle, `
+      + `no outliers) at 1 false alarm a month finds +10% within 2 runs in ${pct(twoRunCeiling(world))} of steps`);
+  }
   const gateTrials = Number(process.env.BENCH_GATE_TRIALS ?? 200);
   for (const [label, world] of [['defaults', DEFAULT_WORLD], ['quiet (sigma 0.02, no outliers)', { ...DEFAULT_WORLD, sigma: 0.02, outlierRate: 0 }]] as const) {
     const g = deployGate(world, s, gateTrials);

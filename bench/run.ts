@@ -23,14 +23,10 @@ import { benchCost } from './cost';
 import { benchRegressions } from './regressions';
 import { benchTree } from './tree';
 import { buildReferenceApp } from '../examples/app';
+import { median } from '../src/contract/median';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function timeMs(fn: () => void): number {
   const start = process.hrtime.bigint();

@@ -10,13 +10,13 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { updateSite as updateSiteV1 } from './baseline/write-tree-v1/s3-tree';
 import { calendarFixture, RUNS_PER_DAY, SITES, siteName } from './calendar-fixture';
 import { updateRun } from '../lambda-src/report-index/s3-index';
+import { median } from '../src/contract/median';
 import { siteIndexKey, SUMMARY_KEY } from '../src/contract/report-keys';
 import { freePort, waitForMoto } from '../test/harness/local-server';
 import { testTool } from '../test/harness/tools';
 import { finished } from '../test/lambda/fixtures/run-finished';
 
 const REPEATS = Number(process.env.BENCH_TREE_REPEATS ?? 5);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function startMoto(): Promise<{ endpoint: string; child: ChildProcess }> {
   const port = await freePort();

@@ -8,7 +8,7 @@ import { byId, Calendar, CALENDAR_GLOBAL, CalendarHost, dayOf, timeOf } from './
 import type { DeployMarker } from '../src/contract/deploy-markers';
 import { own } from '../src/contract/report-index';
 import type { Run, SiteIndex, Summary } from '../src/contract/report-index';
-import { MARKERS_KEY, siteIndexKey, SUMMARY_KEY, trendKey } from '../src/contract/report-keys';
+import { MARKERS_KEY, regressionMarkersKey, siteIndexKey, SUMMARY_KEY, trendKey } from '../src/contract/report-keys';
 
 const siteFile = (site: string) => siteIndexKey(encodeURIComponent(site));
 
@@ -53,7 +53,12 @@ const host: CalendarHost = {
   markersOf: async site => {
     // Loaded when a site is first opened, not with the list: the first view stays small.
     markers ??= getJson(MARKERS_KEY).then((file: any) => (Array.isArray(file?.markers) ? file.markers : []), () => []);
-    return (await markers).filter(m => Array.isArray(m.sites) && m.sites.includes(site));
+    // The report index's own regression markers (with or without DeployMarkers), the same ids as DeployMarkers': one of each.
+    const regressions: DeployMarker[] = await getJson(regressionMarkersKey(site))
+      .then((file: any) => (Array.isArray(file?.markers) ? file.markers : []), () => []);
+    const ofSite = (await markers).filter(m => Array.isArray(m.sites) && m.sites.includes(site));
+    return [...ofSite, ...regressions.filter(r => typeof r?.at === 'string' && !ofSite.some(m => m.id === r.id))]
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   },
   // With the site, not the list: the first view stays small.
   trendOf: site => getJson(trendKey(site)).then((file: any) => (file?.version === 1 && Array.isArray(file.runs) ? file : undefined), () => undefined),

@@ -34,6 +34,7 @@
  * Pure: test/lambda/regression.test.ts, and bench/regressions.ts measures its error rates.
  */
 import { hodgesLehmann, holm, mannWhitneyU, normalSurvival } from './rank-test';
+import { median } from '../../src/contract/median';
 import { MarkerRef } from '../../src/contract/run-events';
 import { ExtractMetric, RunExtract, setupKeyOf } from '../../src/contract/run-extracts';
 import { timeOfFolder } from '../../src/contract/run-folders';
@@ -92,11 +93,6 @@ export interface Assessment {
   readonly findings: Finding[];
 }
 
-const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Runs that can be judged: measured (ok or budget failed, with pages and a setup), not a confirmation run. */
 export function isMeasured(extract: RunExtract): boolean {

@@ -3,7 +3,8 @@
  * holds the detector's state (decide.ts), the recent runs it decides on (their extracts, cut to
  * the primary metrics) and its recent verdicts. Each run's extract goes through it once, with
  * the site's deploy markers (change-points.ts): 2 GETs (the markers, the file) and 1 PUT (a
- * compare-and-swap) per run, and 1 PutEvents plus 1 GET and 1 PUT more when the run ends in an event.
+ * compare-and-swap) per run, and 1 PutEvents plus 1 GET and 2 PUTs more when the run ends in an
+ * event (the pending event taken off, the viewer's copy of the regression markers).
  *
  * Nothing lost, nothing doubled:
  * - a copy of a run already in the file changes nothing and decides nothing;
@@ -18,12 +19,14 @@
  *   can neither crash the detector nor make a regression.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { siteChangePoints } from './change-points';
 import {
   ChangePoint, decide, DEFAULT_SETTINGS, DetectorState, Finding, INITIAL_STATE, PRIMARY_METRICS, RegressionSettings, Verdict,
 } from './decide';
-import { regressionsKey } from '../../src/contract/report-keys';
+import { DeployMarker } from '../../src/contract/deploy-markers';
+import { regressionMarkerOf } from '../../src/contract/regression-markers';
+import { regressionMarkersKey, regressionsKey } from '../../src/contract/report-keys';
 import {
   BaselineReset, MarkerRef, RegressionDetected, RegressionFinding, RegressionRecovered, reportUrlOf, RUN_EVENTS,
 } from '../../src/contract/run-events';
@@ -39,6 +42,8 @@ type Log = (line: object) => void;
 export const MAX_RUNS = 400;
 /** Verdicts kept for the viewer and the CLI, newest last (the ones that are not just 'ok'). */
 const MAX_VERDICTS = 100;
+/** Regression markers kept for the viewer (regressions, recoveries, new baselines), newest last. */
+const MAX_MARKERS = 100;
 
 export type EventDetail = RegressionDetected | RegressionRecovered | BaselineReset;
 
@@ -72,12 +77,17 @@ export interface RegressionSeries {
   readonly verdicts: VerdictEntry[];
   /** Events decided and saved, not yet put. */
   readonly pending: PendingEvent[];
+  /**
+   * The events' markers (src/contract/regression-markers.ts), which the viewer reads from
+   * `.cdk-sitespeed/index/regressions/<site>.json`: regressions on the calendar without DeployMarkers.
+   */
+  readonly markers: DeployMarker[];
 }
 
-const FIELDS = ['version', 'site', 'state', 'decidedThrough', 'runs', 'latest', 'verdicts', 'pending'];
+const FIELDS = ['version', 'site', 'state', 'decidedThrough', 'runs', 'latest', 'verdicts', 'pending', 'markers'];
 
 export function emptySeries(site: string): RegressionSeries {
-  return { version: 1, site, state: INITIAL_STATE, decidedThrough: null, runs: [], latest: null, verdicts: [], pending: [] };
+  return { version: 1, site, state: INITIAL_STATE, decidedThrough: null, runs: [], latest: null, verdicts: [], pending: [], markers: [] };
 }
 
 function parseSeries(site: string) {
@@ -86,7 +96,8 @@ function parseSeries(site: string) {
       const value = JSON.parse(text);
       const ok = value?.version === 1 && value.site === site && typeof value.state === 'object' && Array.isArray(value.state?.flagged)
         && Array.isArray(value.runs) && Array.isArray(value.verdicts) && Array.isArray(value.pending);
-      return ok ? value : undefined;
+      // Files written before regression markers have none: the next event starts them.
+      return ok ? { ...value, markers: Array.isArray(value.markers) ? value.markers : [] } : undefined;
     } catch {
       return undefined;
     }
@@ -218,6 +229,9 @@ export function advance(series: RegressionSeries, extract: RunExtract, context: 
     ...(verdict.marker ? { marker: verdict.marker } : {}),
   };
   const notable = !['ok', 'warming up', 'not comparable'].includes(verdict.kind);
+  // A run on demand is judged for its caller (`cdk-sitespeed run`), never announced: only scheduled runs make events.
+  const events = extract.onDemand ? [] : eventsOf(series.site, verdict, series.state, entry, context);
+  const markers = events.map(e => regressionMarkerOf(e.detailType, e.detail));
   return {
     series: {
       ...series,
@@ -226,8 +240,10 @@ export function advance(series: RegressionSeries, extract: RunExtract, context: 
       runs: pruned([...series.runs, entry], settings),
       latest: kept,
       verdicts: notable ? [...series.verdicts, kept].slice(-MAX_VERDICTS) : series.verdicts,
-      // A run on demand is judged for its caller (`cdk-sitespeed run`), never announced: only scheduled runs make events.
-      pending: extract.onDemand ? series.pending : [...series.pending, ...eventsOf(series.site, verdict, series.state, entry, context)],
+      pending: [...series.pending, ...events],
+      markers: markers.length > 0
+        ? [...series.markers.filter(m => !markers.some(n => n.id === m.id)), ...markers].slice(-MAX_MARKERS)
+        : series.markers,
     },
     outcome: verdict,
   };
@@ -252,17 +268,31 @@ export async function trackRegressions(clients: { s3: S3Client; events: EventBri
   const key = regressionsKey(extract.site);
   const changePoints = await siteChangePoints(clients.s3, bucket, extract.site, log);
   let outcome: Outcome = { kind: 'duplicate', run: extract.run };
+  let markersChanged = false;
   const saved = await compareAndSwap(clients.s3, bucket, {
     key,
     parse: parseSeries(extract.site),
     fields: FIELDS,
-    rebuild: () => replayed(clients.s3, bucket, extract.site, extract.run, context, settings, changePoints, log),
+    rebuild: async () => {
+      markersChanged = true;
+      return replayed(clients.s3, bucket, extract.site, extract.run, context, settings, changePoints, log);
+    },
     change: current => {
       const next = advance(current, extract, context, settings, changePoints);
       outcome = next.outcome;
+      markersChanged ||= next.series.markers !== current.markers;
       return next.series;
     },
   }, log);
+  // The viewer's copy of the markers, whole from the file just saved: a lost or stale copy is right again at the next change.
+  if (markersChanged) {
+    await clients.s3.send(new PutObjectCommand({
+      Bucket: bucket,
+      Key: regressionMarkersKey(extract.site),
+      Body: JSON.stringify({ version: 1, markers: saved.markers }),
+      ContentType: 'application/json',
+    }));
+  }
   const put = new Set<string>();
   const idOf = (e: PendingEvent) => `${e.detailType}#${e.detail.id}`;
   try {

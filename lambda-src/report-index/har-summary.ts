@@ -4,6 +4,7 @@
  * Field by field from browsertime's lib/support/har/index.js (26.2.0 and 28.3.0): see
  * src/contract/run-extracts.ts for where each metric comes from. Pure.
  */
+import { median } from '../../src/contract/median';
 import { EXTRACT_METRIC_NAMES, ExtractMetric, PageExtract, RunSetup } from '../../src/contract/run-extracts';
 
 export interface HarSummary {
@@ -14,11 +15,6 @@ export interface HarSummary {
 const number = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 /** One HAR page (an iteration): each metric it has. */
 function iterationMetrics(page: any, entries: any[]): Partial<Record<ExtractMetric, number>> {

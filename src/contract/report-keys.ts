@@ -19,6 +19,17 @@ export function trendKey(site: string): string {
   return `${TRENDS_PREFIX}${site}.json`;
 }
 
+/**
+ * The regression markers of a site as the report index keeps them for the viewer (regressions,
+ * recoveries, new baselines; src/contract/regression-markers.ts), with or without DeployMarkers:
+ * a view of the site's regression file, rewritten whenever they change.
+ */
+export const REGRESSION_MARKERS_PREFIX = `${INDEX_PREFIX}regressions/`;
+
+export function regressionMarkersKey(site: string): string {
+  return `${REGRESSION_MARKERS_PREFIX}${site}.json`;
+}
+
 /** Deploy markers (src/contract/deploy-markers.ts), written by DeployMarkers' function, read by the viewer. */
 export const MARKERS_KEY = `${INDEX_PREFIX}markers.json`;
 /**

@@ -1,7 +1,7 @@
 /*
  * A site's trend file: the key timings of its runs over the reports' retention, small enough for
  * the viewer to chart a year of hourly runs (lambda-src/report-index/trend-file.ts writes it from
- * each run's extract; viewer/trend-chart.ts draws it). Pure, no imports: the viewer bundles it.
+ * each run's extract; viewer/trend-chart.ts draws it). Pure, imports only the contract: the viewer bundles it.
  *
  *   .cdk-sitespeed/index/trends/<site>.json
  *     { "version": 1, "site": "shop", "urls": ["https://shop.example.com/"],
@@ -12,6 +12,7 @@
  * Only measured runs (ok or budget failed, with pages) are charted; on-demand and confirmation
  * runs are, marked in the viewer by nothing but their time: they measured the site too.
  */
+import { median } from './median';
 
 /** The metrics charted, in the rows' order after the URL index. */
 export const TREND_METRICS = ['largestContentfulPaint', 'firstContentfulPaint', 'ttfb'] as const;
@@ -40,11 +41,8 @@ export function emptyTrend(site: string): TrendFile {
 
 const byKey = (a: TrendRow, b: TrendRow) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]);
 
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return Math.round(s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2);
+function roundedMedian(values: number[]): number | null {
+  return values.length === 0 ? null : Math.round(median(values));
 }
 
 /** The day `days` before a run folder's day, as YYYY-MM-DD (UTC). */
@@ -92,7 +90,8 @@ function foldDays(rows: TrendRow[]): TrendRow[] {
     const [day, url] = key.split('|');
     // A day already folded counts as its runs (its median repeated): close to the median of all, with no raw runs kept.
     const values = (i: 2 | 3 | 4) => group.flatMap(r => (r[i] === null ? [] : Array<number>(r[5]).fill(r[i] as number)));
-    return [day, Number(url), median(values(2)), median(values(3)), median(values(4)), group.reduce((n, r) => n + r[5], 0)] as TrendRow;
+    const runs = group.reduce((n, r) => n + r[5], 0);
+    return [day, Number(url), roundedMedian(values(2)), roundedMedian(values(3)), roundedMedian(values(4)), runs] as TrendRow;
   }).sort(byKey);
 }
 

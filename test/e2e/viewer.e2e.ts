@@ -8,7 +8,7 @@ import { Browser, chromium, Page } from 'playwright-core';
 import { summaryOf, withSiteSummaries } from '../../lambda-src/report-index/index-files';
 import { MarkerFile } from '../../src/contract/deploy-markers';
 import { Run, SiteIndex } from '../../src/contract/report-index';
-import { MARKERS_KEY, siteIndexKey, SUMMARY_KEY, trendKey } from '../../src/contract/report-keys';
+import { MARKERS_KEY, regressionMarkersKey, siteIndexKey, SUMMARY_KEY, trendKey } from '../../src/contract/report-keys';
 import { emptyTrend, TrendFile, withRun } from '../../src/contract/trends';
 
 /**
@@ -114,6 +114,20 @@ beforeAll(async () => {
   };
   write(SUMMARY_KEY, JSON.stringify(summary));
   write(MARKERS_KEY, JSON.stringify(markers));
+  // The report index's own regression markers (lambda-src/regression/series.ts): shop's is DeployMarkers' too (one shown);
+  // site-001's only here (no DeployMarkers marked it).
+  write(regressionMarkersKey('shop'), JSON.stringify({ version: 1, markers: markers.markers.filter(m => m.kind === 'regression') }));
+  write(regressionMarkersKey('site-001'), JSON.stringify({
+    version: 1,
+    markers: [{
+      id: 'regression:site-001:2026-11-24-06-00-01',
+      at: '2026-11-24T06:00:01.000Z',
+      message: 'TTFB +40 % (250 → 350 ms) /',
+      sites: ['site-001'],
+      source: 'Sitespeed Regression Detected',
+      kind: 'regression',
+    }],
+  }));
   for (const file of files) write(siteIndexKey(file.site), JSON.stringify(file));
   // Trend files: shop's runs (slower from 2026-11-20, where its regression marker is), and a year of hourly runs.
   const shopMeasured = shopRuns.filter(r => r.status === 'ok' || r.budget).map(r => r.run);
@@ -164,8 +178,8 @@ test('200 sites: the list shows each site\'s latest status and time from the sum
   // The site list came from the summary; of the 200 sites' files, only the opened one's is fetched.
   await page.waitForSelector('.flatpickr-calendar');
   // The deploy markers and the site's trend come with the first opened site, not before the list.
-  expect(requested.filter(p => p.includes('/index/')).sort()).toEqual(['/.cdk-sitespeed/index/markers.json', '/.cdk-sitespeed/index/sites/blog.json',
-    '/.cdk-sitespeed/index/summary.json', '/.cdk-sitespeed/index/trends/blog.json']);
+  expect(requested.filter(p => p.includes('/index/')).sort()).toEqual(['/.cdk-sitespeed/index/markers.json', '/.cdk-sitespeed/index/regressions/blog.json',
+    '/.cdk-sitespeed/index/sites/blog.json', '/.cdk-sitespeed/index/summary.json', '/.cdk-sitespeed/index/trends/blog.json']);
   expect((await sites(page)).slice(0, 3)).toEqual(['blog', 'shop', 'site-000']);
   expect(await page.locator('#sites button[data-site="shop"] .last').textContent()).toBe('failing · 2026-11-21 08:15');
   expect(await page.locator('#sites button[data-site="site-000"] .last').textContent()).toBe('ok · 2026-11-26 06:00');
@@ -213,7 +227,8 @@ test('on the wire, gzipped as CloudFront sends it: the first view under 100 kB, 
   await page.waitForFunction(n => document.querySelectorAll('#sites button').length === n, SITE_COUNT);
   await page.waitForSelector('.flatpickr-calendar');
   // The first view opens the first site too: what the list alone costs is before the calendar's files.
-  const firstView = requested.filter(p => !p.startsWith('/.viewer/') && !p.includes('/sites/') && !p.includes('/trends/') && !p.includes('markers'));
+  const firstView = requested.filter(p => !p.startsWith('/.viewer/') && !p.includes('/sites/') && !p.includes('/trends/') && !p.includes('markers')
+    && !p.includes('/regressions/'));
   requested.length = 0;
   await page.click(`#sites button[data-site="${YEAR_SITE}"]`);
   await page.waitForSelector('#trend canvas');
@@ -293,6 +308,17 @@ test('a site: failed days marked, a day\'s runs with why they failed (budget che
   expect(await page.locator('#runs > li').allTextContents()).toEqual(['08:15:05 UTCok', '▲ 08:15:05 UTC slower: LCP +30 % (1500 → 1950 ms) /Sitespeed Regression Detected']);
   expect(await page.locator('#runs > li').nth(1).getAttribute('class')).toBe('marker regression');
   await page.screenshot({ path: path.join(ARTIFACTS, 'viewer-regression.png'), fullPage: true });
+  await page.click(`${month}[aria-label="November 10, 2026"]`);
+  await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-10 (UTC)');
+
+  // A regression only the report index recorded (no DeployMarkers): on the calendar all the same.
+  await page.click('#sites button[data-site="site-001"]');
+  await page.waitForFunction(() => document.getElementById('site-name')?.textContent === 'site-001');
+  await page.waitForSelector(`${month}.has-regression[aria-label="November 24, 2026"]`);
+  expect(await page.locator(`${month}.has-regression`).evaluateAll(days => days.map(d => `${d.getAttribute('aria-label')}: ${d.getAttribute('title')}`)))
+    .toEqual(['November 24, 2026: 1 run\nslower: TTFB +40 % (250 → 350 ms) /']);
+  await page.click('#sites button[data-site="shop"]');
+  await page.waitForFunction(() => document.getElementById('site-name')?.textContent === 'shop');
   await page.click(`${month}[aria-label="November 10, 2026"]`);
   await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-10 (UTC)');
 

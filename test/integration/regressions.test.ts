@@ -1,11 +1,14 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { markerOfRegressionEvent } from '../../lambda-src/deploy-marker/regression-marker';
 import { DEFAULT_SETTINGS } from '../../lambda-src/regression/decide';
 import { RegressionSeries, trackRegressions } from '../../lambda-src/regression/series';
-import { extractKey, KEPT_PREFIX, MARKERS_KEY, regressionsKey } from '../../src/contract/report-keys';
+import { parseMarkerFile } from '../../src/contract/deploy-markers';
+import { extractKey, KEPT_PREFIX, MARKERS_KEY, regressionMarkersKey, regressionsKey } from '../../src/contract/report-keys';
 import { RegressionDetected, RegressionRecovered, RUN_EVENTS } from '../../src/contract/run-events';
 import { RunExtract } from '../../src/contract/run-extracts';
+import { timeOfFolder } from '../../src/contract/run-folders';
 import { motoClientConfig, resetMoto } from '../harness/moto';
 import { extract, HOUR, START, URLS } from '../lambda/fixtures/extracts';
 
@@ -75,9 +78,21 @@ test('a slower page: one Detected event naming the metric, URL, medians and a re
   expect(recovered).toHaveLength(1);
   expect(recovered[0]).toMatchObject({ id: d.id, how: 'recovered', since: d.since });
   expect(kinds.indexOf('recovered')).toBeGreaterThan(45);
-  // Stated in series.ts: 2 GETs (markers, file) + 1 PUT a run; a run that makes an event 1 GET + 1 PUT more (the pending event taken off).
+  // Stated in series.ts: 2 GETs (markers, file) + 1 PUT a run; a run that makes an event 1 GET + 2 PUTs more (the pending
+  // event taken off, the viewer's copy of the markers); the first (no file yet: a listing to replay, and the viewer's copy) 2 more.
   const eventRuns = new Set([kinds.indexOf('detected'), kinds.indexOf('recovered')]);
-  callsPerRun.forEach((calls, i) => expect(calls).toBe(eventRuns.has(i) ? 5 : i === 0 ? 4 : 3));
+  callsPerRun.forEach((calls, i) => expect(calls).toBe(eventRuns.has(i) ? 6 : i === 0 ? 5 : 3));
+  // The viewer's copy: the regression and its recovery as markers, with the ids DeployMarkers gives the same events.
+  const view = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: regressionMarkersKey('shop') }))).Body!.transformToString());
+  expect(parseMarkerFile(JSON.stringify(view))).toBeDefined();
+  expect(view.markers).toEqual([
+    markerOfRegressionEvent({ 'detail-type': RUN_EVENTS.regressionDetected, 'detail': d }, ['shop']),
+    markerOfRegressionEvent({ 'detail-type': RUN_EVENTS.regressionRecovered, 'detail': recovered[0] }, ['shop']),
+  ]);
+  expect(view.markers.map((m: any) => [m.id, m.kind, m.at])).toEqual([
+    [`regression:shop:${d.since}`, 'regression', new Date(timeOfFolder(d.firstSlowRun)).toISOString()],
+    [`recovered:shop:${d.since}`, 'recovered', new Date(timeOfFolder(recovered[0].run)).toISOString()],
+  ]);
   expect((await series()).pending).toEqual([]);
 });
 

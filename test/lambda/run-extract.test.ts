@@ -1,5 +1,6 @@
 import { harOf } from './fixtures/har';
-import { median, summariseHar } from '../../lambda-src/report-index/har-summary';
+import { summariseHar } from '../../lambda-src/report-index/har-summary';
+import { median } from '../../src/contract/median';
 import { EXTRACT_METRIC_NAMES, setupKeyOf } from '../../src/contract/run-extracts';
 
 describe('a HAR as sitespeed.io stores it, to what an extract keeps', () => {
