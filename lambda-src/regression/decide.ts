@@ -34,11 +34,13 @@
  * Pure: test/lambda/regression.test.ts, and bench/regressions.ts measures its error rates.
  */
 import { hodgesLehmann, holm, mannWhitneyU, normalSurvival } from './rank-test';
+import { ChangePoint } from '../../src/contract/deploy-markers';
 import { median } from '../../src/contract/median';
 import { MarkerRef } from '../../src/contract/run-events';
 import { ExtractMetric, RunExtract, setupKeyOf } from '../../src/contract/run-extracts';
 import { timeOfFolder } from '../../src/contract/run-folders';
-// The deploy marker a verdict was judged at (the runs after it against the runs before it), or that accepted a regression.
+
+export type { ChangePoint };
 
 export const PRIMARY_METRICS: readonly ExtractMetric[] = ['largestContentfulPaint', 'firstContentfulPaint', 'ttfb'];
 
@@ -92,7 +94,6 @@ export interface Assessment {
   /** The findings that pass the corrected test and the effect floor. */
   readonly findings: Finding[];
 }
-
 
 /** Runs that can be judged: measured (ok or budget failed, with pages and a setup), not a confirmation run. */
 export function isMeasured(extract: RunExtract): boolean {
@@ -270,18 +271,6 @@ export type Verdict = (
   | { readonly kind: 'not comparable'; readonly run: string }
 ) & { readonly marker?: MarkerRef };
 
-/**
- * A deploy marker of the site (src/contract/deploy-markers.ts) as the detector reads it: a change
- * point. The runs after it are judged together against the runs before it, which stay the baseline
- * until that verdict is in; an accepting marker makes an open regression's level the new baseline.
- */
-export interface ChangePoint {
-  readonly id: string;
-  /** Milliseconds since the epoch. */
-  readonly at: number;
-  readonly message: string;
-  readonly accept?: boolean;
-}
 
 /** What the detector remembers between runs. */
 export interface DetectorState {

@@ -81,10 +81,20 @@ export function parseMarkerFile(text: string): MarkerFile | undefined {
 }
 
 /**
- * The deploy markers of a site as its regression detection reads them (change points: the runs
- * after one are judged against the runs before it). Regression markers are the detector's own output, not its input.
+ * A deploy marker of a site as its regression detection reads it (lambda-src/regression/decide.ts):
+ * a change point. The runs after it are judged together against the runs before it, which stay the
+ * baseline until that verdict is in; an accepting marker makes an open regression's level the new baseline.
  */
-export function changePointsOf(file: MarkerFile, site: string): Array<{ id: string; at: number; message: string; accept?: boolean }> {
+export interface ChangePoint {
+  readonly id: string;
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+  readonly message: string;
+  readonly accept?: boolean;
+}
+
+/** The change points of a site. Regression markers are the detector's own output, not its input. */
+export function changePointsOf(file: MarkerFile, site: string): ChangePoint[] {
   return file.markers.filter(m => (m.kind ?? 'deploy') === 'deploy' && m.sites.includes(site) && !Number.isNaN(Date.parse(m.at)))
     .map(m => ({ id: m.id, at: Date.parse(m.at), message: m.message, ...(m.accept ? { accept: true } : {}) }));
 }
