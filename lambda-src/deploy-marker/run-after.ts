@@ -4,6 +4,12 @@
  * target of the site's own schedule (its runTask, role, input, retries and dead-letter queue: the
  * same path, guard and arguments as its scheduled runs), deleted by the scheduler once it ran.
  * Its name is the site's and the marker's: a retry or a copy of the marker schedules nothing twice.
+ * From AWS's own texts: `at(yyyy-mm-ddThh:mm:ss)` makes a one-time schedule that invokes its target
+ * once (CreateSchedule's ScheduleExpression, @aws-sdk/client-scheduler models_0.d.ts); with
+ * `ActionAfterCompletion: DELETE` a one-time schedule is deleted after that invocation
+ * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-delete.html); a name
+ * already taken is CreateSchedule's ConflictException (CreateScheduleCommand.d.ts). moto's
+ * Scheduler backend (moto/scheduler/models.py) raises the same for the tests.
  */
 import { createHash } from 'crypto';
 import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
