@@ -34,8 +34,12 @@ function timeMs(fn: () => void): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+// Every synth and scratch file of this run goes under one folder, removed when the run ends.
+const SCRATCH = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+process.once('exit', () => fs.rmSync(SCRATCH, { recursive: true, force: true }));
+
 function newApp(): App {
-  return new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-')) });
+  return new App({ outdir: fs.mkdtempSync(path.join(SCRATCH, 'synth-')) });
 }
 
 function plainApp(): void {
@@ -93,7 +97,7 @@ function benchBundles(): void {
     console.log('bundles: none in assets/ (no Lambda handler is registered in .projenrc.ts yet)');
     return;
   }
-  const empty = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-empty-')), 'index.js');
+  const empty = path.join(fs.mkdtempSync(path.join(SCRATCH, 'empty-')), 'index.js');
   fs.writeFileSync(empty, '');
   const baseline = median(Array.from({ length: RUNS }, () => loadTimeMs(empty)));
   console.log(`bundle baseline (empty module)  load median ${baseline.toFixed(2)} ms`);

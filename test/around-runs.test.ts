@@ -2,13 +2,11 @@
  * InstanceSchedule.aroundRuns: an instance from leadTime before each scheduled run, derived from
  * the sites' own cron schedules, in their time zones; read back by the cost model.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { App, Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { testApp } from './harness/nag';
 import { readAssembly } from '../cli-src/cost/assembly';
 import { DEFAULT_ASSUMPTIONS } from '../cli-src/cost/assumptions';
 import { costOf } from '../cli-src/cost/model';
@@ -42,7 +40,7 @@ describe('the warm-up actions of one schedule', () => {
 
 describe('a cluster with InstanceSchedule.aroundRuns', () => {
   const build = (order: 'early-first' | 'late-first' = 'early-first') => {
-    const stack = new Stack(undefined, 'S', { env: { account: '123456789012', region: 'eu-north-1' } });
+    const stack = new Stack(testApp(), 'S', { env: { account: '123456789012', region: 'eu-north-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
     const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, schedule: InstanceSchedule.aroundRuns({ leadTime: Duration.minutes(10) }) });
     const stockholm = TimeZone.of('Europe/Stockholm');
@@ -78,8 +76,8 @@ describe('a cluster with InstanceSchedule.aroundRuns', () => {
   });
 
   test('the cost model reads the windows back: every cron run finds an instance up, and the fixed hours are the lead times', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'around-'));
-    const app = new App({ outdir: dir });
+    const app = testApp();
+    const dir = app.outdir;
     const stack = new Stack(app, 'S');
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
     const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, schedule: InstanceSchedule.aroundRuns() });
@@ -102,7 +100,7 @@ describe('a cluster with InstanceSchedule.aroundRuns', () => {
   test('leadTime is whole minutes from 1 to 59; the metrics instance refuses a schedule that follows sites', () => {
     expect(() => InstanceSchedule.aroundRuns({ leadTime: Duration.hours(1) })).toThrow(/leadTime \(1 hour\) must be whole minutes from 1 to 59/);
     expect(() => InstanceSchedule.aroundRuns({ leadTime: Duration.seconds(90) })).toThrow(/whole minutes/);
-    const stack = new Stack(undefined, 'M', { env: { account: '123456789012', region: 'eu-north-1' } });
+    const stack = new Stack(testApp(), 'M', { env: { account: '123456789012', region: 'eu-north-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
     expect(() => new GraphiteGrafana(stack, 'Metrics', { vpc, schedule: InstanceSchedule.aroundRuns() })).toThrow(/aroundRuns follows a cluster's sites, and the metrics instance has none/);
   });

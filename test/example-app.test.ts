@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { cfnLintFiles, templatesIn } from './harness/cfn-lint';
 import { runNag, testApp } from './harness/nag';
@@ -35,7 +34,7 @@ describe('examples/app.ts', () => {
   });
 
   test('no synth of any stage prints a warning (a library default CDK warns about, such as a TLS minimum the default certificate ignores)', () => {
-    const fresh = new App();
+    const fresh = testApp();
     buildReferenceApp(fresh, { nag: false });
     const messages = fresh.synth().nestedAssemblies
       .flatMap(stage => stage.nestedAssembly.stacks)

@@ -9,6 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Connectivity, ConnectivityProfile, DeployMarkers, InstanceSchedule, ReportTree, SitespeedCluster } from '../src';
+import { testApp } from './harness/nag';
 import { camelCaseMembers } from './tools/library-members';
 import { callerSpelling } from '../src/private/for-caller';
 import { CAMEL_CASE_MEMBERS } from '../src/private/python-names';
@@ -25,7 +26,7 @@ const asPython = <T>(body: () => T): T => {
 };
 
 const cluster = () => {
-  const stack = new Stack(new App(), 'S', { env: { account: '123456789012', region: 'eu-north-1' } });
+  const stack = new Stack(testApp(), 'S', { env: { account: '123456789012', region: 'eu-north-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
   return { stack, vpc };
 };

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, CfnElement, CfnParameter, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import { CfnElement, CfnParameter, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -468,7 +468,7 @@ describe('the metrics instance is not replaced by every deploy', () => {
     const own = metrics({ machineImage: EcsAmi.fromAmiId('ami-0123456789abcdef0') }).template;
     expect(Object.values(own.findResources('AWS::EC2::LaunchTemplate'))[0].Properties.LaunchTemplateData.ImageId).toBe('ami-0123456789abcdef0');
     // Read from the constructs, not a synth: the parameters are referenced by nothing here.
-    const stack = new Stack(new App(), 'Arm');
+    const stack = new Stack(testApp(), 'Arm');
     EcsAmi.release(EcsAmi.DEFAULT_RELEASE)._machineImage(ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MEDIUM)).getImage(stack);
     EcsAmi.latest()._machineImage(ec2.InstanceType.of(ec2.InstanceClass.C7G, ec2.InstanceSize.LARGE)).getImage(stack);
     expect(stack.node.findAll().filter((c): c is CfnParameter => c instanceof CfnParameter).map(p => p.default)).toEqual([

@@ -1,8 +1,9 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { SITESPEED_PARTS, SitespeedPart, SitespeedStack } from '../examples/app';
 import { MetricsStack } from '../src';
+import { testApp } from './harness/nag';
 
 /*
  * The reference deployment's test stack (prod: running, with alerts), its parts after the
@@ -16,7 +17,7 @@ function permutations<T>(items: readonly T[]): T[][] {
 }
 
 function testStackTemplate(partOrder: readonly SitespeedPart[]): object {
-  const app = new App({ context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
+  const app = testApp({ context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
   const env = { account: '123456789012', region: 'eu-north-1' };
   const network = new Stack(app, 'Network', { env });
   const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });

@@ -5,16 +5,14 @@
  * `terms.OnDemand.<sku>.<offer>.priceDimensions.<rate>.unit` and `.pricePerUnit.USD`, as strings);
  * they are not recordings.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { costCommand } from '../../cli-src/cdk-sitespeed';
 import { onDemandUsd } from '../../cli-src/cost/price-list';
 import { GraphiteGrafana, SitespeedCluster } from '../../src';
+import { testApp } from '../harness/nag';
 
 const product = (attributes: Record<string, string>, unit: string, usd: string) => JSON.stringify({
   product: { productFamily: attributes.productFamily ?? 'Compute Instance', attributes, sku: 'SKU1' },
@@ -37,8 +35,8 @@ afterAll(() => pricing.restore());
 
 let dir: string;
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'price-list-'));
-  const app = new App({ outdir: dir });
+  const app = testApp();
+  dir = app.outdir;
   const stack = new Stack(app, 'S', { env: { account: '123456789012', region: 'eu-north-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
   const metrics = new GraphiteGrafana(stack, 'Metrics', { vpc });
@@ -104,8 +102,8 @@ test('a region the API has no price for, missing credentials and a refusal each 
 });
 
 test('environment-agnostic stacks need --region', async () => {
-  const agnostic = fs.mkdtempSync(path.join(os.tmpdir(), 'price-list-agnostic-'));
-  const app = new App({ outdir: agnostic });
+  const app = testApp();
+  const agnostic = app.outdir;
   new ec2.Vpc(new Stack(app, 'Agnostic'), 'Vpc', { natGateways: 0 });
   app.synth();
   expect(await run([agnostic, '--price-list'])).toMatchObject({ code: 2, err: expect.stringMatching(/environment-agnostic; name the region to price with --region/) });

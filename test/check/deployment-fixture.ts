@@ -20,7 +20,6 @@ import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } fr
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { App } from 'aws-cdk-lib';
 import { DeployedTemplates, resolveValue } from './resolve-template';
 import { Clock } from '../../cli-src/check/clock';
 import { Clients } from '../../cli-src/check/context';
@@ -36,6 +35,7 @@ import { regressionsKey } from '../../src/contract/report-keys';
 import { folderOf } from '../../src/contract/run-folders';
 import { ON_DEMAND_VARIABLE } from '../../src/contract/sitespeed-args';
 import { motoClientConfig } from '../harness/moto';
+import { testApp } from '../harness/nag';
 import { extract as syntheticExtract } from '../lambda/fixtures/extracts';
 import { harOf } from '../lambda/fixtures/har';
 
@@ -98,7 +98,7 @@ let synthesized: Record<string, any> | undefined;
 /** The reference app's prod stage, synthesized once per test file (a few seconds). */
 function referenceTemplates(): Record<string, any> {
   if (!synthesized) {
-    const app = new App();
+    const app = testApp();
     const [stage] = buildReferenceApp(app, { nag: false, stages: ['prod'], env: { account: ACCOUNT, region: REGION }, alertEmails: ['oncall@example.com'] });
     const assembly = stage.synth();
     synthesized = Object.fromEntries(STACKS.map(name => [name, assembly.getStackByName(name).template]));

@@ -1,10 +1,11 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { DeployedStack, deploymentOf } from '../../cli-src/check/deployment';
 import { buildReferenceApp } from '../../examples/app';
 import { ScheduledSite, SitespeedCluster } from '../../src';
+import { testApp } from '../harness/nag';
 
 /** Stacks as the check reads them once deployed: every resource with a physical id named after it. */
 function deployed(assembly: CloudAssembly, names: string[]): DeployedStack[] {
@@ -18,7 +19,7 @@ function deployed(assembly: CloudAssembly, names: string[]): DeployedStack[] {
 }
 
 test('every stage of the reference app: its clusters, sites, metrics, queues and functions, found by their metadata alone', () => {
-  const app = new App();
+  const app = testApp();
   for (const built of buildReferenceApp(app, { nag: false })) {
     const stage = built.stageName;
     const d = deploymentOf(deployed(built.synth(), [`${stage}-Network`, `${stage}-Metrics`, `${stage}-Sitespeed`]));
@@ -56,7 +57,7 @@ test('every stage of the reference app: its clusters, sites, metrics, queues and
 });
 
 test('a site whose cluster is in another stack: found with both stacks, named as a stray with its own alone', () => {
-  const app = new App();
+  const app = testApp();
   const env = { account: '123456789012', region: 'eu-north-1' };
   const clusters = new Stack(app, 'Clusters', { env });
   const vpc = new ec2.Vpc(clusters, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -15,6 +15,7 @@ import { publishRunFinished } from '../../lambda-src/run-outcome/publish';
 import { ConfigSync, SitespeedCluster } from '../../src';
 import { siteIndexKey } from '../../src/contract/report-keys';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
+import { testApp } from '../harness/nag';
 import { receivedEvents, runFinishedQueue } from '../harness/run-events';
 
 /**
@@ -43,7 +44,7 @@ describe('a run with a failing budget, with the real sitespeed.io CLI', () => {
     });
     const pagePort = await listen(page);
 
-    const app = new App();
+    const app = testApp();
     const stack = new Stack(app, 'E2eBudget', { env: { account: '123456789012', region: 'us-east-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
     const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, reportsBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'e2e-budget') });

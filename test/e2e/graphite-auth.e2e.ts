@@ -4,7 +4,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { App, Stack, TimeZone } from 'aws-cdk-lib';
+import { Stack, TimeZone } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -14,6 +14,7 @@ import { remoteCommand } from '../../cli-src/check/remote-shell';
 import { SitespeedCluster } from '../../src';
 import { htpasswdFromBootStep } from '../harness/graphite-htpasswd';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
+import { testApp } from '../harness/nag';
 import { graphiteWeb, Nginx, request, startNginx } from '../harness/nginx';
 
 /**
@@ -106,7 +107,7 @@ describe('Graphite credentials with the real sitespeed.io CLI, through the real 
 
   /** One run of a site rendered by the library, started through the container's EntryPoint, annotating through `nginx`. */
   async function runSite(nginx: Nginx, env: Record<string, string>) {
-    const app = new App();
+    const app = testApp();
     const stack = new Stack(app, 'E2eAuth', { env: { account: '123456789012', region: 'us-east-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
     const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, reportsBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'e2e-auth-reports') });

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -18,6 +18,7 @@ import { ReportRetention, ReportTree, SitespeedCluster } from '../../src';
 import { RegressionDetected, RUN_EVENTS } from '../../src/contract/run-events';
 import { RunExtract } from '../../src/contract/run-extracts';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
+import { testApp } from '../harness/nag';
 
 /**
  * Regression detection end to end: the real sitespeed.io CLI (the e2e's 39.2.0) tests a page on
@@ -137,7 +138,7 @@ describe('regression detection with the real sitespeed.io CLI', () => {
     pageUrl = `http://127.0.0.1:${await listen(page)}/`;
 
     // The site, its ReportTree's settings and its rule, as the constructs synthesize them.
-    const app = new App();
+    const app = testApp();
     const stack = new Stack(app, 'E2e', { env: { account: '123456789012', region: 'us-east-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
     const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, reportsBucket: s3.Bucket.fromBucketName(stack, 'Reports', BUCKET) });

@@ -4,7 +4,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { App, Stack, TimeZone } from 'aws-cdk-lib';
+import { Stack, TimeZone } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -13,6 +13,7 @@ import { writeExtract } from '../../lambda-src/report-index/run-extract';
 import { SitespeedCluster } from '../../src';
 import { startCarbon } from '../harness/carbon';
 import { motoClientConfig, motoEndpoint, resetMoto } from '../harness/moto';
+import { testApp } from '../harness/nag';
 
 /**
  * End to end: the real sitespeed.io CLI (test/e2e/install-sitespeed.sh) runs with exactly the
@@ -59,7 +60,7 @@ describe('a ScheduledSite run with the real sitespeed.io CLI', () => {
     });
     const graphitePort = await listen(graphite);
 
-    const app = new App();
+    const app = testApp();
     const stack = new Stack(app, 'E2e', { env: { account: '123456789012', region: 'us-east-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
     const cluster = new SitespeedCluster(stack, 'Sitespeed', { vpc, reportsBucket: s3Bucket(stack) });

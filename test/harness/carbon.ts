@@ -80,6 +80,6 @@ export async function startCarbon(): Promise<Carbon> {
       return { xFilesFactor, aggregationMethod };
     },
     log,
-    stop: () => { child.kill('SIGTERM'); },
+    stop: () => { child.kill('SIGTERM'); fs.rmSync(dir, { recursive: true, force: true }); },
   };
 }

@@ -65,6 +65,7 @@ export async function startGraphiteWeb(port = 8080): Promise<GraphiteWebProcess>
       await exited;
     }
     while (await answers(port)) await new Promise(r => setTimeout(r, 100));
+    fs.rmSync(dir, { recursive: true, force: true });
   };
   return { port, log, stop };
 }

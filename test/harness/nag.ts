@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stage, Validations } from 'aws-cdk-lib';
+import { App, AppProps, Stage, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 
@@ -48,7 +48,18 @@ export function runNag(scope: IConstruct): NagResult {
   return { errors, acknowledged };
 }
 
-/** A new App writing to a fresh temporary folder, for tests that synthesize. */
-export function testApp(): App {
-  return new App({ outdir: fs.mkdtempSync(path.join(process.env.CDK_SITESPEED_TEST_OUTDIRS ?? os.tmpdir(), 'cdk-sitespeed-test-')) });
+/**
+ * A new App writing to a fresh folder in the run's test folder, which global-teardown.ts removes.
+ * Every test app must come from here: a bare `new App()` leaves a 42 MB cdk.outXXXX in /tmp at each
+ * synth (1,880 of them, 60 GB, had piled up on a developer's machine).
+ */
+export function testApp(props: AppProps = {}): App {
+  const parent = process.env.CDK_SITESPEED_TEST_OUTDIRS ?? removedAtExit(fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-sitespeed-tests-')));
+  return new App({ ...props, outdir: fs.mkdtempSync(path.join(parent, 'cdk-sitespeed-test-')) });
+}
+
+function removedAtExit(dir: string): string {
+  process.env.CDK_SITESPEED_TEST_OUTDIRS = dir;
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

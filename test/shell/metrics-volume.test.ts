@@ -41,12 +41,16 @@ function loopDevice(dir: string, name: string, withData?: string): string {
   return device;
 }
 
+/** Every sandbox of a test, removed after it (each holds a loop-device image). */
+const sandboxes: string[] = [];
+
 /**
  * A scratch folder with a fake `aws` that plays the EC2 API: the volume's state is in a file,
  * `attach-volume` attaches it to this instance, and `freeAfter` describes free it from another holder.
  */
 function sandbox(options: { state?: string; freeAfter?: number; attachWorks?: boolean } = {}): Box {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metrics-volume-'));
+  sandboxes.push(dir);
   fs.mkdirSync(path.join(dir, 'bin'));
   fs.writeFileSync(path.join(dir, 'state'), `${options.state ?? 'available\tNone'}\n`);
   fs.writeFileSync(path.join(dir, 'bin', 'aws'), `#!/bin/bash
@@ -106,6 +110,7 @@ asRoot('metrics volume boot script on loop devices', () => {
       if (fs.existsSync(at)) spawnSync('chattr', ['-i', at]);
     }
     for (const device of loops.splice(0)) spawnSync('losetup', ['-d', device]);
+    for (const dir of sandboxes.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('a blank volume ends attached, formatted, mounted, in fstab, with the data folders and the ECS attribute', () => {
