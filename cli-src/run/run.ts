@@ -9,6 +9,7 @@ import { RunOptions } from './options';
 import { runFolderOf } from '../../lambda-src/shared/run-folder';
 import { verdictOfRun } from '../../src/contract/regression-verdicts';
 import { regressionsKey } from '../../src/contract/report-keys';
+import { changeLine } from '../../src/contract/run-events';
 import { CONTAINER_NAME, argValue } from '../../src/contract/sitespeed-args';
 import { credentialProblem } from '../aws-errors';
 import { CheckIo, discover } from '../check/check';
@@ -47,6 +48,8 @@ export interface RegressionVerdict {
   readonly verdict: string;
   /** The metrics that moved (candidate) as `url metric: baseline n ms, recent runs m ms (+p %)`. */
   readonly findings: string[];
+  /** Page weight, requests, CLS or TBT that rose with them past their thresholds (reported, not tested), one line each. */
+  readonly alsoChanged: string[];
   /** The open regression's first run (still regressed, recovered). */
   readonly since?: string;
   /** The deploy marker the run was judged at: compared with the runs before it (`cdk-sitespeed mark`). */
@@ -110,6 +113,7 @@ function describe(o: SiteOutcome): string {
     const against = r.marker ? ` (judged against the runs before the deploy '${r.marker}')` : '';
     lines.push(`    regression: ${words}${against}${r.detail ? ` (${r.detail})` : ''}`);
     for (const finding of r.findings) lines.push(`      ${finding}`);
+    for (const change of r.alsoChanged) lines.push(`      also: ${change}`);
   }
   return lines.join('\n');
 }
@@ -207,11 +211,12 @@ async function regressionOf(clients: Clients, clock: Clock, bucket: string, site
       file = undefined;
     }
     const entry = verdictOfRun(file, run);
-    if (entry?.notKept) return { verdict: 'ok', findings: [], detail: 'no regression' };
+    if (entry?.notKept) return { verdict: 'ok', findings: [], alsoChanged: [], detail: 'no regression' };
     if (entry) {
       return {
         verdict: entry.kind,
         findings: (entry.findings ?? []).map(findingLine),
+        alsoChanged: (entry.alsoChanged ?? []).map(changeLine),
         ...(entry.since ? { since: entry.since } : {}),
         ...(entry.marker ? { marker: entry.marker.message } : {}),
       };
@@ -220,6 +225,7 @@ async function regressionOf(clients: Clients, clock: Clock, bucket: string, site
       return {
         verdict: 'unknown',
         findings: [],
+        alsoChanged: [],
         detail: file ? `the report index had not judged the run after ${VERDICT_WAIT_MS / 1000} s: its log group says why`
           : 'no regression file: the stack has no ReportTree, or its regressions are off for the site',
       };

@@ -33,6 +33,7 @@
  *   accepts (`mark --accept`) makes an open regression's level the new baseline at the next run.
  * Pure: test/lambda/regression.test.ts, and bench/regressions.ts measures its error rates.
  */
+import { alsoChanged, ReportedChange } from './also-changed';
 import { hodgesLehmann, holm, mannWhitneyU, normalSurvival } from './rank-test';
 import { ChangePoint } from '../../src/contract/deploy-markers';
 import { median } from '../../src/contract/median';
@@ -252,6 +253,8 @@ export type Verdict = (
     readonly kind: 'candidate';
     readonly run: string;
     readonly findings: Finding[];
+    /** Page weight, requests, CLS or TBT that rose with it over their thresholds: reported, not tested (also-changed.ts). */
+    readonly alsoChanged: ReportedChange[];
     /** Kept as a candidate only because its runs are still above the baseline (p ≤ 0.2), not significantly so. */
     readonly weak?: boolean;
   }
@@ -261,6 +264,7 @@ export type Verdict = (
     readonly since: string;
     readonly firstSlowRun: string;
     readonly findings: Finding[];
+    readonly alsoChanged: ReportedChange[];
     readonly baselineRuns: number;
     readonly baselineRun: string;
   }
@@ -360,8 +364,10 @@ export function decide(
   const baselineOf = (runs: RunExtract[]) => runs
     .filter(e => !flagged.has(e.run) && e.run >= from && e.run < until && timeOfFolder(e.run) >= oldest)
     .slice(-settings.maxBaselineRuns);
+  const runsFrom = (since: string) => [...earlier.filter(e => e.run >= since), latest];
+  const also = (baseline: RunExtract[], since: string) => alsoChanged(baseline, runsFrom(since), settings.minBaselineRuns);
   const detected = (since: string, findings: Finding[], baseline: RunExtract[], marker?: ChangePoint) => {
-    const changedRuns = [...earlier.filter(e => e.run >= since), latest];
+    const changedRuns = runsFrom(since);
     // For people: the first run above the floor on a metric that moved (the window may start one run before it).
     const slow = (r: RunExtract) => findings.some(f => (valuesOf([r], f.url, f.metric)[0] ?? 0) >= f.baselineMedian + floorOf(f, settings));
     const firstSlowRun = changedRuns.find(slow) ?? latest;
@@ -372,6 +378,7 @@ export function decide(
         since,
         firstSlowRun: firstSlowRun.run,
         findings,
+        alsoChanged: alsoChanged(baseline, changedRuns, settings.minBaselineRuns),
         baselineRuns: baseline.length,
         baselineRun: baseline[baseline.length - 1].run,
         ...(marker ? { marker: refOf(marker) } : {}),
@@ -395,7 +402,9 @@ export function decide(
       const judged = confirmation(baseline, earlier, latest, first.run, settings);
       if (judged.confirmed) return detected(first.run, judged.confirmed, baseline, marker);
       const waiting = { ...kept, setup, flagged: [...flagged], ...(state.candidate ? { candidate: state.candidate } : {}) };
-      if (judged.passing) return { verdict: { kind: 'candidate', run, findings: judged.passing, marker: refOf(marker) }, state: waiting };
+      if (judged.passing) {
+        return { verdict: { kind: 'candidate', run, findings: judged.passing, alsoChanged: also(baseline, first.run), marker: refOf(marker) }, state: waiting };
+      }
       const runsSince = earlier.filter(e => e.run >= first.run).length + 1;
       if (judged.waiting || runsSince < settings.recentRuns) return { verdict: { kind: 'ok', run, marker: refOf(marker) }, state: waiting };
       // Judged ok: the runs since the deploy may join the baseline, and a change suspected before it is superseded.
@@ -413,14 +422,17 @@ export function decide(
   if (pending?.confirmed) return detected(state.candidate!, pending.confirmed, baseline);
   if (pending?.waiting) {
     return {
-      verdict: { kind: 'candidate', run, findings: pending.waiting, ...(pending.passing ? {} : { weak: true }) },
+      verdict: { kind: 'candidate', run, findings: pending.waiting, alsoChanged: also(baseline, state.candidate!), ...(pending.passing ? {} : { weak: true }) },
       state: { ...plain, setup, flagged: [...flagged], candidate: state.candidate },
     };
   }
   const { findings } = assess(baseline, recent, settings);
   if (findings.length === 0) return { verdict: { kind: 'ok', run }, state: { ...plain, setup, flagged: [...flagged] } };
   // The window, not its first slow run: starting at a slow outlier would let a second outlier make half the runs since.
-  return { verdict: { kind: 'candidate', run, findings }, state: { ...plain, setup, flagged: [...flagged], candidate: recent[0].run } };
+  return {
+    verdict: { kind: 'candidate', run, findings, alsoChanged: alsoChanged(baseline, recent, settings.minBaselineRuns) },
+    state: { ...plain, setup, flagged: [...flagged], candidate: recent[0].run },
+  };
 }
 
 const refOf = (marker: ChangePoint): MarkerRef => ({ id: marker.id, message: marker.message });
@@ -433,7 +445,7 @@ const refOf = (marker: ChangePoint): MarkerRef => ({ id: marker.id, message: mar
 function onDemandVerdict(verdict: Verdict): Verdict {
   switch (verdict.kind) {
     case 'candidate': return verdict.weak ? { kind: 'ok', run: verdict.run } : verdict;
-    case 'detected': return { kind: 'candidate', run: verdict.run, findings: verdict.findings };
+    case 'detected': return { kind: 'candidate', run: verdict.run, findings: verdict.findings, alsoChanged: verdict.alsoChanged };
     case 'accepted': return { kind: 'still regressed', run: verdict.run, since: verdict.since };
     case 'new setup': return { kind: 'not comparable', run: verdict.run };
     default: return verdict;

@@ -20,6 +20,7 @@
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ReportedChange } from './also-changed';
 import { siteChangePoints } from './change-points';
 import {
   ChangePoint, decide, DEFAULT_SETTINGS, DetectorState, Finding, INITIAL_STATE, PRIMARY_METRICS, RegressionSettings, Verdict,
@@ -28,15 +29,18 @@ import { DeployMarker } from '../../src/contract/deploy-markers';
 import { regressionMarkerOf } from '../../src/contract/regression-markers';
 import { regressionMarkersKey, regressionsKey } from '../../src/contract/report-keys';
 import {
-  BaselineReset, MarkerRef, RegressionDetected, RegressionFinding, RegressionRecovered, reportUrlOf, RUN_EVENTS,
+  BaselineReset, MarkerRef, RegressionChange, RegressionDetected, RegressionFinding, RegressionRecovered, reportUrlOf, RUN_EVENTS,
 } from '../../src/contract/run-events';
-import { EXTRACT_METRICS, RunExtract } from '../../src/contract/run-extracts';
+import { EXTRACT_METRICS, REPORTED_THRESHOLDS, ReportedMetric, RunExtract } from '../../src/contract/run-extracts';
 import { timeOfFolder } from '../../src/contract/run-folders';
 import { putRunEvent } from '../shared/run-events';
 import { compareAndSwap } from '../shared/s3-swap';
 import { siteExtracts } from '../shared/site-extracts';
 
 type Log = (line: object) => void;
+
+/** What a site's file keeps of each run's pages: what decide() tests and what it reports beside. */
+const KEPT_METRICS = [...PRIMARY_METRICS, ...Object.keys(REPORTED_THRESHOLDS) as ReportedMetric[]];
 
 /** Runs a site's file keeps at most: a baseline (≤ 168) with a long candidate window and an open regression's runs. */
 export const MAX_RUNS = 400;
@@ -60,6 +64,8 @@ export interface VerdictEntry {
   readonly onDemand?: boolean;
   readonly since?: string;
   readonly findings?: RegressionFinding[];
+  /** Page weight, requests, CLS or TBT that rose with it past their thresholds (a candidate's or a detection's). */
+  readonly alsoChanged?: RegressionChange[];
   /** The deploy marker it was judged at (the runs since it against the runs before it), or that accepted the regression. */
   readonly marker?: MarkerRef;
 }
@@ -110,7 +116,7 @@ export interface RunContext {
   readonly viewerUrl: string | null;
 }
 
-/** An extract cut to what decide() reads: setup, status and the primary metrics. */
+/** An extract cut to what decide() reads: setup, status, the primary metrics and the reported ones. */
 export function compact(extract: RunExtract): RunExtract {
   return {
     version: 1,
@@ -123,13 +129,27 @@ export function compact(extract: RunExtract): RunExtract {
     pages: extract.pages.map(p => ({
       url: p.url,
       iterations: p.iterations,
-      medians: Object.fromEntries(PRIMARY_METRICS.filter(m => p.medians[m] !== undefined).map(m => [m, p.medians[m]])),
+      medians: Object.fromEntries(KEPT_METRICS.filter(m => p.medians[m] !== undefined).map(m => [m, p.medians[m]])),
     })),
     problems: [],
   };
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;
+// CLS is a score of a few hundredths: kept to four places, not one.
+const roundOf = (metric: string) => (metric === 'cumulativeLayoutShift' ? (v: number) => Math.round(v * 10_000) / 10_000 : round);
+
+function changeOf(c: ReportedChange): RegressionChange {
+  const r = roundOf(c.metric);
+  return {
+    url: c.url,
+    metric: c.metric,
+    unit: EXTRACT_METRICS[c.metric].unit,
+    baselineMedian: r(c.baselineMedian),
+    baselineHigh: r(c.baselineHigh),
+    recentMedian: r(c.recentMedian),
+  };
+}
 
 function findingOf(f: Finding): RegressionFinding {
   return {
@@ -161,6 +181,7 @@ function eventsOf(site: string, verdict: Verdict, before: DetectorState, latest:
           baselineRuns: verdict.baselineRuns,
           baselineRun: verdict.baselineRun,
           findings: verdict.findings.map(findingOf),
+          alsoChanged: verdict.alsoChanged.map(changeOf),
           reportUrl: reportUrlOf(context.viewerUrl, site, verdict.run),
           baselineReportUrl: reportUrlOf(context.viewerUrl, site, verdict.baselineRun),
           viewerUrl: context.viewerUrl,
@@ -226,6 +247,7 @@ export function advance(series: RegressionSeries, extract: RunExtract, context: 
     ...(extract.onDemand ? { onDemand: true } : {}),
     ...('since' in verdict ? { since: verdict.since } : {}),
     ...('findings' in verdict ? { findings: verdict.findings.map(findingOf) } : {}),
+    ...('alsoChanged' in verdict && verdict.alsoChanged.length > 0 ? { alsoChanged: verdict.alsoChanged.map(changeOf) } : {}),
     ...(verdict.marker ? { marker: verdict.marker } : {}),
   };
   const notable = !['ok', 'warming up', 'not comparable'].includes(verdict.kind);

@@ -9,7 +9,7 @@
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { AlertMessage } from './message';
-import { RegressionDetected, RegressionFinding, RegressionRecovered, RUN_EVENTS } from '../../src/contract/run-events';
+import { changeLine, RegressionDetected, RegressionFinding, RegressionRecovered, RUN_EVENTS } from '../../src/contract/run-events';
 
 type Log = (line: object) => void;
 
@@ -52,6 +52,8 @@ export function regressionMessage(detailType: string, detail: RegressionDetected
       '',
       'What moved (median of the runs since, against the median of the baseline runs):',
       ...d.findings.map(findingLine),
+      // Events put before alsoChanged existed have none.
+      ...((d.alsoChanged ?? []).length > 0 ? ['', 'Also rose past its threshold (reported, not tested):', ...d.alsoChanged.map(c => `  - ${changeLine(c)}`)] : []),
       '',
       ...(d.reportUrl ? [`Report now: ${d.reportUrl}`] : []),
       ...(d.baselineReportUrl ? [`Report before: ${d.baselineReportUrl}`] : []),

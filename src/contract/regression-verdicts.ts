@@ -10,6 +10,8 @@ export interface StoredVerdict {
   readonly kind: string;
   readonly since?: string;
   readonly findings?: any[];
+  /** Reported changes (RegressionChange of run-events.ts): page weight, requests, CLS, TBT past their thresholds. */
+  readonly alsoChanged?: any[];
   /** The deploy marker it was judged at (the runs since it against the runs before it), or that accepted a regression. */
   readonly marker?: { readonly id: string; readonly message: string };
   /** Judged but not kept (ok, warming up or not comparable, and not the latest): no verdict of its own to show. */

@@ -155,6 +155,41 @@ export interface RegressionFinding {
   readonly adjustedPvalue: number;
 }
 
+/**
+ * A metric that rose with a regression past its threshold (REPORTED_THRESHOLDS in
+ * src/contract/run-extracts.ts): page weight, requests, layout shift or blocking time. Reported
+ * beside the findings, never a reason for an alert by itself.
+ */
+export interface RegressionChange {
+  readonly url: string;
+  /** transferSize, requests, cumulativeLayoutShift or totalBlockingTime. */
+  readonly metric: string;
+  /** bytes, count, score or ms. */
+  readonly unit: string;
+  readonly baselineMedian: number;
+  /** The baseline's 95th percentile: at least half of the runs since are above it. */
+  readonly baselineHigh: number;
+  /** The median of the runs since the change began that are above baselineHigh (at least half of them). */
+  readonly recentMedian: number;
+}
+
+const CHANGE_NAMES: Record<string, string> = {
+  transferSize: 'transfer size', requests: 'requests', cumulativeLayoutShift: 'Cumulative Layout Shift', totalBlockingTime: 'Total Blocking Time',
+};
+
+function amountOf(value: number, unit: string): string {
+  if (unit === 'bytes') return Math.abs(value) >= 1e6 ? `${(value / 1e6).toFixed(1)} MB` : `${Math.round(value / 1000)} kB`;
+  if (unit === 'score') return value.toFixed(3);
+  return unit === 'count' ? String(Math.round(value)) : `${Math.round(value)} ${unit}`;
+}
+
+/** A reported change for people: `https://shop.example.com/ transfer size: 12 kB before, 512 kB now (+500 kB)`. */
+export function changeLine(c: RegressionChange): string {
+  const delta = c.recentMedian - c.baselineMedian;
+  return `${c.url} ${CHANGE_NAMES[c.metric] ?? c.metric}: ${amountOf(c.baselineMedian, c.unit)} before, ${amountOf(c.recentMedian, c.unit)} now ` +
+    `(${delta >= 0 ? '+' : '−'}${amountOf(Math.abs(delta), c.unit)})`;
+}
+
 /** What a "Sitespeed Regression Detected" and a "Recovered" event both have. */
 export interface RegressionEventBase {
   readonly version: 1;
@@ -176,6 +211,8 @@ export interface RegressionDetected extends RegressionEventBase {
   readonly baselineRuns: number;
   readonly baselineRun: string | null;
   readonly findings: RegressionFinding[];
+  /** What else rose past its threshold over the same runs (page weight, requests, CLS, TBT); empty when nothing did. */
+  readonly alsoChanged: RegressionChange[];
   readonly reportUrl: string | null;
   readonly baselineReportUrl: string | null;
   readonly viewerUrl: string | null;

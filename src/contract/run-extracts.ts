@@ -44,6 +44,21 @@ export const EXTRACT_METRICS = {
 export type ExtractMetric = keyof typeof EXTRACT_METRICS;
 export const EXTRACT_METRIC_NAMES = Object.keys(EXTRACT_METRICS) as ExtractMetric[];
 
+/**
+ * The metrics a regression reports beside the timings it tests, and how far each must rise above
+ * the baseline median (the larger of `absolute`, in the metric's unit, and `percent` of the median):
+ * lambda-src/regression/also-changed.ts. Web Vitals' own "good" limits set the scale of CLS and
+ * TBT (0.1 and 200 ms, https://web.dev/articles/cls and https://web.dev/articles/tbt): half of each.
+ */
+export const REPORTED_THRESHOLDS = {
+  transferSize: { absolute: 10_000, percent: 5 },
+  requests: { absolute: 1, percent: 0 },
+  cumulativeLayoutShift: { absolute: 0.05, percent: 0 },
+  totalBlockingTime: { absolute: 100, percent: 25 },
+} as const;
+
+export type ReportedMetric = keyof typeof REPORTED_THRESHOLDS;
+
 /** What a run measured of one URL: the median over its iterations of each metric it had. */
 export interface PageExtract {
   readonly url: string;

@@ -598,7 +598,7 @@ export class DeployedFixture {
       let series = emptySeries(site);
       for (const run of history) series = advance(series, run, { cluster, viewerUrl: null }).series;
       await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: regressionsKey(site), Body: JSON.stringify({ ...series, pending: [] }) }));
-      extract = { ...syntheticExtract(40, { lcp: this.knobs.regression === 'slower' ? 1.3 : 1 }), site, run: folder, ...(onDemand ? { onDemand } : {}) };
+      extract = { ...syntheticExtract(40, this.knobs.regression === 'slower' ? { lcp: 1.3, bytes: 200_000 } : {}), site, run: folder, ...(onDemand ? { onDemand } : {}) };
     } else {
       extract = (await writeExtract(this.s3, bucket, { site, run: folder, status: 'ok', rerun: false, onDemand }, () => {}))!;
     }

@@ -64,16 +64,18 @@ describe('cdk-sitespeed run against the reference deployment on moto', () => {
     expect(fixture).toBeDefined();
   });
 
-  test('the regression verdict: a slower page fails the gate with exit 1 as an unconfirmed candidate, naming what moved; the same page passes', async () => {
+  test('the regression verdict: a slower page fails the gate with exit 1 as an unconfirmed candidate, naming what moved and what else rose; the same page passes', async () => {
     const slower = await run({ regression: 'slower' });
     expect(slower.out).toMatch(new RegExp(['^✗ blog: ok in \\d+:\\d\\d https://\\S+',
       ' {4}regression: slower than its baseline \\(not confirmed: the next scheduled runs confirm it\\)',
-      ' {6}https://shop\\.example\\.com/ largestContentfulPaint: baseline 1\\d{3} ms, recent runs 1\\d{3} ms \\(\\+\\d+ %\\)$'].join('\n'), 'm'));
+      ' {6}https://shop\\.example\\.com/ largestContentfulPaint: baseline 1\\d{3} ms, recent runs 1\\d{3} ms \\(\\+\\d+ %\\)',
+      // The slower page also weighs 200 kB more (deployment-fixture.ts): reported beside, by threshold.
+      ' {6}also: https://shop\\.example\\.com/ transfer size: 400 kB before, 600 kB now \\(\\+200 kB\\)$'].join('\n'), 'm'));
     expect(slower.out.split('\n').pop()).toBe('exit 1: a budget failed or a page got slower');
     expect(slower.code).toBe(1);
     const same = await run({ regression: 'same' }, ['--site', 'blog', '--json']);
     expect(same.code).toBe(0);
-    expect(JSON.parse(same.out).sites[0].regression).toEqual({ verdict: 'ok', findings: [] });
+    expect(JSON.parse(same.out).sites[0].regression).toEqual({ verdict: 'ok', findings: [], alsoChanged: [] });
   });
 
   test('mark, then run (a pipeline\'s two steps): the run is judged alone against the runs before the deploy, and says so', async () => {

@@ -180,7 +180,7 @@ describe('regression detection with the real sitespeed.io CLI', () => {
       sitespeed: '39.2.0',
       runs: extracts.map(e => ({
         run: e.run,
-        ...Object.fromEntries(['ttfb', 'firstContentfulPaint', 'largestContentfulPaint', 'transferSize']
+        ...Object.fromEntries(['ttfb', 'firstContentfulPaint', 'largestContentfulPaint', 'transferSize', 'requests']
           .map(m => [m, e.pages[0]?.medians[m as keyof typeof e.pages[0]['medians']]])),
       })),
       runSeconds,
@@ -203,6 +203,8 @@ describe('regression detection with the real sitespeed.io CLI', () => {
     const detected = outcome as Extract<Outcome, { kind: 'detected' }>;
     expect(detected.findings.map(f => f.metric).sort()).toEqual(['firstContentfulPaint', 'largestContentfulPaint', 'ttfb']);
     for (const f of detected.findings) expect(f.recentMedian - f.baselineMedian).toBeGreaterThan(250);
+    // The page weighs what it did: a slower server is no heavier page.
+    expect(detected.alsoChanged.map(c => c.metric)).not.toContain('transferSize');
     const events = await delivered();
     expect(events.map(e => e.detailType)).toEqual([RUN_EVENTS.regressionDetected]);
     const detail: RegressionDetected = events[0].detail;
@@ -212,7 +214,7 @@ describe('regression detection with the real sitespeed.io CLI', () => {
     expect((await delivered()).map(e => [e.detailType, e.detail.how])).toEqual([[RUN_EVENTS.regressionRecovered, 'recovered']]);
   }, 600_000);
 
-  test('a 500 kB image added: detected on Largest Contentful Paint, and the extract shows the bytes', async () => {
+  test('a 500 kB image added: detected on Largest Contentful Paint, reporting the bytes it added beside it', async () => {
     withImage = true;
     const { outcome } = await runsUntil('detected');
     const detected = outcome as Extract<Outcome, { kind: 'detected' }>;
@@ -220,6 +222,11 @@ describe('regression detection with the real sitespeed.io CLI', () => {
     const last = extracts[extracts.length - 1].pages[0].medians;
     const before = extracts[0].pages[0].medians;
     expect(last.transferSize! - before.transferSize!).toBeGreaterThan(500_000);
-    expect((await delivered()).map(e => e.detailType)).toEqual([RUN_EVENTS.regressionDetected]);
+    const events = await delivered();
+    expect(events.map(e => e.detailType)).toEqual([RUN_EVENTS.regressionDetected]);
+    // Reported by threshold, not tested (also-changed.ts); the image has its size set, so no layout shift.
+    const weight = (events[0].detail as RegressionDetected).alsoChanged.find(c => c.metric === 'transferSize');
+    expect(weight!.recentMedian - weight!.baselineMedian).toBeGreaterThan(500_000);
+    expect(detected.alsoChanged.map(c => c.metric)).not.toContain('cumulativeLayoutShift');
   }, 600_000);
 });

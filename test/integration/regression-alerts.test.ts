@@ -42,6 +42,7 @@ const detected: RegressionDetected = {
     pvalue: 1e-9,
     adjustedPvalue: 6e-9,
   }],
+  alsoChanged: [],
   reportUrl: 'https://d1.cloudfront.net/shop/2026-11-02-18-00-00/index.html',
   baselineReportUrl: 'https://d1.cloudfront.net/shop/2026-11-02-14-00-00/index.html',
   viewerUrl: 'https://d1.cloudfront.net',
@@ -89,6 +90,27 @@ test('the message names each metric that moved with its medians, the change, the
     '',
     'How this is decided, how often it is wrong and how to tune it: docs/regressions.md. You get one message when it recovers.',
   ].join('\n'));
+  const heavier = regressionMessage(RUN_EVENTS.regressionDetected, {
+    ...detected,
+    alsoChanged: [
+      { url: 'https://shop.example.com/', metric: 'transferSize', unit: 'bytes', baselineMedian: 12_400, baselineHigh: 12_900, recentMedian: 1_512_400 },
+      { url: 'https://shop.example.com/', metric: 'requests', unit: 'count', baselineMedian: 4, baselineHigh: 4, recentMedian: 5 },
+      { url: 'https://shop.example.com/', metric: 'cumulativeLayoutShift', unit: 'score', baselineMedian: 0, baselineHigh: 0.0012, recentMedian: 0.0831 },
+    ],
+  });
+  expect(heavier.text).toContain([
+    '  - https://shop.example.com/ Largest Contentful Paint: 1500 ms before, 1950 ms now (+30 %; at least +25 % at 99 % confidence)',
+    '',
+    'Also rose past its threshold (reported, not tested):',
+    '  - https://shop.example.com/ transfer size: 12 kB before, 1.5 MB now (+1.5 MB)',
+    '  - https://shop.example.com/ requests: 4 before, 5 now (+1)',
+    '  - https://shop.example.com/ Cumulative Layout Shift: 0.000 before, 0.083 now (+0.083)',
+    '',
+    'Report now:',
+  ].join('\n'));
+  // An event put before alsoChanged existed still makes its message.
+  const { alsoChanged, ...older } = detected;
+  expect(regressionMessage(RUN_EVENTS.regressionDetected, older as RegressionDetected).text).toBe(message.text);
   expect(regressionMessage(RUN_EVENTS.regressionRecovered, recovered).subject).toBe('[cdk-sitespeed] shop is back to its baseline');
   expect(regressionMessage(RUN_EVENTS.regressionRecovered, { ...recovered, how: 'accepted' }).text).toMatch(/^shop stayed slower since 2026-11-02 15:00 UTC on perf; as of the run/);
 });

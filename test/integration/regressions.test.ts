@@ -39,10 +39,10 @@ async function track(run: RunExtract) {
   return trackRegressions({ s3, events: eventsClient }, 'reports', run, context, log);
 }
 
-/** Stable runs 0‥39, then LCP of the first URL 30 % higher for 6 runs, then back. */
+/** Stable runs 0‥39, then LCP of the first URL 30 % higher (and 300 kB heavier) for 6 runs, then back. */
 const runs = [
   ...Array.from({ length: 40 }, (_, i) => extract(i)),
-  ...Array.from({ length: 6 }, (_, i) => extract(40 + i, { lcp: 1.3 })),
+  ...Array.from({ length: 6 }, (_, i) => extract(40 + i, { lcp: 1.3, bytes: 300_000 })),
   ...Array.from({ length: 4 }, (_, i) => extract(46 + i)),
 ];
 
@@ -71,6 +71,16 @@ test('a slower page: one Detected event naming the metric, URL, medians and a re
   expect(d.findings.map(f => [f.url, f.metric, f.unit])).toEqual([[URLS[0], 'largestContentfulPaint', 'ms']]);
   expect(d.findings[0].recentMedian / d.findings[0].baselineMedian).toBeCloseTo(1.3, 1);
   expect(d.findings[0].adjustedPvalue).toBeLessThanOrEqual(DEFAULT_SETTINGS.alpha);
+  // The site's file keeps each run's weight (compact()), so the event reports the 300 kB beside the timing.
+  expect(d.alsoChanged).toEqual([{
+    url: URLS[0],
+    metric: 'transferSize',
+    unit: 'bytes',
+    baselineMedian: expect.any(Number),
+    baselineHigh: expect.any(Number),
+    recentMedian: expect.any(Number),
+  }]);
+  expect(d.alsoChanged[0].recentMedian - d.alsoChanged[0].baselineMedian).toBeGreaterThan(299_000);
   expect(d.reportUrl).toBe(`https://d1.cloudfront.net/shop/${d.run}/index.html`);
   expect(d.baselineRun! < d.since).toBe(true);
   expect(d.baselineReportUrl).toBe(`https://d1.cloudfront.net/shop/${d.baselineRun}/index.html`);

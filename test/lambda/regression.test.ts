@@ -241,3 +241,38 @@ describe('deploy markers are change points', () => {
     expect(replayWith(runs, [deploy('v1', 4.5)]).verdicts).toEqual(early.verdicts);
   });
 });
+
+describe('what else changed: page weight, requests and layout shift are reported by threshold, never tested', () => {
+  const detectedIn = (verdicts: Verdict[]) => verdicts.find(v => v.kind === 'detected') as Extract<Verdict, { kind: 'detected' }>;
+
+  test('a 500 kB image added with a slower LCP: the detection names LCP and reports the bytes and the request it added', () => {
+    const runs = [...stable(40), ...Array.from({ length: 4 }, (_, i) => extract(40 + i, { lcp: 1.3, bytes: 500_000, requests: 1 }))];
+    const detected = detectedIn(replay(runs).verdicts);
+    expect(detected.findings.map(f => f.metric)).toEqual(['largestContentfulPaint']);
+    expect(detected.alsoChanged.map(c => [c.url, c.metric])).toEqual([[URLS[0], 'transferSize'], [URLS[0], 'requests']]);
+    const bytes = detected.alsoChanged[0];
+    expect(bytes.recentMedian - bytes.baselineMedian).toBeGreaterThan(499_000);
+    expect(bytes.baselineHigh).toBeGreaterThan(bytes.baselineMedian);
+    // The candidate before it reports them too (a gate's `cdk-sitespeed run` shows them).
+    const candidate = replay(runs).verdicts.find(v => v.kind === 'candidate') as Extract<Verdict, { kind: 'candidate' }>;
+    expect(candidate.alsoChanged.map(c => c.metric)).toEqual(['transferSize', 'requests']);
+  });
+
+  test('a layout shift from zero is reported; page weight within what the baseline did, or 5 kB more, is not', () => {
+    const runs = [...stable(40), ...Array.from({ length: 4 }, (_, i) => extract(40 + i, { lcp: 1.3, cls: 0.08, bytes: 5_000 }))];
+    const detected = detectedIn(replay(runs).verdicts);
+    expect(detected.alsoChanged.map(c => [c.metric, c.baselineMedian, c.recentMedian])).toEqual([['cumulativeLayoutShift', 0, 0.08]]);
+  });
+
+  test('more bytes alone (LCP unchanged) alert nothing: reported only beside a timing that moved', () => {
+    const runs = [...stable(40), ...Array.from({ length: 6 }, (_, i) => extract(40 + i, { bytes: 500_000, requests: 3 }))];
+    expect(replay(runs).verdicts.map(v => v.kind)).not.toContain('detected');
+  });
+
+  test('one heavy run among the runs since (less than half) is not a change in weight', () => {
+    const runs = [...stable(40), ...[0, 1, 2, 3].map(i => extract(40 + i, { lcp: 1.3, bytes: i === 1 ? 500_000 : 0 }))];
+    const detected = detectedIn(replay(runs).verdicts);
+    expect(detected.findings.length).toBeGreaterThan(0);
+    expect(detected.alsoChanged).toEqual([]);
+  });
+});
