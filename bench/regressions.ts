@@ -207,10 +207,12 @@ export function benchRegressions(settings: RegressionSettings = DEFAULT_SETTINGS
   // About 11 s a cell at these sizes on the 2-core machine; BENCH_MONTHS and BENCH_TRIALS buy precision.
   const months = Number(process.env.BENCH_MONTHS ?? 6);
   const trials = Number(process.env.BENCH_TRIALS ?? 60);
-  const cell = (label: string, world: World, s: RegressionSettings) => {
-    const alarms = falseAlarmsPerMonth(world, s, months);
-    const { candidate, confirmed } = caught(world, s, trials);
-    return { label, alarms, candidateWithin2: candidate[2], confirmedWithin3: confirmed[3], confirmedWithin6: confirmed[6] };
+  // The default world's lines take four times the months: 6 site-months hold about 8 alarms, too few to tell 1.3 from 1.
+  const defaultMonths = Number(process.env.BENCH_DEFAULT_MONTHS ?? 4 * months);
+  const cell = (label: string, world: World, s: RegressionSettings, m = months, t = trials) => {
+    const alarms = falseAlarmsPerMonth(world, s, m);
+    const { candidate, confirmed } = caught(world, s, t);
+    return { label: `${label}${m !== months ? ` (${m} months, ${t} steps)` : ''}`, alarms, candidateWithin2: candidate[2], confirmedWithin3: confirmed[3], confirmedWithin6: confirmed[6] };
   };
   const pct = (x: number) => `${(100 * x).toFixed(0).padStart(3)}%`;
   const show = (r: ReturnType<typeof cell>) => console.log(`regressions ${r.label.padEnd(40)} false alarms ${r.alarms.toFixed(2).padStart(5)}/site-month (goal ≤ 1)  `
@@ -230,7 +232,9 @@ export function benchRegressions(settings: RegressionSettings = DEFAULT_SETTINGS
   if (process.env.BENCH_GATE_ONLY) return;
   console.log(`regressions: hourly site, 2 URLs, ${months} site-months and ${trials} steps per cell; method ${s.method}, k=${s.recentRuns} recent runs, `
     + `baseline ${s.minBaselineRuns}-${s.maxBaselineRuns} runs, alpha ${s.alpha} (Holm), floor ${s.floorPercent}% and ${s.floorMs} ms on the bound`);
-  show(cell(`defaults ${JSON.stringify(DEFAULT_WORLD)}`, DEFAULT_WORLD, s));
+  show(cell(`defaults ${JSON.stringify(DEFAULT_WORLD)}`, DEFAULT_WORLD, s, defaultMonths, 2 * trials));
+  // The tuning docs/regressions.md offers against outlier pairs: one more run before confirming.
+  show(cell(`the same world, confirmRuns ${s.confirmRuns + 1}`, DEFAULT_WORLD, { ...s, confirmRuns: s.confirmRuns + 1 }, defaultMonths, 2 * trials));
   if (s.method === 'shift') show(cell('the same world, method rank', DEFAULT_WORLD, { ...s, method: 'rank', recentRuns: 3 }));
   const grid: ReturnType<typeof cell>[] = [];
   for (const sigma of [0.02, 0.04, 0.08]) {

@@ -35,6 +35,16 @@ export interface RegressionOptions {
   readonly recentRuns?: number;
 
   /**
+   * Runs that must show a candidate's change before it is confirmed (a Detected event, an alert):
+   * counted from the first run of the window it was first seen in, which starts one run before the
+   * change. Also at least `recentRuns` + 1, and as many as the baseline's correlation between runs
+   * needs. 4 instead of 3: about a quarter of the false alarms from pairs of outlier runs, for
+   * confirmation one run later (docs/regressions.md has the measured figures).
+   * @default 3
+   */
+  readonly confirmRuns?: number;
+
+  /**
    * The chance per decision of a false finding across every URL and metric tested (Holm's
    * correction keeps the family at this level). Smaller: fewer false alarms, smaller changes missed.
    * @default 0.01

@@ -77,13 +77,13 @@ test('regressions: the tree\'s settings and each site\'s own, in the props\' uni
   new ReportTree(stack, 'Reports', { cluster, regressions: { minSlowdownPercent: 5, minSlowdown: Duration.millis(100), maxBaselineAge: Duration.days(14) } });
   // A site added after the tree counts.
   cluster.addSite('Blog', { schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://blog.example.com/' }], regressions: { enabled: false } });
-  cluster.addSite('Shop', { schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://shop.example.com/' }], regressions: { significance: 0.001, recentRuns: 3 } });
+  cluster.addSite('Shop', { schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://shop.example.com/' }], regressions: { significance: 0.001, recentRuns: 3, confirmRuns: 4 } });
   const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map(f => f.Properties.Environment?.Variables ?? {})
     .find(v => v.REGRESSION_SETTINGS);
   expect(JSON.parse(variables.REGRESSION_SETTINGS)).toEqual({
     enabled: true,
     defaults: { floorPercent: 5, floorMs: 100, maxBaselineAgeDays: 14 },
-    sites: { blog: { enabled: false }, shop: { alpha: 0.001, recentRuns: 3 } },
+    sites: { blog: { enabled: false }, shop: { alpha: 0.001, recentRuns: 3, confirmRuns: 4 } },
   });
   const other = stackWithVpc();
   const otherCluster = new SitespeedCluster(other.stack, 'Sitespeed', { vpc: other.vpc });
@@ -91,6 +91,8 @@ test('regressions: the tree\'s settings and each site\'s own, in the props\' uni
     .toThrow('regressions.significance is 0.5; it must be a number from 0.000001 to 0.2.');
   expect(() => otherCluster.addSite('Docs', { schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://docs.example.com/' }], regressions: { minBaselineRuns: 3 } }))
     .toThrow('regressions.minBaselineRuns is 3; it must be a whole number from 5 to 168.');
+  expect(() => otherCluster.addSite('Api', { schedule: ScheduleExpression.rate(Duration.hours(1)), urls: [{ url: 'https://api.example.com/' }], regressions: { confirmRuns: 1.5 } }))
+    .toThrow('regressions.confirmRuns is 1.5; it must be a whole number from 2 to 48.');
 });
 
 describe('report retention', () => {

@@ -57,6 +57,8 @@ export interface RegressionSettings {
   readonly maxBaselineRuns: number;
   readonly maxBaselineAgeDays: number;
   readonly recentRuns: number;
+  /** Runs since a candidate's window began that must show the change before it is confirmed (at least recentRuns + 1). */
+  readonly confirmRuns: number;
   readonly alpha: number;
   readonly floorPercent: number;
   readonly floorMs: number;
@@ -69,6 +71,7 @@ export const DEFAULT_SETTINGS: RegressionSettings = {
   maxBaselineRuns: 168,
   maxBaselineAgeDays: 30,
   recentRuns: 2,
+  confirmRuns: 3,
   alpha: 0.01,
   floorPercent: 3,
   floorMs: 50,
@@ -184,10 +187,13 @@ export function baselineModel(before: Observation[]): BaselineModel {
   return { center, effects, scale, phi: Math.min(0.9, Math.max(0, lag1)) };
 }
 
-/** Runs needed before a change can be told from a slow spell of autocorrelated runs: about the correlation time (1 + φ) / (1 − φ). */
-export function runsToConfirm(phi: number, recentRuns: number): number {
+/**
+ * Runs needed before a change can be told from a slow spell of autocorrelated runs: about the
+ * correlation time (1 + φ) / (1 − φ), and at least `confirmRuns` and one more than the candidate's window.
+ */
+export function runsToConfirm(phi: number, recentRuns: number, confirmRuns = DEFAULT_SETTINGS.confirmRuns): number {
   // (less a hair, so 1.8 / 0.2 in floating point is 9, not 10)
-  return Math.max(recentRuns + 1, Math.ceil((1 + phi) / (1 - phi) - 1e-9));
+  return Math.max(recentRuns + 1, confirmRuns, Math.ceil((1 + phi) / (1 - phi) - 1e-9));
 }
 
 /**
@@ -479,7 +485,7 @@ function confirmation(
         baselineMedian: median(before.map(o => o.value)),
         recentMedian: median(after.map(o => o.value)),
         ...shiftTest(model, after, settings.alpha, after.length >= 3),
-        needed: runsToConfirm(model.phi, settings.recentRuns),
+        needed: runsToConfirm(model.phi, settings.recentRuns, settings.confirmRuns),
         latestAlone: shiftTest(model, own, settings.alpha),
       });
     }

@@ -12,6 +12,7 @@ export interface SettingsOverride {
   readonly minBaselineRuns?: number;
   readonly maxBaselineAgeDays?: number;
   readonly recentRuns?: number;
+  readonly confirmRuns?: number;
   readonly alpha?: number;
   readonly floorPercent?: number;
   readonly floorMs?: number;
@@ -29,6 +30,7 @@ export const SETTING_RANGES: Record<Exclude<keyof SettingsOverride, 'enabled'>, 
   minBaselineRuns: { min: 5, max: 168, integer: true },
   maxBaselineAgeDays: { min: 1, max: 365, integer: false },
   recentRuns: { min: 1, max: 10, integer: true },
+  confirmRuns: { min: 2, max: 48, integer: true },
   alpha: { min: 1e-6, max: 0.2, integer: false },
   floorPercent: { min: 0, max: 100, integer: false },
   floorMs: { min: 0, max: 60_000, integer: false },

@@ -49,6 +49,7 @@ export const CAMEL_CASE_MEMBERS: readonly string[] = [
   'configSync',
   'configWatchers',
   'confirmFailures',
+  'confirmRuns',
   'confirmationRuns',
   'connectivityProfile',
   'consumeListReference',

@@ -7,6 +7,7 @@ const PROP_OF: Record<keyof typeof SETTING_RANGES, string> = {
   minBaselineRuns: 'minBaselineRuns',
   maxBaselineAgeDays: 'maxBaselineAge',
   recentRuns: 'recentRuns',
+  confirmRuns: 'confirmRuns',
   alpha: 'significance',
   floorPercent: 'minSlowdownPercent',
   floorMs: 'minSlowdown',
@@ -32,6 +33,7 @@ export function regressionSettingsOf(prefix: string, options: RegressionOptions 
     maxBaselineAgeDays: options.maxBaselineAge === undefined ? undefined
       : plainDuration(`${prefix}.maxBaselineAge`, options.maxBaselineAge, 'Duration.days(30)', why).toHours({ integral: false }) / 24,
     recentRuns: options.recentRuns,
+    confirmRuns: options.confirmRuns,
     alpha: options.significance,
     floorPercent: options.minSlowdownPercent,
     floorMs: options.minSlowdown === undefined ? undefined

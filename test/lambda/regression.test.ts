@@ -126,6 +126,9 @@ test('confirmation waits about the correlation time of the baseline\'s runs: a s
   expect(runsToConfirm(0.5, 2)).toBe(3);
   expect(runsToConfirm(0.8, 2)).toBe(9);
   expect(runsToConfirm(0.9, 2)).toBe(19);
+  // confirmRuns raises the least number (fewer alarms from pairs of outlier runs), never lowers the correlation's.
+  expect(runsToConfirm(0.5, 2, 4)).toBe(4);
+  expect(runsToConfirm(0.8, 2, 4)).toBe(9);
   // A baseline that drifts slowly (strong autocorrelation) asks for more runs than the test's window.
   const drifting = Array.from({ length: 100 }, (_, i) => ({ value: 1000 * Math.exp(0.05 * Math.sin(i / 6)), hour: 0 }));
   expect(baselineModel(drifting).phi).toBeGreaterThan(0.8);
@@ -275,4 +278,11 @@ describe('what else changed: page weight, requests and layout shift are reported
     expect(detected.findings.length).toBeGreaterThan(0);
     expect(detected.alsoChanged).toEqual([]);
   });
+});
+
+test('confirmRuns 4 confirms the same step one run later than the default 3', () => {
+  const runs = [...stable(40), ...Array.from({ length: 6 }, (_, i) => extract(40 + i, { lcp: 1.3 }))];
+  const at = (settings: typeof DEFAULT_SETTINGS) => replay(runs, settings).verdicts.findIndex(v => v.kind === 'detected');
+  expect(at(DEFAULT_SETTINGS)).toBeGreaterThan(40);
+  expect(at({ ...DEFAULT_SETTINGS, confirmRuns: 4 })).toBe(at(DEFAULT_SETTINGS) + 1);
 });
