@@ -32,7 +32,8 @@ function statusText(run: Run): string {
   return parts.join(', ');
 }
 
-function runItem(site: string, run: Run): HTMLLIElement {
+/** A run's line; `slower`: the first run of a regression the detector confirmed, badged so (its marker's line follows it). */
+function runItem(site: string, run: Run, slower: boolean): HTMLLIElement {
   const item = document.createElement('li');
   item.className = run.status;
   const label = `${timeOf(run.run)} UTC`;
@@ -48,6 +49,11 @@ function runItem(site: string, run: Run): HTMLLIElement {
   status.className = 'status';
   status.textContent = statusText(run) + (run.rerun ? ' (confirmation run)' : '');
   item.append(status);
+  if (slower) {
+    item.append(Object.assign(document.createElement('span'), {
+      className: 'badge', textContent: '▲ slower', title: 'The first run slower than the site\'s baseline: the line below says what moved',
+    }));
+  }
   if (run.budget?.length) {
     if (run.reason) item.append(Object.assign(document.createElement('div'), { className: 'reason', textContent: run.reason }));
     const list = document.createElement('ul');
@@ -81,8 +87,10 @@ const markerKey = (m: DeployMarker) => m.at.slice(0, 19).replace(/[T:]/g, '-');
 function showDay(host: CalendarHost, site: string, day: string, runs: Run[], markers: DeployMarker[]): void {
   host.shown(site, day);
   byId('day-title').textContent = `${day} (UTC)`;
+  // A regression's marker is at its first slower run (src/contract/regression-markers.ts): that run gets the badge.
+  const slower = new Set(markers.filter(m => m.kind === 'regression').map(markerKey));
   const onDay: Array<[string, HTMLLIElement]> = [
-    ...runs.filter(r => dayOf(r.run) === day).map(run => [run.run, runItem(site, run)] as [string, HTMLLIElement]),
+    ...runs.filter(r => dayOf(r.run) === day).map(run => [run.run, runItem(site, run, slower.has(run.run))] as [string, HTMLLIElement]),
     ...markers.filter(m => markerDay(m) === day).map(m => [markerKey(m), markerItem(m)] as [string, HTMLLIElement]),
   ].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   byId('runs').replaceChildren(...(onDay.length > 0

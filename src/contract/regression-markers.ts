@@ -6,10 +6,18 @@
  * one of each. Pure; imports only the contract.
  */
 import { DeployMarker, MAX_MESSAGE_CHARS } from './deploy-markers';
-import { BaselineReset, RegressionDetected, RegressionFinding, RegressionRecovered, RUN_EVENTS } from './run-events';
+import { BaselineReset, changeDelta, RegressionChange, RegressionDetected, RegressionFinding, RegressionRecovered, RUN_EVENTS } from './run-events';
 import { timeOfFolder } from './run-folders';
 
-const SHORT: Record<string, string> = { largestContentfulPaint: 'LCP', firstContentfulPaint: 'FCP', ttfb: 'TTFB' };
+const SHORT: Record<string, string> = {
+  largestContentfulPaint: 'LCP',
+  firstContentfulPaint: 'FCP',
+  ttfb: 'TTFB',
+  transferSize: 'weight',
+  requests: 'requests',
+  cumulativeLayoutShift: 'CLS',
+  totalBlockingTime: 'TBT',
+};
 
 const at = (run: string) => new Date(timeOfFolder(run)).toISOString();
 
@@ -26,6 +34,9 @@ function moved(f: RegressionFinding): string {
   return `${SHORT[f.metric] ?? f.metric} +${percent} % (${Math.round(f.baselineMedian)} → ${Math.round(f.recentMedian)} ${f.unit}) ${pathOf(f.url)}`;
 }
 
+/** What else rose, shorter: `weight +500 kB /`. */
+const rose = (c: RegressionChange) => `${SHORT[c.metric] ?? c.metric} ${changeDelta(c)} ${pathOf(c.url)}`;
+
 const oneLine = (text: string) => (text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…` : text);
 
 /** The marker of a regression event's detail (its site, run and id already checked). */
@@ -39,7 +50,8 @@ export function regressionMarkerOf(detailType: string, detail: RegressionDetecte
       ...base,
       id: idOf('regression', d.since),
       at: at(d.firstSlowRun ?? d.since),
-      message: oneLine((d.findings ?? []).map(moved).join(', ') || 'slower'),
+      // (events put before alsoChanged existed have none)
+      message: oneLine([...(d.findings ?? []).map(moved), ...(d.alsoChanged ?? []).map(rose)].join(', ') || 'slower'),
       kind: 'regression',
     };
   }

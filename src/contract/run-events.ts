@@ -183,11 +183,16 @@ function amountOf(value: number, unit: string): string {
   return unit === 'count' ? String(Math.round(value)) : `${Math.round(value)} ${unit}`;
 }
 
+/** How much a reported change rose, in its unit: `+500 kB`, `+1`, `+0.083`, `+150 ms`. */
+export function changeDelta(c: RegressionChange): string {
+  const delta = c.recentMedian - c.baselineMedian;
+  return `${delta >= 0 ? '+' : '−'}${amountOf(Math.abs(delta), c.unit)}`;
+}
+
 /** A reported change for people: `https://shop.example.com/ transfer size: 12 kB before, 512 kB now (+500 kB)`. */
 export function changeLine(c: RegressionChange): string {
-  const delta = c.recentMedian - c.baselineMedian;
   return `${c.url} ${CHANGE_NAMES[c.metric] ?? c.metric}: ${amountOf(c.baselineMedian, c.unit)} before, ${amountOf(c.recentMedian, c.unit)} now ` +
-    `(${delta >= 0 ? '+' : '−'}${amountOf(Math.abs(delta), c.unit)})`;
+    `(${changeDelta(c)})`;
 }
 
 /** What a "Sitespeed Regression Detected" and a "Recovered" event both have. */

@@ -302,10 +302,11 @@ test('a site: failed days marked, a day\'s runs with why they failed (budget che
   await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-15 (UTC)');
   expect(await page.locator('#runs > li').allTextContents()).toEqual(['◆ 14:02:11 UTC deploy: shop-release SUCCEEDED (execution e-1)aws.codepipeline CodePipeline Pipeline Execution State Change']);
   await page.screenshot({ path: path.join(ARTIFACTS, 'viewer-deploy-markers.png'), fullPage: true });
-  // The regression right after the first slower run, what moved in its line.
+  // The regression right after the first slower run, which has a badge; what moved in its line.
   await page.click(`${month}[aria-label="November 20, 2026"]`);
   await page.waitForFunction(() => document.getElementById('day-title')?.textContent === '2026-11-20 (UTC)');
-  expect(await page.locator('#runs > li').allTextContents()).toEqual(['08:15:05 UTCok', '▲ 08:15:05 UTC slower: LCP +30 % (1500 → 1950 ms) /Sitespeed Regression Detected']);
+  expect(await page.locator('#runs > li').allTextContents()).toEqual(['08:15:05 UTCok▲ slower', '▲ 08:15:05 UTC slower: LCP +30 % (1500 → 1950 ms) /Sitespeed Regression Detected']);
+  expect(await page.locator('#runs > li .badge').count()).toBe(1);
   expect(await page.locator('#runs > li').nth(1).getAttribute('class')).toBe('marker regression');
   await page.screenshot({ path: path.join(ARTIFACTS, 'viewer-regression.png'), fullPage: true });
   await page.click(`${month}[aria-label="November 10, 2026"]`);

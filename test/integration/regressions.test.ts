@@ -103,6 +103,8 @@ test('a slower page: one Detected event naming the metric, URL, medians and a re
     [`regression:shop:${d.since}`, 'regression', new Date(timeOfFolder(d.firstSlowRun)).toISOString()],
     [`recovered:shop:${d.since}`, 'recovered', new Date(timeOfFolder(recovered[0].run)).toISOString()],
   ]);
+  // Its line on the calendar (and its Graphite annotation) says what moved and what else rose.
+  expect(view.markers[0].message).toMatch(/^LCP \+\d+ % \(1\d{3} → 1\d{3} ms\) \/, weight \+\d{3} kB \/$/);
   expect((await series()).pending).toEqual([]);
 });
 
