@@ -6,6 +6,7 @@ import { CheckContext, Clients } from './context';
 import { DeployedStack, Deployment, deploymentOf, readStack, stackNames } from './deployment';
 import { checkAlerts, checkFunctions, checkQueues } from './health';
 import { checkInstances } from './instances';
+import { checkMarkers } from './markers';
 import { checkMetrics } from './metrics';
 import { CheckOptions } from './options';
 import { fail, formatLine, jsonReport, Line, pass, skip, summary } from './report';
@@ -38,6 +39,7 @@ const STEPS: Step[] = [
   { name: 'queues', seconds: o => o.stepTimeoutSeconds, run: checkQueues },
   { name: 'functions', seconds: o => o.stepTimeoutSeconds, run: checkFunctions },
   { name: 'alerts', seconds: o => o.stepTimeoutSeconds, run: checkAlerts },
+  { name: 'markers', seconds: o => o.stepTimeoutSeconds, run: checkMarkers },
   { name: 'alarm test', seconds: o => o.stepTimeoutSeconds, run: checkAlarmDelivery },
 ];
 

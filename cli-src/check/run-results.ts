@@ -132,7 +132,7 @@ async function retentionLine(ctx: CheckContext, bucket: string, site: string, re
     'deploy the stack again: the rule is the ReportTree\'s (a rule changed outside CloudFormation is replaced on the next deploy)');
 }
 
-async function readText(ctx: CheckContext, bucket: string, key: string): Promise<string | undefined> {
+export async function readText(ctx: CheckContext, bucket: string, key: string): Promise<string | undefined> {
   try {
     return await (await ctx.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
   } catch (e: any) {

@@ -35,7 +35,7 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     const { code, out, err, fixture } = await runCheck();
     expect(out).not.toMatch(/✗/);
     expect(code).toBe(0);
-    for (const step of ['stacks', 'account', 'instances', 'metrics', 'run', 'report', 'calendar', 'regressions', 'viewer', 'keys', 'config', 'queues', 'functions']) {
+    for (const step of ['stacks', 'account', 'instances', 'metrics', 'run', 'report', 'calendar', 'regressions', 'viewer', 'keys', 'config', 'queues', 'functions', 'markers']) {
       expect(out).toMatch(new RegExp(`^✓ ${step}: `, 'm'));
     }
     expect(out).toMatch(/^✓ stacks: .*2 clusters, 5 sites, 1 metrics instance group, 8 dead-letter queues, 12 functions$/m);
@@ -46,6 +46,9 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     expect(out).toMatch(/^✓ keys: Graphite has 1 key\(s\) under sitespeed_io\.prod\.blog$/m);
     expect(out).toMatch(/^✓ alerts: .+: email oncall@example\.com$/m);
     expect(out).toMatch(/^– alarm test: no alarm set off \(it pages the subscribers twice\)$/m);
+    // DeployMarkers (the reference app's, runAfter 10 min): the schedules it copies exist; no marker yet.
+    expect(out).toMatch(/^✓ markers: \S+: runs 10 min after a deploy copy the schedules of 4 site\(s\), each found; into the schedule group \S+$/m);
+    expect(out).toMatch(/^✓ markers: s3:\/\/\S+\/\.cdk-sitespeed\/index\/markers\.json: no marker yet \(the first `cdk-sitespeed mark` writes it\)$/m);
     expect(fixture.alarmStates).toEqual([]);
     expect(out.split('\n').pop()).toMatch(/^✓ \d+ passed, 0 failed, 1 not checked$/);
     expect(err).toMatch(/read-only, except one run of blog it starts now/);
@@ -71,6 +74,17 @@ describe('cdk-sitespeed check against the reference deployment on moto', () => {
     expect(out).toMatch(/^– run: no run started \(--no-run\)/m);
     for (const step of ['report', 'calendar', 'regressions', 'viewer', 'keys', 'config']) expect(out).toMatch(new RegExp(`^– ${step}: not checked`, 'm'));
     expect(fixture.ssmCommands.map(scriptOf)).toEqual([PROBES[0]]);
+  });
+
+  test('DeployMarkers: a site schedule its runAfter copies is gone, a markers file is corrupt: a ✗ for each, naming it', async () => {
+    const { code, out } = await runCheck({ scheduleDeleted: 'docs', markersFile: '{"version": 1, "markers": "oops"' });
+    expect(code).toBe(1);
+    expect(out).toMatch(/^✗ markers: \S+: runs after a deploy copy schedules that do not exist: docs \(\S+\)$/m);
+    expect(out).toMatch(/^✗ markers: s3:\/\/\S+\/\.cdk-sitespeed\/index\/markers\.json is not a markers file: the calendar and the regression detector ignore it$/m);
+    const good = await runCheck({ markersFile: JSON.stringify({ version: 1, markers: [{ id: 'v2', at: '2026-12-06T10:00:00.000Z', message: 'shop v2', sites: ['shop'], source: 'cdk-sitespeed' }] }) }, ['--no-run']);
+    expect(good.out).toMatch(/^– markers: \S+: the markers file not read \(--no-run\)$/m);
+    const read = await runCheck({ markersFile: JSON.stringify({ version: 1, markers: [{ id: 'v2', at: '2026-12-06T10:00:00.000Z', message: 'shop v2', sites: ['shop'], source: 'cdk-sitespeed' }] }) });
+    expect(read.out).toMatch(/^✓ markers: s3:\/\/\S+\/\.cdk-sitespeed\/index\/markers\.json: 1 marker\(s\), the newest at 2026-12-06T10:00:00\.000Z: shop v2$/m);
   });
 
   test('--test-alarm: the alert alarm is set to ALARM, each topic\'s delivery read from its history, and set back to OK', async () => {

@@ -16,7 +16,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetObjectCommand, PutBucketLifecycleConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, CreateScheduleGroupCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -31,7 +31,7 @@ import { updateRun } from '../../lambda-src/report-index/s3-index';
 import { parseRunRequest, runnerConfigFromEnv } from '../../lambda-src/run-task/request';
 import { runSite } from '../../lambda-src/run-task/run-site';
 import { CHECK_METADATA, SHAPING_ATTRIBUTE, VOLUME_ATTRIBUTE } from '../../src/contract/check-entry';
-import { regressionsKey } from '../../src/contract/report-keys';
+import { MARKERS_KEY, regressionsKey } from '../../src/contract/report-keys';
 import { folderOf } from '../../src/contract/run-folders';
 import { ON_DEMAND_VARIABLE } from '../../src/contract/sitespeed-args';
 import { motoClientConfig } from '../harness/moto';
@@ -92,6 +92,10 @@ export interface Knobs {
   regression?: 'slower' | 'same';
   /** The run stores no HAR (as with --browsertime.skipHar): its extract has no pages. */
   noHar?: boolean;
+  /** What the DeployMarkers' markers file holds before the command (none: no marker yet). */
+  markersFile?: string;
+  /** This site's schedule deleted after the deploy, outside CloudFormation. */
+  scheduleDeleted?: string;
 }
 
 let synthesized: Record<string, any> | undefined;
@@ -310,6 +314,15 @@ export class DeployedFixture {
         FlexibleTimeWindow: { Mode: 'OFF' },
         Target: { Arn: target.Arn, RoleArn: target.RoleArn, Input: target.Input },
       }));
+    }
+    if (this.knobs.scheduleDeleted) {
+      const gone = this.resources('AWS::Scheduler::Schedule').find(x => metadataOf(this.synthesizedResource(x.stack, x.id)).site === this.knobs.scheduleDeleted)!;
+      await new SchedulerClient(motoClientConfig()).send(new DeleteScheduleCommand({ Name: this.physical.get(`${gone.stack}/${gone.id}`) }));
+    }
+    if (this.knobs.markersFile !== undefined) {
+      const fn = this.resources('AWS::Lambda::Function').find(f => metadataOf(this.synthesizedResource(f.stack, f.id))?.kind === 'deploy-markers')!;
+      const bucket = this.resolve(fn.stack, fn.resource.Properties.Environment.Variables).REPORTS_BUCKET;
+      await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: MARKERS_KEY, Body: this.knobs.markersFile }));
     }
     const [runner] = this.functionsOf('runTask');
     for (let i = 0; i < (this.knobs.deadLetters ?? 0); i++) {
