@@ -12,7 +12,7 @@ import { CheckContext } from './context';
 import { Markers } from './deployment';
 import { fail, Line, pass, skip } from './report';
 import { readText } from './run-results';
-import { parseMarkerFile } from '../../src/contract/deploy-markers';
+import { parseMarkerFile, RunAfterConfig } from '../../src/contract/deploy-markers';
 import { MARKERS_KEY } from '../../src/contract/report-keys';
 
 export async function checkMarkers(ctx: CheckContext): Promise<Line[]> {
@@ -29,14 +29,15 @@ export async function checkMarkers(ctx: CheckContext): Promise<Line[]> {
 
 async function runAfterLine(ctx: CheckContext, markers: Markers, text: string | undefined): Promise<Line> {
   if (!text) return skip('markers', `${markers.functionName}: no runs after a deploy (DeployMarkers runAfter is not set)`);
-  let config: { seconds: number; group: string; schedules: Record<string, string> };
+  let config: RunAfterConfig;
   try {
     config = JSON.parse(text);
   } catch {
     return fail('markers', `${markers.functionName}: its RUN_AFTER is not JSON`, 'redeploy the stack: DeployMarkers writes it at synth');
   }
+  const schedules = Object.entries(config.schedules ?? {});
   const missing: string[] = [];
-  for (const [site, name] of Object.entries(config.schedules ?? {})) {
+  for (const [site, name] of schedules) {
     try {
       await ctx.clients.scheduler.send(new GetScheduleCommand({ Name: name }));
     } catch (e: any) {
@@ -44,12 +45,11 @@ async function runAfterLine(ctx: CheckContext, markers: Markers, text: string | 
       missing.push(`${site} (${name})`);
     }
   }
-  const sites = Object.keys(config.schedules ?? {}).length;
   if (missing.length > 0) {
     return fail('markers', `${markers.functionName}: runs after a deploy copy schedules that do not exist: ${missing.join(', ')}`,
       'a schedule deleted or renamed outside CloudFormation: redeploy the stack (the function reads each site\'s own schedule when a marker comes)');
   }
-  return pass('markers', `${markers.functionName}: runs ${Math.round(config.seconds / 60)} min after a deploy copy the schedules of ${sites} site(s), ` +
+  return pass('markers', `${markers.functionName}: runs ${Math.round(config.seconds / 60)} min after a deploy copy the schedules of ${schedules.length} site(s), ` +
     `each found; into the schedule group ${config.group}`);
 }
 

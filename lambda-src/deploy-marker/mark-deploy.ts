@@ -7,7 +7,8 @@ import { annotate, annotationEvents, GraphiteTarget, MarkedSite, Waiting } from 
 import { markerOf } from './marker';
 import { noteAnnotated, recordMarker } from './record';
 import { isRegressionEvent, markerOfRegressionEvent } from './regression-marker';
-import { RunAfterConfig, ScheduledRuns, scheduleRunsAfter } from './run-after';
+import { ScheduledRuns, scheduleRunsAfter } from './run-after';
+import { RunAfterConfig } from '../../src/contract/deploy-markers';
 import { MARKERS_KEY } from '../../src/contract/report-keys';
 import { requiredEnv, retentionDaysOf } from '../shared/handler';
 

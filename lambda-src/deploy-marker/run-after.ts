@@ -13,15 +13,7 @@
  */
 import { createHash } from 'crypto';
 import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { DeployMarker } from '../../src/contract/deploy-markers';
-
-export interface RunAfterConfig {
-  readonly seconds: number;
-  /** The DeployMarkers' schedule group. */
-  readonly group: string;
-  /** Each site's own schedule (in the default group), by slug. */
-  readonly schedules: Record<string, string>;
-}
+import { DeployMarker, RunAfterConfig } from '../../src/contract/deploy-markers';
 
 /** A marker handled later than this after its runs were due (a copy of an old event) schedules none: the next scheduled run is judged at it. */
 export const LATE_AFTER_MS = 3600_000;

@@ -371,7 +371,7 @@ export function decide(
     .filter(e => !flagged.has(e.run) && e.run >= from && e.run < until && timeOfFolder(e.run) >= oldest)
     .slice(-settings.maxBaselineRuns);
   const runsFrom = (since: string) => [...earlier.filter(e => e.run >= since), latest];
-  const also = (baseline: RunExtract[], since: string) => alsoChanged(baseline, runsFrom(since), settings.minBaselineRuns);
+  const also = (baseline: RunExtract[], runs: RunExtract[]) => alsoChanged(baseline, runs, settings.minBaselineRuns);
   const detected = (since: string, findings: Finding[], baseline: RunExtract[], marker?: ChangePoint) => {
     const changedRuns = runsFrom(since);
     // For people: the first run above the floor on a metric that moved (the window may start one run before it).
@@ -384,7 +384,7 @@ export function decide(
         since,
         firstSlowRun: firstSlowRun.run,
         findings,
-        alsoChanged: alsoChanged(baseline, changedRuns, settings.minBaselineRuns),
+        alsoChanged: also(baseline, changedRuns),
         baselineRuns: baseline.length,
         baselineRun: baseline[baseline.length - 1].run,
         ...(marker ? { marker: refOf(marker) } : {}),
@@ -409,7 +409,7 @@ export function decide(
       if (judged.confirmed) return detected(first.run, judged.confirmed, baseline, marker);
       const waiting = { ...kept, setup, flagged: [...flagged], ...(state.candidate ? { candidate: state.candidate } : {}) };
       if (judged.passing) {
-        return { verdict: { kind: 'candidate', run, findings: judged.passing, alsoChanged: also(baseline, first.run), marker: refOf(marker) }, state: waiting };
+        return { verdict: { kind: 'candidate', run, findings: judged.passing, alsoChanged: also(baseline, runsFrom(first.run)), marker: refOf(marker) }, state: waiting };
       }
       const runsSince = earlier.filter(e => e.run >= first.run).length + 1;
       if (judged.waiting || runsSince < settings.recentRuns) return { verdict: { kind: 'ok', run, marker: refOf(marker) }, state: waiting };
@@ -428,7 +428,7 @@ export function decide(
   if (pending?.confirmed) return detected(state.candidate!, pending.confirmed, baseline);
   if (pending?.waiting) {
     return {
-      verdict: { kind: 'candidate', run, findings: pending.waiting, alsoChanged: also(baseline, state.candidate!), ...(pending.passing ? {} : { weak: true }) },
+      verdict: { kind: 'candidate', run, findings: pending.waiting, alsoChanged: also(baseline, runsFrom(state.candidate!)), ...(pending.passing ? {} : { weak: true }) },
       state: { ...plain, setup, flagged: [...flagged], candidate: state.candidate },
     };
   }
@@ -436,7 +436,7 @@ export function decide(
   if (findings.length === 0) return { verdict: { kind: 'ok', run }, state: { ...plain, setup, flagged: [...flagged] } };
   // The window, not its first slow run: starting at a slow outlier would let a second outlier make half the runs since.
   return {
-    verdict: { kind: 'candidate', run, findings, alsoChanged: alsoChanged(baseline, recent, settings.minBaselineRuns) },
+    verdict: { kind: 'candidate', run, findings, alsoChanged: also(baseline, recent) },
     state: { ...plain, setup, flagged: [...flagged], candidate: recent[0].run },
   };
 }

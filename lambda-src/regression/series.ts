@@ -1,7 +1,7 @@
 /**
  * Regression detection wired to the runs: one file per site, `.cdk-sitespeed/regressions/<site>.json`,
  * holds the detector's state (decide.ts), the recent runs it decides on (their extracts, cut to
- * the primary metrics) and its recent verdicts. Each run's extract goes through it once, with
+ * the primary metrics and the reported ones: compact()) and its recent verdicts. Each run's extract goes through it once, with
  * the site's deploy markers (change-points.ts): 2 GETs (the markers, the file) and 1 PUT (a
  * compare-and-swap) per run, and 1 PutEvents plus 1 GET and 2 PUTs more when the run ends in an
  * event (the pending event taken off, the viewer's copy of the regression markers).

@@ -81,6 +81,19 @@ export function parseMarkerFile(text: string): MarkerFile | undefined {
 }
 
 /**
+ * What a DeployMarkers function with `runAfter` reads from its RUN_AFTER variable (written at synth
+ * by src/deploy-markers.ts): lambda-src/deploy-marker/run-after.ts schedules the runs with it, and
+ * `cdk-sitespeed check` (cli-src/check/markers.ts) proves the schedules it names exist.
+ */
+export interface RunAfterConfig {
+  readonly seconds: number;
+  /** The DeployMarkers' schedule group. */
+  readonly group: string;
+  /** Each site's own schedule (in the default group), by slug. */
+  readonly schedules: Record<string, string>;
+}
+
+/**
  * A deploy marker of a site as its regression detection reads it (lambda-src/regression/decide.ts):
  * a change point. The runs after it are judged together against the runs before it, which stay the
  * baseline until that verdict is in; an accepting marker makes an open regression's level the new baseline.
